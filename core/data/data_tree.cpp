@@ -1,0 +1,278 @@
+#include "core/data/data_tree.h"
+
+#include "core/data/path.h"
+
+namespace zablab::data {
+namespace {
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+}  // namespace
+
+DataTree::DataTree() {
+  // The initial tree of a fresh ZooKeeper: /, /zookeeper, /zookeeper/quota, /zookeeper/config.
+  DataNode root;
+  root.data = std::string();
+  root.acl = open_acl_unsafe();
+  root.children = {"zookeeper"};
+  nodes_.emplace("/", root);
+
+  DataNode zookeeper;
+  zookeeper.data = std::string();
+  zookeeper.acl = open_acl_unsafe();
+  zookeeper.children = {"config", "quota"};
+  nodes_.emplace("/zookeeper", zookeeper);
+
+  DataNode quota;
+  quota.data = std::string();
+  quota.acl = open_acl_unsafe();
+  nodes_.emplace("/zookeeper/quota", quota);
+
+  DataNode config;
+  config.data = std::string();
+  config.acl = read_acl_unsafe();
+  nodes_.emplace("/zookeeper/config", config);
+}
+
+const DataNode* DataTree::find(std::string_view path) const {
+  if (path.empty()) path = "/";
+  auto it = nodes_.find(std::string(path));
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+DataNode* DataTree::find_mut(std::string_view path) { return const_cast<DataNode*>(find(path)); }
+
+jute::Stat DataTree::stat_of(const DataNode& node) {
+  const auto& s = node.stat;
+  jute::Stat out;
+  out.czxid = s.czxid;
+  out.mzxid = s.mzxid;
+  out.ctime = s.ctime;
+  out.mtime = s.mtime;
+  out.version = s.version;
+  const auto num_children = static_cast<std::int32_t>(node.children.size());
+  // Stored cversion counts creates; reporting 2*creates - live children makes it creates + deletes.
+  out.cversion = s.cversion * 2 - num_children;
+  out.aversion = s.aversion;
+  out.ephemeral_owner = node.kind == NodeKind::ephemeral ? s.ephemeral_owner : 0;
+  out.data_length = node.data ? static_cast<std::int32_t>(node.data->size()) : 0;
+  out.num_children = num_children;
+  out.pzxid = s.pzxid;
+  return out;
+}
+
+std::int64_t DataTree::ttl_owner(std::int64_t ttl_ms) { return ttl_owner_mask | ttl_ms; }
+std::int64_t DataTree::ttl_of(const DataNode& node) {
+  return node.kind == NodeKind::ttl ? (node.stat.ephemeral_owner & ~ttl_owner_mask) : 0;
+}
+
+ApplyResult DataTree::apply(const Txn& txn) {
+  ApplyResult result;
+  for (const auto& op : txn.ops) result.ops.push_back(apply_op(txn.header, op, result.triggers));
+  if (txn.header.zxid > last_processed_zxid_) last_processed_zxid_ = txn.header.zxid;
+  return result;
+}
+
+OpResult DataTree::apply_op(const jute::TxnHeader& header, const TxnOp& op, std::vector<WatchTrigger>& triggers) {
+  return std::visit(
+      Overloaded{
+          [&](const jute::CreateTxn& t) {
+            return create_node(t.path, t.data, t.acl, t.ephemeral ? NodeKind::ephemeral : NodeKind::persistent,
+                               t.ephemeral ? header.client_id : 0, t.parent_cversion, header, triggers);
+          },
+          [&](const jute::CreateContainerTxn& t) {
+            return create_node(t.path, t.data, t.acl, NodeKind::container, container_owner, t.parent_cversion,
+                               header, triggers);
+          },
+          [&](const jute::CreateTTLTxn& t) {
+            return create_node(t.path, t.data, t.acl, NodeKind::ttl, ttl_owner(t.ttl), t.parent_cversion, header,
+                               triggers);
+          },
+          [&](const jute::DeleteTxn& t) { return delete_node(t.path, header.zxid, triggers); },
+          [&](const jute::SetDataTxn& t) {
+            OpResult r{Err::ok, t.path, {}};
+            DataNode* node = find_mut(t.path);
+            if (!node) {
+              r.err = Err::no_node;
+              return r;
+            }
+            node->data = t.data;
+            node->stat.version = t.version;
+            node->stat.mzxid = header.zxid;
+            node->stat.mtime = header.time;
+            r.stat = stat_of(*node);
+            triggers.push_back({event_type::node_data_changed, t.path});
+            return r;
+          },
+          [&](const jute::SetACLTxn& t) {
+            OpResult r{Err::ok, t.path, {}};
+            DataNode* node = find_mut(t.path);
+            if (!node) {
+              r.err = Err::no_node;
+              return r;
+            }
+            node->acl = t.acl;
+            node->stat.aversion = t.version;
+            r.stat = stat_of(*node);
+            return r;
+          },
+          [&](const jute::CheckVersionTxn& t) {
+            OpResult r{Err::ok, t.path, {}};
+            if (const DataNode* node = find(t.path)) r.stat = stat_of(*node);
+            return r;
+          },
+          [&](const jute::CreateSessionTxn& t) {
+            sessions_[header.client_id] = t.time_out;
+            return OpResult{};
+          },
+          [&](const jute::CloseSessionTxn& t) {
+            // Delete the listed paths, then anything else the session still owns, in path order.
+            std::set<std::string> doomed(t.paths2_delete.begin(), t.paths2_delete.end());
+            for (const auto& p : ephemerals(header.client_id)) doomed.insert(p);
+            // Children before parents cannot happen for ephemerals (they have no children), so
+            // sorted order is a fine deterministic order.
+            for (const auto& p : doomed) delete_node(p, header.zxid, triggers);
+            sessions_.erase(header.client_id);
+            return OpResult{};
+          },
+          [&](const jute::ErrorTxn& t) { return OpResult{static_cast<Err>(t.err), {}, {}}; },
+      },
+      op.body);
+}
+
+OpResult DataTree::create_node(const std::string& path, const jute::Bytes& data, const Acl& acl, NodeKind kind,
+                               std::int64_t owner, std::int32_t parent_cversion, const jute::TxnHeader& header,
+                               std::vector<WatchTrigger>& triggers) {
+  OpResult r{Err::ok, path, {}};
+  const std::string parent_name(parent_path(path));
+  DataNode* parent = find_mut(parent_name);
+  if (!parent) {
+    r.err = Err::no_node;
+    return r;
+  }
+  if (nodes_.count(path)) {
+    r.err = Err::node_exists;
+    return r;
+  }
+  if (parent_cversion == -1) parent_cversion = parent->stat.cversion + 1;
+  if (parent_cversion > parent->stat.cversion) {
+    parent->stat.cversion = parent_cversion;
+    parent->stat.pzxid = header.zxid;
+  }
+  DataNode node;
+  node.data = data;
+  node.acl = acl;
+  node.kind = kind;
+  node.stat.czxid = node.stat.mzxid = node.stat.pzxid = header.zxid;
+  node.stat.ctime = node.stat.mtime = header.time;
+  node.stat.ephemeral_owner = owner;
+  parent->children.insert(std::string(base_name(path)));
+  r.stat = stat_of(node);
+  nodes_.emplace(path, std::move(node));
+  if (kind == NodeKind::ephemeral) ephemerals_[owner].insert(path);
+  if (kind == NodeKind::container) containers_.insert(path);
+  if (kind == NodeKind::ttl) ttl_nodes_.insert(path);
+  triggers.push_back({event_type::node_created, path});
+  triggers.push_back({event_type::node_children_changed, parent_name});
+  return r;
+}
+
+OpResult DataTree::delete_node(const std::string& path, std::int64_t zxid, std::vector<WatchTrigger>& triggers) {
+  OpResult r{Err::ok, path, {}};
+  auto it = nodes_.find(path);
+  if (it == nodes_.end()) {
+    r.err = Err::no_node;
+    return r;
+  }
+  const DataNode& node = it->second;
+  if (node.kind == NodeKind::ephemeral) {
+    auto eph = ephemerals_.find(node.stat.ephemeral_owner);
+    if (eph != ephemerals_.end()) {
+      eph->second.erase(path);
+      if (eph->second.empty()) ephemerals_.erase(eph);
+    }
+  }
+  containers_.erase(path);
+  ttl_nodes_.erase(path);
+  nodes_.erase(it);
+  const std::string parent_name(parent_path(path));
+  if (DataNode* parent = find_mut(parent_name)) {
+    parent->children.erase(std::string(base_name(path)));
+    if (zxid > parent->stat.pzxid) parent->stat.pzxid = zxid;
+  }
+  triggers.push_back({event_type::node_deleted, path});
+  triggers.push_back({event_type::node_children_changed, parent_name});
+  return r;
+}
+
+void DataTree::clear() {
+  nodes_.clear();
+  ephemerals_.clear();
+  containers_.clear();
+  ttl_nodes_.clear();
+  sessions_.clear();
+  last_processed_zxid_ = 0;
+}
+
+bool DataTree::restore_node(const std::string& path, DataNode node) {
+  node.children.clear();
+  if (path == "/" || path.empty()) {
+    nodes_["/"] = std::move(node);
+    return true;
+  }
+  DataNode* parent = find_mut(parent_path(path));
+  if (!parent) return false;
+  parent->children.insert(std::string(base_name(path)));
+  if (node.kind == NodeKind::ephemeral) ephemerals_[node.stat.ephemeral_owner].insert(path);
+  if (node.kind == NodeKind::container) containers_.insert(path);
+  if (node.kind == NodeKind::ttl) ttl_nodes_.insert(path);
+  nodes_[path] = std::move(node);
+  return true;
+}
+
+NodeKind DataTree::kind_of_owner(std::int64_t owner, bool extended_types_enabled) {
+  if (owner == 0) return NodeKind::persistent;
+  if (owner == container_owner) return NodeKind::container;
+  if (extended_types_enabled && (owner & ttl_owner_mask) == ttl_owner_mask) return NodeKind::ttl;
+  return NodeKind::ephemeral;
+}
+
+std::int32_t DataTree::descendant_count(std::string_view path) const {
+  const DataNode* start = find(path);
+  if (!start) return 0;
+  std::int32_t count = 0;
+  std::vector<std::string> stack{std::string(path.empty() ? "/" : path)};
+  while (!stack.empty()) {
+    std::string p = std::move(stack.back());
+    stack.pop_back();
+    const DataNode* n = find(p);
+    if (!n) continue;
+    for (const auto& c : n->children) {
+      ++count;
+      stack.push_back(child_path(p, c));
+    }
+  }
+  return count;
+}
+
+std::size_t DataTree::approximate_data_size() const {
+  std::size_t total = 0;
+  for (const auto& [path, node] : nodes_) total += path.size() + (node.data ? node.data->size() : 0);
+  return total;
+}
+
+std::set<std::string> DataTree::ephemerals(std::int64_t session) const {
+  auto it = ephemerals_.find(session);
+  return it == ephemerals_.end() ? std::set<std::string>{} : it->second;
+}
+
+std::size_t DataTree::ephemeral_count() const {
+  std::size_t n = 0;
+  for (const auto& [sid, paths] : ephemerals_) n += paths.size();
+  return n;
+}
+
+}  // namespace zablab::data

@@ -1,0 +1,113 @@
+// The DataTree: every znode with its data, ACL and persisted stat, kept in memory; changed only by
+// applying committed transactions, in zxid order. Applying is idempotent enough for log replay
+// over a fuzzy snapshot (an existing create or a missing delete is reported, not fatal).
+//
+// Stat semantics follow ZooKeeper 3.8 (see the reference, section 5): the stored cversion counts
+// child creates and is reported as 2*stored - numChildren; container and TTL nodes report
+// ephemeralOwner 0.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/data/acl.h"
+#include "core/data/txn.h"
+#include "core/jute/codes.h"
+#include "core/jute/records.h"
+
+namespace zablab::data {
+
+enum class NodeKind { persistent, ephemeral, container, ttl };
+
+struct DataNode {
+  jute::Bytes data;  // null is kept distinct from empty (zkCli `get` prints "null")
+  Acl acl;
+  jute::StatPersisted stat;
+  NodeKind kind = NodeKind::persistent;
+  std::set<std::string> children;  // names, sorted so every listing is deterministic
+};
+
+// A watch to fire because a txn changed the tree: an event type from core/jute/codes.h + a path.
+struct WatchTrigger {
+  std::int32_t type;
+  std::string path;
+  bool operator==(const WatchTrigger&) const = default;
+};
+
+// What applying one op did: its error (ok unless replaying, or an error txn), the node's path
+// (the sequential name for creates) and the node's stat afterwards.
+struct OpResult {
+  Err err = Err::ok;
+  std::string path;
+  jute::Stat stat;
+};
+
+struct ApplyResult {
+  std::vector<OpResult> ops;            // one per txn op
+  std::vector<WatchTrigger> triggers;   // in the order ZooKeeper fires them
+};
+
+class DataTree {
+ public:
+  DataTree();
+
+  // The node at `path` ("" names the root too), or nullptr.
+  const DataNode* find(std::string_view path) const;
+  // The Stat a client sees for `node`.
+  static jute::Stat stat_of(const DataNode& node);
+
+  // Applies a committed txn; its zxid becomes last_processed_zxid.
+  ApplyResult apply(const Txn& txn);
+
+  std::int64_t last_processed_zxid() const { return last_processed_zxid_; }
+  std::size_t node_count() const { return nodes_.size(); }
+  // Every node strictly below `path` (getAllChildrenNumber).
+  std::int32_t descendant_count(std::string_view path) const;
+  std::size_t approximate_data_size() const;
+
+  // Ephemeral paths owned by `session`, sorted.
+  std::set<std::string> ephemerals(std::int64_t session) const;
+  const std::map<std::int64_t, std::set<std::string>>& ephemerals_by_session() const { return ephemerals_; }
+  std::size_t ephemeral_count() const;
+  // Containers and TTL nodes, for the reaper.
+  const std::set<std::string>& containers() const { return containers_; }
+  const std::set<std::string>& ttl_nodes() const { return ttl_nodes_; }
+  // Sessions created and not yet closed by a txn, with their timeouts (snapshots store these).
+  const std::map<std::int64_t, std::int32_t>& sessions() const { return sessions_; }
+
+  // --- loading a snapshot: an empty tree, then nodes parents-first ---
+  void clear();
+  // Adds (or for "/" replaces) a node; `node.children` is ignored and rebuilt from later nodes.
+  // Returns false if the parent is missing.
+  bool restore_node(const std::string& path, DataNode node);
+  void restore_session(std::int64_t id, std::int32_t timeout_ms) { sessions_[id] = timeout_ms; }
+  void set_last_processed_zxid(std::int64_t zxid) { last_processed_zxid_ = zxid; }
+  // The kind a stored ephemeralOwner denotes (TTL encodings need extended types enabled).
+  static NodeKind kind_of_owner(std::int64_t owner, bool extended_types_enabled);
+
+  // The stored ephemeralOwner of a TTL node (ZooKeeper's EphemeralType.TTL encoding).
+  static std::int64_t ttl_owner(std::int64_t ttl_ms);
+  static std::int64_t ttl_of(const DataNode& node);
+
+ private:
+  OpResult apply_op(const jute::TxnHeader& header, const TxnOp& op, std::vector<WatchTrigger>& triggers);
+  OpResult create_node(const std::string& path, const jute::Bytes& data, const Acl& acl, NodeKind kind,
+                       std::int64_t owner, std::int32_t parent_cversion, const jute::TxnHeader& header,
+                       std::vector<WatchTrigger>& triggers);
+  OpResult delete_node(const std::string& path, std::int64_t zxid, std::vector<WatchTrigger>& triggers);
+  DataNode* find_mut(std::string_view path);
+
+  std::unordered_map<std::string, DataNode> nodes_;  // never iterated where order could leak out
+  std::map<std::int64_t, std::set<std::string>> ephemerals_;
+  std::set<std::string> containers_;
+  std::set<std::string> ttl_nodes_;
+  std::map<std::int64_t, std::int32_t> sessions_;
+  std::int64_t last_processed_zxid_ = 0;
+};
+
+}  // namespace zablab::data

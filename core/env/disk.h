@@ -1,0 +1,45 @@
+// The disk as a core state machine sees it: named files under the node's data directories.
+//
+// Writes are volatile until synced. append() and sync() complete asynchronously: the result comes
+// back as Node::on_disk_done(token, status), in the order the calls were made (across files too:
+// an fsync's completion means every earlier append and sync completed).
+// Zab's durability rule lives in the callers: nothing is acknowledged before its sync completes.
+// Reads are synchronous; they are used at start-up (recovery) and for snapshots sent to learners.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zablab {
+
+using DiskToken = std::uint64_t;
+
+struct DiskStatus {
+  bool ok = true;
+  std::string error;  // e.g. "No space left on device" -- empty when ok
+};
+
+class Disk {
+ public:
+  virtual ~Disk() = default;
+
+  // Appends to `file` (created if absent). Completes as on_disk_done(token) once written
+  // (not yet durable).
+  virtual void append(const std::string& file, std::string bytes, DiskToken token) = 0;
+  // Makes everything appended to `file` so far durable; completes as on_disk_done(token).
+  virtual void sync(const std::string& file, DiskToken token) = 0;
+  // Writes `file` whole and durably via a temporary file and rename; completes as on_disk_done.
+  virtual void write_atomic(const std::string& file, std::string bytes, DiskToken token) = 0;
+
+  // Synchronous helpers for recovery and housekeeping.
+  virtual std::optional<std::string> read(const std::string& file) = 0;
+  // File names (not paths) directly inside `dir`, sorted.
+  virtual std::vector<std::string> list(const std::string& dir) = 0;
+  virtual bool truncate(const std::string& file, std::uint64_t size) = 0;
+  virtual bool remove(const std::string& file) = 0;
+  virtual bool make_dirs(const std::string& dir) = 0;
+};
+
+}  // namespace zablab

@@ -1,0 +1,78 @@
+// The world as a core state machine sees it.
+//
+// Every server (and later every client) in core/ is a single-threaded state machine. It is
+// driven by inputs (see core/env/node.h) and acts on the outside world only through an Env.
+// runtime/ implements Env over Boost.Asio, POSIX files and the steady clock; sim/ implements it
+// over virtual time, a simulated network and simulated disks. Calls into Env only queue work:
+// Env never calls back into the node while one of its handlers is running, so a test can run one
+// handler and then read what it queued.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/env/disk.h"
+
+namespace zablab {
+
+// A client connection, numbered by the Env (never reused within one process or world).
+using ConnId = std::uint64_t;
+// A timer, numbered by the Env; it comes back as Node::on_timer(id).
+using TimerId = std::uint64_t;
+// A peer of the ensemble, by its myid / sid.
+using PeerId = std::int64_t;
+
+enum class LogLevel { debug, info, warn, error };
+
+// A semantic event for the trace (role change, vote, proposal, commit, session expiry, ...).
+// `kind` is a short stable identifier ("session.expire"); `detail` is JSON or plain text.
+struct TraceEvent {
+  std::string kind;
+  std::string detail;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // --- time ---
+  // Milliseconds on a clock that never goes backwards; only differences mean anything.
+  virtual std::int64_t now_ms() const = 0;
+  // Milliseconds since the Unix epoch, for znode ctime/mtime. Virtual in the simulator.
+  virtual std::int64_t wall_ms() const = 0;
+  // Fires once as Node::on_timer(id) after at least delay_ms. A cancelled timer never fires.
+  virtual TimerId set_timer(std::int64_t delay_ms) = 0;
+  virtual void cancel_timer(TimerId id) = 0;
+
+  // --- client transport (the client port) ---
+  // Queues bytes on the connection, in call order.
+  virtual void client_send(ConnId conn, std::string bytes) = 0;
+  // Flushes what was queued, then closes. The node gets no on_client_closed for a close it asked for.
+  virtual void client_close(ConnId conn) = 0;
+
+  // --- peer transport (quorum and election ports) ---
+  virtual void peer_send(PeerId peer, std::string bytes) = 0;
+
+  // --- disk ---
+  virtual Disk& disk() = 0;
+
+  // --- randomness: all of it comes from here, seeded in the simulator ---
+  virtual std::uint64_t random_u64() = 0;
+
+  // --- lifecycle ---
+  // The node cannot go on (its disk failed, its state is corrupt): the runtime exits with an
+  // error, the simulator marks the node crashed. The node calls nothing after this.
+  virtual void shutdown(std::string_view reason) = 0;
+
+  // --- observability ---
+  // Facts about the hosting process for the mntr four-letter word, as (key, value) pairs without
+  // the "zk_" prefix: open_file_descriptor_count, max_file_descriptor_count. None in the simulator.
+  virtual std::vector<std::pair<std::string, std::string>> host_metrics() const { return {}; }
+  virtual void trace(const TraceEvent& event) = 0;
+  virtual void log(LogLevel level, std::string_view message) = 0;
+};
+
+}  // namespace zablab

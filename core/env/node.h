@@ -1,0 +1,30 @@
+// The inputs of a node: everything that can happen to a server state machine.
+// runtime/ and sim/ deliver these; a node reacts by calling its Env. One handler runs at a time.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/env/env.h"
+
+namespace zablab {
+
+class Node {
+ public:
+  virtual ~Node() = default;
+
+  // Called once, before any other input.
+  virtual void start() = 0;
+
+  // A client connected to the client port. `remote` is "ip:port" (used by ip ACLs and 4lw output).
+  virtual void on_client_connected(ConnId conn, std::string remote) = 0;
+  // Bytes arrived on a client connection, in order. Frames may be split or joined arbitrarily.
+  virtual void on_client_bytes(ConnId conn, std::string_view bytes) = 0;
+  // The client closed the connection, or it broke.
+  virtual void on_client_closed(ConnId conn) = 0;
+
+  virtual void on_timer(TimerId id) = 0;
+  virtual void on_disk_done(DiskToken token, const DiskStatus& status) = 0;
+};
+
+}  // namespace zablab

@@ -1,0 +1,31 @@
+// Start-up recovery: the newest valid snapshot, then every logged txn after it, replayed in order.
+// A torn tail of the newest log (a crash mid-append) is truncated and reported; anything corrupt
+// before that refuses the start, naming the file and byte offset, because acknowledged
+// transactions could be missing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/data/data_tree.h"
+#include "core/env/disk.h"
+
+namespace zablab::persist {
+
+struct RecoveryReport {
+  bool ok = true;
+  std::string error;               // why the server must not start (file, offset, what)
+  std::vector<std::string> notes;  // what was loaded, replayed, truncated
+  std::int64_t snapshot_zxid = 0;
+  std::size_t replayed = 0;
+};
+
+RecoveryReport recover(Disk& disk, const std::string& data_dir, const std::string& data_log_dir,
+                       bool extended_types_enabled, data::DataTree& tree);
+
+// Files to delete so that only the newest `retain` snapshots and the logs they need remain.
+std::vector<std::string> purge_candidates(Disk& disk, const std::string& data_dir, const std::string& data_log_dir,
+                                          int retain);
+
+}  // namespace zablab::persist

@@ -1,0 +1,130 @@
+// The standalone server's durability: recovery at start, the txn log with group commit, and
+// snapshots. The rule this file exists for: a txn is applied and acknowledged only after the
+// fsync covering its log entry has completed, so kill -9 never loses an acknowledged write.
+#include "core/jute/codes.h"
+#include "core/persist/disk_layout.h"
+#include "core/persist/recovery.h"
+#include "core/persist/snapshot.h"
+#include "core/persist/txn_log.h"
+#include "core/server/standalone_server.h"
+#include "core/util/hex.h"
+
+namespace zablab::server {
+
+bool StandaloneServer::recover_from_disk() {
+  Disk& disk = env_.disk();
+  const std::string snap_dir = persist::version_dir(config_.data_dir);
+  const std::string log_dir = persist::version_dir(config_.log_dir());
+  if (!disk.make_dirs(snap_dir) || !disk.make_dirs(log_dir)) {
+    fail("cannot create " + snap_dir + " or " + log_dir);
+    return false;
+  }
+  persist::RecoveryReport report =
+      persist::recover(disk, config_.data_dir, config_.log_dir(), config_.extended_types_enabled, tree_);
+  for (const auto& note : report.notes) env_.log(LogLevel::info, "recovery: " + note);
+  if (!report.ok) {
+    fail(report.error);
+    return false;
+  }
+  // Sessions from before the restart live on with fresh deadlines: their clients may reconnect.
+  for (const auto& [sid, timeout] : tree_.sessions()) sessions_.add(sid, timeout, env_.now_ms());
+  arm_session_timer();
+  snapshot_threshold_ = config_.snap_count / 2 +
+                        static_cast<std::int64_t>(env_.random_u64() % static_cast<std::uint64_t>(
+                                                                          std::max<std::int64_t>(1, config_.snap_count / 2)));
+  // As ZooKeeper does after loading: a fresh snapshot, and the next txn starts a new log.
+  if (report.replayed > 0 || report.snapshot_zxid == 0) take_snapshot();
+  env_.log(LogLevel::info, "recovered to zxid " + util::hex(tree_.last_processed_zxid()) + " with " +
+                               std::to_string(tree_.node_count()) + " nodes and " +
+                               std::to_string(tree_.sessions().size()) + " sessions");
+  return true;
+}
+
+void StandaloneServer::log_txn(data::Txn txn, Origin origin) {
+  Disk& disk = env_.disk();
+  if (current_log_.empty()) {
+    current_log_ = persist::version_dir(config_.log_dir()) + "/" + persist::zxid_file_name("log", txn.zxid());
+    disk.append(current_log_, persist::log_file_header(), next_token_++);
+  }
+  disk.append(current_log_, persist::log_entry(data::encode_txn(txn)), next_token_++);
+  appended_zxid_ = txn.zxid();
+  unsynced_.emplace_back(std::move(txn), origin);
+  if (!config_.force_sync) {
+    on_synced(appended_zxid_);  // forceSync=no: acknowledged once written, as ZooKeeper does
+    return;
+  }
+  // One fsync in flight at a time: what arrives meanwhile waits for the next, and shares it.
+  if (syncs_.empty()) request_sync();
+}
+
+void StandaloneServer::request_sync() {
+  if (current_log_.empty() || appended_zxid_ <= sync_requested_zxid_) return;
+  const DiskToken token = next_token_++;
+  syncs_.emplace_back(token, appended_zxid_);
+  sync_requested_zxid_ = appended_zxid_;
+  env_.disk().sync(current_log_, token);
+}
+
+void StandaloneServer::on_disk_done(DiskToken token, const DiskStatus& status) {
+  if (failed_) return;
+  if (!status.ok) {
+    fail("disk write failed: " + status.error);
+    return;
+  }
+  if (!syncs_.empty() && syncs_.front().first == token) {
+    const std::int64_t upto = syncs_.front().second;
+    syncs_.pop_front();
+    on_synced(upto);
+    if (syncs_.empty()) request_sync();
+  }
+  flush_dirty();
+}
+
+void StandaloneServer::on_synced(std::int64_t upto_zxid) {
+  while (!unsynced_.empty() && unsynced_.front().first.zxid() <= upto_zxid) {
+    auto [txn, origin] = std::move(unsynced_.front());
+    unsynced_.pop_front();
+    commit(txn, origin);
+    ++txns_since_snapshot_;
+  }
+  maybe_snapshot();
+}
+
+void StandaloneServer::maybe_snapshot() {
+  if (txns_since_snapshot_ < snapshot_threshold_) return;
+  take_snapshot();
+}
+
+void StandaloneServer::take_snapshot() {
+  // Single-threaded, so the tree is consistent at this instant; txns appended but not yet synced
+  // are in the current log, which recovery replays after the snapshot.
+  Disk& disk = env_.disk();
+  const std::string path = persist::version_dir(config_.data_dir) + "/" +
+                           persist::zxid_file_name("snapshot", tree_.last_processed_zxid());
+  disk.write_atomic(path, persist::serialize_snapshot(tree_), next_token_++);
+  // Before rolling, make sure everything in the old log gets its fsync.
+  request_sync();
+  current_log_.clear();
+  txns_since_snapshot_ = 0;
+  env_.trace({"snapshot", "{\"zxid\":\"" + util::hex(tree_.last_processed_zxid()) + "\"}"});
+  env_.log(LogLevel::info, "snapshot " + path);
+  if (config_.purge_interval_hours > 0) {
+    for (const auto& doomed :
+         persist::purge_candidates(disk, config_.data_dir, config_.log_dir(), config_.snap_retain_count)) {
+      disk.remove(doomed);
+      env_.log(LogLevel::info, "purged " + doomed);
+    }
+  }
+}
+
+void StandaloneServer::fail(const std::string& why) {
+  // Losing the ability to log means losing acknowledged writes: stop serving instead.
+  failed_ = true;
+  env_.log(LogLevel::error, "server stopped: " + why);
+  std::vector<ConnId> ids;
+  for (const auto& [id, c] : conns_) ids.push_back(id);
+  for (ConnId id : ids) close_connection(id, "server stopped");
+  env_.shutdown(why);
+}
+
+}  // namespace zablab::server

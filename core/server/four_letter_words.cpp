@@ -1,0 +1,173 @@
+// ZooKeeper's four-letter words on the client port: the first 4 bytes of a connection, unframed,
+// answered in plain text, then the connection closes. Output follows ZooKeeper 3.8's layout so
+// monitoring scripts that parse it keep working.
+#include <cstdio>
+
+#include "core/jute/codes.h"
+#include "core/server/standalone_server.h"
+#include "core/util/hex.h"
+
+namespace zablab::server {
+namespace {
+
+constexpr const char* kWords[] = {"conf", "cons", "crst", "dirs", "dump", "envi", "isro", "mntr",
+                                  "ruok", "srst", "srvr", "stat", "wchc", "wchp", "wchs"};
+
+constexpr const char* kVersion = "3.8.4-zablab-0.1.0, built on 2026-11-22 00:00 UTC";
+
+bool known_word(const std::string& w) {
+  for (const char* k : kWords)
+    if (w == k) return true;
+  return false;
+}
+
+std::string fixed1(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+}  // namespace
+
+bool StandaloneServer::try_four_letter_word(Connection& c) {
+  auto word = c.frames.first_word();
+  if (!word || !known_word(*word)) return false;  // an unknown word falls through as a huge length
+  const bool allowed = config_.four_letter_words.count("*") || config_.four_letter_words.count(*word);
+  std::string text = allowed ? four_letter_text(*word)
+                             : *word + " is not executed because it is not in the whitelist.\n";
+  if (allowed && *word == "crst") {
+    for (auto& [id, other] : conns_) other.received = other.sent = 0;
+  }
+  if (allowed && *word == "srst") stats_ = ServerStats{};
+  env_.client_send(c.id, std::move(text));
+  const ConnId id = c.id;
+  conns_.erase(id);
+  env_.client_close(id);
+  return true;
+}
+
+std::optional<std::string> StandaloneServer::four_letter_word(const std::string& word) const {
+  if (!known_word(word)) return std::nullopt;
+  return four_letter_text(word);
+}
+
+std::string StandaloneServer::four_letter_text(const std::string& word) const {
+  std::size_t outstanding = 0;
+  for (const auto& [id, c] : conns_) outstanding += c.queue.size();
+  // ZooKeeper's node count includes the root twice (as "" and "/").
+  const std::size_t node_count = tree_.node_count() + 1;
+  const std::int64_t min_latency = stats_.latency_min_ms < 0 ? 0 : stats_.latency_min_ms;
+  const double avg_latency =
+      stats_.latency_count ? static_cast<double>(stats_.latency_total_ms) / static_cast<double>(stats_.latency_count)
+                           : 0.0;
+  auto connection_line = [&](const Connection& c, bool detailed) {
+    std::string line = " /" + c.remote + "[" + (c.state == ConnState::open ? "1" : "0") +
+                       "](queued=" + std::to_string(c.queue.size()) + ",recved=" + std::to_string(c.received) +
+                       ",sent=" + std::to_string(c.sent);
+    if (detailed && c.session_id) {
+      line += ",sid=" + util::hex(c.session_id) + ",lop=" + c.last_op +
+              ",est=" + std::to_string(c.established_ms) + ",to=" + std::to_string(c.timeout_ms) +
+              ",lcxid=" + util::hex(c.last_cxid) + ",lzxid=" + util::hex(c.last_zxid);
+    }
+    return line + ")\n";
+  };
+  auto server_block = [&]() {
+    return "Latency min/avg/max: " + std::to_string(min_latency) + "/" + fixed1(avg_latency) + "/" +
+           std::to_string(stats_.latency_max_ms) + "\nReceived: " + std::to_string(stats_.packets_received) +
+           "\nSent: " + std::to_string(stats_.packets_sent) + "\nConnections: " + std::to_string(conns_.size()) +
+           "\nOutstanding: " + std::to_string(outstanding) + "\nZxid: " + util::hex(tree_.last_processed_zxid()) +
+           "\nMode: standalone\nNode count: " + std::to_string(node_count) + "\n";
+  };
+
+  if (word == "ruok") return "imok";
+  if (word == "isro") return "rw";
+  if (word == "srvr") return std::string("Zookeeper version: ") + kVersion + "\n" + server_block();
+  if (word == "stat") {
+    std::string out = std::string("Zookeeper version: ") + kVersion + "\nClients:\n";
+    for (const auto& [id, c] : conns_) out += connection_line(c, false);
+    return out + "\n" + server_block();
+  }
+  if (word == "cons") {
+    std::string out;
+    for (const auto& [id, c] : conns_) out += connection_line(c, true);
+    return out + "\n";
+  }
+  if (word == "crst") return "Connection stats reset.\n";
+  if (word == "srst") return "Server stats reset.\n";
+  if (word == "conf") {
+    return "clientPort=" + std::to_string(config_.client_port) + "\nsecureClientPort=-1\ndataDir=" +
+           config_.data_dir + "/version-2\ndataDirSize=0\ndataLogDir=" + config_.data_log_dir +
+           "/version-2\ndataLogSize=0\ntickTime=" + std::to_string(config_.tick_time_ms) +
+           "\nmaxClientCnxns=" + std::to_string(config_.max_client_cnxns) +
+           "\nminSessionTimeout=" + std::to_string(config_.min_session_timeout()) +
+           "\nmaxSessionTimeout=" + std::to_string(config_.max_session_timeout()) +
+           "\nclientPortListenBacklog=-1\nserverId=" + std::to_string(config_.server_id) + "\n";
+  }
+  if (word == "dirs") return "datadir_size: 0\nlogdir_size: 0\n";
+  if (word == "envi") {
+    return std::string("Environment:\nzookeeper.version=") + kVersion +
+           "\nzablab.mode=standalone\nzablab.tickTime=" + std::to_string(config_.tick_time_ms) + "\n";
+  }
+  if (word == "mntr") {
+    std::string out;
+    auto kv = [&](const std::string& k, const std::string& v) { out += "zk_" + k + "\t" + v + "\n"; };
+    kv("version", kVersion);
+    kv("server_state", "standalone");
+    kv("avg_latency", fixed1(avg_latency));
+    kv("max_latency", std::to_string(stats_.latency_max_ms));
+    kv("min_latency", std::to_string(min_latency));
+    kv("packets_received", std::to_string(stats_.packets_received));
+    kv("packets_sent", std::to_string(stats_.packets_sent));
+    kv("num_alive_connections", std::to_string(conns_.size()));
+    kv("outstanding_requests", std::to_string(outstanding));
+    kv("znode_count", std::to_string(node_count));
+    kv("watch_count", std::to_string(watches_.watch_count()));
+    kv("ephemerals_count", std::to_string(tree_.ephemeral_count()));
+    kv("approximate_data_size", std::to_string(tree_.approximate_data_size()));
+    kv("uptime", std::to_string(env_.now_ms() - started_ms_));
+    kv("global_sessions", std::to_string(sessions_.sessions().size()));
+    kv("local_sessions", "0");
+    for (const auto& [key, value] : env_.host_metrics()) kv(key, value);
+    return out;
+  }
+  if (word == "wchs") {
+    const auto [conns, paths, watches] = watches_.data_watch_summary();
+    return std::to_string(conns) + " connections watching " + std::to_string(paths) + " paths\nTotal watches:" +
+           std::to_string(watches) + "\n";
+  }
+  if (word == "wchc") {
+    std::string out;
+    for (const auto& [conn, paths] : watches_.paths_by_connection()) {
+      auto it = conns_.find(conn);
+      out += util::hex(it != conns_.end() ? it->second.session_id : 0) + "\n";
+      for (const auto& p : paths) out += "\t" + p + "\n";
+    }
+    return out + "\n";
+  }
+  if (word == "wchp") {
+    std::string out;
+    for (const auto& [path, conns] : watches_.connections_by_path()) {
+      out += path + "\n";
+      for (ConnId conn : conns) {
+        auto it = conns_.find(conn);
+        out += "\t" + util::hex(it != conns_.end() ? it->second.session_id : 0) + "\n";
+      }
+    }
+    return out + "\n";
+  }
+  if (word == "dump") {
+    std::string out = "SessionTracker dump:\nSession Sets (" + std::to_string(sessions_.sessions().size()) + "):\n";
+    for (const auto& [sid, s] : sessions_.sessions())
+      out += util::hex(sid) + "\ttimeout=" + std::to_string(s.timeout_ms) + (s.closing ? "\tclosing" : "") + "\n";
+    const auto& eph = tree_.ephemerals_by_session();
+    out += "ephemeral nodes dump:\nSessions with Ephemerals (" + std::to_string(eph.size()) + "):\n";
+    for (const auto& [sid, paths] : eph) {
+      out += util::hex(sid) + ":\n";
+      for (const auto& p : paths) out += "\t" + p + "\n";
+    }
+    return out;
+  }
+  return {};
+}
+
+}  // namespace zablab::server

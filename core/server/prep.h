@@ -1,0 +1,93 @@
+// Turning a client's write request into a transaction (ZooKeeper's PrepRequestProcessor).
+//
+// Every check runs here, in ZooKeeper's order, against the tree as it will be once every txn
+// already prepared has committed: prepared-but-uncommitted changes are kept as change records,
+// so a pipeline of writes (or the ops of one multi) sees each other's effects. A failed check
+// still yields a txn -- an error txn -- that consumes a zxid, as in ZooKeeper.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/data/acl.h"
+#include "core/data/data_tree.h"
+#include "core/data/txn.h"
+#include "core/server/server_config.h"
+#include "core/server/session_tracker.h"
+
+namespace zablab::server {
+
+struct WriteRequest {
+  std::int32_t type = 0;  // create, create2, createContainer, createTTL, delete, setData, setACL, multi, closeSession
+  std::string_view body;  // the request record's bytes
+  std::int64_t session_id = 0;
+  std::int32_t cxid = 0;
+  const data::Identities* identities = nullptr;
+};
+
+struct PrepOutcome {
+  // Set when the body did not decode (MarshallingError): no txn, no zxid consumed.
+  std::optional<std::string> malformed;
+  data::Txn txn;
+};
+
+class Prep {
+ public:
+  Prep(const data::DataTree& tree, const ServerConfig& config, SessionTracker& sessions)
+      : tree_(tree), config_(config), sessions_(sessions) {}
+
+  // `zxid` and `time_ms` are the new txn's; the caller consumes the zxid unless malformed.
+  PrepOutcome prep(const WriteRequest& request, std::int64_t zxid, std::int64_t time_ms);
+  // A txn for the session tracker's own decisions: createSession and closeSession (expiry).
+  data::Txn create_session_txn(std::int64_t session_id, std::int32_t timeout_ms, std::int64_t zxid,
+                               std::int64_t time_ms);
+  data::Txn close_session_txn(std::int64_t session_id, std::int64_t zxid, std::int64_t time_ms);
+  // A txn deleting an empty container or expired TTL node (the container reaper's deleteContainer).
+  data::Txn delete_container_txn(const std::string& path, std::int64_t zxid, std::int64_t time_ms);
+
+  // The txn with this zxid was applied to the tree: its change records are no longer needed.
+  void committed(std::int64_t zxid);
+  std::size_t outstanding_changes() const { return changes_.size(); }
+
+ private:
+  struct Record {
+    std::int64_t zxid = 0;
+    bool exists = false;
+    jute::StatPersisted stat;
+    std::int32_t child_count = 0;
+    data::Acl acl;
+    data::NodeKind kind = data::NodeKind::persistent;
+  };
+  using Changes = std::map<std::string, Record>;
+  struct Failed {
+    Err err;
+  };
+
+  Record record(const std::string& path) const;
+  Record existing(const std::string& path) const;  // throws Failed{no_node}
+  void put(const std::string& path, Record rec, std::int64_t zxid);
+  void check_session(std::int64_t session_id) const;
+  void check_perm(const Record& rec, std::int32_t perm, const data::Identities& ids) const;
+  data::Acl fixed_acl(const data::Acl& acl, const data::Identities& ids) const;
+
+  // One op; throws Failed on a failed check. Adds change records under `zxid`.
+  data::TxnOp prep_op(std::int32_t type, jute::Reader& body, const WriteRequest& request, std::int64_t zxid,
+                      std::int64_t time_ms);
+  data::TxnOp prep_create(std::int32_t type, jute::Reader& body, const WriteRequest& request, std::int64_t zxid);
+  data::TxnOp prep_delete(jute::Reader& body, const WriteRequest& request, std::int64_t zxid);
+  data::TxnOp prep_set_data(jute::Reader& body, const WriteRequest& request, std::int64_t zxid,
+                            std::int64_t time_ms);
+  data::TxnOp prep_set_acl(jute::Reader& body, const WriteRequest& request, std::int64_t zxid);
+  data::TxnOp prep_check(jute::Reader& body, const WriteRequest& request);
+  PrepOutcome prep_multi(const WriteRequest& request, std::int64_t zxid, std::int64_t time_ms);
+
+  const data::DataTree& tree_;
+  const ServerConfig& config_;
+  SessionTracker& sessions_;
+  Changes changes_;
+};
+
+}  // namespace zablab::server

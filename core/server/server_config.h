@@ -1,0 +1,58 @@
+// Settings of one server, as plain data. runtime/ fills it from zoo.cfg; sim/ from a scenario.
+// Defaults are Apache ZooKeeper 3.8's.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+namespace zablab::server {
+
+struct ServerConfig {
+  std::int64_t server_id = 0;  // myid; 0 when standalone
+  std::int32_t tick_time_ms = 3000;
+  // Negotiated session timeouts are clamped to [min, max]; -1 means 2x / 20x tickTime.
+  std::int32_t min_session_timeout_ms = -1;
+  std::int32_t max_session_timeout_ms = -1;
+  // jute.maxbuffer: the largest frame a client may send (1 MiB - 1 by default).
+  std::size_t max_buffer = 0xFFFFF;
+  // zookeeper.extendedTypesEnabled: allows TTL nodes.
+  bool extended_types_enabled = false;
+  // znode.container.checkIntervalMs: how often empty containers and expired TTL nodes are reaped.
+  std::int64_t container_check_interval_ms = 60000;
+  // 4lw.commands.whitelist; "*" allows every word.
+  std::set<std::string> four_letter_words{"srvr"};
+  // maxClientCnxns per client IP; 0 = unlimited.
+  int max_client_cnxns = 60;
+  // zookeeper.DigestAuthenticationProvider.superDigest ("super:<base64 sha1>"), empty = none.
+  std::string super_digest;
+  // zookeeper.skipACL
+  bool skip_acl = false;
+
+  // Where the txn log and snapshots live, as paths for Env::disk(). An empty data_dir keeps
+  // everything in memory (unit tests of the request pipeline use that).
+  std::string data_dir;
+  std::string data_log_dir;  // empty = data_dir
+  // A snapshot every snapCount/2 + random[0, snapCount/2) txns, as ZooKeeper does.
+  std::int64_t snap_count = 100000;
+  // autopurge.snapRetainCount / autopurge.purgeInterval (hours; 0 = off). zablab purges right
+  // after each snapshot when the interval is set.
+  int snap_retain_count = 3;
+  int purge_interval_hours = 0;
+  // forceSync: fsync the log before acknowledging a write.
+  bool force_sync = true;
+
+  // Echoed by the `conf` four-letter word.
+  std::string client_port_address;
+  int client_port = 0;
+
+  const std::string& log_dir() const { return data_log_dir.empty() ? data_dir : data_log_dir; }
+  std::int32_t min_session_timeout() const {
+    return min_session_timeout_ms > 0 ? min_session_timeout_ms : 2 * tick_time_ms;
+  }
+  std::int32_t max_session_timeout() const {
+    return max_session_timeout_ms > 0 ? max_session_timeout_ms : 20 * tick_time_ms;
+  }
+};
+
+}  // namespace zablab::server

@@ -1,0 +1,532 @@
+#include "core/server/standalone_server.h"
+
+#include "core/data/acl.h"
+#include "core/jute/codes.h"
+#include "core/jute/records.h"
+#include "core/util/hex.h"
+
+namespace zablab::server {
+namespace {
+
+template <class R>
+std::string framed_reply(std::int32_t xid, std::int64_t zxid, Err err, const R* body) {
+  jute::Writer w;
+  w.i32(0);  // length, patched below
+  jute::write(w, jute::ReplyHeader{xid, zxid, static_cast<std::int32_t>(err)});
+  if (body && err == Err::ok) jute::write(w, *body);
+  w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
+  return w.take();
+}
+
+std::string framed_header(std::int32_t xid, std::int64_t zxid, Err err) {
+  return framed_reply<jute::ErrorResponse>(xid, zxid, err, nullptr);
+}
+
+bool is_write_op(std::int32_t type) {
+  switch (type) {
+    case op::create:
+    case op::create2:
+    case op::create_container:
+    case op::create_ttl:
+    case op::remove:
+    case op::set_data:
+    case op::set_acl:
+    case op::multi:
+    case op::close_session:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+StandaloneServer::StandaloneServer(Env& env, const ServerConfig& config)
+    : env_(env),
+      config_(config),
+      sessions_(config.server_id, config.tick_time_ms, env.wall_ms()),
+      prep_(tree_, config_, sessions_) {}
+
+void StandaloneServer::start() {
+  started_ms_ = env_.now_ms();
+  persistent_ = !config_.data_dir.empty();
+  if (persistent_ && !recover_from_disk()) return;
+  last_zxid_ = tree_.last_processed_zxid();
+  container_timer_ = env_.set_timer(config_.container_check_interval_ms);
+  env_.log(LogLevel::info, "standalone server started: tickTime=" + std::to_string(config_.tick_time_ms) +
+                               " sessionTimeout=[" + std::to_string(config_.min_session_timeout()) + "," +
+                               std::to_string(config_.max_session_timeout()) + "] ms, zxid " +
+                               util::hex(last_zxid_));
+}
+
+// ---------------------------------------------------------------- connections and framing
+
+void StandaloneServer::on_client_connected(ConnId id, std::string remote) {
+  if (failed_) {
+    env_.client_close(id);
+    return;
+  }
+  const std::string address = data::address_of(remote);
+  if (config_.max_client_cnxns > 0) {
+    int same_ip = 0;
+    for (const auto& [cid, c] : conns_) same_ip += c.address == address ? 1 : 0;
+    if (same_ip >= config_.max_client_cnxns) {
+      env_.log(LogLevel::warn, "Too many connections from " + address + " - max is " +
+                                   std::to_string(config_.max_client_cnxns));
+      env_.client_close(id);
+      return;
+    }
+  }
+  Connection c(id, remote, address, config_.max_buffer);
+  c.identities.push_back(jute::Id{"ip", address});
+  c.established_ms = env_.now_ms();
+  conns_.emplace(id, std::move(c));
+}
+
+void StandaloneServer::on_client_bytes(ConnId id, std::string_view bytes) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  Connection& c = it->second;
+  c.frames.feed(bytes);
+  if (!c.saw_frame && try_four_letter_word(c)) {
+    flush_dirty();
+    return;
+  }
+  for (;;) {
+    std::string frame;
+    auto status = c.frames.next(frame);
+    if (status == jute::FrameDecoder::Status::need_more) break;
+    if (status != jute::FrameDecoder::Status::frame) {
+      // ZooKeeper closes without a reply: the client sees a lost connection and nothing applied.
+      close_connection(id, "frame length " + std::to_string(c.frames.bad_length()) +
+                               (status == jute::FrameDecoder::Status::too_large
+                                    ? " exceeds jute.maxbuffer " + std::to_string(config_.max_buffer)
+                                    : " is negative"));
+      break;
+    }
+    c.saw_frame = true;
+    handle_frame(c, std::move(frame));
+    if (!conns_.count(id)) break;  // the frame closed the connection
+  }
+  flush_dirty();
+}
+
+void StandaloneServer::on_client_closed(ConnId id) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  // The session lives on until it expires or the client reconnects; its watches die now.
+  watches_.remove_connection(id);
+  auto owner = session_owner_.find(it->second.session_id);
+  if (owner != session_owner_.end() && owner->second == id) session_owner_.erase(owner);
+  conns_.erase(it);
+  dirty_.erase(id);
+}
+
+void StandaloneServer::close_connection(ConnId id, const std::string& why) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  env_.log(LogLevel::info, "closing connection " + it->second.remote +
+                               (it->second.session_id ? " session " + util::hex(it->second.session_id) : "") +
+                               ": " + why);
+  on_client_closed(id);
+  env_.client_close(id);
+}
+
+void StandaloneServer::send(Connection& c, std::string framed) {
+  ++c.sent;
+  ++stats_.packets_sent;
+  env_.client_send(c.id, std::move(framed));
+}
+
+void StandaloneServer::handle_frame(Connection& c, std::string frame) {
+  ++c.received;
+  ++stats_.packets_received;
+  switch (c.state) {
+    case ConnState::handshake:
+      handle_connect(c, frame);
+      return;
+    case ConnState::creating_session:
+      c.held.push_back(std::move(frame));  // ZooKeeper stops reading until the session exists
+      return;
+    case ConnState::open:
+      handle_request(c, std::move(frame));
+      return;
+  }
+}
+
+void StandaloneServer::handle_connect(Connection& c, std::string_view frame) {
+  jute::ConnectRequest req;
+  try {
+    req = jute::decode<jute::ConnectRequest>(frame);
+  } catch (const jute::DecodeError& e) {
+    close_connection(c.id, std::string("malformed ConnectRequest: ") + e.what());
+    return;
+  }
+  c.connect_has_read_only = req.has_read_only;
+  if (req.last_zxid_seen > tree_.last_processed_zxid()) {
+    // The client has seen a newer state than ours: let it find another server.
+    close_connection(c.id, "client has seen zxid " + util::hex(req.last_zxid_seen) + " but our last zxid is " +
+                               util::hex(tree_.last_processed_zxid()));
+    return;
+  }
+  const std::int32_t timeout =
+      std::clamp(req.time_out, config_.min_session_timeout(), config_.max_session_timeout());
+  const std::int64_t now = env_.now_ms();
+
+  if (req.session_id == 0) {
+    const std::int64_t sid = sessions_.next_session_id();
+    sessions_.add(sid, timeout, now);
+    c.session_id = sid;
+    c.timeout_ms = timeout;
+    c.state = ConnState::creating_session;
+    session_owner_[sid] = c.id;
+    arm_session_timer();
+    env_.trace({"session.create", "{\"session\":\"" + util::hex(sid) + "\",\"timeout_ms\":" +
+                                      std::to_string(timeout) + "}"});
+    data::Txn txn = prep_.create_session_txn(sid, timeout, next_zxid(), env_.wall_ms());
+    submit_txn(std::move(txn), Origin{Origin::Kind::connect, c.id});
+    return;
+  }
+
+  // Reconnect. As ZooKeeper does, any other connection of the session is closed first, even
+  // before the password is checked.
+  auto owner = session_owner_.find(req.session_id);
+  if (owner != session_owner_.end() && owner->second != c.id) {
+    close_connection(owner->second, "session " + util::hex(req.session_id) + " reopened from " + c.remote);
+  }
+  const Session* s = sessions_.find(req.session_id);
+  const bool password_ok = req.passwd && *req.passwd == SessionTracker::password_for(req.session_id);
+  if (!s || s->closing || !password_ok) {
+    // Expired (or never existed, or wrong password): timeout 0 tells the client, then close.
+    jute::ConnectResponse resp{0, 0, 0, std::string(16, '\0'), false, req.has_read_only};
+    send(c, jute::frame(jute::encode(resp)));
+    close_connection(c.id, !s           ? "session " + util::hex(req.session_id) + " is unknown or expired"
+                           : s->closing ? "session " + util::hex(req.session_id) + " is closing"
+                                        : "wrong password for session " + util::hex(req.session_id));
+    return;
+  }
+  sessions_.touch(req.session_id, now);
+  c.session_id = req.session_id;
+  c.timeout_ms = s->timeout_ms;
+  c.state = ConnState::open;
+  session_owner_[req.session_id] = c.id;
+  jute::ConnectResponse resp{0, s->timeout_ms, req.session_id, SessionTracker::password_for(req.session_id), false,
+                             req.has_read_only};
+  send(c, jute::frame(jute::encode(resp)));
+  env_.log(LogLevel::info, "session " + util::hex(req.session_id) + " reconnected from " + c.remote);
+}
+
+void StandaloneServer::handle_request(Connection& c, std::string frame) {
+  jute::RequestHeader header;
+  jute::Reader r(frame);
+  try {
+    jute::read(r, header);
+  } catch (const jute::DecodeError& e) {
+    close_connection(c.id, std::string("frame too short for a RequestHeader: ") + e.what());
+    return;
+  }
+  sessions_.touch(c.session_id, env_.now_ms());
+  Pending p;
+  p.xid = header.xid;
+  p.type = header.type;
+  p.body = std::string(r.rest());
+  p.arrived_ms = env_.now_ms();
+  p.is_write = is_write_op(header.type);
+  c.last_cxid = header.xid;
+  c.last_op = std::string(op::name(header.type));
+  c.queue.push_back(std::move(p));
+  dirty_.insert(c.id);
+}
+
+// ---------------------------------------------------------------- the request pipeline
+
+void StandaloneServer::flush_dirty() {
+  // Draining may commit txns that make other connections dirty; bounded because every pass
+  // either sends replies or stops at a write that is still waiting for its commit.
+  for (int rounds = 0; !dirty_.empty() && rounds < 1000; ++rounds) {
+    ConnId id = *dirty_.begin();
+    dirty_.erase(dirty_.begin());
+    auto it = conns_.find(id);
+    if (it != conns_.end()) drain(it->second);
+  }
+}
+
+void StandaloneServer::drain(Connection& c) {
+  const ConnId id = c.id;
+  bool waiting = false;  // an earlier write has not committed yet
+  for (auto& p : c.queue) {
+    if (p.done) continue;
+    if (p.is_write) {
+      if (!p.submitted) submit_write(c, p);
+      if (!p.done) waiting = true;
+      continue;
+    }
+    // A read waits behind the connection's own pending writes, so it sees them.
+    if (waiting) break;
+    execute_read(c, p);
+  }
+  while (!c.queue.empty() && c.queue.front().done) {
+    Pending p = std::move(c.queue.front());
+    c.queue.pop_front();
+    const std::int64_t latency = env_.now_ms() - p.arrived_ms;
+    stats_.latency_min_ms = stats_.latency_min_ms < 0 ? latency : std::min(stats_.latency_min_ms, latency);
+    stats_.latency_max_ms = std::max(stats_.latency_max_ms, latency);
+    stats_.latency_total_ms += latency;
+    ++stats_.latency_count;
+    if (!p.reply.empty()) send(c, std::move(p.reply));
+    if (p.close_after) {
+      close_connection(id, "request " + std::string(op::name(p.type)) +
+                               (p.type == op::close_session ? " done" : " not supported"));
+      return;
+    }
+  }
+}
+
+void StandaloneServer::submit_write(Connection& c, Pending& p) {
+  p.submitted = true;
+  const std::int64_t zxid = last_zxid_ + 1;
+  WriteRequest req{p.type, p.body, c.session_id, p.xid, &c.identities};
+  PrepOutcome outcome = prep_.prep(req, zxid, env_.wall_ms());
+  if (outcome.malformed) {
+    env_.log(LogLevel::warn, "connection " + c.remote + ": " + *outcome.malformed);
+    p.done = true;
+    p.reply = framed_header(p.xid, tree_.last_processed_zxid(), Err::marshalling_error);
+    return;
+  }
+  last_zxid_ = zxid;
+  p.zxid = zxid;
+  submit_txn(std::move(outcome.txn), Origin{Origin::Kind::request, c.id});
+}
+
+void StandaloneServer::submit_txn(data::Txn txn, Origin origin) {
+  if (persistent_) {
+    log_txn(std::move(txn), origin);  // committed once its fsync completes
+  } else {
+    commit(txn, origin);
+  }
+}
+
+void StandaloneServer::commit(const data::Txn& txn, const Origin& origin) {
+  const data::ApplyResult result = tree_.apply(txn);
+  prep_.committed(txn.zxid());
+  env_.trace({"txn.commit", data::txn_to_json(txn)});
+
+  // Watch events first: they must reach each client before any reply that observes the change.
+  for (const auto& trigger : result.triggers) {
+    for (const auto& notice : watches_.trigger(trigger)) {
+      auto it = conns_.find(notice.conn);
+      if (it == conns_.end()) continue;
+      jute::WatcherEvent event{notice.type, keeper_state::sync_connected, notice.path};
+      send(it->second, framed_reply(xid::notification, -1, Err::ok, &event));
+    }
+  }
+
+  const std::int32_t type = txn.header.type;
+  if (type == op::create_session) {
+    auto it = conns_.find(origin.conn);
+    if (origin.kind == Origin::Kind::connect && it != conns_.end()) {
+      Connection& c = it->second;
+      c.state = ConnState::open;
+      jute::ConnectResponse resp{0, c.timeout_ms, c.session_id, SessionTracker::password_for(c.session_id), false,
+                                 c.connect_has_read_only};
+      send(c, jute::frame(jute::encode(resp)));
+      env_.log(LogLevel::info, "established session " + util::hex(c.session_id) + " with negotiated timeout " +
+                                   std::to_string(c.timeout_ms) + " for client " + c.remote);
+      // Frames that arrived during session creation are requests now.
+      while (!c.held.empty()) {
+        std::string frame = std::move(c.held.front());
+        c.held.pop_front();
+        handle_request(c, std::move(frame));
+      }
+    }
+  }
+  if (type == op::close_session) {
+    const std::int64_t sid = txn.header.client_id;
+    sessions_.remove(sid);
+    env_.trace({"session.close", "{\"session\":\"" + util::hex(sid) + "\"}"});
+    // An expired session's connection is closed now; a client's own closeSession is answered first.
+    auto owner = session_owner_.find(sid);
+    if (owner != session_owner_.end() && !(origin.kind == Origin::Kind::request && origin.conn == owner->second)) {
+      close_connection(owner->second, "session " + util::hex(sid) + " expired");
+    }
+  }
+
+  if (origin.kind == Origin::Kind::request) {
+    auto it = conns_.find(origin.conn);
+    if (it != conns_.end()) {
+      for (auto& p : it->second.queue) {
+        if (p.is_write && p.submitted && !p.done && p.zxid == txn.zxid()) {
+          p.done = true;
+          p.reply = reply_for_write(p, txn, result);
+          p.close_after = type == op::close_session;
+          it->second.last_zxid = txn.zxid();
+          break;
+        }
+      }
+      dirty_.insert(origin.conn);
+    }
+  }
+}
+
+std::string StandaloneServer::reply_for_write(const Pending& p, const data::Txn& txn,
+                                              const data::ApplyResult& result) const {
+  const std::int64_t zxid = txn.zxid();
+  if (txn.header.type == op::multi) {
+    // The ReplyHeader err stays 0 even for a failed multi: clients read the per-op results.
+    jute::Writer w;
+    w.i32(0);
+    jute::write(w, jute::ReplyHeader{p.xid, zxid, 0});
+    for (std::size_t i = 0; i < txn.ops.size(); ++i) {
+      const auto& o = txn.ops[i];
+      const auto& r = result.ops[i];
+      if (o.type == op::error) {
+        const auto code = std::get<jute::ErrorTxn>(o.body).err;
+        jute::write(w, jute::MultiHeader{op::error, false, code});
+        jute::write(w, jute::ErrorResponse{code});
+        continue;
+      }
+      switch (o.type) {
+        case op::create:
+          jute::write(w, jute::MultiHeader{op::create, false, 0});
+          jute::write(w, jute::CreateResponse{r.path});
+          break;
+        case op::create2:
+        case op::create_container:
+        case op::create_ttl:
+          jute::write(w, jute::MultiHeader{op::create2, false, 0});
+          jute::write(w, jute::Create2Response{r.path, r.stat});
+          break;
+        case op::set_data:
+          jute::write(w, jute::MultiHeader{op::set_data, false, 0});
+          jute::write(w, jute::SetDataResponse{r.stat});
+          break;
+        default:  // delete, check: no body
+          jute::write(w, jute::MultiHeader{o.type, false, 0});
+      }
+    }
+    jute::write(w, jute::MultiHeader{-1, true, -1});
+    w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
+    return w.take();
+  }
+  const data::OpResult& r = result.ops.front();
+  if (r.err != Err::ok) return framed_header(p.xid, zxid, r.err);
+  switch (p.type) {
+    case op::create: {
+      jute::CreateResponse body{r.path};
+      return framed_reply(p.xid, zxid, Err::ok, &body);
+    }
+    case op::create2:
+    case op::create_container:
+    case op::create_ttl: {
+      jute::Create2Response body{r.path, r.stat};
+      return framed_reply(p.xid, zxid, Err::ok, &body);
+    }
+    case op::set_data: {
+      jute::SetDataResponse body{r.stat};
+      return framed_reply(p.xid, zxid, Err::ok, &body);
+    }
+    case op::set_acl: {
+      jute::SetACLResponse body{r.stat};
+      return framed_reply(p.xid, zxid, Err::ok, &body);
+    }
+    default:  // delete, closeSession
+      return framed_header(p.xid, zxid, Err::ok);
+  }
+}
+
+void StandaloneServer::execute_read(Connection& c, Pending& p) {
+  p.done = true;
+  const std::int64_t zxid = tree_.last_processed_zxid();
+  const Session* s = sessions_.find(c.session_id);
+  if (p.type != op::ping && (!s || s->closing)) {
+    p.reply = framed_header(p.xid, zxid, s ? Err::session_expired : Err::unknown_session);
+    return;
+  }
+  jute::Reader body(p.body, config_.max_buffer * 2);
+  jute::Writer out;
+  Err err = Err::ok;
+  bool unknown = false;
+  try {
+    if (p.type == op::multi_read) {
+      bool malformed = false;
+      std::string multi = multi_read(c, body, malformed);
+      if (malformed) {
+        p.reply = framed_header(p.xid, zxid, Err::marshalling_error);
+      } else {
+        jute::Writer w;
+        w.i32(static_cast<std::int32_t>(16 + multi.size()));
+        jute::write(w, jute::ReplyHeader{p.xid, zxid, 0});
+        w.raw(multi);
+        p.reply = w.take();
+      }
+      return;
+    }
+    err = read_op(c, p.type, body, out);
+  } catch (const jute::DecodeError& e) {
+    env_.log(LogLevel::warn, "connection " + c.remote + ": malformed " + std::string(op::name(p.type)) +
+                                 " request: " + e.what());
+    err = Err::marshalling_error;
+  }
+  if (err == Err::unimplemented) unknown = true;
+  // Special xids (ping, auth, setWatches) are echoed like any other.
+  jute::Writer w;
+  w.i32(0);
+  jute::write(w, jute::ReplyHeader{p.xid, p.type == op::auth ? 0 : zxid, static_cast<std::int32_t>(err)});
+  if (err == Err::ok) w.raw(out.data());
+  w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
+  p.reply = w.take();
+  // An unknown opcode, or a failed auth, ends the connection after its answer, as in ZooKeeper.
+  if (unknown || err == Err::auth_failed) p.close_after = true;
+}
+
+// ---------------------------------------------------------------- sessions and housekeeping
+
+void StandaloneServer::arm_session_timer() {
+  auto next = sessions_.next_deadline();
+  if (!next) return;
+  if (session_timer_ && session_timer_at_ <= *next) return;
+  if (session_timer_) env_.cancel_timer(*session_timer_);
+  session_timer_at_ = *next;
+  session_timer_ = env_.set_timer(std::max<std::int64_t>(0, *next - env_.now_ms()));
+}
+
+void StandaloneServer::on_timer(TimerId id) {
+  if (session_timer_ && id == *session_timer_) {
+    session_timer_.reset();
+    expire_sessions();
+    arm_session_timer();
+  } else if (container_timer_ && id == *container_timer_) {
+    reap_containers();
+    container_timer_ = env_.set_timer(config_.container_check_interval_ms);
+  }
+  flush_dirty();
+}
+
+void StandaloneServer::expire_sessions() {
+  for (std::int64_t sid : sessions_.take_expired(env_.now_ms())) {
+    const Session* s = sessions_.find(sid);
+    env_.log(LogLevel::info, "Expiring session " + util::hex(sid) + ", timeout of " +
+                                 std::to_string(s ? s->timeout_ms : 0) + "ms exceeded");
+    env_.trace({"session.expire", "{\"session\":\"" + util::hex(sid) + "\"}"});
+    submit_txn(prep_.close_session_txn(sid, next_zxid(), env_.wall_ms()), Origin{});
+  }
+}
+
+void StandaloneServer::reap_containers() {
+  // ZooKeeper's ContainerManager: empty containers that once had children, and TTL nodes without
+  // children whose TTL has passed since their last change, are deleted.
+  std::vector<std::string> doomed;
+  for (const auto& path : tree_.containers()) {
+    const data::DataNode* n = tree_.find(path);
+    if (n && n->children.empty() && n->stat.cversion > 0) doomed.push_back(path);
+  }
+  const std::int64_t now = env_.wall_ms();
+  for (const auto& path : tree_.ttl_nodes()) {
+    const data::DataNode* n = tree_.find(path);
+    if (n && n->children.empty() && now - n->stat.mtime > data::DataTree::ttl_of(*n)) doomed.push_back(path);
+  }
+  for (const auto& path : doomed) submit_txn(prep_.delete_container_txn(path, next_zxid(), now), Origin{});
+}
+
+
+}  // namespace zablab::server

@@ -1,0 +1,175 @@
+// A standalone ZooKeeper server as one sans-I/O state machine.
+//
+// It speaks the client wire protocol on the connections its Env hands it: handshake and sessions,
+// requests in order per connection, watches, four-letter words. Writes become txns (Prep), which
+// are committed to the DataTree in zxid order; a connection's reads wait behind its own pending
+// writes, and every watch event a commit fires is queued before any reply that observes the
+// change. Nothing here blocks or touches the OS: see core/env/env.h.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "core/data/data_tree.h"
+#include "core/env/node.h"
+#include "core/jute/frame.h"
+#include "core/server/prep.h"
+#include "core/server/server_config.h"
+#include "core/server/session_tracker.h"
+#include "core/server/watch_manager.h"
+
+namespace zablab::server {
+
+// Counters shown by the srvr/stat/mntr/cons four-letter words.
+struct ServerStats {
+  std::uint64_t packets_received = 0;
+  std::uint64_t packets_sent = 0;
+  std::int64_t latency_min_ms = -1;
+  std::int64_t latency_max_ms = 0;
+  std::int64_t latency_total_ms = 0;
+  std::uint64_t latency_count = 0;
+};
+
+class StandaloneServer : public Node {
+ public:
+  StandaloneServer(Env& env, const ServerConfig& config);
+
+  void start() override;
+  void on_client_connected(ConnId conn, std::string remote) override;
+  void on_client_bytes(ConnId conn, std::string_view bytes) override;
+  void on_client_closed(ConnId conn) override;
+  void on_timer(TimerId id) override;
+  void on_disk_done(DiskToken token, const DiskStatus& status) override;
+
+  // Read-only views for tests, the simulator and the visualizer.
+  const data::DataTree& tree() const { return tree_; }
+  const SessionTracker& sessions() const { return sessions_; }
+  const WatchManager& watches() const { return watches_; }
+  const ServerStats& stats() const { return stats_; }
+  std::size_t connection_count() const { return conns_.size(); }
+
+  // The text a four-letter word answers (without closing anything); nullopt if `word` is not one.
+  std::optional<std::string> four_letter_word(const std::string& word) const;
+
+ private:
+  // One request in a connection's queue. Replies leave in queue order.
+  struct Pending {
+    std::int32_t xid = 0;
+    std::int32_t type = 0;
+    std::string body;
+    std::int64_t arrived_ms = 0;
+    bool is_write = false;
+    bool submitted = false;  // writes: handed to prep and the commit pipeline
+    std::int64_t zxid = 0;   // writes: the txn's zxid once submitted
+    bool done = false;
+    std::string reply;       // framed; empty = send nothing
+    bool close_after = false;
+  };
+
+  enum class ConnState { handshake, creating_session, open };
+
+  struct Connection {
+    Connection(ConnId id_, std::string remote_, std::string address_, std::size_t max_frame)
+        : id(id_), remote(std::move(remote_)), address(std::move(address_)), frames(max_frame) {}
+    ConnId id = 0;
+    std::string remote;   // "ip:port"
+    std::string address;  // "ip"
+    jute::FrameDecoder frames;
+    ConnState state = ConnState::handshake;
+    bool saw_frame = false;
+    bool connect_has_read_only = true;
+    std::int64_t session_id = 0;
+    std::int32_t timeout_ms = 0;
+    data::Identities identities;
+    std::deque<Pending> queue;
+    std::deque<std::string> held;  // frames that arrived while the session was being created
+    std::int64_t established_ms = 0;
+    std::uint64_t received = 0, sent = 0;
+    std::int64_t last_zxid = 0;
+    std::int32_t last_cxid = 0;
+    std::string last_op = "NA";
+  };
+
+  // Where a committed txn's result goes.
+  struct Origin {
+    enum class Kind { none, request, connect } kind = Kind::none;
+    ConnId conn = 0;
+  };
+
+  // --- connections and framing ---
+  void handle_frame(Connection& c, std::string frame);
+  void handle_connect(Connection& c, std::string_view frame);
+  void handle_request(Connection& c, std::string frame);
+  void send(Connection& c, std::string framed);
+  void close_connection(ConnId id, const std::string& why);
+  bool try_four_letter_word(Connection& c);
+
+  // --- the request pipeline ---
+  void drain(Connection& c);
+  void flush_dirty();
+  void submit_write(Connection& c, Pending& p);
+  void submit_txn(data::Txn txn, Origin origin);
+  void commit(const data::Txn& txn, const Origin& origin);
+  void execute_read(Connection& c, Pending& p);
+  std::string reply_for_write(const Pending& p, const data::Txn& txn, const data::ApplyResult& result) const;
+  std::int64_t next_zxid() { return ++last_zxid_; }
+
+  // --- reads ---
+  Err read_op(Connection& c, std::int32_t type, jute::Reader& body, jute::Writer& out);
+  void set_watches(Connection& c, const jute::SetWatches2& req);
+  std::string multi_read(Connection& c, jute::Reader& body, bool& malformed);
+  Err authenticate(Connection& c, const jute::AuthPacket& auth);
+
+  // --- durability: txn log with group commit, snapshots, recovery (durability.cpp) ---
+  bool recover_from_disk();
+  void log_txn(data::Txn txn, Origin origin);
+  void request_sync();
+  void on_synced(std::int64_t upto_zxid);
+  void maybe_snapshot();
+  void take_snapshot();
+  void fail(const std::string& why);
+
+  // --- sessions and housekeeping ---
+  void arm_session_timer();
+  void expire_sessions();
+  void reap_containers();
+
+  std::string four_letter_text(const std::string& word) const;
+
+  Env& env_;
+  ServerConfig config_;
+  data::DataTree tree_;
+  SessionTracker sessions_;
+  WatchManager watches_;
+  Prep prep_;
+  std::int64_t last_zxid_ = 0;  // last zxid handed out (>= the tree's last processed)
+  std::map<ConnId, Connection> conns_;
+  std::map<std::int64_t, ConnId> session_owner_;
+  std::set<ConnId> dirty_;
+  ServerStats stats_;
+  std::int64_t started_ms_ = 0;
+  std::optional<TimerId> session_timer_;
+  std::int64_t session_timer_at_ = 0;
+  std::optional<TimerId> container_timer_;
+
+  // Durability state. Txns are appended to the current log as they are prepared; one fsync at a
+  // time is in flight, covering everything appended before it, so writes arriving meanwhile are
+  // committed together by the next one (group commit).
+  bool persistent_ = false;
+  bool failed_ = false;  // a disk error: the server stops serving rather than lose writes
+  std::string current_log_;  // empty: the next txn starts a new log file
+  DiskToken next_token_ = 1;
+  std::deque<std::pair<data::Txn, Origin>> unsynced_;
+  std::deque<std::pair<DiskToken, std::int64_t>> syncs_;  // in flight, each covering up to a zxid
+  std::int64_t appended_zxid_ = 0;
+  std::int64_t sync_requested_zxid_ = 0;
+  std::int64_t txns_since_snapshot_ = 0;
+  std::int64_t snapshot_threshold_ = 0;
+};
+
+}  // namespace zablab::server

@@ -1,0 +1,61 @@
+// The server's watch tables: for each path, which connections watch it and how.
+//
+// Two tables, as in ZooKeeper: data watches (getData, exists — even on a missing node) and child
+// watches (getChildren). addWatch puts a persistent or persistent-recursive entry in both. One
+// entry per connection+path+table; the last registration wins (ZooKeeper 3.8 behaves so).
+// Standard watches are one-shot; persistent ones last until removed or the connection closes.
+// Connections are iterated in id order, so who is notified first is deterministic.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "core/data/data_tree.h"
+#include "core/env/env.h"
+
+namespace zablab::server {
+
+enum class WatchMode { standard, persistent, persistent_recursive };
+
+struct WatchNotice {
+  ConnId conn;
+  std::int32_t type;  // event_type::*
+  std::string path;
+};
+
+class WatchManager {
+ public:
+  void add_data_watch(ConnId conn, const std::string& path, WatchMode mode = WatchMode::standard);
+  void add_child_watch(ConnId conn, const std::string& path, WatchMode mode = WatchMode::standard);
+
+  // Who hears about `change`; one-shot entries are consumed. Order: connection id, no duplicates.
+  std::vector<WatchNotice> trigger(const data::WatchTrigger& change);
+
+  // checkWatches/removeWatches. `watcher_type`: 1 children, 2 data, 3 any, 4 persistent,
+  // 5 persistent recursive. remove returns whether anything was removed.
+  bool has_watch(ConnId conn, const std::string& path, std::int32_t watcher_type) const;
+  bool remove_watch(ConnId conn, const std::string& path, std::int32_t watcher_type);
+  void remove_connection(ConnId conn);
+
+  std::size_t watch_count() const;
+  // The data table alone, as ZooKeeper's wchs summarises it: (connections, paths, watches).
+  std::tuple<std::size_t, std::size_t, std::size_t> data_watch_summary() const;
+  // conn -> paths and path -> conns, for the wchc / wchp / wchs four-letter words.
+  std::map<ConnId, std::set<std::string>> paths_by_connection() const;
+  std::map<std::string, std::set<ConnId>> connections_by_path() const;
+
+ private:
+  using Table = std::map<std::string, std::map<ConnId, WatchMode>>;
+  static bool matches(WatchMode mode, std::int32_t watcher_type);
+  static bool remove_from(Table& table, ConnId conn, const std::string& path, std::int32_t watcher_type);
+
+  Table data_;
+  Table child_;
+  std::size_t recursive_entries_ = 0;  // lets trigger skip the ancestor walk when there are none
+};
+
+}  // namespace zablab::server

@@ -1,0 +1,298 @@
+#include "runtime/posix_disk.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <future>
+#include <system_error>
+
+#include <boost/asio/post.hpp>
+
+namespace zablab::runtime {
+
+namespace {
+
+// At most this many append descriptors stay open; a transaction log uses one or two.
+constexpr std::size_t kMaxOpenFiles = 32;
+
+std::string errno_text(int err) { return std::generic_category().message(err); }
+
+DiskStatus failure(const char* op, const std::string& path, int err) {
+  return DiskStatus{false, std::string(op) + " " + path + ": " + errno_text(err)};
+}
+
+bool write_all(int fd, const std::string& bytes, int& err) {
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      return false;
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+int fsync_retry(int fd) {
+  while (::fsync(fd) != 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
+std::string parent_of(const std::string& path) {
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? std::string(".") : parent;
+}
+
+// fsync of a directory makes the names inside it (created, renamed, removed) durable.
+int fsync_dir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const int err = fsync_retry(fd);
+  ::close(fd);
+  return err;
+}
+
+}  // namespace
+
+PosixDisk::PosixDisk(boost::asio::io_context& io, std::filesystem::path root)
+    : io_(io),
+      root_(std::move(root)),
+      handler_(std::make_shared<CompletionHandler>()),
+      worker_([this] { worker_loop(); }) {}
+
+PosixDisk::~PosixDisk() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  worker_.join();
+  for (const auto& [path, fd] : fds_) ::close(fd);
+}
+
+void PosixDisk::set_completion_handler(CompletionHandler handler) { *handler_ = std::move(handler); }
+
+std::string PosixDisk::resolve(const std::string& file) const {
+  if (root_.empty() || std::filesystem::path(file).is_absolute()) return file;
+  return (root_ / file).string();
+}
+
+void PosixDisk::enqueue(Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+void PosixDisk::worker_loop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+    if (jobs_.empty()) return;  // stopping, and everything queued has run
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    job();
+    lock.lock();
+    busy_ = false;
+    if (jobs_.empty()) idle_cv_.notify_all();
+  }
+}
+
+void PosixDisk::drain() {
+  std::unique_lock lock(mutex_);
+  idle_cv_.wait(lock, [this] { return jobs_.empty() && !busy_; });
+}
+
+template <class Result, class Fn>
+Result PosixDisk::run_on_worker(Fn fn) {
+  std::promise<Result> promise;
+  std::future<Result> future = promise.get_future();
+  enqueue([&promise, &fn] { promise.set_value(fn()); });
+  return future.get();
+}
+
+void PosixDisk::complete(DiskToken token, DiskStatus status) {
+  boost::asio::post(io_, [handler = handler_, token, status = std::move(status)] {
+    if (*handler) (*handler)(token, status);
+  });
+}
+
+void PosixDisk::append(const std::string& file, std::string bytes, DiskToken token) {
+  enqueue([this, path = resolve(file), bytes = std::move(bytes), token] {
+    complete(token, do_append(path, bytes));
+  });
+}
+
+void PosixDisk::sync(const std::string& file, DiskToken token) {
+  enqueue([this, path = resolve(file), token] { complete(token, do_sync(path)); });
+}
+
+void PosixDisk::write_atomic(const std::string& file, std::string bytes, DiskToken token) {
+  enqueue([this, path = resolve(file), bytes = std::move(bytes), token] {
+    complete(token, do_write_atomic(path, bytes));
+  });
+}
+
+std::optional<std::string> PosixDisk::read(const std::string& file) {
+  return run_on_worker<std::optional<std::string>>([path = resolve(file)]() -> std::optional<std::string> {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    std::string out;
+    char buf[64 * 1024];
+    while (true) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        ::close(fd);
+        return std::nullopt;
+      }
+      if (n == 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return out;
+  });
+}
+
+std::vector<std::string> PosixDisk::list(const std::string& dir) {
+  return run_on_worker<std::vector<std::string>>([path = resolve(dir)] {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+      names.push_back(it->path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  });
+}
+
+bool PosixDisk::truncate(const std::string& file, std::uint64_t size) {
+  return run_on_worker<bool>([path = resolve(file), size] {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = ::ftruncate(fd, static_cast<off_t>(size)) == 0 && fsync_retry(fd) == 0;
+    ::close(fd);
+    return ok;  // an open append descriptor (O_APPEND) keeps working: it writes at the new end
+  });
+}
+
+bool PosixDisk::remove(const std::string& file) {
+  return run_on_worker<bool>([this, path = resolve(file)] {
+    forget_fd(path);
+    if (std::remove(path.c_str()) != 0) return false;
+    dirs_to_sync_.erase(path);
+    fsync_dir(parent_of(path));
+    return true;
+  });
+}
+
+bool PosixDisk::make_dirs(const std::string& dir) {
+  return run_on_worker<bool>([path = resolve(dir)] {
+    std::error_code ec;
+    const bool created = std::filesystem::create_directories(path, ec);
+    if (ec) return false;
+    if (created) fsync_dir(parent_of(std::filesystem::path(path).lexically_normal().string()));
+    return std::filesystem::is_directory(path, ec);
+  });
+}
+
+// ----- helper thread ---------------------------------------------------------------------------
+
+int PosixDisk::open_for_append(const std::string& path, DiskStatus& status) {
+  if (const auto it = fds_.find(path); it != fds_.end()) return it->second;
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) dirs_to_sync_.insert(path);  // its name is durable only once the dir is synced
+  }
+  if (fd < 0) {
+    status = failure("append", path, errno);
+    return -1;
+  }
+  if (fds_.size() >= kMaxOpenFiles) {
+    ::close(fds_.begin()->second);
+    fds_.erase(fds_.begin());
+  }
+  fds_.emplace(path, fd);
+  return fd;
+}
+
+void PosixDisk::forget_fd(const std::string& path) {
+  if (const auto it = fds_.find(path); it != fds_.end()) {
+    ::close(it->second);
+    fds_.erase(it);
+  }
+}
+
+DiskStatus PosixDisk::do_append(const std::string& path, const std::string& bytes) {
+  DiskStatus status;
+  const int fd = open_for_append(path, status);
+  if (fd < 0) return status;
+  int err = 0;
+  if (!write_all(fd, bytes, err)) {
+    forget_fd(path);
+    return failure("append", path, err);
+  }
+  return status;
+}
+
+DiskStatus PosixDisk::do_sync(const std::string& path) {
+  int err = 0;
+  if (const auto it = fds_.find(path); it != fds_.end()) {
+    err = fsync_retry(it->second);
+  } else {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return failure("sync", path, errno);
+    err = fsync_retry(fd);
+    ::close(fd);
+  }
+  if (err != 0) return failure("sync", path, err);
+  if (dirs_to_sync_.contains(path)) {
+    const std::string dir = parent_of(path);
+    if (const int dir_err = fsync_dir(dir); dir_err != 0) return failure("sync", dir, dir_err);
+    dirs_to_sync_.erase(path);
+  }
+  return {};
+}
+
+DiskStatus PosixDisk::do_write_atomic(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return failure("write_atomic", tmp, errno);
+  int err = 0;
+  if (!write_all(fd, bytes, err) || (err = fsync_retry(fd)) != 0) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return failure("write_atomic", tmp, err);
+  }
+  if (::close(fd) != 0) {
+    err = errno;
+    ::unlink(tmp.c_str());
+    return failure("write_atomic", tmp, err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = errno;
+    ::unlink(tmp.c_str());
+    return failure("write_atomic", path, err);
+  }
+  forget_fd(path);  // a cached descriptor would point at the replaced file
+  dirs_to_sync_.erase(path);
+  const std::string dir = parent_of(path);
+  if ((err = fsync_dir(dir)) != 0) return failure("write_atomic", dir, err);
+  return {};
+}
+
+}  // namespace zablab::runtime

@@ -1,0 +1,109 @@
+// zablab::Disk over real POSIX files.
+//
+// File names are paths: absolute ones are used as they are, relative ones are taken under `root`
+// (or the working directory when root is empty).
+//
+// Threading: every operation runs on ONE helper thread, in call order, so a slow fsync never
+// blocks the event loop. The asynchronous operations (append, sync, write_atomic) post their
+// completion to the io_context, where the completion handler gets (token, status) in call order.
+// The synchronous ones (read, list, truncate, remove, make_dirs) queue behind the asynchronous
+// ones and the caller waits for them, so they see every earlier append on disk. One queue for all
+// files: completions arrive in call order across files too. All methods are
+// meant to be called from the io_context's thread (the node's thread).
+//
+// Durability: sync(file) fsyncs the file, and also its directory if append() created the file
+// since the last sync. write_atomic writes "<file>.tmp", fsyncs it, renames it over <file> and
+// fsyncs the directory. truncate and remove are made durable before they return.
+//
+// Errors come back as DiskStatus{false, "<operation> <path>: <strerror text>"}.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+
+#include "core/env/disk.h"
+
+namespace zablab::runtime {
+
+class PosixDisk final : public zablab::Disk {
+ public:
+  using CompletionHandler = std::function<void(DiskToken, const DiskStatus&)>;
+
+  explicit PosixDisk(boost::asio::io_context& io, std::filesystem::path root = {});
+  // Runs every queued operation to its end (completions not yet delivered are dropped), then stops
+  // the helper thread and closes the files.
+  ~PosixDisk() override;
+  PosixDisk(const PosixDisk&) = delete;
+  PosixDisk& operator=(const PosixDisk&) = delete;
+
+  // Who gets the completions of append / sync / write_atomic (on the io_context's thread).
+  void set_completion_handler(CompletionHandler handler);
+
+  // The path actually used for `file`.
+  std::string resolve(const std::string& file) const;
+
+  // Waits until every operation queued so far has run (their completions may still be queued on
+  // the io_context).
+  void drain();
+
+  // zablab::Disk
+  void append(const std::string& file, std::string bytes, DiskToken token) override;
+  void sync(const std::string& file, DiskToken token) override;
+  void write_atomic(const std::string& file, std::string bytes, DiskToken token) override;
+  // nullopt when the file cannot be read (absent, a directory, an I/O error).
+  std::optional<std::string> read(const std::string& file) override;
+  // Names of everything directly inside `dir` (files and directories), sorted; empty when `dir`
+  // does not exist.
+  std::vector<std::string> list(const std::string& dir) override;
+  // Cuts (or zero-extends) `file` to `size` bytes and fsyncs it; false on error (e.g. absent).
+  bool truncate(const std::string& file, std::uint64_t size) override;
+  // Removes a file (or an empty directory); false when there was nothing to remove or on error.
+  bool remove(const std::string& file) override;
+  // Creates `dir` and its parents; true when it exists as a directory afterwards.
+  bool make_dirs(const std::string& dir) override;
+
+ private:
+  using Job = std::function<void()>;
+
+  void enqueue(Job job);
+  // Runs `fn` on the helper thread after everything queued before, and returns its result.
+  template <class Result, class Fn>
+  Result run_on_worker(Fn fn);
+  void complete(DiskToken token, DiskStatus status);
+  void worker_loop();
+
+  // Helper-thread-only state and operations.
+  int open_for_append(const std::string& path, DiskStatus& status);
+  void forget_fd(const std::string& path);
+  DiskStatus do_append(const std::string& path, const std::string& bytes);
+  DiskStatus do_sync(const std::string& path);
+  DiskStatus do_write_atomic(const std::string& path, const std::string& bytes);
+
+  boost::asio::io_context& io_;
+  std::filesystem::path root_;
+  // Shared with the posted completions, so one that runs late finds a live handler.
+  std::shared_ptr<CompletionHandler> handler_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;     // the worker: a job arrived or stopping
+  std::condition_variable idle_cv_;  // drain(): the queue ran empty
+  std::deque<Job> jobs_;
+  bool busy_ = false;
+  bool stopping_ = false;
+
+  std::map<std::string, int> fds_;          // open append descriptors, by path (worker only)
+  std::set<std::string> dirs_to_sync_;      // parents of files created since their last sync
+  std::thread worker_;                      // last: started once everything above exists
+};
+
+}  // namespace zablab::runtime

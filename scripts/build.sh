@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Configures (once) and builds zablab with Ninja into build/. Warnings are errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -f build/build.ninja ]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZABLAB_WERROR=ON >/dev/null
+fi
+cmake --build build -j "$(nproc)"

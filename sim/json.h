@@ -1,0 +1,56 @@
+// A tiny builder for the one-line JSON objects in trace records' `detail`. Keys are written as
+// given (callers use plain snake_case); strings are escaped byte-wise by jute's json_string, so
+// any bytes survive. Field order is call order, which keeps the serialized trace deterministic.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/jute/records.h"
+
+namespace zablab::sim {
+
+class Json {
+ public:
+  Json& num(std::string_view key, std::int64_t value) {
+    key_(key);
+    out_ += std::to_string(value);
+    return *this;
+  }
+  Json& str(std::string_view key, std::string_view value) {
+    key_(key);
+    jute::detail::json_string(out_, value);
+    return *this;
+  }
+  Json& boolean(std::string_view key, bool value) {
+    key_(key);
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+  // `json` must already be valid JSON (an object, array, number...).
+  Json& raw(std::string_view key, std::string_view json) {
+    key_(key);
+    out_ += json;
+    return *this;
+  }
+  std::string done() const { return out_ + "}"; }
+
+ private:
+  void key_(std::string_view key) {
+    if (out_.size() > 1) out_ += ',';
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+  }
+  std::string out_ = "{";
+};
+
+// `s` as a JSON string literal.
+inline std::string json_quote(std::string_view s) {
+  std::string out;
+  jute::detail::json_string(out, s);
+  return out;
+}
+
+}  // namespace zablab::sim
