@@ -356,9 +356,11 @@ void AsioEnv::destroy(const std::shared_ptr<Connection>& conn) {
 
 // ----- peers, randomness, observability --------------------------------------------------------
 
-void AsioEnv::peer_send(PeerId peer, std::string /*bytes*/) {
+void AsioEnv::peer_send(PeerId peer, PeerChannel /*channel*/, std::string /*message*/) {
   log(LogLevel::error, "peer_send to " + std::to_string(peer) + ": no quorum transport (standalone)");
 }
+
+void AsioEnv::peer_disconnect(PeerId /*peer*/, PeerChannel /*channel*/) {}
 
 std::uint64_t AsioEnv::random_u64() { return prng_.next(); }
 

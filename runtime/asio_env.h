@@ -98,7 +98,8 @@ class AsioEnv final : public zablab::Env {
   void client_send(ConnId conn, std::string bytes) override;
   void client_close(ConnId conn) override;
   // No quorum transport yet: logs an error and drops the bytes.
-  void peer_send(PeerId peer, std::string bytes) override;
+  void peer_send(PeerId peer, PeerChannel channel, std::string message) override;
+  void peer_disconnect(PeerId peer, PeerChannel channel) override;
   Disk& disk() override { return disk_; }
   std::uint64_t random_u64() override;
   // Logs "shutdown: <reason>" at error level, delivers nothing more to the node and stops run().

@@ -68,6 +68,9 @@ class SimDisk final : public Disk {
 
   // The machine lost power: see the top of this file.
   void crash();
+  // The process died but the machine did not: queued operations still complete (the kernel has
+  // them), but nobody hears their completion.
+  void orphan_pending();
 
   // --- faults ---
   void set_full(bool full);
@@ -98,6 +101,7 @@ class SimDisk final : public Disk {
     DiskToken token;
     EventId event = 0;
     Nanos called_at = 0;
+    bool orphan = false;  // its caller is gone: no completion callback
   };
   struct File {
     std::string content;

@@ -108,6 +108,7 @@ void SimNetwork::endpoint_down(EndpointId who) {
   for (ConnId id : connections_of(who)) {
     Conn& c = conns_.at(id);
     const int e = end_of(c, who);
+    if (e < 0) continue;  // connections_of() lists only conns `who` is an end of
     c.attached[e] = false;
     const bool was_closing = c.closing[e];
     c.closing[e] = true;

@@ -91,6 +91,10 @@ struct ClientOptions {
   // has tried all hosts).
   std::int64_t reconnect_jitter_ms = 200;
   std::int64_t round_delay_ms = 1000;
+  // When every host failed once in a row (refused, timed out, closed during the handshake),
+  // requests waiting for a connection fail with ConnectionLoss, as the Java client fails its
+  // queue on each failed attempt. false (kazoo): they keep waiting (see request_timeout_ms).
+  bool fail_queued_after_failed_round = false;
   // After LOST, start a new session automatically (kazoo). false: stay LOST (Java's expired
   // handle); every request then fails with SessionExpired.
   bool renew_session = true;
@@ -272,6 +276,9 @@ class Client final : public ClientNode {
   template <class R>
   Request make_request(std::int32_t type, const R& body);
   Request make_header_only_request(std::int32_t type);
+  // A Finish that reads a Wire record from an Ok reply, converts it to T and queues cb.
+  template <class Wire, class T, class Convert>
+  Finish decoder(Callback<T> cb, Convert convert);
   void submit(Request req);
   void send_request(Request req);  // requires phase open
   void fail(Request& req, Err err);

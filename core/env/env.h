@@ -25,6 +25,9 @@ using TimerId = std::uint64_t;
 // A peer of the ensemble, by its myid / sid.
 using PeerId = std::int64_t;
 
+// The two ports every ensemble member listens on, as in ZooKeeper's server.N=host:quorum:election.
+enum class PeerChannel : std::uint8_t { quorum = 0, election = 1 };
+
 enum class LogLevel { debug, info, warn, error };
 
 // A semantic event for the trace (role change, vote, proposal, commit, session expiry, ...).
@@ -54,7 +57,13 @@ class Env {
   virtual void client_close(ConnId conn) = 0;
 
   // --- peer transport (quorum and election ports) ---
-  virtual void peer_send(PeerId peer, std::string bytes) = 0;
+  // Sends one whole message to a peer on a channel. The transport keeps a connection per peer and
+  // channel, opens it on demand and delivers messages whole and in order while it lasts (TCP). A
+  // message sent while the peer cannot be reached is lost; when a connection that carried messages
+  // breaks, both ends get Node::on_peer_disconnected, before any message of a later connection.
+  virtual void peer_send(PeerId peer, PeerChannel channel, std::string message) = 0;
+  // Closes the connection to a peer on a channel (a learner leaving its leader, say).
+  virtual void peer_disconnect(PeerId peer, PeerChannel channel) = 0;
 
   // --- disk ---
   virtual Disk& disk() = 0;

@@ -23,6 +23,11 @@ class Node {
   // The client closed the connection, or it broke.
   virtual void on_client_closed(ConnId conn) = 0;
 
+  // A whole message from a peer of the ensemble, and a broken peer connection. A standalone
+  // server has no peers and ignores both.
+  virtual void on_peer_message(PeerId /*from*/, PeerChannel /*channel*/, std::string_view /*message*/) {}
+  virtual void on_peer_disconnected(PeerId /*peer*/, PeerChannel /*channel*/) {}
+
   virtual void on_timer(TimerId id) = 0;
   virtual void on_disk_done(DiskToken token, const DiskStatus& status) = 0;
 };

@@ -40,7 +40,7 @@ bool StandaloneServer::recover_from_disk() {
   return true;
 }
 
-void StandaloneServer::log_txn(data::Txn txn, Origin origin) {
+void StandaloneServer::log_txn(data::Txn txn) {
   Disk& disk = env_.disk();
   if (current_log_.empty()) {
     current_log_ = persist::version_dir(config_.log_dir()) + "/" + persist::zxid_file_name("log", txn.zxid());
@@ -48,9 +48,9 @@ void StandaloneServer::log_txn(data::Txn txn, Origin origin) {
   }
   disk.append(current_log_, persist::log_entry(data::encode_txn(txn)), next_token_++);
   appended_zxid_ = txn.zxid();
-  unsynced_.emplace_back(std::move(txn), origin);
+  unsynced_.push_back(std::move(txn));
   if (!config_.force_sync) {
-    on_synced(appended_zxid_);  // forceSync=no: acknowledged once written, as ZooKeeper does
+    on_logged(appended_zxid_);  // forceSync=no: acknowledged once written, as ZooKeeper does
     return;
   }
   // One fsync in flight at a time: what arrives meanwhile waits for the next, and shares it.
@@ -74,20 +74,24 @@ void StandaloneServer::on_disk_done(DiskToken token, const DiskStatus& status) {
   if (!syncs_.empty() && syncs_.front().first == token) {
     const std::int64_t upto = syncs_.front().second;
     syncs_.pop_front();
-    on_synced(upto);
+    on_logged(upto);
     if (syncs_.empty()) request_sync();
   }
   flush_dirty();
 }
 
-void StandaloneServer::on_synced(std::int64_t upto_zxid) {
-  while (!unsynced_.empty() && unsynced_.front().first.zxid() <= upto_zxid) {
-    auto [txn, origin] = std::move(unsynced_.front());
+void StandaloneServer::on_logged(std::int64_t upto_zxid) {
+  // Standalone: logged is committed.
+  while (!unsynced_.empty() && unsynced_.front().zxid() <= upto_zxid) {
+    data::Txn txn = std::move(unsynced_.front());
     unsynced_.pop_front();
-    commit(txn, origin);
-    ++txns_since_snapshot_;
+    commit(txn);
   }
-  maybe_snapshot();
+}
+
+void StandaloneServer::after_apply(const data::Txn& /*txn*/) {
+  ++txns_since_snapshot_;
+  if (persistent_) maybe_snapshot();
 }
 
 void StandaloneServer::maybe_snapshot() {

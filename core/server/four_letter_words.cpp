@@ -76,10 +76,13 @@ std::string StandaloneServer::four_letter_text(const std::string& word) const {
            std::to_string(stats_.latency_max_ms) + "\nReceived: " + std::to_string(stats_.packets_received) +
            "\nSent: " + std::to_string(stats_.packets_sent) + "\nConnections: " + std::to_string(conns_.size()) +
            "\nOutstanding: " + std::to_string(outstanding) + "\nZxid: " + util::hex(tree_.last_processed_zxid()) +
-           "\nMode: standalone\nNode count: " + std::to_string(node_count) + "\n";
+           "\nMode: " + mode_name() + "\nNode count: " + std::to_string(node_count) + "\n";
   };
 
   if (word == "ruok") return "imok";
+  if (!serving() && (word == "srvr" || word == "stat" || word == "mntr" || word == "cons" || word == "dump" ||
+                     word == "wchs" || word == "wchc" || word == "wchp"))
+    return "This ZooKeeper instance is not currently serving requests\n";
   if (word == "isro") return "rw";
   if (word == "srvr") return std::string("Zookeeper version: ") + kVersion + "\n" + server_block();
   if (word == "stat") {
@@ -106,13 +109,13 @@ std::string StandaloneServer::four_letter_text(const std::string& word) const {
   if (word == "dirs") return "datadir_size: 0\nlogdir_size: 0\n";
   if (word == "envi") {
     return std::string("Environment:\nzookeeper.version=") + kVersion +
-           "\nzablab.mode=standalone\nzablab.tickTime=" + std::to_string(config_.tick_time_ms) + "\n";
+           "\nzablab.mode=" + mode_name() + "\nzablab.tickTime=" + std::to_string(config_.tick_time_ms) + "\n";
   }
   if (word == "mntr") {
     std::string out;
     auto kv = [&](const std::string& k, const std::string& v) { out += "zk_" + k + "\t" + v + "\n"; };
     kv("version", kVersion);
-    kv("server_state", "standalone");
+    kv("server_state", mode_name());
     kv("avg_latency", fixed1(avg_latency));
     kv("max_latency", std::to_string(stats_.latency_max_ms));
     kv("min_latency", std::to_string(min_latency));

@@ -259,33 +259,11 @@ PrepOutcome Prep::prep_multi(const WriteRequest& request, std::int64_t zxid, std
           throw jute::DecodeError(body.pos(), "multi: op type " + std::to_string(h.type) + " not allowed");
       }
       if (failed_at) {
-        // After a failure ZooKeeper still decodes the rest, then reports them rolled back.
-        // Decode only, to find the next op header.
-        switch (h.type) {
-          case op::create_ttl: {
-            jute::CreateTTLRequest r;
-            jute::read(body, r);
-            break;
-          }
-          case op::remove: {
-            jute::DeleteRequest r;
-            jute::read(body, r);
-            break;
-          }
-          case op::set_data: {
-            jute::SetDataRequest r;
-            jute::read(body, r);
-            break;
-          }
-          case op::check: {
-            jute::CheckVersionRequest r;
-            jute::read(body, r);
-            break;
-          }
-          default: {
-            jute::CreateRequest r;
-            jute::read(body, r);
-          }
+        // After a failure the rest is still decoded (to find the end), then reported rolled
+        // back; whatever change records it adds are dropped with the rest below.
+        try {
+          prep_op(h.type, body, request, zxid, time_ms);
+        } catch (const Failed&) {
         }
         out.txn.ops.push_back({op::error, jute::ErrorTxn{static_cast<std::int32_t>(Err::runtime_inconsistency)}});
         continue;

@@ -33,6 +33,7 @@ bool is_write_op(std::int32_t type) {
     case op::set_acl:
     case op::multi:
     case op::close_session:
+    case op::sync:  // not a write, but like one it waits for what came before it
       return true;
     default:
       return false;
@@ -155,6 +156,10 @@ void StandaloneServer::handle_frame(Connection& c, std::string frame) {
 }
 
 void StandaloneServer::handle_connect(Connection& c, std::string_view frame) {
+  if (!serving()) {
+    close_connection(c.id, "not serving: no quorum leader yet");
+    return;
+  }
   jute::ConnectRequest req;
   try {
     req = jute::decode<jute::ConnectRequest>(frame);
@@ -183,8 +188,7 @@ void StandaloneServer::handle_connect(Connection& c, std::string_view frame) {
     arm_session_timer();
     env_.trace({"session.create", "{\"session\":\"" + util::hex(sid) + "\",\"timeout_ms\":" +
                                       std::to_string(timeout) + "}"});
-    data::Txn txn = prep_.create_session_txn(sid, timeout, next_zxid(), env_.wall_ms());
-    submit_txn(std::move(txn), Origin{Origin::Kind::connect, c.id});
+    submit_new_session(c, sid, timeout);
     return;
   }
 
@@ -226,6 +230,7 @@ void StandaloneServer::handle_request(Connection& c, std::string frame) {
     return;
   }
   sessions_.touch(c.session_id, env_.now_ms());
+  session_touched(c.session_id);
   Pending p;
   p.xid = header.xid;
   p.type = header.type;
@@ -282,8 +287,29 @@ void StandaloneServer::drain(Connection& c) {
   }
 }
 
+void StandaloneServer::submit_new_session(Connection& /*c*/, std::int64_t sid, std::int32_t timeout_ms) {
+  submit_txn(prep_.create_session_txn(sid, timeout_ms, next_zxid(), env_.wall_ms()));
+}
+
+void StandaloneServer::submit_server_txn(data::Txn txn) { submit_txn(std::move(txn)); }
+
 void StandaloneServer::submit_write(Connection& c, Pending& p) {
   p.submitted = true;
+  if (p.type == op::sync) {
+    // Every committed txn is already applied here: the read after it sees them all.
+    jute::SyncRequest req;
+    try {
+      req = jute::decode<jute::SyncRequest>(p.body);
+    } catch (const jute::DecodeError&) {
+      p.done = true;
+      p.reply = framed_header(p.xid, tree_.last_processed_zxid(), Err::marshalling_error);
+      return;
+    }
+    jute::SyncResponse resp{req.path};
+    p.done = true;
+    p.reply = framed_reply(p.xid, tree_.last_processed_zxid(), Err::ok, &resp);
+    return;
+  }
   const std::int64_t zxid = last_zxid_ + 1;
   WriteRequest req{p.type, p.body, c.session_id, p.xid, &c.identities};
   PrepOutcome outcome = prep_.prep(req, zxid, env_.wall_ms());
@@ -295,21 +321,22 @@ void StandaloneServer::submit_write(Connection& c, Pending& p) {
   }
   last_zxid_ = zxid;
   p.zxid = zxid;
-  submit_txn(std::move(outcome.txn), Origin{Origin::Kind::request, c.id});
+  submit_txn(std::move(outcome.txn));
 }
 
-void StandaloneServer::submit_txn(data::Txn txn, Origin origin) {
+void StandaloneServer::submit_txn(data::Txn txn) {
   if (persistent_) {
-    log_txn(std::move(txn), origin);  // committed once its fsync completes
+    log_txn(std::move(txn));  // committed once its fsync completes
   } else {
-    commit(txn, origin);
+    commit(txn);
   }
 }
 
-void StandaloneServer::commit(const data::Txn& txn, const Origin& origin) {
+void StandaloneServer::commit(const data::Txn& txn) {
   const data::ApplyResult result = tree_.apply(txn);
   prep_.committed(txn.zxid());
   env_.trace({"txn.commit", data::txn_to_json(txn)});
+  after_apply(txn);
 
   // Watch events first: they must reach each client before any reply that observes the change.
   for (const auto& trigger : result.triggers) {
@@ -321,11 +348,23 @@ void StandaloneServer::commit(const data::Txn& txn, const Origin& origin) {
     }
   }
 
+  // The txn's origin is found from its header: the session's connection on this server (if it is
+  // connected here) and the pending request with the txn's cxid. Every server of an ensemble
+  // applies the same txn; only the one holding the client's connection answers it.
   const std::int32_t type = txn.header.type;
+  const std::int64_t sid = txn.header.client_id;
+  auto owner = session_owner_.find(sid);
+  Connection* origin = nullptr;
+  if (owner != session_owner_.end()) {
+    auto it = conns_.find(owner->second);
+    if (it != conns_.end()) origin = &it->second;
+  }
+
   if (type == op::create_session) {
-    auto it = conns_.find(origin.conn);
-    if (origin.kind == Origin::Kind::connect && it != conns_.end()) {
-      Connection& c = it->second;
+    const auto& body = std::get<jute::CreateSessionTxn>(txn.ops.front().body);
+    if (!sessions_.find(sid)) sessions_.add(sid, body.time_out, env_.now_ms());
+    if (origin && origin->state == ConnState::creating_session) {
+      Connection& c = *origin;
       c.state = ConnState::open;
       jute::ConnectResponse resp{0, c.timeout_ms, c.session_id, SessionTracker::password_for(c.session_id), false,
                                  c.connect_has_read_only};
@@ -339,32 +378,30 @@ void StandaloneServer::commit(const data::Txn& txn, const Origin& origin) {
         handle_request(c, std::move(frame));
       }
     }
+    return;
+  }
+
+  Pending* pending = nullptr;
+  if (origin) {
+    for (auto& p : origin->queue) {
+      if (p.is_write && p.submitted && !p.done && p.xid == txn.header.cxid) {
+        pending = &p;
+        break;
+      }
+    }
+  }
+  if (pending) {
+    pending->done = true;
+    pending->reply = reply_for_write(*pending, txn, result);
+    pending->close_after = type == op::close_session;
+    origin->last_zxid = txn.zxid();
+    dirty_.insert(origin->id);
   }
   if (type == op::close_session) {
-    const std::int64_t sid = txn.header.client_id;
     sessions_.remove(sid);
     env_.trace({"session.close", "{\"session\":\"" + util::hex(sid) + "\"}"});
     // An expired session's connection is closed now; a client's own closeSession is answered first.
-    auto owner = session_owner_.find(sid);
-    if (owner != session_owner_.end() && !(origin.kind == Origin::Kind::request && origin.conn == owner->second)) {
-      close_connection(owner->second, "session " + util::hex(sid) + " expired");
-    }
-  }
-
-  if (origin.kind == Origin::Kind::request) {
-    auto it = conns_.find(origin.conn);
-    if (it != conns_.end()) {
-      for (auto& p : it->second.queue) {
-        if (p.is_write && p.submitted && !p.done && p.zxid == txn.zxid()) {
-          p.done = true;
-          p.reply = reply_for_write(p, txn, result);
-          p.close_after = type == op::close_session;
-          it->second.last_zxid = txn.zxid();
-          break;
-        }
-      }
-      dirty_.insert(origin.conn);
-    }
+    if (origin && !pending) close_connection(origin->id, "session " + util::hex(sid) + " expired");
   }
 }
 
@@ -471,7 +508,9 @@ void StandaloneServer::execute_read(Connection& c, Pending& p) {
   // Special xids (ping, auth, setWatches) are echoed like any other.
   jute::Writer w;
   w.i32(0);
-  jute::write(w, jute::ReplyHeader{p.xid, p.type == op::auth ? 0 : zxid, static_cast<std::int32_t>(err)});
+  // ZooKeeper answers auth with zxid 0 and an unknown opcode with zxid -1.
+  const std::int64_t reply_zxid = p.type == op::auth ? 0 : unknown ? -1 : zxid;
+  jute::write(w, jute::ReplyHeader{p.xid, reply_zxid, static_cast<std::int32_t>(err)});
   if (err == Err::ok) w.raw(out.data());
   w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
   p.reply = w.take();
@@ -503,16 +542,18 @@ void StandaloneServer::on_timer(TimerId id) {
 }
 
 void StandaloneServer::expire_sessions() {
+  if (!owns_housekeeping()) return;
   for (std::int64_t sid : sessions_.take_expired(env_.now_ms())) {
     const Session* s = sessions_.find(sid);
     env_.log(LogLevel::info, "Expiring session " + util::hex(sid) + ", timeout of " +
                                  std::to_string(s ? s->timeout_ms : 0) + "ms exceeded");
     env_.trace({"session.expire", "{\"session\":\"" + util::hex(sid) + "\"}"});
-    submit_txn(prep_.close_session_txn(sid, next_zxid(), env_.wall_ms()), Origin{});
+    submit_server_txn(prep_.close_session_txn(sid, next_zxid(), env_.wall_ms()));
   }
 }
 
 void StandaloneServer::reap_containers() {
+  if (!owns_housekeeping()) return;
   // ZooKeeper's ContainerManager: empty containers that once had children, and TTL nodes without
   // children whose TTL has passed since their last change, are deleted.
   std::vector<std::string> doomed;
@@ -525,7 +566,7 @@ void StandaloneServer::reap_containers() {
     const data::DataNode* n = tree_.find(path);
     if (n && n->children.empty() && now - n->stat.mtime > data::DataTree::ttl_of(*n)) doomed.push_back(path);
   }
-  for (const auto& path : doomed) submit_txn(prep_.delete_container_txn(path, next_zxid(), now), Origin{});
+  for (const auto& path : doomed) submit_server_txn(prep_.delete_container_txn(path, next_zxid(), now));
 }
 
 

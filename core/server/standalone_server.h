@@ -56,7 +56,10 @@ class StandaloneServer : public Node {
   // The text a four-letter word answers (without closing anything); nullopt if `word` is not one.
   std::optional<std::string> four_letter_word(const std::string& word) const;
 
- private:
+ protected:
+  // This class is also the client-facing half of a quorum peer (core/quorum/quorum_peer.h), as
+  // ZooKeeperServer is the base of Leader/FollowerZooKeeperServer in ZooKeeper. A peer overrides
+  // how writes and new sessions reach the commit, and what "logged" means; the rest is shared.
   // One request in a connection's queue. Replies leave in queue order.
   struct Pending {
     std::int32_t xid = 0;
@@ -95,12 +98,6 @@ class StandaloneServer : public Node {
     std::string last_op = "NA";
   };
 
-  // Where a committed txn's result goes.
-  struct Origin {
-    enum class Kind { none, request, connect } kind = Kind::none;
-    ConnId conn = 0;
-  };
-
   // --- connections and framing ---
   void handle_frame(Connection& c, std::string frame);
   void handle_connect(Connection& c, std::string_view frame);
@@ -112,9 +109,28 @@ class StandaloneServer : public Node {
   // --- the request pipeline ---
   void drain(Connection& c);
   void flush_dirty();
-  void submit_write(Connection& c, Pending& p);
-  void submit_txn(data::Txn txn, Origin origin);
-  void commit(const data::Txn& txn, const Origin& origin);
+  // --- hooks a quorum peer overrides ---
+  // A client's write (or sync) reached the head of what its connection may run.
+  virtual void submit_write(Connection& c, Pending& p);
+  // A new session was asked for on `c`; its createSession txn must be committed.
+  virtual void submit_new_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms);
+  // A txn this server decided on its own (session expiry, container reaping).
+  virtual void submit_server_txn(data::Txn txn);
+  // Every txn up to this zxid is durable in the log.
+  virtual void on_logged(std::int64_t upto_zxid);
+  // Whether this server expires sessions and reaps containers (only a leader does, in an ensemble).
+  virtual bool owns_housekeeping() const { return true; }
+  // Whether clients are served now (a peer is not while it elects or syncs).
+  virtual bool serving() const { return true; }
+  // "standalone", "leader", "follower", "observer" (srvr/mntr).
+  virtual std::string mode_name() const { return "standalone"; }
+  // A session of a client connected here showed signs of life.
+  virtual void session_touched(std::int64_t /*sid*/) {}
+
+  void submit_txn(data::Txn txn);
+  // Applies a committed txn, fires its watches and answers the client it came from, if connected here.
+  void commit(const data::Txn& txn);
+  void after_apply(const data::Txn& txn);
   void execute_read(Connection& c, Pending& p);
   std::string reply_for_write(const Pending& p, const data::Txn& txn, const data::ApplyResult& result) const;
   std::int64_t next_zxid() { return ++last_zxid_; }
@@ -127,9 +143,8 @@ class StandaloneServer : public Node {
 
   // --- durability: txn log with group commit, snapshots, recovery (durability.cpp) ---
   bool recover_from_disk();
-  void log_txn(data::Txn txn, Origin origin);
+  void log_txn(data::Txn txn);
   void request_sync();
-  void on_synced(std::int64_t upto_zxid);
   void maybe_snapshot();
   void take_snapshot();
   void fail(const std::string& why);
@@ -164,7 +179,7 @@ class StandaloneServer : public Node {
   bool failed_ = false;  // a disk error: the server stops serving rather than lose writes
   std::string current_log_;  // empty: the next txn starts a new log file
   DiskToken next_token_ = 1;
-  std::deque<std::pair<data::Txn, Origin>> unsynced_;
+  std::deque<data::Txn> unsynced_;  // logged, not yet known durable (standalone: not yet committed)
   std::deque<std::pair<DiskToken, std::int64_t>> syncs_;  // in flight, each covering up to a zxid
   std::int64_t appended_zxid_ = 0;
   std::int64_t sync_requested_zxid_ = 0;

@@ -74,7 +74,8 @@ class FakeEnv : public Env {
   }
   void client_send(ConnId conn, std::string bytes) override { out[conn] += bytes; }
   void client_close(ConnId conn) override { closed.insert(conn); }
-  void peer_send(PeerId peer, std::string bytes) override { peer_out[peer].push_back(std::move(bytes)); }
+  void peer_send(PeerId peer, PeerChannel, std::string bytes) override { peer_out[peer].push_back(std::move(bytes)); }
+  void peer_disconnect(PeerId, PeerChannel) override {}
   Disk& disk() override { return mem_disk; }
   std::uint64_t random_u64() override { return ++random_state * 0x9E3779B97F4A7C15ULL; }
   void shutdown(std::string_view reason) override { shutdown_reason = std::string(reason); }

@@ -258,7 +258,7 @@ TEST_CASE("runtime/asio_env: log lines, levels, trace and peer_send", "[runtime]
   env.log(LogLevel::debug, "hidden");
   env.trace({"role.change", "LOOKING"});  // debug level: hidden too
   env.log(LogLevel::info, "shown");
-  env.peer_send(3, "bytes");
+  env.peer_send(3, zablab::PeerChannel::quorum, "bytes");
   REQUIRE(lines.size() == 2);
   CHECK(lines[0].size() == 24 + std::string(" INFO shown").size());
   CHECK(lines[0].ends_with("Z INFO shown"));

@@ -1,0 +1,111 @@
+// The machine a simulated server runs on: its Env (virtual clock, timers, client port on the
+// simulated network, the simulated disk, a seeded PRNG) and its life cycle (start, crash,
+// restart). The disk outlives the process: a restart builds a fresh Node over the same SimDisk,
+// which recovers from what the crash left.
+//
+// Peer messages travel over sim/peer_links.h. Inputs reach the node one handler at a time; calls
+// the node makes into the Env only schedule events. Env::shutdown() from inside a handler stops the process once that handler returns.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/env/env.h"
+#include "core/env/node.h"
+#include "core/util/prng.h"
+#include "sim/peer_links.h"
+#include "sim/process_trace.h"
+#include "sim/server_kind.h"
+#include "sim/sim_disk.h"
+#include "sim/sim_network.h"
+#include "sim/timer_table.h"
+
+namespace zablab::sim {
+
+struct HostOptions {
+  std::int64_t wall_epoch_ms = 1'700'000'000'000;  // Env::wall_ms() at virtual time 0
+  bool trace_logs = false;                         // Env::log lines into the trace too
+  std::size_t log_lines_kept = 200;
+};
+
+class ServerHost final : public Env, public NetEndpoint {
+ public:
+  ServerHost(Simulator& sim, SimNetwork& network, EndpointId id, server::ServerConfig config, ServerKind kind,
+             DiskOptions disk_options, HostOptions options);
+  ~ServerHost() override;
+  ServerHost(const ServerHost&) = delete;
+  ServerHost& operator=(const ServerHost&) = delete;
+
+  // Starts a new incarnation: builds the node and calls its start(). Requires !up().
+  void start();
+  // Power loss: the process is gone (timers, connections), and the disk keeps only what a crash
+  // keeps. On a node that is already down it only power-cycles the disk.
+  void crash(const std::string& reason);
+
+  EndpointId id() const { return id_; }
+  bool up() const { return up_; }
+  int incarnation() const { return incarnation_; }
+  const std::string& down_reason() const { return down_reason_; }
+  Node* node() { return node_.get(); }
+  const Node* node() const { return node_.get(); }
+  SimDisk& sim_disk() { return disk_; }
+  const LogTail& logs() const { return logs_; }
+  const server::ServerConfig& config() const { return config_; }
+  ServerState state() const;
+
+  // --- Env ---
+  std::int64_t now_ms() const override { return sim_.now() / kMillisecond; }
+  std::int64_t wall_ms() const override { return options_.wall_epoch_ms + now_ms(); }
+  TimerId set_timer(std::int64_t delay_ms) override;
+  void cancel_timer(TimerId id) override { timers_.cancel(id); }
+  void client_send(ConnId conn, std::string bytes) override { network_.send(id_, conn, std::move(bytes)); }
+  void client_close(ConnId conn) override { network_.close(id_, conn); }
+  void peer_send(PeerId peer, PeerChannel channel, std::string message) override {
+    peers_.send(peer, channel, std::move(message));
+  }
+  void peer_disconnect(PeerId peer, PeerChannel channel) override { peers_.disconnect(peer, channel); }
+  Disk& disk() override { return disk_; }
+  std::uint64_t random_u64() override { return prng_.next(); }
+  void shutdown(std::string_view reason) override;
+  void trace(const TraceEvent& event) override;
+  void log(LogLevel level, std::string_view message) override;
+
+  // --- NetEndpoint ---
+  // A running server listens on its client port and both peer ports.
+  bool net_listening(int port_number) const override {
+    return up_ && (port_number == port::client || channel_of(port_number).has_value());
+  }
+  void net_accepted(ConnId conn, EndpointId from, int port_number) override;
+  void net_connected(ConnId conn) override;
+  void net_bytes(ConnId conn, std::string_view bytes) override;
+  void net_closed(ConnId conn) override;
+
+ private:
+  // Runs one node handler, then carries out a shutdown it asked for.
+  template <class F>
+  void dispatch(F&& handler);
+  void stop_process(const std::string& reason);
+  void deliver_peer_inputs(std::vector<PeerLinks::Input> inputs);
+
+  Simulator& sim_;
+  SimNetwork& network_;
+  EndpointId id_;
+  server::ServerConfig config_;
+  ServerKind kind_;
+  HostOptions options_;
+  SimDisk disk_;
+  TimerTable timers_;
+  util::Prng prng_;
+  LogTail logs_;
+  PeerLinks peers_;
+  std::unique_ptr<Node> node_;
+  bool up_ = false;
+  bool in_handler_ = false;
+  int incarnation_ = 0;
+  std::string down_reason_;
+  std::string shutdown_requested_;  // non-empty: stop once the running handler returns
+};
+
+}  // namespace zablab::sim

@@ -1,0 +1,34 @@
+// Trace decoders for the non-client ports, and a router that picks a decoder by port.
+// PeerFrameTap only cuts the peer streams into messages ("quorum", "election" with their size);
+// Zab brings a tap that decodes QuorumPackets and votes, registered on the same ports.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "core/jute/frame.h"
+#include "sim/sim_network.h"
+
+namespace zablab::sim {
+
+class PortTaps final : public WireTap {
+ public:
+  // `tap` decodes connections to `port_number` (not owned; nullptr removes).
+  void set(int port_number, WireTap* tap) { taps_[port_number] = tap; }
+  WireInfo describe(ConnId conn, int port_number, bool from_initiator, std::string_view bytes) override;
+  void forget(ConnId conn) override;
+
+ private:
+  std::map<int, WireTap*> taps_;
+};
+
+class PeerFrameTap final : public WireTap {
+ public:
+  WireInfo describe(ConnId conn, int port_number, bool from_initiator, std::string_view bytes) override;
+  void forget(ConnId conn) override { decoders_.erase(conn); }
+
+ private:
+  std::map<ConnId, jute::FrameDecoder> decoders_;
+};
+
+}  // namespace zablab::sim

@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""Runs kazoo's own upstream test suite (Debian python3-kazoo ships it as `kazoo.tests`)
+against a zablab-server.
+
+    ZABLAB_SERVER=build/apps/zablab-server /usr/bin/python3 tests/kazoo_upstream/run_kazoo_tests.py
+    ... run_kazoo_tests.py -k test_lock            # extra arguments go to pytest
+    ZABLAB_TEST_AGAINST=apache ... run_kazoo_tests.py   # Apache ZooKeeper 3.8 instead (validation)
+
+pytest runs in a child process with the plugin zablab_kazoo_plugin (next to this file), which
+starts the server(s) and points kazoo.testing.harness at them; skip_list.py names the tests
+skipped for missing features. This parent bounds the whole run, then kills any server left
+behind and removes the temp dir, whatever happened.
+
+Exit code: 0 if every test that is not skipped passed; 1 if any failed or errored (or the run
+timed out); 77 if pytest is missing (CTest reports the test as skipped).
+
+Environment:
+  ZABLAB_SERVER               zablab-server binary (default /work/main/build/apps/zablab-server)
+  ZABLAB_KAZOO_TIMEOUT        bound on the whole run, seconds (default 540)
+  ZABLAB_KAZOO_TEST_TIMEOUT   bound on one test, seconds (default 90)
+  ZABLAB_TEST_AGAINST=apache  run Apache ZooKeeper 3.8 (Debian's `zookeeper` package)
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SERVER = "/work/main/build/apps/zablab-server"
+SKIP_EXIT = 77
+
+
+def have_module(name):
+    r = subprocess.run([sys.executable, "-c", "import " + name],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    return r.returncode == 0
+
+
+def kill_leftovers(tmp):
+    """SIGKILL the servers the plugin started that are still alive. Only a pid whose command
+    line names a file under this run's temp dir is ours (pids get reused)."""
+    try:
+        with open(os.path.join(tmp, "pids")) as f:
+            pids = [int(x) for x in f.read().split() if x.strip()]
+    except OSError:
+        return
+    for pid in pids:
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                cmdline = f.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if tmp not in cmdline:
+            continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def summarize(junit_path):
+    """(counts, failures, skips) from pytest's JUnit XML."""
+    counts = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
+    failures, skips = [], []
+    try:
+        tree = ET.parse(junit_path)
+    except (OSError, ET.ParseError):
+        return None, [], []
+    for case in tree.iter("testcase"):
+        name = "%s::%s" % (case.get("classname", ""), case.get("name", ""))
+        kinds = {child.tag: child for child in case}
+        if "failure" in kinds or "error" in kinds:
+            tag = "failure" if "failure" in kinds else "error"
+            msg = (kinds[tag].get("message") or "").strip().splitlines()
+            if "failure" in kinds:
+                counts["failed"] += 1
+            else:
+                counts["error"] += 1
+            failures.append((name, tag, msg[0] if msg else ""))
+            # A test can both fail and error (in teardown); count it once more as error only
+            # if it has both (pytest writes two testcases then, so nothing to do here).
+        elif "skipped" in kinds:
+            counts["skipped"] += 1
+            skips.append((name, (kinds["skipped"].get("message") or "").strip()))
+        else:
+            counts["passed"] += 1
+    return counts, failures, skips
+
+
+def main(argv):
+    server = os.environ.get("ZABLAB_SERVER") or DEFAULT_SERVER
+    apache = os.environ.get("ZABLAB_TEST_AGAINST", "").lower() == "apache"
+    if not apache and not os.access(server, os.X_OK):
+        print("run_kazoo_tests: ZABLAB_SERVER=%s is not an executable" % server)
+        return 1
+    missing = [m for m in ("pytest", "kazoo.tests") if not have_module(m)]
+    if missing:
+        print("run_kazoo_tests: %s cannot import %s; install Debian's python3-pytest and "
+              "python3-kazoo (scripts/install-deps.sh)" % (sys.executable, ", ".join(missing)))
+        return SKIP_EXIT
+    total_timeout = float(os.environ.get("ZABLAB_KAZOO_TIMEOUT", "540"))
+
+    tmp = tempfile.mkdtemp(prefix="zablab-kazoo-")
+    proc = None
+    timed_out = False
+    try:
+        ini = os.path.join(tmp, "pytest.ini")
+        with open(ini, "w") as f:
+            f.write("[pytest]\n")
+        junit = os.path.join(tmp, "junit.xml")
+        env = dict(os.environ)
+        env["ZABLAB_SERVER"] = server
+        env["ZABLAB_KAZOO_TMP"] = tmp
+        env["PYTHONPATH"] = HERE + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        # Never write .pyc files (pytest's assertion rewriting would write them next to the
+        # upstream tests, under /usr/lib/python3/dist-packages).
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        for k in ("TRAVIS", "ZOOKEEPER_VERSION", "ZOOKEEPER_PATH", "ZOOKEEPER_CLASSPATH",
+                  "ZOOKEEPER_JAAS_AUTH", "PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+            env.pop(k, None)
+        cmd = [sys.executable, "-m", "pytest",
+               "-c", ini, "--rootdir", tmp,
+               "-p", "no:cacheprovider", "-p", "zablab_kazoo_plugin",
+               "--pyargs", "kazoo.tests",
+               "-q", "-rfEs", "--tb=short", "--durations=10",
+               "--junitxml", junit, "-o", "junit_family=xunit1"] + list(argv)
+        print("run_kazoo_tests: %s against %s" % (
+            "Apache ZooKeeper" if apache else "zablab-server", "java" if apache else server))
+        sys.stdout.flush()
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=tmp, env=env, start_new_session=True)
+        try:
+            rc = proc.wait(timeout=total_timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            print("run_kazoo_tests: the run exceeded %.0f s; killing it" % total_timeout)
+            os.killpg(proc.pid, signal.SIGKILL)
+            rc = proc.wait(timeout=30)
+        elapsed = time.monotonic() - t0
+        kill_leftovers(tmp)
+
+        counts, failures, skips = summarize(junit)
+        print()
+        print("=" * 78)
+        if counts is None:
+            print("run_kazoo_tests: no results (pytest exit code %s)" % rc)
+            return 1
+        ours = [s for s in skips if s[1].startswith("zablab:")]
+        upstream = [s for s in skips if not s[1].startswith("zablab:")]
+        print("kazoo upstream suite against %s: %d passed, %d failed, %d errors, %d skipped "
+              "(%d by zablab's skip list, %d by the tests themselves) in %.0f s"
+              % ("Apache ZooKeeper" if apache else "zablab", counts["passed"], counts["failed"],
+                 counts["error"], counts["skipped"], len(ours), len(upstream), elapsed))
+        for name, kind, msg in failures:
+            print("  %s %s: %s" % (kind.upper(), name, msg[:200]))
+        if upstream:
+            print("skipped by the tests themselves:")
+            for name, msg in upstream:
+                print("  %s: %s" % (name, msg[:160]))
+        if timed_out:
+            return 1
+        ok = rc == 0 and counts["failed"] == 0 and counts["error"] == 0
+        return 0 if ok else 1
+    finally:
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=30)
+        kill_leftovers(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

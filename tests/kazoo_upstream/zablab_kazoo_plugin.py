@@ -1,0 +1,427 @@
+"""pytest plugin: runs kazoo's upstream tests (Debian python3-kazoo, `kazoo.tests`) against a
+zablab-server instead of the Java cluster kazoo.testing.harness would start.
+
+Loaded by run_kazoo_tests.py as `pytest -p zablab_kazoo_plugin`. It
+  * replaces kazoo.testing.harness.get_global_cluster (in memory only; no file under
+    /usr/lib/python3/dist-packages is touched) with a cluster of ONE server on a free
+    127.0.0.1 port, with a temp dataDir, offering what the tests use: iteration,
+    cluster[i].address / .run() / .stop() / .running, cluster.start() / .stop();
+  * skips the tests in skip_list.SKIPS (features zablab does not have), with their reason;
+  * bounds every test (SIGALRM, ZABLAB_KAZOO_TEST_TIMEOUT seconds, default 90);
+  * fails a test during which the server died, and attaches the server's log lines written
+    during any failing test to its report;
+  * stops every server and removes its temp dir at the end, whatever happened.
+
+Environment (set by run_kazoo_tests.py):
+  ZABLAB_SERVER         the zablab-server binary
+  ZABLAB_KAZOO_TMP      a temp dir this run owns (servers' dirs and pid file go there)
+  ZABLAB_TEST_AGAINST   "apache": run Apache ZooKeeper 3.8 (Debian's `zookeeper`) instead,
+                        to validate the tests and the harness themselves
+  ZABLAB_KAZOO_NO_SKIPS set: ignore skip_list.py
+"""
+
+import ctypes
+import faulthandler
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+import skip_list
+
+HOST = "127.0.0.1"
+START_TIMEOUT = 20.0
+STOP_GRACE = 5.0
+LOG_TAIL_LINES = 80
+# "super:test", as kazoo's harness configures it (TestReconfig uses it).
+SUPER_DIGEST = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
+APACHE_JARS = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-simple.jar"]
+
+try:
+    _libc = ctypes.CDLL("libc.so.6", use_errno=True)
+except OSError:
+    _libc = None
+
+
+def _die_with_parent():
+    if _libc is not None:
+        _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no server outlives pytest
+
+
+def against_apache():
+    return os.environ.get("ZABLAB_TEST_AGAINST", "").lower() == "apache"
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def four_letter_word(port, word, timeout=2.0):
+    deadline = time.monotonic() + timeout
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        s.sendall(word.encode("ascii"))
+        chunks = []
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no close after %r" % word)
+            s.settimeout(left)
+            data = s.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+class ZablabServer:
+    """Stands in for kazoo.testing.common.ManagedZooKeeper."""
+
+    def __init__(self, server_id, root):
+        self.server_id = server_id
+        self.host = HOST
+        self.working_path = tempfile.mkdtemp(prefix="server%d-" % server_id, dir=root)
+        self.data_path = os.path.join(self.working_path, "data")
+        os.mkdir(self.data_path)
+        self.log_path = os.path.join(self.working_path, "server.log")
+        self.pid_file = os.path.join(root, "pids")
+        self.port = None
+        self.process = None
+        self._log = None
+        self._stopping = False   # set while stop()/kill() is ending the process on purpose
+        self.unexpected_exit = None
+        self.starts = 0
+
+    # --- what the upstream tests use ------------------------------------------------------
+    @property
+    def address(self):
+        return "%s:%s" % (self.host, self.port)
+
+    @property
+    def client_port(self):
+        return self.port
+
+    @property
+    def running(self):
+        return self.process is not None and self.process.poll() is None
+
+    def run(self):
+        """Start (again, on the same port and dataDir); returns once it answers `srvr`."""
+        if self.running:
+            return
+        if self.port is None:
+            self._first_start()
+        else:
+            self._spawn()
+            self._wait_serving()
+
+    def stop(self):
+        """SIGTERM, wait, SIGKILL after STOP_GRACE. Keeps the dataDir."""
+        p = self.process
+        if p is None or p.poll() is not None:
+            return
+        self._stopping = True
+        try:
+            p.terminate()
+            try:
+                p.wait(timeout=STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=STOP_GRACE)
+        finally:
+            self._stopping = False
+
+    def reset(self):
+        self.stop()
+        shutil.rmtree(self.data_path, ignore_errors=True)
+        os.mkdir(self.data_path)
+
+    def destroy(self):
+        self.stop()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        shutil.rmtree(self.working_path, ignore_errors=True)
+
+    # --- internals --------------------------------------------------------------------------
+    def _first_start(self):
+        last = None
+        for _ in range(3):   # another process may grab the free port before we bind it
+            self.port = free_port()
+            try:
+                self._spawn()
+                self._wait_serving()
+                return
+            except ServerError as e:
+                last = e
+                self.stop()
+        raise last
+
+    def _write_cfg(self):
+        lines = [
+            "tickTime=2000",
+            "dataDir=%s" % self.data_path,
+            "clientPort=%d" % self.port,
+            "clientPortAddress=%s" % HOST,
+            "maxClientCnxns=0",
+            "4lw.commands.whitelist=*",
+        ]
+        if not against_apache():   # Apache reads it as a Java system property (below)
+            lines.append("DigestAuthenticationProvider.superDigest=%s" % SUPER_DIGEST)
+        path = os.path.join(self.working_path, "zoo.cfg")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def _command(self, cfg):
+        if against_apache():
+            cp = ":".join(j for j in APACHE_JARS if os.path.exists(j))
+            return ["java", "-Xmx1000m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-Dfile.encoding=UTF-8",
+                    "-Dzookeeper.admin.enableServer=false",
+                    "-Dzookeeper.DigestAuthenticationProvider.superDigest=" + SUPER_DIGEST,
+                    "-cp", cp, "org.apache.zookeeper.server.ZooKeeperServerMain", cfg]
+        binary = os.environ.get("ZABLAB_SERVER", "")
+        if not os.access(binary, os.X_OK):
+            raise ServerError("ZABLAB_SERVER=%r is not an executable" % binary)
+        return [binary, cfg]
+
+    def _spawn(self):
+        cfg = self._write_cfg()
+        if self._log is None:
+            self._log = open(self.log_path, "ab")
+        self.starts += 1
+        self._log.write(b"===== start %d on port %d =====\n" % (self.starts, self.port))
+        self._log.flush()
+        self.unexpected_exit = None
+        self.process = subprocess.Popen(
+            self._command(cfg), stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=subprocess.STDOUT, cwd=self.working_path, start_new_session=True,
+            preexec_fn=_die_with_parent)
+        with open(self.pid_file, "a") as f:   # the runner kills these if pytest itself dies
+            f.write("%d\n" % self.process.pid)
+
+    def _wait_serving(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        last = None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError("server exited at start with code %d; log:\n%s"
+                                  % (self.process.returncode, self.log_tail()))
+            try:
+                answer = four_letter_word(self.port, "srvr")
+                if answer.startswith("Zookeeper version:"):
+                    return
+                last = answer
+            except OSError as e:
+                last = e
+            time.sleep(0.05)
+        raise ServerError("server not serving on port %s within %.0f s (last: %r); log:\n%s"
+                          % (self.port, START_TIMEOUT, last, self.log_tail()))
+
+    def died_unexpectedly(self):
+        """The exit code if the process ended without stop() asking it to, else None."""
+        p = self.process
+        if p is None or self._stopping:
+            return None
+        rc = p.poll()
+        if rc is None:
+            return None
+        if self.unexpected_exit is None:
+            self.unexpected_exit = rc
+            return rc
+        return None   # already reported
+
+    def log_size(self):
+        try:
+            return os.path.getsize(self.log_path)
+        except OSError:
+            return 0
+
+    def log_since(self, offset, lines=LOG_TAIL_LINES):
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(offset)
+                text = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return ""
+        if len(text) > lines:
+            text = ["... (%d earlier lines)" % (len(text) - lines)] + text[-lines:]
+        return "\n".join(text)
+
+    def log_tail(self):
+        return self.log_since(0)
+
+
+class ZablabCluster:
+    """Stands in for kazoo.testing.common.ZookeeperCluster: one standalone server."""
+
+    def __init__(self, root, size=1):
+        self._servers = [ZablabServer(i + 1, root) for i in range(size)]
+
+    def __getitem__(self, k):
+        return self._servers[k]
+
+    def __iter__(self):
+        return iter(self._servers)
+
+    def __len__(self):
+        return len(self._servers)
+
+    def start(self):
+        for s in self._servers:
+            s.run()
+
+    def stop(self):
+        for s in self._servers:
+            s.stop()
+
+    def terminate(self):
+        for s in self._servers:
+            s.destroy()
+
+    def reset(self):
+        for s in self._servers:
+            s.reset()
+
+
+_cluster = None
+_root = None
+_own_root = False
+
+
+def get_cluster():
+    global _cluster
+    if _cluster is None:
+        _cluster = ZablabCluster(_root)
+    return _cluster
+
+
+def _patch_harness():
+    import kazoo.testing.harness as harness
+    harness.get_global_cluster = get_cluster
+    # Nothing in the upstream tests may start the Java cluster by another route.
+    harness.CLUSTER = None
+
+
+# ----- pytest hooks -----------------------------------------------------------------------
+
+def pytest_configure(config):
+    global _root, _own_root
+    _root = os.environ.get("ZABLAB_KAZOO_TMP")
+    if not _root:
+        _root = tempfile.mkdtemp(prefix="zablab-kazoo-")
+        _own_root = True
+    for k in ("TRAVIS", "ZOOKEEPER_JAAS_AUTH"):
+        os.environ.pop(k, None)
+    _patch_harness()
+    faulthandler.enable()
+
+
+def pytest_unconfigure(config):
+    global _cluster
+    # Some upstream tests never stop their clients (TestGeventClient._get_client does not
+    # track them); silence their reconnect attempts once the servers are gone.
+    import logging
+    logging.getLogger("kazoo").setLevel(logging.CRITICAL + 1)
+    if _cluster is not None:
+        try:
+            _cluster.terminate()
+        finally:
+            _cluster = None
+    if _own_root and _root:
+        shutil.rmtree(_root, ignore_errors=True)
+
+
+def _skip_reason(item):
+    module = os.path.basename(str(item.fspath))
+    cls = item.cls.__name__ if item.cls is not None else None
+    name = item.name
+    keys = []
+    if cls:
+        keys += ["%s::%s::%s" % (module, cls, name), "%s::%s" % (module, cls)]
+    keys += ["%s::%s" % (module, name), module]
+    for k in keys:
+        if k in skip_list.SKIPS:
+            return k, skip_list.SKIPS[k]
+    return None, None
+
+
+def pytest_collection_modifyitems(session, config, items):
+    if os.environ.get("ZABLAB_KAZOO_NO_SKIPS"):
+        return   # run the skip-listed tests too (to see how they fail, or once a feature lands)
+    used = set()
+    for item in items:
+        key, reason = _skip_reason(item)
+        if key:
+            used.add(key)
+            item.add_marker(pytest.mark.skip(reason="zablab: " + reason))
+    unused = sorted(set(skip_list.SKIPS) - used)
+    if unused and not config.getoption("keyword") and not config.getoption("markexpr"):
+        sys.stderr.write("zablab_kazoo_plugin: skip-list entries that match no collected "
+                         "test (stale?): %s\n" % ", ".join(unused))
+
+
+class _TestTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    sys.stderr.write("\n===== test timed out; stacks of all threads =====\n")
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    raise _TestTimeout("test exceeded ZABLAB_KAZOO_TEST_TIMEOUT=%s s"
+                       % os.environ.get("ZABLAB_KAZOO_TEST_TIMEOUT", "90"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    timeout = int(os.environ.get("ZABLAB_KAZOO_TEST_TIMEOUT", "90"))
+    offsets = {s.server_id: s.log_size() for s in (_cluster or [])}
+    item._zablab_log_offsets = offsets
+    old = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(timeout)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _cluster is not None:
+        offsets = getattr(item, "_zablab_log_offsets", {})
+        for s in _cluster:
+            text = s.log_since(offsets.get(s.server_id, 0))
+            if text.strip():
+                report.sections.append(("server %d (%s) log during this test"
+                                        % (s.server_id, s.address), text))
+
+
+@pytest.fixture(autouse=True)
+def _zablab_server_alive():
+    """Fail the test during which a server process died on its own (crash, abort)."""
+    yield
+    if _cluster is None:
+        return
+    for s in _cluster:
+        rc = s.died_unexpectedly()
+        if rc is not None:
+            pytest.fail("server %d (%s) died during this test with exit code %d"
+                        % (s.server_id, s.address, rc), pytrace=False)
