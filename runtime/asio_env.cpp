@@ -1,5 +1,7 @@
 #include "runtime/asio_env.h"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <random>
 #include <stdexcept>
@@ -361,6 +363,27 @@ void AsioEnv::peer_send(PeerId peer, PeerChannel /*channel*/, std::string /*mess
 }
 
 void AsioEnv::peer_disconnect(PeerId /*peer*/, PeerChannel /*channel*/) {}
+
+std::vector<std::pair<std::string, std::string>> AsioEnv::host_metrics() const {
+  std::vector<std::pair<std::string, std::string>> metrics;
+  std::error_code ec;
+  std::size_t entries = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++entries;
+  }
+  if (!ec && entries > 0) {
+    // One of the entries is the descriptor the iterator itself holds open.
+    metrics.emplace_back("open_file_descriptor_count", std::to_string(entries - 1));
+  }
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    metrics.emplace_back("max_file_descriptor_count", limit.rlim_cur == RLIM_INFINITY
+                                                          ? std::string("-1")
+                                                          : std::to_string(limit.rlim_cur));
+  }
+  return metrics;
+}
 
 std::uint64_t AsioEnv::random_u64() { return prng_.next(); }
 

@@ -97,8 +97,9 @@ class AsioEnv final : public zablab::Env {
   void cancel_timer(TimerId id) override;
   void client_send(ConnId conn, std::string bytes) override;
   void client_close(ConnId conn) override;
-  // No quorum transport yet: logs an error and drops the bytes.
+  // No quorum transport yet: logs an error and drops the message.
   void peer_send(PeerId peer, PeerChannel channel, std::string message) override;
+  // No quorum transport yet: there is never a connection to close.
   void peer_disconnect(PeerId peer, PeerChannel channel) override;
   Disk& disk() override { return disk_; }
   std::uint64_t random_u64() override;
@@ -106,6 +107,9 @@ class AsioEnv final : public zablab::Env {
   // The caller (main) sees shutdown_reason() and exits with an error.
   void shutdown(std::string_view reason) override;
   const std::optional<std::string>& shutdown_reason() const { return shutdown_reason_; }
+  // open_file_descriptor_count (entries of /proc/self/fd) and max_file_descriptor_count (the soft
+  // RLIMIT_NOFILE; -1 when unlimited), as the JVM reports them to ZooKeeper's mntr.
+  std::vector<std::pair<std::string, std::string>> host_metrics() const override;
   // Logged at debug level: "trace <kind> <detail>".
   void trace(const TraceEvent& event) override;
   void log(LogLevel level, std::string_view message) override;

@@ -54,6 +54,10 @@ void ClientHost::stop(const std::string& reason) {
 
 void ClientHost::invoke(const std::function<void(client::ClientNode&)>& fn) {
   ZL_SIM_ASSERT(node_ != nullptr, "the client is not running");
+  if (in_handler_) {  // from one of the client's own callbacks: already inside its handler
+    fn(*node_);
+    return;
+  }
   dispatch([&] { fn(*node_); });
 }
 

@@ -36,7 +36,8 @@ class ClientHost final : public client::ClientEnv, public NetEndpoint {
   // The process dies: timers cancelled, connections reset by its kernel, node destroyed.
   void stop(const std::string& reason);
   // Runs `fn` against the node as one handler (API calls from a test or a workload), so the
-  // callbacks it queues run before the next input.
+  // callbacks it queues run before the next input. From inside one of the client's callbacks it
+  // simply runs `fn` (the client allows callbacks to call it again).
   void invoke(const std::function<void(client::ClientNode&)>& fn);
 
   EndpointId id() const { return id_; }

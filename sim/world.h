@@ -23,6 +23,7 @@
 
 #include "core/client/client.h"
 #include "core/server/server_config.h"
+#include "sim/addresses.h"
 #include "sim/client_host.h"
 #include "sim/client_protocol_tap.h"
 #include "sim/reachability.h"

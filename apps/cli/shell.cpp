@@ -73,10 +73,10 @@ bool parse_int(const std::string& text, Int& out) {
 std::string state_word(client::State s) {
   switch (s) {
     case client::State::connected: return "CONNECTED";
+    case client::State::idle:  // the io thread is about to start it
     case client::State::connecting:
     case client::State::suspended:
     case client::State::lost: return "CONNECTING";
-    case client::State::idle:
     case client::State::closed: return "CLOSED";
   }
   return "CLOSED";
@@ -115,6 +115,9 @@ bool Shell::connect(const std::string& server) {
   o.log_level = options_.log_level;
   o.default_watcher = watcher_;
   zk_ = std::make_unique<runtime::BlockingClient>(std::move(o));
+  // Like zkCli -waitforconnection: commands start once the session is there (its SyncConnected
+  // event printed first), or once every server was tried in vain (they then fail fast).
+  zk_->wait_connected_or_unreachable(options_.timeout_ms);
   return true;
 }
 

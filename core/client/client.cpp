@@ -507,7 +507,12 @@ void Client::send_auth(const AuthEntry& entry) {
       env_.log(LogLevel::warn, "authentication with scheme '" + it->info.scheme + "' failed: " +
                                    std::string(err_name(err)));
       auths_.erase(it);
-      if (err == Err::auth_failed) notify_default(keeper_state::auth_failed);
+      if (err == Err::auth_failed) {
+        notify_default(keeper_state::auth_failed);
+        // The server closes the connection after refusing a credential; leave first, so requests
+        // issued from now on wait for the next connection instead of dying with this one.
+        drop_connection("the server refused a credential", true);
+      }
     }
   };
   send_request(std::move(req));

@@ -196,6 +196,11 @@ class Client final : public ClientNode {
   const ClientOptions& options() const { return options_; }
   const ClientStats& stats() const { return stats_; }
   const WatchRegistry& watches() const { return watches_; }
+  // The hosts in the order they are tried (shuffled by start()).
+  const std::vector<std::string>& hosts() const { return hosts_; }
+  // Connection attempts that failed since the last session was established (or since start()).
+  // >= hosts().size() means every host failed at least once.
+  std::uint64_t consecutive_failures() const { return failures_in_a_row_; }
   // Requests waiting for a connection / sent and not answered yet.
   std::size_t queued_count() const { return outgoing_.size(); }
   std::size_t in_flight_count() const { return pending_.size(); }

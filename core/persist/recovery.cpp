@@ -96,6 +96,51 @@ RecoveryReport recover(Disk& disk, const std::string& data_dir, const std::strin
   return report;
 }
 
+std::vector<LogEntry> read_log_entries(Disk& disk, const std::string& data_log_dir, std::int64_t after_zxid) {
+  std::vector<LogEntry> out;
+  const std::string log_dir = version_dir(data_log_dir);
+  for (const auto& [start, name] : files_by_zxid(disk, log_dir, "log")) {
+    auto bytes = disk.read(log_dir + "/" + name);
+    if (!bytes) continue;
+    for (auto& entry : scan_log(*bytes).entries)
+      if (entry.zxid > after_zxid) out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+void truncate_after(Disk& disk, const std::string& data_dir, const std::string& data_log_dir, std::int64_t zxid) {
+  const std::string snap_dir = version_dir(data_dir);
+  for (const auto& [snap_zxid, name] : files_by_zxid(disk, snap_dir, "snapshot"))
+    if (snap_zxid > zxid) disk.remove(snap_dir + "/" + name);
+  const std::string log_dir = version_dir(data_log_dir);
+  for (const auto& [start, name] : files_by_zxid(disk, log_dir, "log")) {
+    const std::string path = log_dir + "/" + name;
+    if (start > zxid) {
+      disk.remove(path);
+      continue;
+    }
+    auto bytes = disk.read(path);
+    if (!bytes) continue;
+    for (const auto& entry : scan_log(*bytes).entries) {
+      if (entry.zxid > zxid) {
+        disk.truncate(path, entry.offset);
+        break;
+      }
+    }
+  }
+}
+
+std::vector<std::string> superseded_files(Disk& disk, const std::string& data_dir, const std::string& data_log_dir,
+                                          const std::string& keep_snapshot) {
+  std::vector<std::string> out;
+  const std::string snap_dir = version_dir(data_dir);
+  for (const auto& [zxid, name] : files_by_zxid(disk, snap_dir, "snapshot"))
+    if (snap_dir + "/" + name != keep_snapshot) out.push_back(snap_dir + "/" + name);
+  const std::string log_dir = version_dir(data_log_dir);
+  for (const auto& [zxid, name] : files_by_zxid(disk, log_dir, "log")) out.push_back(log_dir + "/" + name);
+  return out;
+}
+
 std::vector<std::string> purge_candidates(Disk& disk, const std::string& data_dir, const std::string& data_log_dir,
                                           int retain) {
   std::vector<std::string> doomed;

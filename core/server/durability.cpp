@@ -77,7 +77,33 @@ void StandaloneServer::on_disk_done(DiskToken token, const DiskStatus& status) {
     on_logged(upto);
     if (syncs_.empty()) request_sync();
   }
+  // Completions come in call order: everything issued up to `token` is done.
+  completed_token_ = std::max(completed_token_, token);
+  while (!after_disk_.empty() && after_disk_.begin()->first <= completed_token_) {
+    auto then = std::move(after_disk_.begin()->second);
+    after_disk_.erase(after_disk_.begin());
+    for (auto& fn : then) fn();
+  }
   flush_dirty();
+}
+
+void StandaloneServer::after_disk(std::function<void()> then) {
+  const DiskToken last_issued = next_token_ - 1;
+  if (!persistent_ || last_issued <= completed_token_) {
+    then();
+    return;
+  }
+  after_disk_[last_issued].push_back(std::move(then));
+}
+
+void StandaloneServer::write_small_file(const std::string& name, std::string contents) {
+  if (!persistent_) return;
+  env_.disk().write_atomic(persist::version_dir(config_.data_dir) + "/" + name, std::move(contents), next_token_++);
+}
+
+std::optional<std::string> StandaloneServer::read_small_file(const std::string& name) {
+  if (!persistent_) return std::nullopt;
+  return env_.disk().read(persist::version_dir(config_.data_dir) + "/" + name);
 }
 
 void StandaloneServer::on_logged(std::int64_t upto_zxid) {

@@ -3,10 +3,21 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 
 namespace zablab::server {
+
+// One `server.N=host:quorumPort:electionPort[:observer][;clientPort]` line.
+struct QuorumServer {
+  std::int64_t sid = 0;
+  std::string host;
+  int quorum_port = 0;
+  int election_port = 0;
+  bool observer = false;
+  std::string client_address;  // "host:port" clients use, if given
+};
 
 struct ServerConfig {
   std::int64_t server_id = 0;  // myid; 0 when standalone
@@ -41,6 +52,13 @@ struct ServerConfig {
   int purge_interval_hours = 0;
   // forceSync: fsync the log before acknowledging a write.
   bool force_sync = true;
+
+  // The ensemble: every server.N line, by N. Empty for a standalone server.
+  std::map<std::int64_t, QuorumServer> quorum_servers;
+  // initLimit / syncLimit, in ticks: how long a learner may take to connect and sync, and how far
+  // it may fall behind (silent) before it is dropped.
+  int init_limit = 10;
+  int sync_limit = 5;
 
   // Echoed by the `conf` four-letter word.
   std::string client_port_address;

@@ -54,7 +54,7 @@ void StandaloneServer::start() {
   if (persistent_ && !recover_from_disk()) return;
   last_zxid_ = tree_.last_processed_zxid();
   container_timer_ = env_.set_timer(config_.container_check_interval_ms);
-  env_.log(LogLevel::info, "standalone server started: tickTime=" + std::to_string(config_.tick_time_ms) +
+  env_.log(LogLevel::info, mode_name() + " server started: tickTime=" + std::to_string(config_.tick_time_ms) +
                                " sessionTimeout=[" + std::to_string(config_.min_session_timeout()) + "," +
                                std::to_string(config_.max_session_timeout()) + "] ms, zxid " +
                                util::hex(last_zxid_));
@@ -210,6 +210,7 @@ void StandaloneServer::handle_connect(Connection& c, std::string_view frame) {
     return;
   }
   sessions_.touch(req.session_id, now);
+  session_touched(req.session_id);
   c.session_id = req.session_id;
   c.timeout_ms = s->timeout_ms;
   c.state = ConnState::open;
@@ -362,7 +363,10 @@ void StandaloneServer::commit(const data::Txn& txn) {
 
   if (type == op::create_session) {
     const auto& body = std::get<jute::CreateSessionTxn>(txn.ops.front().body);
-    if (!sessions_.find(sid)) sessions_.add(sid, body.time_out, env_.now_ms());
+    if (!sessions_.find(sid)) {
+      sessions_.add(sid, body.time_out, env_.now_ms());
+      arm_session_timer();
+    }
     if (origin && origin->state == ConnState::creating_session) {
       Connection& c = *origin;
       c.state = ConnState::open;
@@ -521,6 +525,9 @@ void StandaloneServer::execute_read(Connection& c, Pending& p) {
 // ---------------------------------------------------------------- sessions and housekeeping
 
 void StandaloneServer::arm_session_timer() {
+  // Only the server that expires sessions watches their deadlines (a follower's would be due
+  // forever, since it never expires them).
+  if (!owns_housekeeping()) return;
   auto next = sessions_.next_deadline();
   if (!next) return;
   if (session_timer_ && session_timer_at_ <= *next) return;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -127,10 +128,17 @@ class StandaloneServer : public Node {
   // A session of a client connected here showed signs of life.
   virtual void session_touched(std::int64_t /*sid*/) {}
 
-  void submit_txn(data::Txn txn);
+  // A prepared txn goes to the commit: standalone logs it and commits once durable; a leader
+  // proposes it to its followers.
+  virtual void submit_txn(data::Txn txn);
   // Applies a committed txn, fires its watches and answers the client it came from, if connected here.
   void commit(const data::Txn& txn);
-  void after_apply(const data::Txn& txn);
+  virtual void after_apply(const data::Txn& txn);
+  // Runs `then` once every disk operation issued so far has completed (at once without a disk).
+  void after_disk(std::function<void()> then);
+  // Small durable files beside the snapshots (acceptedEpoch, currentEpoch): written atomically.
+  void write_small_file(const std::string& name, std::string contents);
+  std::optional<std::string> read_small_file(const std::string& name);
   void execute_read(Connection& c, Pending& p);
   std::string reply_for_write(const Pending& p, const data::Txn& txn, const data::ApplyResult& result) const;
   std::int64_t next_zxid() { return ++last_zxid_; }
@@ -185,6 +193,8 @@ class StandaloneServer : public Node {
   std::int64_t sync_requested_zxid_ = 0;
   std::int64_t txns_since_snapshot_ = 0;
   std::int64_t snapshot_threshold_ = 0;
+  DiskToken completed_token_ = 0;
+  std::map<DiskToken, std::vector<std::function<void()>>> after_disk_;
 };
 
 }  // namespace zablab::server

@@ -56,10 +56,17 @@ BlockingClient::~BlockingClient() {
   client_.reset();  // the loop is stopped: safe to touch from here
 }
 
-void BlockingClient::on_state(client::State s) {
+void BlockingClient::on_state(client::State) {
+  // Published after the handler that changed the state has returned, i.e. after every callback
+  // of this transition (the default watcher's event included) ran: a thread that sees CONNECTED
+  // has also seen what the watcher printed.
+  asio::post(io_, [this] { publish_state(); });
+}
+
+void BlockingClient::publish_state() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    state_.store(s);
+    state_.store(client_->state());
     session_id_.store(client_->session_id());
     timeout_.store(client_->negotiated_timeout_ms());
     host_ = client_->connected_host();
@@ -82,6 +89,20 @@ bool BlockingClient::wait_connected(std::int64_t timeout_ms) {
   };
   state_changed_.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(0, timeout_ms)), ended);
   return state_.load() == client::State::connected;
+}
+
+bool BlockingClient::wait_connected_or_unreachable(std::int64_t timeout_ms) {
+  check_not_io_thread("wait_connected_or_unreachable");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, timeout_ms));
+  // Failed attempts change no state, so look every few milliseconds (bounded by the deadline).
+  for (;;) {
+    if (wait_connected(20)) return true;
+    const auto s = state_.load();
+    if (s == client::State::closed || (s == client::State::lost && !options_.client.renew_session)) return false;
+    bool unreachable = false;
+    run_on_io([&unreachable](client::Client& c) { unreachable = c.consecutive_failures() >= c.hosts().size(); });
+    if (unreachable || std::chrono::steady_clock::now() >= deadline) return state_.load() == client::State::connected;
+  }
 }
 
 std::int64_t BlockingClient::call_timeout() const {
@@ -224,7 +245,11 @@ client::Result<std::int32_t> BlockingClient::get_all_children_number(const std::
 }
 
 Err BlockingClient::close() {
-  return call_err([](client::Client& c, client::DoneCallback cb) { c.close(std::move(cb)); });
+  const Err err = call_err([](client::Client& c, client::DoneCallback cb) { c.close(std::move(cb)); });
+  // The CLOSED state is published by a handler posted before the close callback ran: wait for it,
+  // so state() says CLOSED once close() returned.
+  if (err == Err::ok) run_on_io([](client::Client&) {});
+  return err;
 }
 
 void BlockingClient::run_on_io(const std::function<void(client::Client&)>& fn) {

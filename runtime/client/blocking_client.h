@@ -61,6 +61,9 @@ class BlockingClient {
   // Waits until CONNECTED (true), or until timeout_ms passed or the client is CLOSED / LOST
   // without renewal (false).
   bool wait_connected(std::int64_t timeout_ms);
+  // As wait_connected, but also gives up (false) as soon as every host failed once: what a
+  // tool wants before its first command.
+  bool wait_connected_or_unreachable(std::int64_t timeout_ms);
   // Snapshots kept up to date by the io thread.
   client::State state() const { return state_.load(); }
   std::int64_t session_id() const { return session_id_.load(); }
@@ -106,6 +109,7 @@ class BlockingClient {
   std::int64_t call_timeout() const;
   void check_not_io_thread(const char* what) const;
   void on_state(client::State s);
+  void publish_state();
 
   Options options_;
   boost::asio::io_context io_;

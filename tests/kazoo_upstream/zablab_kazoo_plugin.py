@@ -7,7 +7,8 @@ Loaded by run_kazoo_tests.py as `pytest -p zablab_kazoo_plugin`. It
     127.0.0.1 port, with a temp dataDir, offering what the tests use: iteration,
     cluster[i].address / .run() / .stop() / .running, cluster.start() / .stop();
   * skips the tests in skip_list.SKIPS (features zablab does not have), with their reason;
-  * bounds every test (SIGALRM, ZABLAB_KAZOO_TEST_TIMEOUT seconds, default 90);
+  * bounds every test (SIGALRM, ZABLAB_KAZOO_TEST_TIMEOUT seconds, default 60), and
+    ends a test at once when a server crashes during it (a watchdog thread);
   * fails a test during which the server died, and attaches the server's log lines written
     during any failing test to its report;
   * stops every server and removes its temp dir at the end, whatever happened.
@@ -29,6 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pytest
@@ -88,6 +90,23 @@ class ServerError(RuntimeError):
     pass
 
 
+_critical = 0   # > 0 while the main thread starts or stops a server
+
+
+class _critical_section:
+    """While a server is started or stopped, the SIGALRM handler must not raise (an exception
+    inside subprocess.Popen or wait could orphan a server); it retries a second later."""
+
+    def __enter__(self):
+        global _critical
+        _critical += 1
+
+    def __exit__(self, *exc):
+        global _critical
+        _critical -= 1
+        return False
+
+
 class ZablabServer:
     """Stands in for kazoo.testing.common.ManagedZooKeeper."""
 
@@ -102,8 +121,10 @@ class ZablabServer:
         self.port = None
         self.process = None
         self._log = None
-        self._stopping = False   # set while stop()/kill() is ending the process on purpose
-        self.unexpected_exit = None
+        # Processes stop() ended on purpose, and crashed ones already reported (per process,
+        # so that the watchdog thread never mistakes a stopped process for a crash).
+        self._ended_on_purpose = set()
+        self._reported = set()
         self.starts = 0
 
     # --- what the upstream tests use ------------------------------------------------------
@@ -121,29 +142,32 @@ class ZablabServer:
 
     def run(self):
         """Start (again, on the same port and dataDir); returns once it answers `srvr`."""
-        if self.running:
-            return
-        if self.port is None:
-            self._first_start()
-        else:
-            self._spawn()
-            self._wait_serving()
+        with _critical_section():
+            if self.running:
+                return
+            if self.port is None:
+                self._first_start()
+            else:
+                self._spawn()
+                try:
+                    self._wait_serving()
+                except ServerError:
+                    self.stop()
+                    raise
 
     def stop(self):
         """SIGTERM, wait, SIGKILL after STOP_GRACE. Keeps the dataDir."""
-        p = self.process
-        if p is None or p.poll() is not None:
-            return
-        self._stopping = True
-        try:
+        with _critical_section():
+            p = self.process
+            if p is None or p.poll() is not None:
+                return
+            self._ended_on_purpose.add(p)
             p.terminate()
             try:
                 p.wait(timeout=STOP_GRACE)
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(timeout=STOP_GRACE)
-        finally:
-            self._stopping = False
 
     def reset(self):
         self.stop()
@@ -207,7 +231,6 @@ class ZablabServer:
         self.starts += 1
         self._log.write(b"===== start %d on port %d =====\n" % (self.starts, self.port))
         self._log.flush()
-        self.unexpected_exit = None
         self.process = subprocess.Popen(
             self._command(cfg), stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, cwd=self.working_path, start_new_session=True,
@@ -234,17 +257,16 @@ class ZablabServer:
                           % (self.port, START_TIMEOUT, last, self.log_tail()))
 
     def died_unexpectedly(self):
-        """The exit code if the process ended without stop() asking it to, else None."""
+        """The exit code if the process ended without stop() asking it to (a crash), else
+        None. Reported once per process."""
         p = self.process
-        if p is None or self._stopping:
+        if p is None or p in self._ended_on_purpose or p in self._reported:
             return None
         rc = p.poll()
-        if rc is None:
+        if rc is None or p in self._ended_on_purpose:
             return None
-        if self.unexpected_exit is None:
-            self.unexpected_exit = rc
-            return rc
-        return None   # already reported
+        self._reported.add(p)
+        return rc
 
     def log_size(self):
         try:
@@ -311,6 +333,34 @@ def get_cluster():
     return _cluster
 
 
+def _provide_test_dependencies():
+    """The upstream tests import `mock` and `objgraph` (Debian python3-mock, python3-objgraph).
+    Without them, stand in with unittest.mock (the same API for what the tests use: Mock,
+    MagicMock, patch, patch.object, call) and objgraph.count (the number of live objects whose
+    type has that name), so that python3-pytest is the only extra package needed."""
+    try:
+        import mock  # noqa: F401
+    except ImportError:
+        import unittest.mock
+        sys.modules["mock"] = unittest.mock
+    try:
+        import objgraph  # noqa: F401
+    except ImportError:
+        import gc
+        import types
+        shim = types.ModuleType("objgraph")
+
+        def count(typename, objects=None):
+            objs = gc.get_objects() if objects is None else objects
+            if "." in typename:
+                return sum(1 for o in objs
+                           if "%s.%s" % (type(o).__module__, type(o).__name__) == typename)
+            return sum(1 for o in objs if type(o).__name__ == typename)
+
+        shim.count = count
+        sys.modules["objgraph"] = shim
+
+
 def _patch_harness():
     import kazoo.testing.harness as harness
     harness.get_global_cluster = get_cluster
@@ -328,6 +378,7 @@ def pytest_configure(config):
         _own_root = True
     for k in ("TRAVIS", "ZOOKEEPER_JAAS_AUTH"):
         os.environ.pop(k, None)
+    _provide_test_dependencies()
     _patch_harness()
     faulthandler.enable()
 
@@ -380,31 +431,76 @@ class _TestTimeout(Exception):
     pass
 
 
+class _ServerDied(Exception):
+    pass
+
+
+_crash = None          # message set by the watchdog when a server crashed during a test
+_armed = False         # True while a test (setup, call, teardown) runs
+_watch_stop = None     # threading.Event ending the watchdog of the current test
+
+
 def _on_alarm(signum, frame):
+    if not _armed:
+        return   # the test is over; a late wake-up must not hit pytest's own code
+    if _critical:
+        signal.alarm(1)   # a server is being started or stopped: interrupt right after
+        return
+    if _crash is not None:
+        # The watchdog woke us: end the test now instead of letting it wait for a server that
+        # is gone (kazoo clients would retry until the test's own timeouts, or forever).
+        raise _ServerDied(_crash)
     sys.stderr.write("\n===== test timed out; stacks of all threads =====\n")
     faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
-    raise _TestTimeout("test exceeded ZABLAB_KAZOO_TEST_TIMEOUT=%s s"
-                       % os.environ.get("ZABLAB_KAZOO_TEST_TIMEOUT", "90"))
+    raise _TestTimeout("test exceeded ZABLAB_KAZOO_TEST_TIMEOUT=%s s" % _test_timeout())
+
+
+def _test_timeout():
+    return int(os.environ.get("ZABLAB_KAZOO_TEST_TIMEOUT", "60"))
+
+
+def _watchdog(stop, main_ident):
+    global _crash
+    while not stop.wait(0.2):
+        for s in (_cluster or []):
+            rc = s.died_unexpectedly()
+            if rc is not None:
+                _crash = ("server %d (%s) crashed during this test (exit code %d)"
+                          % (s.server_id, s.address, rc))
+                signal.pthread_kill(main_ident, signal.SIGALRM)
+                return
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    timeout = int(os.environ.get("ZABLAB_KAZOO_TEST_TIMEOUT", "90"))
+    global _crash, _armed
     offsets = {s.server_id: s.log_size() for s in (_cluster or [])}
     item._zablab_log_offsets = offsets
+    _crash = None
+    stop = threading.Event()
+    watchdog = threading.Thread(target=_watchdog, args=(stop, threading.main_thread().ident),
+                                name="zablab-watchdog", daemon=True)
     old = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(timeout)
+    _armed = True
+    signal.alarm(_test_timeout())
+    watchdog.start()
     try:
         yield
     finally:
+        _armed = False
+        stop.set()
+        watchdog.join(timeout=5)
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+        _crash = None
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    if report.failed:
+        item._zablab_failed = True
     if report.failed and _cluster is not None:
         offsets = getattr(item, "_zablab_log_offsets", {})
         for s in _cluster:
@@ -415,13 +511,19 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
-def _zablab_server_alive():
-    """Fail the test during which a server process died on its own (crash, abort)."""
+def _zablab_server_alive(request):
+    """Fail the test during which a server process died on its own (crash, abort), if the
+    watchdog has not already ended it. The next test's setup starts the server again (same
+    port and dataDir), as kazoo's harness does for a server that is not running."""
     yield
     if _cluster is None:
         return
+    message = _crash
     for s in _cluster:
         rc = s.died_unexpectedly()
         if rc is not None:
-            pytest.fail("server %d (%s) died during this test with exit code %d"
-                        % (s.server_id, s.address, rc), pytrace=False)
+            message = ("server %d (%s) crashed during this test (exit code %d)"
+                       % (s.server_id, s.address, rc))
+    # A test that already failed (e.g. with _ServerDied) is not reported a second time.
+    if message and not getattr(request.node, "_zablab_failed", False):
+        pytest.fail(message, pytrace=False)

@@ -259,6 +259,7 @@ TEST_CASE("runtime/asio_env: log lines, levels, trace and peer_send", "[runtime]
   env.trace({"role.change", "LOOKING"});  // debug level: hidden too
   env.log(LogLevel::info, "shown");
   env.peer_send(3, zablab::PeerChannel::quorum, "bytes");
+  env.peer_disconnect(3, zablab::PeerChannel::election);  // nothing to close, nothing logged
   REQUIRE(lines.size() == 2);
   CHECK(lines[0].size() == 24 + std::string(" INFO shown").size());
   CHECK(lines[0].ends_with("Z INFO shown"));
@@ -268,6 +269,13 @@ TEST_CASE("runtime/asio_env: log lines, levels, trace and peer_send", "[runtime]
   env.trace({"role.change", "LOOKING"});
   REQUIRE(lines.size() == 3);
   CHECK(lines[2].ends_with("Z DEBUG trace role.change LOOKING"));
+
+  const auto metrics = env.host_metrics();
+  REQUIRE(metrics.size() == 2);
+  CHECK(metrics[0].first == "open_file_descriptor_count");
+  CHECK(std::stoll(metrics[0].second) >= 3);  // stdin, stdout, stderr at least
+  CHECK(metrics[1].first == "max_file_descriptor_count");
+  CHECK(metrics[1].second != "0");
 
   const auto wall = env.wall_ms();
   CHECK(std::abs(wall - zablab::runtime::system_wall_ms()) < 10000);

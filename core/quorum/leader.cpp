@@ -1,0 +1,368 @@
+// The leader's side of Zab: discovery (a new epoch from a quorum), synchronization of each
+// learner (DIFF, TRUNC or SNAP, then NEWLEADER), and broadcast (PROPOSAL, ACK, COMMIT in zxid
+// order; INFORM for observers), with PINGs that prove a quorum is still there.
+#include "core/data/txn.h"
+#include "core/jute/codes.h"
+#include "core/persist/snapshot.h"
+#include "core/quorum/quorum_peer.h"
+#include "core/util/hex.h"
+
+namespace zablab::quorum {
+
+void QuorumPeer::become_leading() {
+  change_state(PeerState::leading, Phase::discovery, "elected with zxid " + util::hex(vote_.zxid));
+  learners_.clear();
+  new_epoch_ = -1;
+  epoch_ready_ = false;
+  epoch_acks_.clear();
+  newleader_acks_.clear();
+  established_ = false;
+  maybe_choose_epoch();  // a lone voter (with observers only) is a quorum by itself
+}
+
+void QuorumPeer::leader_packet(std::int64_t from, const jute::QuorumPacket& p) {
+  if (p.type == packet::followerinfo || p.type == packet::observerinfo) {
+    on_learner_info(from, p);
+    return;
+  }
+  auto it = learners_.find(from);
+  if (it == learners_.end()) return;  // not one of ours (any more)
+  Learner& l = it->second;
+  l.last_heard_ms = env_.now_ms();
+  switch (p.type) {
+    case packet::ackepoch:
+      on_ackepoch(l, p);
+      break;
+    case packet::ack:
+      on_learner_ack(l, p.zxid);
+      break;
+    case packet::request:
+      on_request(l, p);
+      break;
+    case packet::ping: {
+      // The learner's clients' sessions are alive: (long session, int timeout) pairs.
+      const std::string data = p.data.value_or("");
+      jute::Reader r(data);
+      try {
+        while (r.remaining() >= 12) {
+          const std::int64_t sid = r.i64();
+          r.i32();
+          sessions_.touch(sid, env_.now_ms());
+        }
+      } catch (const jute::DecodeError&) {
+      }
+      break;
+    }
+    default:
+      env_.log(LogLevel::warn, "leader: unexpected " + std::string(packet_name(p.type)) + " from " +
+                                   std::to_string(from));
+  }
+}
+
+void QuorumPeer::on_learner_info(std::int64_t from, const jute::QuorumPacket& p) {
+  // A (re)connecting learner starts over.
+  Learner l;
+  l.sid = from;
+  l.observer = p.type == packet::observerinfo || !is_voter(from);
+  l.accepted_epoch = epoch_of(p.zxid);
+  l.last_heard_ms = env_.now_ms();
+  learners_[from] = l;
+  env_.trace({"zab.learner", "{\"sid\":" + std::to_string(from) + ",\"observer\":" + (l.observer ? "true" : "false") +
+                                 ",\"accepted_epoch\":" + std::to_string(l.accepted_epoch) + "}"});
+  if (epoch_ready_) {
+    send_leaderinfo(learners_[from]);
+  } else {
+    maybe_choose_epoch();
+  }
+}
+
+void QuorumPeer::maybe_choose_epoch() {
+  if (new_epoch_ >= 0) return;
+  // A quorum of voters (us included) has told us their accepted epochs: ours is one more than all.
+  std::size_t connected = is_voter(id()) ? 1 : 0;
+  std::int64_t max_epoch = accepted_epoch_;
+  for (const auto& [sid, l] : learners_) {
+    max_epoch = std::max(max_epoch, l.accepted_epoch);
+    if (!l.observer) ++connected;
+  }
+  if (!quorum(connected)) return;
+  new_epoch_ = max_epoch + 1;
+  accepted_epoch_ = new_epoch_;
+  persist_epoch("acceptedEpoch", accepted_epoch_);
+  env_.trace({"zab.new_epoch", "{\"epoch\":" + std::to_string(new_epoch_) + "}"});
+  after_disk([this, epoch = new_epoch_] {
+    if (state_ != PeerState::leading || new_epoch_ != epoch) return;
+    epoch_ready_ = true;
+    epoch_acks_.insert(id());
+    for (auto& [sid, l] : learners_) send_leaderinfo(l);
+  });
+}
+
+void QuorumPeer::send_leaderinfo(Learner& l) {
+  if (l.stage != Learner::Stage::info) return;
+  jute::Writer w;
+  w.i32(kProtocolVersion);
+  send_packet(l.sid, packet::leaderinfo, make_zxid(new_epoch_, 0), w.take());
+  l.stage = Learner::Stage::epoch_sent;
+}
+
+void QuorumPeer::on_ackepoch(Learner& l, const jute::QuorumPacket& p) {
+  if (l.stage != Learner::Stage::epoch_sent) return;
+  std::int32_t learner_epoch = -1;
+  try {
+    learner_epoch = jute::Reader(p.data.value_or("")).i32();
+  } catch (const jute::DecodeError&) {
+  }
+  l.last_zxid = p.zxid;
+  l.stage = Learner::Stage::epoch_acked;
+  // A follower with more history than ours means the election went wrong: start over.
+  if (learner_epoch > current_epoch_ ||
+      (learner_epoch == current_epoch_ && p.zxid > tree_.last_processed_zxid())) {
+    go_looking("follower " + std::to_string(l.sid) + " is ahead of the leader (" + util::hex(p.zxid) + ")");
+    return;
+  }
+  if (!l.observer) epoch_acks_.insert(l.sid);
+  std::size_t voters_acked = 0;
+  for (std::int64_t sid : epoch_acks_) voters_acked += is_voter(sid) ? 1 : 0;
+  if (established_ || !newleader_acks_.empty() || phase_ == Phase::synchronization) {
+    sync_learner(l);
+    return;
+  }
+  if (!quorum(voters_acked)) return;
+  // Discovery is over: sync everyone who acknowledged the epoch, and make it our current epoch.
+  set_phase(Phase::synchronization);
+  for (auto& [sid, other] : learners_)
+    if (other.stage == Learner::Stage::epoch_acked) sync_learner(other);
+  current_epoch_ = new_epoch_;
+  persist_epoch("currentEpoch", current_epoch_);
+  after_disk([this, epoch = new_epoch_] {
+    if (state_ != PeerState::leading || new_epoch_ != epoch) return;
+    newleader_acks_.insert(id());
+    maybe_establish();
+  });
+}
+
+void QuorumPeer::sync_learner(Learner& l) {
+  const std::int64_t peer = l.last_zxid;
+  const std::int64_t mine = tree_.last_processed_zxid();
+  std::string mode;
+  std::int64_t send_after = mine;  // committed txns after this zxid follow as PROPOSAL+COMMIT
+  if (peer == mine) {
+    mode = "DIFF";
+    send_packet(l.sid, packet::diff, mine);
+  } else if (peer > mine) {
+    mode = "TRUNC";
+    send_packet(l.sid, packet::trunc, mine);
+  } else if (!history_.empty() && history_.front().first <= peer) {
+    // The learner's last zxid is within our history: send what follows it. If it is not one of
+    // our zxids, its last txns were never committed: truncate to the last one we share.
+    std::int64_t shared = 0;
+    bool exact = false;
+    for (const auto& [z, bytes] : history_) {
+      if (z > peer) break;
+      shared = z;
+      exact = z == peer;
+    }
+    if (exact) {
+      mode = "DIFF";
+      send_packet(l.sid, packet::diff, mine);
+    } else {
+      mode = "TRUNC+DIFF";
+      send_packet(l.sid, packet::trunc, shared);
+    }
+    send_after = shared;
+  } else {
+    mode = "SNAP";
+    send_packet(l.sid, packet::snap, mine, persist::serialize_snapshot(tree_));
+  }
+  if (mode != "SNAP") {
+    for (const auto& [z, bytes] : history_) {
+      if (z <= send_after) continue;
+      send_packet(l.sid, packet::proposal, z, bytes);
+      send_packet(l.sid, packet::commit, z);
+    }
+  }
+  // Proposals still in flight: the learner logs them now; their COMMITs come as for everyone.
+  if (!l.observer)
+    for (const auto& [z, p] : outstanding_) send_packet(l.sid, packet::proposal, z, p.bytes);
+  send_packet(l.sid, packet::newleader, make_zxid(new_epoch_, 0), std::string());
+  l.stage = Learner::Stage::newleader_sent;
+  env_.trace({"zab.sync", "{\"sid\":" + std::to_string(l.sid) + ",\"mode\":\"" + mode + "\",\"peer_zxid\":\"" +
+                              util::hex(peer) + "\",\"leader_zxid\":\"" + util::hex(mine) + "\"}"});
+}
+
+void QuorumPeer::on_learner_ack(Learner& l, std::int64_t zxid) {
+  if (l.stage == Learner::Stage::newleader_sent && zxid == make_zxid(new_epoch_, 0)) {
+    if (established_) {
+      send_packet(l.sid, packet::uptodate, 0);
+      l.stage = Learner::Stage::up_to_date;
+      return;
+    }
+    if (!l.observer) newleader_acks_.insert(l.sid);
+    l.stage = Learner::Stage::up_to_date;  // UPTODATE goes out when we establish
+    maybe_establish();
+    return;
+  }
+  auto it = outstanding_.find(zxid);
+  if (it == outstanding_.end() || l.observer) return;
+  it->second.acks.insert(l.sid);
+  try_commit();
+}
+
+void QuorumPeer::maybe_establish() {
+  if (established_ || !newleader_acks_.count(id())) return;
+  std::size_t acked = 0;
+  for (std::int64_t sid : newleader_acks_) acked += is_voter(sid) ? 1 : 0;
+  if (!quorum(acked)) return;
+  // A quorum has our history: the epoch is established and we serve.
+  established_ = true;
+  last_zxid_ = make_zxid(new_epoch_, 0);
+  for (auto& [sid, l] : learners_)
+    if (l.stage == Learner::Stage::up_to_date) send_packet(sid, packet::uptodate, 0);
+  // Sessions get fresh deadlines under a new leader: their clients may be reconnecting.
+  for (const auto& [sid, s] : std::map<std::int64_t, server::Session>(sessions_.sessions()))
+    sessions_.add(sid, s.timeout_ms, env_.now_ms());
+  arm_session_timer();
+  serving_ = true;
+  set_phase(Phase::broadcast);
+  env_.trace({"zab.established", "{\"epoch\":" + std::to_string(new_epoch_) + "}"});
+  env_.log(LogLevel::info, "leader " + std::to_string(id()) + ": epoch " + std::to_string(new_epoch_) +
+                               " established with " + std::to_string(acked) + " voters");
+}
+
+void QuorumPeer::on_request(Learner& l, const jute::QuorumPacket& p) {
+  if (!established_) return;
+  const std::string data = p.data.value_or("");
+  jute::Reader r(data);
+  std::int64_t session = 0;
+  std::int32_t cxid = 0, type = 0;
+  try {
+    session = r.i64();
+    cxid = r.i32();
+    type = r.i32();
+  } catch (const jute::DecodeError& e) {
+    env_.log(LogLevel::warn, "leader: bad REQUEST from " + std::to_string(l.sid) + ": " + e.what());
+    return;
+  }
+  const std::string_view body = r.rest();
+  if (type == op::sync) {
+    const SyncWaiter w{outstanding_.empty() ? 0 : outstanding_.rbegin()->first, l.sid, session, cxid, {}};
+    if (outstanding_.empty()) {
+      complete_sync(w);
+    } else {
+      sync_waiters_.push_back(w);
+    }
+    return;
+  }
+  if (type == op::create_session) {
+    std::int32_t timeout = 0;
+    try {
+      timeout = jute::Reader(body).i32();
+    } catch (const jute::DecodeError&) {
+      return;
+    }
+    propose(prep_.create_session_txn(session, timeout, next_zxid(), env_.wall_ms()));
+    return;
+  }
+  const data::Identities identities = p.authinfo;
+  server::WriteRequest req{type, body, session, cxid, &identities};
+  const std::int64_t zxid = last_zxid_ + 1;
+  server::PrepOutcome outcome = prep_.prep(req, zxid, env_.wall_ms());
+  last_zxid_ = zxid;
+  if (outcome.malformed) {
+    // The follower is waiting for an answer: commit an error txn it can answer from.
+    env_.log(LogLevel::warn, "leader: " + *outcome.malformed);
+    outcome.txn.header.type = op::error;
+    outcome.txn.ops = {data::TxnOp{op::error, jute::ErrorTxn{static_cast<std::int32_t>(Err::marshalling_error)}}};
+  }
+  propose(std::move(outcome.txn));
+}
+
+void QuorumPeer::submit_txn(data::Txn txn) {
+  if (state_ == PeerState::leading && established_) {
+    propose(std::move(txn));
+  } else {
+    env_.log(LogLevel::warn, "dropping txn " + util::hex(txn.zxid()) + ": not an established leader");
+  }
+}
+
+void QuorumPeer::propose(data::Txn txn) {
+  const std::int64_t zxid = txn.zxid();
+  Proposal& p = outstanding_[zxid];
+  p.bytes = data::encode_txn(txn);
+  p.txn = txn;
+  for (const auto& [sid, l] : learners_)
+    if (!l.observer && l.stage >= Learner::Stage::newleader_sent) send_packet(sid, packet::proposal, zxid, p.bytes);
+  env_.trace({"zab.propose", "{\"zxid\":\"" + util::hex(zxid) + "\",\"type\":\"" +
+                                 std::string(op::name(txn.header.type)) + "\"}"});
+  log_txn(std::move(txn));  // our own ACK comes when it is durable (on_logged)
+}
+
+void QuorumPeer::on_logged(std::int64_t upto_zxid) {
+  while (!unsynced_.empty() && unsynced_.front().zxid() <= upto_zxid) {
+    const std::int64_t zxid = unsynced_.front().zxid();
+    unsynced_.pop_front();
+    if (state_ == PeerState::leading) {
+      auto it = outstanding_.find(zxid);
+      if (it != outstanding_.end()) it->second.acks.insert(id());
+    } else if (state_ == PeerState::following && leader_ && pending_.count(zxid)) {
+      send_packet(*leader_, packet::ack, zxid);
+    }
+  }
+  if (state_ == PeerState::leading) try_commit();
+}
+
+void QuorumPeer::try_commit() {
+  // Strictly in zxid order: a later proposal with a quorum waits for the earlier ones.
+  while (!outstanding_.empty()) {
+    auto it = outstanding_.begin();
+    std::size_t acks = 0;
+    for (std::int64_t sid : it->second.acks) acks += is_voter(sid) ? 1 : 0;
+    if (!quorum(acks)) return;
+    const std::int64_t zxid = it->first;
+    Proposal p = std::move(it->second);
+    outstanding_.erase(it);
+    for (const auto& [sid, l] : learners_) {
+      if (l.stage < Learner::Stage::newleader_sent) continue;
+      if (l.observer) {
+        send_packet(sid, packet::inform, zxid, p.bytes);
+      } else {
+        send_packet(sid, packet::commit, zxid);
+      }
+    }
+    env_.trace({"zab.commit", "{\"zxid\":\"" + util::hex(zxid) + "\",\"acks\":" + std::to_string(acks) +
+                                  ",\"voters\":" + std::to_string(voters().size()) + "}"});
+    commit(p.txn);
+    while (!sync_waiters_.empty() && sync_waiters_.front().barrier_zxid <= zxid) {
+      complete_sync(sync_waiters_.front());
+      sync_waiters_.pop_front();
+    }
+  }
+}
+
+void QuorumPeer::leader_tick() {
+  const std::int64_t now = env_.now_ms();
+  const std::int64_t sync_ms = static_cast<std::int64_t>(config_.sync_limit) * config_.tick_time_ms;
+  const std::int64_t init_ms = static_cast<std::int64_t>(config_.init_limit) * config_.tick_time_ms;
+  std::size_t alive_voters = is_voter(id()) ? 1 : 0;
+  for (auto it = learners_.begin(); it != learners_.end();) {
+    Learner& l = it->second;
+    const std::int64_t limit = l.stage == Learner::Stage::up_to_date ? sync_ms : init_ms;
+    if (now - l.last_heard_ms > limit) {
+      env_.log(LogLevel::info, "leader: dropping silent learner " + std::to_string(l.sid));
+      env_.peer_disconnect(l.sid, PeerChannel::quorum);
+      it = learners_.erase(it);
+      continue;
+    }
+    if (l.stage >= Learner::Stage::newleader_sent) send_packet(l.sid, packet::ping, last_zxid_);
+    if (!l.observer && l.stage == Learner::Stage::up_to_date) ++alive_voters;
+    ++it;
+  }
+  if (!established_) {
+    if (now - role_since_ms_ > init_ms) go_looking("no quorum of followers within initLimit");
+    return;
+  }
+  if (!quorum(alive_voters)) go_looking("lost the quorum of followers");
+}
+
+}  // namespace zablab::quorum

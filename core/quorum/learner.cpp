@@ -1,0 +1,267 @@
+// A learner's side of Zab (follower or observer): connect to the elected leader (FOLLOWERINFO /
+// OBSERVERINFO), accept its epoch (ACKEPOCH), take its history (DIFF, TRUNC or SNAP, then
+// NEWLEADER), serve after UPTODATE; then log and ACK each PROPOSAL and apply it on COMMIT (or apply
+// each INFORM, as an observer), forward writes and syncs to the leader, and answer its PINGs.
+#include "core/data/txn.h"
+#include "core/jute/codes.h"
+#include "core/persist/disk_layout.h"
+#include "core/persist/recovery.h"
+#include "core/persist/snapshot.h"
+#include "core/quorum/quorum_peer.h"
+#include "core/util/hex.h"
+
+namespace zablab::quorum {
+
+void QuorumPeer::become_learner(std::int64_t leader) {
+  const bool observer = !is_voter(id());
+  change_state(observer ? PeerState::observing : PeerState::following, Phase::discovery,
+               "leader is " + std::to_string(leader));
+  learner_stage_ = LearnerStage::connecting;
+  last_leader_contact_ms_ = env_.now_ms();
+  jute::Writer info;
+  jute::write(info, jute::LearnerInfo{id(), kProtocolVersion, 0});
+  send_packet(leader, observer ? packet::observerinfo : packet::followerinfo, make_zxid(accepted_epoch_, 0),
+              info.take());
+}
+
+void QuorumPeer::learner_packet(const jute::QuorumPacket& p) {
+  last_leader_contact_ms_ = env_.now_ms();
+  switch (p.type) {
+    case packet::leaderinfo:
+      on_leaderinfo(p);
+      break;
+    case packet::diff:
+      set_phase(Phase::synchronization);
+      break;
+    case packet::trunc:
+      set_phase(Phase::synchronization);
+      on_trunc(p.zxid);
+      break;
+    case packet::snap:
+      set_phase(Phase::synchronization);
+      on_snap(p);
+      break;
+    case packet::proposal:
+      on_proposal(p);
+      break;
+    case packet::commit:
+      on_commit(p.zxid);
+      break;
+    case packet::inform: {
+      // An observer is told only of committed txns: log and apply at once.
+      try {
+        data::Txn txn = data::decode_txn(p.data.value_or(""));
+        log_txn(txn);
+        commit(txn);
+      } catch (const jute::DecodeError& e) {
+        go_looking(std::string("undecodable INFORM: ") + e.what());
+      }
+      break;
+    }
+    case packet::newleader:
+      on_newleader(p);
+      break;
+    case packet::uptodate:
+      on_uptodate();
+      break;
+    case packet::ping: {
+      // Tell the leader which of our clients' sessions are alive.
+      jute::Writer w;
+      for (const auto& [sid, timeout] : touched_) {
+        w.i64(sid);
+        w.i32(timeout);
+      }
+      touched_.clear();
+      send_packet(*leader_, packet::ping, p.zxid, w.take());
+      break;
+    }
+    case packet::sync:
+      on_leader_sync();
+      break;
+    default:
+      env_.log(LogLevel::warn, "learner: unexpected " + std::string(packet_name(p.type)));
+  }
+}
+
+void QuorumPeer::on_leaderinfo(const jute::QuorumPacket& p) {
+  const std::int64_t epoch = epoch_of(p.zxid);
+  if (epoch < accepted_epoch_) {
+    go_looking("leader proposed epoch " + std::to_string(epoch) + " below our accepted " +
+               std::to_string(accepted_epoch_));
+    return;
+  }
+  // -1 tells the leader we had already accepted this epoch (from an earlier attempt).
+  const std::int32_t reported = epoch == accepted_epoch_ ? -1 : static_cast<std::int32_t>(current_epoch_);
+  if (epoch > accepted_epoch_) {
+    accepted_epoch_ = epoch;
+    persist_epoch("acceptedEpoch", accepted_epoch_);
+  }
+  after_disk([this, leader = *leader_, reported] {
+    if (!leader_ || *leader_ != leader || learner_stage_ != LearnerStage::connecting) return;
+    jute::Writer w;
+    w.i32(reported);
+    send_packet(leader, packet::ackepoch, last_logged_zxid(), w.take());
+    learner_stage_ = LearnerStage::epoch_acked;
+  });
+}
+
+void QuorumPeer::on_trunc(std::int64_t zxid) {
+  // Our log holds txns the new leader never committed: cut them off and rebuild from disk.
+  env_.trace({"zab.trunc", "{\"zxid\":\"" + util::hex(zxid) + "\",\"from\":\"" + util::hex(last_logged_zxid()) + "\"}"});
+  pending_.clear();
+  unsynced_.clear();
+  if (persistent_) {
+    persist::truncate_after(env_.disk(), config_.data_dir, config_.log_dir(), zxid);
+    reload_from_disk();
+  }
+  if (tree_.last_processed_zxid() != zxid) {
+    env_.log(LogLevel::error, "TRUNC to " + util::hex(zxid) + " left us at " + util::hex(tree_.last_processed_zxid()));
+    go_looking("cannot truncate to " + util::hex(zxid));
+  }
+}
+
+void QuorumPeer::on_snap(const jute::QuorumPacket& p) {
+  // The leader's whole tree replaces ours; what we had on disk is superseded once the new
+  // snapshot is durable.
+  pending_.clear();
+  unsynced_.clear();
+  try {
+    data::DataTree fresh;
+    persist::load_snapshot(p.data.value_or(""), p.zxid, config_.extended_types_enabled, fresh);
+    tree_ = std::move(fresh);
+  } catch (const persist::SnapshotError& e) {
+    go_looking(std::string("bad SNAP from the leader: ") + e.what());
+    return;
+  }
+  sessions_ = server::SessionTracker(config_.server_id, config_.tick_time_ms, env_.wall_ms());
+  for (const auto& [sid, timeout] : tree_.sessions()) sessions_.add(sid, timeout, env_.now_ms());
+  last_zxid_ = tree_.last_processed_zxid();
+  history_.clear();
+  env_.trace({"zab.snap", "{\"zxid\":\"" + util::hex(p.zxid) + "\",\"nodes\":" + std::to_string(tree_.node_count()) + "}"});
+  if (!persistent_) return;
+  const std::string snapshot = persist::version_dir(config_.data_dir) + "/" + persist::zxid_file_name("snapshot", p.zxid);
+  std::vector<std::string> old = persist::superseded_files(env_.disk(), config_.data_dir, config_.log_dir(), snapshot);
+  current_log_.clear();
+  take_snapshot();
+  after_disk([this, old] {
+    for (const auto& f : old) env_.disk().remove(f);
+  });
+}
+
+void QuorumPeer::on_proposal(const jute::QuorumPacket& p) {
+  data::Txn txn;
+  try {
+    txn = data::decode_txn(p.data.value_or(""));
+  } catch (const jute::DecodeError& e) {
+    go_looking(std::string("undecodable PROPOSAL: ") + e.what());
+    return;
+  }
+  if (txn.zxid() <= last_logged_zxid()) return;  // already have it (a resent DIFF)
+  pending_[txn.zxid()] = txn;
+  log_txn(std::move(txn));  // ACK once durable (on_logged)
+}
+
+void QuorumPeer::on_commit(std::int64_t zxid) {
+  if (zxid <= tree_.last_processed_zxid()) return;
+  if (pending_.empty() || pending_.begin()->first != zxid) {
+    go_looking("COMMIT " + util::hex(zxid) + " but the next pending proposal is " +
+               (pending_.empty() ? std::string("none") : util::hex(pending_.begin()->first)));
+    return;
+  }
+  data::Txn txn = std::move(pending_.begin()->second);
+  pending_.erase(pending_.begin());
+  commit(txn);
+}
+
+void QuorumPeer::on_newleader(const jute::QuorumPacket& p) {
+  const std::int64_t epoch = epoch_of(p.zxid);
+  current_epoch_ = epoch;
+  persist_epoch("currentEpoch", current_epoch_);
+  request_sync();  // what the DIFF brought must be durable before we ACK
+  after_disk([this, leader = *leader_, zxid = p.zxid] {
+    if (!leader_ || *leader_ != leader) return;
+    send_packet(leader, packet::ack, zxid);
+    learner_stage_ = LearnerStage::synced;
+  });
+}
+
+void QuorumPeer::on_uptodate() {
+  learner_stage_ = LearnerStage::up_to_date;
+  serving_ = true;
+  set_phase(Phase::broadcast);
+  env_.trace({"zab.uptodate", "{\"leader\":" + std::to_string(*leader_) + "}"});
+}
+
+void QuorumPeer::on_leader_sync() {
+  if (forwarded_syncs_.empty()) return;
+  SyncWaiter w = forwarded_syncs_.front();
+  forwarded_syncs_.pop_front();
+  w.learner = 0;
+  complete_sync(w);
+}
+
+void QuorumPeer::learner_tick() {
+  const std::int64_t now = env_.now_ms();
+  const std::int64_t limit_ticks = learner_stage_ == LearnerStage::up_to_date ? config_.sync_limit : config_.init_limit;
+  const std::int64_t limit = limit_ticks * config_.tick_time_ms;
+  if (learner_stage_ != LearnerStage::up_to_date && now - role_since_ms_ > limit) {
+    go_looking("not synced with leader " + std::to_string(*leader_) + " within initLimit");
+  } else if (now - last_leader_contact_ms_ > limit) {
+    go_looking("leader " + std::to_string(*leader_) + " silent for " + std::to_string(now - last_leader_contact_ms_) + " ms");
+  }
+}
+
+void QuorumPeer::forward(std::int32_t type, std::int64_t session, std::int32_t xid, std::string_view body,
+                         const data::Identities& identities) {
+  jute::Writer w;
+  w.i64(session);
+  w.i32(xid);
+  w.i32(type);
+  w.raw(body);
+  send_packet(*leader_, packet::request, -1, w.take(), identities);
+}
+
+void QuorumPeer::submit_new_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms) {
+  if (state_ == PeerState::leading) {
+    StandaloneServer::submit_new_session(c, sid, timeout_ms);
+    return;
+  }
+  jute::Writer w;
+  w.i32(timeout_ms);
+  forward(op::create_session, sid, 0, w.data(), c.identities);
+}
+
+void QuorumPeer::submit_write(Connection& c, Pending& p) {
+  if (p.type == op::sync) {
+    p.submitted = true;
+    std::string path;
+    try {
+      path = jute::decode<jute::SyncRequest>(p.body).path;
+    } catch (const jute::DecodeError&) {
+      StandaloneServer::submit_write(c, p);  // answers MarshallingError
+      return;
+    }
+    SyncWaiter w{0, 0, c.session_id, p.xid, path};
+    if (state_ == PeerState::leading) {
+      // Everything proposed so far must commit before the reads that follow.
+      if (outstanding_.empty()) {
+        complete_sync(w);
+      } else {
+        w.barrier_zxid = outstanding_.rbegin()->first;
+        sync_waiters_.push_back(w);
+      }
+    } else {
+      forwarded_syncs_.push_back(w);
+      forward(op::sync, c.session_id, p.xid, p.body, c.identities);
+    }
+    return;
+  }
+  if (state_ == PeerState::leading) {
+    StandaloneServer::submit_write(c, p);  // prep here, then propose (submit_txn)
+    return;
+  }
+  p.submitted = true;
+  forward(p.type, c.session_id, p.xid, p.body, c.identities);
+}
+
+}  // namespace zablab::quorum

@@ -1,0 +1,285 @@
+// The parts of a quorum peer every role shares: start-up, state changes, the election, the tick.
+#include "core/quorum/quorum_peer.h"
+
+#include "core/data/txn.h"
+#include "core/jute/codes.h"
+#include "core/persist/recovery.h"
+#include "core/util/hex.h"
+
+namespace zablab::quorum {
+
+std::string_view phase_name(Phase p) {
+  switch (p) {
+    case Phase::election: return "ELECTION";
+    case Phase::discovery: return "DISCOVERY";
+    case Phase::synchronization: return "SYNCHRONIZATION";
+    case Phase::broadcast: return "BROADCAST";
+  }
+  return "UNKNOWN";
+}
+
+QuorumPeer::QuorumPeer(Env& env, const server::ServerConfig& config)
+    : StandaloneServer(env, config), election_(env, config.server_id, [&] {
+        std::set<std::int64_t> v;
+        for (const auto& [sid, s] : config.quorum_servers)
+          if (!s.observer) v.insert(sid);
+        return v;
+      }()) {}
+
+bool QuorumPeer::is_voter(std::int64_t sid) const {
+  auto it = config_.quorum_servers.find(sid);
+  return it != config_.quorum_servers.end() && !it->second.observer;
+}
+
+std::set<std::int64_t> QuorumPeer::voters() const {
+  std::set<std::int64_t> v;
+  for (const auto& [sid, s] : config_.quorum_servers)
+    if (!s.observer) v.insert(sid);
+  return v;
+}
+
+std::string QuorumPeer::mode_name() const {
+  switch (state_) {
+    case PeerState::leading: return "leader";
+    case PeerState::following: return "follower";
+    case PeerState::observing: return "observer";
+    case PeerState::looking: return "looking";
+  }
+  return "looking";
+}
+
+std::int64_t QuorumPeer::last_logged_zxid() const {
+  std::int64_t z = tree_.last_processed_zxid();
+  if (!outstanding_.empty()) z = std::max(z, outstanding_.rbegin()->first);
+  if (!pending_.empty()) z = std::max(z, pending_.rbegin()->first);
+  return z;
+}
+
+void QuorumPeer::start() {
+  StandaloneServer::start();
+  if (failed_) return;
+  auto read_epoch = [&](const char* name) -> std::optional<std::int64_t> {
+    auto text = read_small_file(name);
+    if (!text) return std::nullopt;
+    try {
+      return std::stoll(*text);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  };
+  // Missing epoch files (a fresh server) mean the epoch of the last zxid, as in ZooKeeper.
+  const std::int64_t from_zxid = epoch_of(tree_.last_processed_zxid());
+  current_epoch_ = read_epoch("currentEpoch").value_or(from_zxid);
+  accepted_epoch_ = read_epoch("acceptedEpoch").value_or(current_epoch_);
+  for (auto& e : persist::read_log_entries(env_.disk(), config_.log_dir(), 0))
+    if (e.zxid <= tree_.last_processed_zxid()) history_.emplace_back(e.zxid, std::move(e.txn));
+  tick_timer_ = env_.set_timer(std::max(1, config_.tick_time_ms / 2));
+  go_looking("start");
+}
+
+void QuorumPeer::change_state(PeerState s, Phase p, const std::string& why) {
+  const PeerState before = state_;
+  state_ = s;
+  role_since_ms_ = env_.now_ms();
+  set_phase(p);
+  env_.trace({"peer.state", "{\"from\":\"" + std::string(state_name(before)) + "\",\"to\":\"" +
+                                std::string(state_name(s)) + "\",\"why\":\"" + why + "\"}"});
+  env_.log(LogLevel::info, "peer " + std::to_string(id()) + ": " + std::string(state_name(before)) + " -> " +
+                               std::string(state_name(s)) + " (" + why + ")");
+}
+
+void QuorumPeer::set_phase(Phase p) {
+  if (phase_ == p) return;
+  phase_ = p;
+  env_.trace({"peer.phase", "{\"phase\":\"" + std::string(phase_name(p)) + "\"}"});
+}
+
+void QuorumPeer::go_looking(const std::string& why) {
+  serving_ = false;
+  // Clients must find a serving server; ZooKeeper closes them when a peer leaves its role.
+  std::vector<ConnId> ids;
+  for (const auto& [cid, c] : conns_) ids.push_back(cid);
+  for (ConnId cid : ids) close_connection(cid, "server is no longer serving (" + why + ")");
+
+  if (state_ == PeerState::leading) {
+    for (const auto& [sid, l] : learners_) env_.peer_disconnect(sid, PeerChannel::quorum);
+  } else if (leader_ && (state_ == PeerState::following || state_ == PeerState::observing)) {
+    env_.peer_disconnect(*leader_, PeerChannel::quorum);
+  }
+  // What is in our log is our history: apply it, as a restart would (ZooKeeper reloads its
+  // database from disk here). A new leader may TRUNC what was never committed.
+  for (auto& [zxid, p] : outstanding_) commit(p.txn);
+  for (auto& [zxid, txn] : pending_) commit(txn);
+  outstanding_.clear();
+  pending_.clear();
+  prep_.committed(INT64_MAX);
+  last_zxid_ = tree_.last_processed_zxid();
+  learners_.clear();
+  new_epoch_ = -1;
+  epoch_ready_ = false;
+  epoch_acks_.clear();
+  newleader_acks_.clear();
+  established_ = false;
+  sync_waiters_.clear();
+  forwarded_syncs_.clear();
+  touched_.clear();
+  leader_.reset();
+
+  change_state(PeerState::looking, Phase::election, why);
+  election_.start(tree_.last_processed_zxid(), current_epoch_);
+}
+
+void QuorumPeer::decided(const Vote& v) {
+  vote_ = v;
+  leader_ = v.leader;
+  if (v.leader == id()) {
+    become_leading();
+  } else {
+    become_learner(v.leader);
+  }
+}
+
+void QuorumPeer::on_notification(PeerId from, std::string_view message) {
+  Notification n;
+  try {
+    n = jute::decode<Notification>(message);
+  } catch (const jute::DecodeError& e) {
+    env_.log(LogLevel::warn, "peer " + std::to_string(id()) + ": bad notification from " + std::to_string(from) +
+                                 ": " + e.what());
+    return;
+  }
+  if (state_ == PeerState::looking) {
+    if (auto v = election_.on_notification(from, n)) decided(*v);
+    return;
+  }
+  // Settled: a server still looking (or an observer) learns who leads from our answer.
+  if (static_cast<PeerState>(n.state) == PeerState::looking || !is_voter(from))
+    env_.peer_send(from, PeerChannel::election, Election::encode(state_, vote_));
+}
+
+void QuorumPeer::on_peer_message(PeerId from, PeerChannel channel, std::string_view message) {
+  if (failed_) return;
+  if (channel == PeerChannel::election) {
+    on_notification(from, message);
+  } else {
+    jute::QuorumPacket p;
+    try {
+      p = jute::decode<jute::QuorumPacket>(message);
+    } catch (const jute::DecodeError& e) {
+      env_.log(LogLevel::warn, "peer " + std::to_string(id()) + ": bad quorum packet from " + std::to_string(from) +
+                                   ": " + e.what() + "; dropping the connection");
+      env_.peer_disconnect(from, PeerChannel::quorum);
+      on_peer_disconnected(from, PeerChannel::quorum);
+      return;
+    }
+    if (state_ == PeerState::leading) {
+      leader_packet(from, p);
+    } else if ((state_ == PeerState::following || state_ == PeerState::observing) && leader_ && from == *leader_) {
+      learner_packet(p);
+    }
+    // Anything else is from a role we no longer have: ignore it.
+  }
+  flush_dirty();
+}
+
+void QuorumPeer::on_peer_disconnected(PeerId peer, PeerChannel channel) {
+  if (channel != PeerChannel::quorum || failed_) return;
+  if (state_ == PeerState::leading) {
+    if (learners_.erase(peer)) env_.trace({"zab.learner_lost", "{\"sid\":" + std::to_string(peer) + "}"});
+  } else if ((state_ == PeerState::following || state_ == PeerState::observing) && leader_ && peer == *leader_) {
+    go_looking("lost the connection to leader " + std::to_string(peer));
+  }
+  flush_dirty();
+}
+
+void QuorumPeer::on_timer(TimerId id) {
+  if (failed_) return;
+  if (id == tick_timer_) {
+    tick_timer_ = env_.set_timer(std::max(1, config_.tick_time_ms / 2));
+    on_tick();
+    flush_dirty();
+    return;
+  }
+  if (election_.owns_timer(id)) {
+    if (auto v = election_.on_timer(id)) decided(*v);
+    flush_dirty();
+    return;
+  }
+  StandaloneServer::on_timer(id);
+}
+
+void QuorumPeer::on_tick() {
+  if (state_ == PeerState::leading) {
+    leader_tick();
+  } else if (state_ == PeerState::following || state_ == PeerState::observing) {
+    learner_tick();
+  }
+}
+
+void QuorumPeer::send_packet(std::int64_t to, std::int32_t type, std::int64_t zxid, jute::Bytes data,
+                             std::vector<jute::Id> authinfo) {
+  env_.peer_send(to, PeerChannel::quorum, encode_packet(type, zxid, std::move(data), std::move(authinfo)));
+}
+
+void QuorumPeer::persist_epoch(const char* name, std::int64_t value) {
+  write_small_file(name, std::to_string(value));
+}
+
+void QuorumPeer::reload_from_disk() {
+  // The tree as our (just truncated) disk has it: a fresh tree, then recovery.
+  tree_ = data::DataTree();
+  persist::RecoveryReport report =
+      persist::recover(env_.disk(), config_.data_dir, config_.log_dir(), config_.extended_types_enabled, tree_);
+  for (const auto& note : report.notes) env_.log(LogLevel::info, "reload: " + note);
+  if (!report.ok) {
+    fail(report.error);
+    return;
+  }
+  sessions_ = server::SessionTracker(config_.server_id, config_.tick_time_ms, env_.wall_ms());
+  for (const auto& [sid, timeout] : tree_.sessions()) sessions_.add(sid, timeout, env_.now_ms());
+  history_.clear();
+  for (auto& e : persist::read_log_entries(env_.disk(), config_.log_dir(), 0))
+    if (e.zxid <= tree_.last_processed_zxid()) history_.emplace_back(e.zxid, std::move(e.txn));
+  last_zxid_ = tree_.last_processed_zxid();
+  current_log_.clear();  // appends go to a new log after what recovery kept
+}
+
+void QuorumPeer::session_touched(std::int64_t sid) {
+  if (state_ == PeerState::following || state_ == PeerState::observing) {
+    if (const server::Session* s = sessions_.find(sid)) touched_[sid] = s->timeout_ms;
+  }
+}
+
+void QuorumPeer::after_apply(const data::Txn& txn) {
+  StandaloneServer::after_apply(txn);
+  // The committed history a leader sends in DIFFs; bounded like ZooKeeper's committed log.
+  constexpr std::size_t kMaxHistory = 10000;
+  history_.emplace_back(txn.zxid(), data::encode_txn(txn));
+  while (history_.size() > kMaxHistory) history_.pop_front();
+}
+
+void QuorumPeer::complete_sync(const SyncWaiter& w) {
+  if (w.learner != 0) {
+    send_packet(w.learner, packet::sync, 0);
+    return;
+  }
+  auto owner = session_owner_.find(w.session);
+  if (owner == session_owner_.end()) return;
+  auto it = conns_.find(owner->second);
+  if (it == conns_.end()) return;
+  for (auto& p : it->second.queue) {
+    if (p.type == op::sync && p.submitted && !p.done && p.xid == w.xid) {
+      jute::Writer out;
+      out.i32(0);
+      jute::write(out, jute::ReplyHeader{p.xid, tree_.last_processed_zxid(), 0});
+      jute::write(out, jute::SyncResponse{w.path});
+      out.patch_i32(0, static_cast<std::int32_t>(out.size() - 4));
+      p.done = true;
+      p.reply = out.take();
+      dirty_.insert(it->first);
+      return;
+    }
+  }
+}
+
+}  // namespace zablab::quorum

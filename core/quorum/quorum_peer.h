@@ -1,0 +1,165 @@
+// A member of a replicated ensemble: Fast Leader Election, then Zab's discovery, synchronization
+// and broadcast, as ZooKeeper 3.8 runs them. Sans-I/O like everything in core/: it talks to
+// peers through Env::peer_send and hears them through Node::on_peer_message.
+//
+// The client-facing half (connections, sessions, watches, reads) is the standalone server's; a
+// peer decides how writes reach the commit: a leader proposes each txn to its followers and
+// commits it in zxid order once a quorum has logged it; a follower forwards writes to its leader
+// (REQUEST), logs and ACKs its PROPOSALs and applies them on COMMIT; an observer is told of
+// committed txns (INFORM) and never votes.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/quorum/election.h"
+#include "core/quorum/messages.h"
+#include "core/server/standalone_server.h"
+
+namespace zablab::quorum {
+
+// Zab's phases, as the visualizer's lanes show them.
+enum class Phase { election, discovery, synchronization, broadcast };
+std::string_view phase_name(Phase p);
+
+class QuorumPeer : public server::StandaloneServer {
+ public:
+  // config.server_id is this peer's myid; config.quorum_servers the ensemble.
+  QuorumPeer(Env& env, const server::ServerConfig& config);
+
+  void start() override;
+  void on_peer_message(PeerId from, PeerChannel channel, std::string_view message) override;
+  void on_peer_disconnected(PeerId peer, PeerChannel channel) override;
+  void on_timer(TimerId id) override;
+
+  // --- what checkers and the visualizer read ---
+  PeerState state() const { return state_; }
+  Phase phase() const { return phase_; }
+  std::int64_t id() const { return config_.server_id; }
+  std::int64_t accepted_epoch() const { return accepted_epoch_; }
+  std::int64_t current_epoch() const { return current_epoch_; }
+  // The leader this peer follows or is; nullopt while LOOKING.
+  std::optional<std::int64_t> leader() const { return leader_; }
+  const Vote& current_vote() const { return vote_; }
+  const Election& election() const { return election_; }
+  // Proposed but not yet committed (leader) / logged but not yet committed (follower).
+  std::size_t uncommitted() const { return state_ == PeerState::leading ? outstanding_.size() : pending_.size(); }
+  std::int64_t last_logged_zxid() const;
+
+ protected:
+  void submit_write(Connection& c, Pending& p) override;
+  void submit_new_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms) override;
+  void submit_txn(data::Txn txn) override;
+  void on_logged(std::int64_t upto_zxid) override;
+  void after_apply(const data::Txn& txn) override;
+  bool owns_housekeeping() const override { return state_ == PeerState::leading && established_; }
+  bool serving() const override { return serving_; }
+  std::string mode_name() const override;
+  void session_touched(std::int64_t sid) override;
+
+ private:
+  struct Learner {
+    enum class Stage { info, epoch_sent, epoch_acked, newleader_sent, up_to_date };
+    std::int64_t sid = 0;
+    bool observer = false;
+    Stage stage = Stage::info;
+    std::int64_t accepted_epoch = 0;
+    std::int64_t last_zxid = 0;
+    std::int64_t last_heard_ms = 0;
+  };
+  struct Proposal {
+    data::Txn txn;
+    std::string bytes;
+    std::set<std::int64_t> acks;
+  };
+  // A sync waiting for every proposal made before it to commit.
+  struct SyncWaiter {
+    std::int64_t barrier_zxid = 0;
+    std::int64_t learner = 0;  // 0: a client of this server
+    std::int64_t session = 0;
+    std::int32_t xid = 0;
+    std::string path;
+  };
+
+  // --- common (quorum_peer.cpp) ---
+  bool is_voter(std::int64_t sid) const;
+  std::set<std::int64_t> voters() const;
+  bool quorum(std::size_t voters_agreeing) const { return voters_agreeing * 2 > voters().size(); }
+  void change_state(PeerState s, Phase p, const std::string& why);
+  void set_phase(Phase p);
+  void go_looking(const std::string& why);
+  void decided(const Vote& v);
+  void on_notification(PeerId from, std::string_view message);
+  void send_packet(std::int64_t to, std::int32_t type, std::int64_t zxid, jute::Bytes data = std::nullopt,
+                   std::vector<jute::Id> authinfo = {});
+  void persist_epoch(const char* name, std::int64_t value);
+  void reload_from_disk();
+  void on_tick();
+  void complete_sync(const SyncWaiter& w);
+
+  // --- leader (leader.cpp) ---
+  void become_leading();
+  void leader_packet(std::int64_t from, const jute::QuorumPacket& p);
+  void on_learner_info(std::int64_t from, const jute::QuorumPacket& p);
+  void maybe_choose_epoch();
+  void send_leaderinfo(Learner& l);
+  void on_ackepoch(Learner& l, const jute::QuorumPacket& p);
+  void sync_learner(Learner& l);
+  void on_learner_ack(Learner& l, std::int64_t zxid);
+  void maybe_establish();
+  void on_request(Learner& l, const jute::QuorumPacket& p);
+  void propose(data::Txn txn);
+  void try_commit();
+  void leader_tick();
+
+  // --- learner (learner.cpp) ---
+  void become_learner(std::int64_t leader);
+  void learner_packet(const jute::QuorumPacket& p);
+  void on_leaderinfo(const jute::QuorumPacket& p);
+  void on_trunc(std::int64_t zxid);
+  void on_snap(const jute::QuorumPacket& p);
+  void on_proposal(const jute::QuorumPacket& p);
+  void on_commit(std::int64_t zxid);
+  void on_newleader(const jute::QuorumPacket& p);
+  void on_uptodate();
+  void on_leader_sync();
+  void learner_tick();
+  void forward(std::int32_t type, std::int64_t session, std::int32_t xid, std::string_view body,
+               const data::Identities& identities);
+
+  Election election_;
+  PeerState state_ = PeerState::looking;
+  Phase phase_ = Phase::election;
+  std::int64_t accepted_epoch_ = 0;
+  std::int64_t current_epoch_ = 0;
+  std::optional<std::int64_t> leader_;
+  Vote vote_;
+  bool serving_ = false;
+  TimerId tick_timer_ = 0;
+  std::int64_t role_since_ms_ = 0;
+
+  // Leader state.
+  std::map<std::int64_t, Learner> learners_;
+  std::int64_t new_epoch_ = -1;  // chosen once a quorum of learners has connected
+  bool epoch_ready_ = false;     // acceptedEpoch = new_epoch_ is on disk
+  std::set<std::int64_t> epoch_acks_;
+  std::set<std::int64_t> newleader_acks_;
+  bool established_ = false;
+  std::map<std::int64_t, Proposal> outstanding_;  // by zxid
+  std::deque<std::pair<std::int64_t, std::string>> history_;  // committed txns for DIFF
+  std::deque<SyncWaiter> sync_waiters_;
+
+  // Learner state.
+  enum class LearnerStage { connecting, epoch_acked, synced, up_to_date };
+  LearnerStage learner_stage_ = LearnerStage::connecting;
+  std::map<std::int64_t, data::Txn> pending_;  // proposals logged, awaiting COMMIT
+  std::deque<SyncWaiter> forwarded_syncs_;     // in the order sent; SYNC answers the oldest
+  std::map<std::int64_t, std::int32_t> touched_;  // sessions seen since the last PING
+  std::int64_t last_leader_contact_ms_ = 0;
+};
+
+}  // namespace zablab::quorum

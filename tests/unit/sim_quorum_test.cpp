@@ -1,0 +1,203 @@
+// Ensembles in the simulator: Fast Leader Election and Zab with real quorum peers and clients.
+#include <catch2/catch.hpp>
+
+#include "core/quorum/quorum_peer.h"
+#include "sim/quorum_kind.h"
+#include "sim/world.h"
+
+using namespace zablab;
+using namespace zablab::sim;
+
+namespace {
+
+WorldOptions ensemble(int voters, int observers = 0, std::uint64_t seed = 1) {
+  WorldOptions o;
+  o.seed = seed;
+  o.server.tick_time_ms = 2000;
+  configure_ensemble(o, voters, observers);
+  return o;
+}
+
+int count_role(const World& w, const std::string& role) {
+  int n = 0;
+  for (const auto& s : w.server_states()) n += s.role == role ? 1 : 0;
+  return n;
+}
+
+std::optional<EndpointId> leader_of(const World& w) {
+  for (const auto& s : w.server_states())
+    if (s.role == "leading") return s.id;
+  return std::nullopt;
+}
+
+bool settled(const World& w, int voters) {
+  return count_role(w, "leading") == 1 && count_role(w, "following") == voters - 1;
+}
+
+}  // namespace
+
+TEST_CASE("zab/election: three fresh servers elect the largest id and establish epoch 1") {
+  World w(ensemble(3));
+  w.start();
+  REQUIRE(w.run_until_within([&] { return settled(w, 3); }, seconds(10)));
+  CHECK(leader_of(w) == EndpointId{3});
+}
+
+namespace {
+
+const quorum::QuorumPeer& peer(World& w, EndpointId id) {
+  return dynamic_cast<const quorum::QuorumPeer&>(*w.server_host(id).node());
+}
+
+// A client of the whole ensemble; waits until connected.
+EndpointId connected_client(World& w, std::vector<std::string> hosts = {}) {
+  client::ClientOptions o;
+  o.hosts = std::move(hosts);
+  o.session_timeout_ms = 10000;
+  EndpointId c = w.add_client(o);
+  REQUIRE(w.run_until_within([&] { return w.client(c).state() == client::State::connected; }, seconds(30)));
+  return c;
+}
+
+// Issues `n` creates one after another and waits for them; returns how many succeeded.
+int write_all(World& w, EndpointId c, const std::string& prefix, int n) {
+  int ok = 0;
+  for (int i = 0; i < n; ++i) {
+    auto op = w.create(c, prefix + std::to_string(i), "v", 0);
+    if (!w.run_until_within([&] { return w.done(op); }, seconds(30))) break;
+    ok += w.op(op).err == Err::ok ? 1 : 0;
+  }
+  return ok;
+}
+
+// Every live server has the same data (same zxid, same paths).
+bool converged(World& w) {
+  std::optional<std::int64_t> zxid;
+  for (const auto& s : w.server_states()) {
+    if (!s.up) continue;
+    if (zxid && *zxid != s.last_zxid) return false;
+    zxid = s.last_zxid;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("zab/broadcast: writes through any server reach every server in the same order") {
+  World w(ensemble(3));
+  w.start();
+  REQUIRE(w.run_until_within([&] { return settled(w, 3); }, seconds(10)));
+  EndpointId c1 = connected_client(w, {"s1:2181"});
+  EndpointId c3 = connected_client(w, {"s3:2181"});
+  CHECK(write_all(w, c1, "/via-follower-", 5) == 5);
+  CHECK(write_all(w, c3, "/via-leader-", 5) == 5);
+  REQUIRE(w.run_until_within([&] { return converged(w); }, seconds(5)));
+  for (EndpointId s : w.servers()) {
+    CHECK(peer(w, s).tree().find("/via-follower-4") != nullptr);
+    CHECK(peer(w, s).tree().find("/via-leader-4") != nullptr);
+    CHECK(quorum::epoch_of(peer(w, s).tree().last_processed_zxid()) == 1);
+  }
+}
+
+TEST_CASE("zab/failover: the leader crashes, the others elect a new one in a later epoch, nothing acknowledged is lost") {
+  World w(ensemble(3));
+  w.start();
+  REQUIRE(w.run_until_within([&] { return settled(w, 3); }, seconds(10)));
+  EndpointId c = connected_client(w);
+  REQUIRE(write_all(w, c, "/before-", 5) == 5);
+  const EndpointId old_leader = *leader_of(w);
+  w.crash(old_leader);
+  REQUIRE(w.run_until_within(
+      [&] {
+        auto l = leader_of(w);
+        return l && count_role(w, "following") == 1 && peer(w, *l).phase() == quorum::Phase::broadcast;
+      },
+      seconds(30)));
+  const EndpointId new_leader = *leader_of(w);
+  CHECK(new_leader != old_leader);
+  CHECK(peer(w, new_leader).current_epoch() == 2);
+  CHECK(write_all(w, c, "/after-", 3) == 3);
+  for (EndpointId s : w.servers()) {
+    if (s == old_leader) continue;
+    for (int i = 0; i < 5; ++i) CHECK(peer(w, s).tree().find("/before-" + std::to_string(i)) != nullptr);
+  }
+  // The old leader comes back as a follower and catches up.
+  w.restart(old_leader);
+  REQUIRE(w.run_until_within([&] { return settled(w, 3) && converged(w); }, seconds(30)));
+  CHECK(peer(w, old_leader).tree().find("/after-2") != nullptr);
+  CHECK(peer(w, old_leader).state() == quorum::PeerState::following);
+}
+
+TEST_CASE("zab/minority: a partitioned leader without a quorum steps down; the majority elects and serves") {
+  World w(ensemble(5));
+  w.start();
+  REQUIRE(w.run_until_within([&] { return settled(w, 5); }, seconds(10)));
+  const EndpointId old_leader = *leader_of(w);
+  std::vector<EndpointId> minority{old_leader}, majority;
+  for (EndpointId s : w.servers())
+    if (s != old_leader) (minority.size() < 2 ? minority : majority).push_back(s);
+  w.partition({minority, majority});
+  REQUIRE(w.run_until_within(
+      [&] {
+        int leaders = 0;
+        for (EndpointId s : majority) leaders += peer(w, s).state() == quorum::PeerState::leading ? 1 : 0;
+        return leaders == 1 && peer(w, old_leader).state() == quorum::PeerState::looking;
+      },
+      seconds(60)));
+  w.heal();
+  REQUIRE(w.run_until_within([&] { return settled(w, 5) && converged(w); }, seconds(60)));
+  CHECK(leader_of(w) != old_leader);
+}
+
+TEST_CASE("zab/sync: a far-behind follower gets SNAP, a near one DIFF") {
+  WorldOptions o = ensemble(3);
+  World w(o);
+  w.start();
+  REQUIRE(w.run_until_within([&] { return settled(w, 3); }, seconds(10)));
+  EndpointId c = connected_client(w, {"s3:2181"});
+  w.crash(1);
+  REQUIRE(write_all(w, c, "/while-down-", 3) == 3);
+  w.restart(1);
+  REQUIRE(w.run_until_within([&] { return settled(w, 3) && converged(w); }, seconds(30)));
+  bool saw_diff = false;
+  for (const auto& r : w.trace().records())
+    if (r.msg_type == "zab.sync" && r.detail.find("\"mode\":\"DIFF\"") != std::string::npos) saw_diff = true;
+  CHECK(saw_diff);
+  CHECK(peer(w, 1).tree().find("/while-down-2") != nullptr);
+}
+
+TEST_CASE("zab/observers: an observer serves reads, forwards writes, never votes") {
+  World w(ensemble(3, 1));
+  w.start();
+  REQUIRE(w.run_until_within([&] { return settled(w, 3) && count_role(w, "observing") == 1; }, seconds(20)));
+  EndpointId c = connected_client(w, {"s4:2181"});
+  CHECK(write_all(w, c, "/from-observer-", 3) == 3);
+  REQUIRE(w.run_until_within([&] { return converged(w); }, seconds(5)));
+  CHECK(peer(w, 4).tree().find("/from-observer-2") != nullptr);
+  CHECK(peer(w, 4).state() == quorum::PeerState::observing);
+}
+
+TEST_CASE("zab/sessions: an ephemeral vanishes everywhere when its session expires; a client fails over keeping its session") {
+  World w(ensemble(3));
+  w.start();
+  REQUIRE(w.run_until_within([&] { return settled(w, 3); }, seconds(10)));
+  EndpointId c = connected_client(w, {"s1:2181", "s2:2181"});
+  auto op = w.create(c, "/eph", "x", create_mode::ephemeral);
+  REQUIRE(w.run_until_within([&] { return w.done(op); }, seconds(10)));
+  REQUIRE(w.op(op).err == Err::ok);
+  const std::int64_t session = w.client(c).session_id();
+  // Its server dies: the client moves to another one, same session, ephemeral kept.
+  const EndpointId first = w.client(c).connected_host() == "s1:2181" ? 1 : 2;
+  w.crash(first);
+  REQUIRE(w.run_until_within([&] { return w.client(c).state() != client::State::connected; }, seconds(30)));
+  REQUIRE(w.run_until_within([&] { return w.client(c).state() == client::State::connected; }, seconds(30)));
+  CHECK(w.client(c).session_id() == session);
+  auto ex = w.exists(c, "/eph");
+  REQUIRE(w.run_until_within([&] { return w.done(ex); }, seconds(30)));
+  CHECK(w.op(ex).err == Err::ok);
+  // The client goes away for good: the leader expires the session and the node vanishes everywhere.
+  w.stop_client(c);
+  w.run_for(seconds(40));
+  for (EndpointId s : w.servers())
+    if (w.up(s)) CHECK(peer(w, s).tree().find("/eph") == nullptr);
+}
