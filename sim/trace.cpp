@@ -7,15 +7,39 @@ namespace zablab::sim {
 namespace {
 
 void put_text(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
+  // Plain runs are copied whole: traces are mostly ASCII JSON without these four bytes.
+  for (;;) {
+    const auto special = s.find_first_of("\\\t\n\r");
+    out.append(s.substr(0, special));
+    if (special == std::string_view::npos) return;
+    switch (s[special]) {
       case '\\': out += "\\\\"; break;
       case '\t': out += "\\t"; break;
       case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
+      default: out += "\\r"; break;
     }
+    s.remove_prefix(special + 1);
   }
+}
+
+// The running hash: each line as 8-byte little-endian words (the last 0-7 bytes zero-padded),
+// then its length, each mixed in with a multiply and a rotate. Byte order is spelled out, so the
+// value is the same on every machine; words, not bytes, because the trace hashes every event.
+std::uint64_t mix_line(std::uint64_t h, std::string_view line) {
+  auto word = [&line](std::size_t at, std::size_t n) {
+    std::uint64_t w = 0;
+    for (std::size_t i = 0; i < n; ++i) w |= std::uint64_t{static_cast<unsigned char>(line[at + i])} << (8 * i);
+    return w;
+  };
+  auto step = [&h](std::uint64_t w) {
+    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    h = (h << 29) | (h >> 35);
+  };
+  std::size_t at = 0;
+  for (; at + 8 <= line.size(); at += 8) step(word(at, 8));
+  step(word(at, line.size() - at));
+  step(line.size());  // so zero padding cannot alias a line that ends in zero bytes
+  return h;
 }
 
 bool get_text(std::string_view in, std::string& out) {
@@ -89,9 +113,7 @@ std::optional<TraceRecord> from_line(std::string_view line) {
 
 std::uint64_t Trace::add(TraceRecord record) {
   record.seq = count_++;
-  const std::string line = to_line(record);
-  for (unsigned char c : line) hash_ = (hash_ ^ c) * 0x100000001b3ULL;
-  hash_ = (hash_ ^ static_cast<unsigned char>('\n')) * 0x100000001b3ULL;
+  hash_ = mix_line(hash_, to_line(record));
   for (const auto& listener : listeners_) listener(record);
   if (retain_) records_.push_back(std::move(record));
   return count_ - 1;

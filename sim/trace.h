@@ -104,8 +104,8 @@ class Trace {
 
   const std::vector<TraceRecord>& records() const { return records_; }
   std::uint64_t size() const { return count_; }
-  // FNV-1a 64 over every record's to_line() plus '\n', in order; the empty trace hashes to the
-  // FNV offset basis. Independent of retain().
+  // A 64-bit hash of every record's to_line(), in order (see trace.cpp for the exact function,
+  // which is fixed: a trace hash means the same on every machine). Independent of retain().
   std::uint64_t hash() const { return hash_; }
   std::string hash_hex() const;
 

@@ -53,6 +53,9 @@ void Election::stop() {
 }
 
 void Election::broadcast() {
+  env_.trace({"fle.vote_sent", "{\"leader\":" + std::to_string(proposal_.leader) + ",\"zxid\":\"" +
+                                   util::hex(proposal_.zxid) + "\",\"round\":" + std::to_string(logical_clock_) +
+                                   ",\"peer_epoch\":" + std::to_string(proposal_.peer_epoch) + "}"});
   const std::string n = encode(PeerState::looking, Vote{proposal_.leader, proposal_.zxid, logical_clock_, proposal_.peer_epoch});
   for (std::int64_t sid : voters_)
     if (sid != self_) env_.peer_send(sid, PeerChannel::election, n);
@@ -103,6 +106,11 @@ std::optional<Vote> Election::on_notification(std::int64_t from, const Notificat
   if (!is_voter(from)) return std::nullopt;
   const Vote vote{n.leader, n.zxid, n.election_epoch, n.peer_epoch};
   const auto state = static_cast<PeerState>(n.state);
+  env_.trace({"fle.vote_received", "{\"from\":" + std::to_string(from) + ",\"state\":\"" +
+                                       std::string(state_name(state)) + "\",\"leader\":" + std::to_string(n.leader) +
+                                       ",\"zxid\":\"" + util::hex(n.zxid) + "\",\"round\":" +
+                                       std::to_string(n.election_epoch) + ",\"peer_epoch\":" +
+                                       std::to_string(n.peer_epoch) + "}"});
   leader_states_[from] = state;
   arm_retry();  // we heard something: wait again before retransmitting
 

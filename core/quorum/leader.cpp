@@ -206,6 +206,8 @@ void QuorumPeer::on_learner_ack(Learner& l, std::int64_t zxid) {
   auto it = outstanding_.find(zxid);
   if (it == outstanding_.end() || l.observer) return;
   it->second.acks.insert(l.sid);
+  env_.trace({"zab.ack", "{\"from\":" + std::to_string(l.sid) + ",\"zxid\":\"" + util::hex(zxid) + "\",\"acks\":" +
+                             std::to_string(it->second.acks.size()) + "}"});
   try_commit();
 }
 

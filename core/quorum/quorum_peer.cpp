@@ -253,7 +253,7 @@ void QuorumPeer::session_touched(std::int64_t sid) {
 void QuorumPeer::after_apply(const data::Txn& txn) {
   StandaloneServer::after_apply(txn);
   // The committed history a leader sends in DIFFs; bounded like ZooKeeper's committed log.
-  constexpr std::size_t kMaxHistory = 10000;
+  constexpr std::size_t kMaxHistory = 500;  // ZooKeeper's commitLogCount default
   history_.emplace_back(txn.zxid(), data::encode_txn(txn));
   while (history_.size() > kMaxHistory) history_.pop_front();
 }

@@ -5,10 +5,10 @@ Usage:
   ZABLAB_SERVER=build/apps/zablab-server ZABLAB_CLI=build/apps/cli/zablab-cli \\
       /usr/bin/python3 tests/cli/run_transcripts.py [transcript.txt ...]
 
-Without arguments every *.txt next to this script runs. Each transcript gets a fresh server (own
+Without arguments every *.txt next to this script (but CMakeLists.txt) runs. Each transcript gets a fresh server (own
 temp dataDir, free loopback port); the server is always stopped and the temp dir removed.
 
-Transcript format (see README.md in this folder):
+Transcript format:
   # comment                      ignored (write an expected line that starts with # as \#...)
   #! cfg: key=value              an extra zoo.cfg line for this transcript's server
   #! run: ARGS                   starts a CLI run with these arguments (shell-like quoting);
@@ -242,7 +242,8 @@ def main(argv):
         print("run_transcripts: set ZABLAB_SERVER and ZABLAB_CLI to the zablab-server and zablab-cli "
               "binaries (now %r, %r)" % (server_bin, cli))
         return 2
-    files = argv[1:] or sorted(os.path.join(HERE, f) for f in os.listdir(HERE) if f.endswith(".txt"))
+    files = argv[1:] or sorted(os.path.join(HERE, f) for f in os.listdir(HERE)
+                               if f.endswith(".txt") and f != "CMakeLists.txt")
     failed = []
     for path in files:
         try:

@@ -63,6 +63,30 @@ def kill_leftovers(tmp):
             pass
 
 
+def report_progress(tmp):
+    """After pytest died or was killed: how far it got, and the test it was in."""
+    try:
+        with open(os.path.join(tmp, "progress")) as f:
+            lines = [l.split(" ", 1) for l in f.read().splitlines() if " " in l]
+    except OSError:
+        print("run_kazoo_tests: no progress recorded")
+        return
+    started = [n for w, n in lines if w == "START"]
+    outcomes = {}
+    for w, n in lines:
+        if w != "START":
+            outcomes.setdefault(n, []).append(w)
+    failed = sorted({n for w, n in lines if w.endswith(":failed")})
+    print("run_kazoo_tests: %d tests started before pytest ended" % len(started))
+    for n in failed:
+        print("  FAILED %s (%s)" % (n, ", ".join(outcomes[n])))
+    if started and not any(w.startswith("teardown:") for w in outcomes.get(started[-1], [])):
+        print("  still running: %s" % started[-1])
+    hung = [n for w, n in lines if w == "HUNG"]
+    for n in hung:
+        print("  hung (pytest gave up): %s" % n)
+
+
 def summarize(junit_path):
     """(counts, failures, skips) from pytest's JUnit XML."""
     counts = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
@@ -141,7 +165,14 @@ def main(argv):
             rc = proc.wait(timeout=total_timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            print("run_kazoo_tests: the run exceeded %.0f s; killing it" % total_timeout)
+            print("run_kazoo_tests: the run exceeded %.0f s; stacks of pytest's threads, then "
+                  "killing it" % total_timeout)
+            sys.stdout.flush()
+            try:
+                os.kill(proc.pid, signal.SIGUSR2)   # faulthandler: dump all threads' stacks
+                proc.wait(timeout=3)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
             os.killpg(proc.pid, signal.SIGKILL)
             rc = proc.wait(timeout=30)
         elapsed = time.monotonic() - t0
@@ -152,6 +183,7 @@ def main(argv):
         print("=" * 78)
         if counts is None:
             print("run_kazoo_tests: no results (pytest exit code %s)" % rc)
+            report_progress(tmp)
             return 1
         if sum(counts.values()) == 0:
             print("run_kazoo_tests: no test ran (select tests with -k EXPRESSION)")

@@ -381,6 +381,9 @@ def pytest_configure(config):
     _provide_test_dependencies()
     _patch_harness()
     faulthandler.enable()
+    # The runner sends SIGUSR2 before it kills a run that exceeded its overall timeout.
+    # (SIGUSR1 is taken: kazoo.tests.util opens an interactive console on it.)
+    faulthandler.register(signal.SIGUSR2, all_threads=True)
 
 
 def pytest_unconfigure(config):
@@ -436,6 +439,10 @@ class _ServerDied(Exception):
 
 
 _crash = None          # message set by the watchdog when a server crashed during a test
+_alarms = 0            # interruptions of the current test so far
+_current = None        # node id of the current test
+MAX_ALARMS = 3
+GRACE_AFTER_ALARM = 20
 _armed = False         # True while a test (setup, call, teardown) runs
 _watch_stop = None     # threading.Event ending the watchdog of the current test
 
@@ -446,11 +453,25 @@ def _on_alarm(signum, frame):
     if _critical:
         signal.alarm(1)   # a server is being started or stopped: interrupt right after
         return
+    global _alarms
+    _alarms += 1
+    if _alarms > MAX_ALARMS:
+        # The test ignored (or swallowed) every interruption: give up on the whole run
+        # rather than hang until the runner's overall timeout. The runner kills the servers.
+        sys.stderr.write("\n===== %s still hangs after %d interruptions; stacks: =====\n"
+                         % (_current, MAX_ALARMS))
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        _progress("HUNG", _current)
+        sys.stderr.flush()
+        os._exit(3)
+    # Bound what follows too (the rest of the test, its teardown: stopping kazoo clients).
+    signal.alarm(GRACE_AFTER_ALARM)
     if _crash is not None:
         # The watchdog woke us: end the test now instead of letting it wait for a server that
         # is gone (kazoo clients would retry until the test's own timeouts, or forever).
         raise _ServerDied(_crash)
-    sys.stderr.write("\n===== test timed out; stacks of all threads =====\n")
+    sys.stderr.write("\n===== test timed out (interruption %d); stacks of all threads =====\n"
+                     % _alarms)
     faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
     raise _TestTimeout("test exceeded ZABLAB_KAZOO_TEST_TIMEOUT=%s s" % _test_timeout())
 
@@ -473,10 +494,13 @@ def _watchdog(stop, main_ident):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    global _crash, _armed
+    global _crash, _armed, _alarms, _current
     offsets = {s.server_id: s.log_size() for s in (_cluster or [])}
     item._zablab_log_offsets = offsets
     _crash = None
+    _alarms = 0
+    _current = item.nodeid
+    _progress("START", item.nodeid)
     stop = threading.Event()
     watchdog = threading.Thread(target=_watchdog, args=(stop, threading.main_thread().ident),
                                 name="zablab-watchdog", daemon=True)
@@ -493,6 +517,22 @@ def pytest_runtest_protocol(item, nextitem):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
         _crash = None
+
+
+def _progress(what, nodeid):
+    """One line per test phase in <tmp>/progress: the runner names the test that was running
+    if it has to kill pytest."""
+    if not _root:
+        return
+    try:
+        with open(os.path.join(_root, "progress"), "a") as f:
+            f.write("%s %s\n" % (what, nodeid))
+    except OSError:
+        pass
+
+
+def pytest_runtest_logreport(report):
+    _progress("%s:%s" % (report.when, report.outcome), report.nodeid)
 
 
 @pytest.hookimpl(hookwrapper=True)
