@@ -81,6 +81,7 @@ AsioEnv::~AsioEnv() {
     conn->socket.close(ec);
   }
   conns_.clear();
+  if (peers_) peers_->close();
   wakeup_.cancel();
   if (signals_) signals_->cancel(ec);
 }
@@ -358,11 +359,26 @@ void AsioEnv::destroy(const std::shared_ptr<Connection>& conn) {
 
 // ----- peers, randomness, observability --------------------------------------------------------
 
-void AsioEnv::peer_send(PeerId peer, PeerChannel /*channel*/, std::string /*message*/) {
+PeerTransport& AsioEnv::enable_peer_transport(PeerId self) {
+  if (!peers_) {
+    peers_ = std::make_unique<PeerTransport>(
+        io_, self, [this] { return live_node(); },
+        [this](LogLevel level, std::string_view message) { log(level, message); });
+  }
+  return *peers_;
+}
+
+void AsioEnv::peer_send(PeerId peer, PeerChannel channel, std::string message) {
+  if (peers_) {
+    peers_->send(peer, channel, std::move(message));
+    return;
+  }
   log(LogLevel::error, "peer_send to " + std::to_string(peer) + ": no quorum transport (standalone)");
 }
 
-void AsioEnv::peer_disconnect(PeerId /*peer*/, PeerChannel /*channel*/) {}
+void AsioEnv::peer_disconnect(PeerId peer, PeerChannel channel) {
+  if (peers_) peers_->disconnect(peer, channel);
+}
 
 std::vector<std::pair<std::string, std::string>> AsioEnv::host_metrics() const {
   std::vector<std::pair<std::string, std::string>> metrics;

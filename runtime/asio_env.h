@@ -41,6 +41,7 @@
 #include "core/env/env.h"
 #include "core/env/node.h"
 #include "core/util/prng.h"
+#include "runtime/peer_transport.h"
 #include "runtime/posix_disk.h"
 
 namespace zablab::runtime {
@@ -85,6 +86,13 @@ class AsioEnv final : public zablab::Env {
   // Default: one write(2) per line to stderr.
   void set_log_sink(LogSink sink);
 
+  // Makes this process the ensemble member `self`: creates the peer transport (once; later calls
+  // return the same one), which the caller then configures (set_peer, listen) before run().
+  // Inputs from peers reach the attached node, like every other input.
+  PeerTransport& enable_peer_transport(PeerId self);
+  // nullptr until enable_peer_transport().
+  PeerTransport* peer_transport() { return peers_.get(); }
+
   boost::asio::io_context& io_context() { return io_; }
   PosixDisk& posix_disk() { return disk_; }
   // Open client connections (not counting those being flushed after client_close()).
@@ -97,9 +105,9 @@ class AsioEnv final : public zablab::Env {
   void cancel_timer(TimerId id) override;
   void client_send(ConnId conn, std::string bytes) override;
   void client_close(ConnId conn) override;
-  // No quorum transport yet: logs an error and drops the message.
+  // Through the peer transport (enable_peer_transport()); without one (standalone) peer_send
+  // logs an error and drops the message, and peer_disconnect does nothing.
   void peer_send(PeerId peer, PeerChannel channel, std::string message) override;
-  // No quorum transport yet: there is never a connection to close.
   void peer_disconnect(PeerId peer, PeerChannel channel) override;
   Disk& disk() override { return disk_; }
   std::uint64_t random_u64() override;
@@ -156,6 +164,7 @@ class AsioEnv final : public zablab::Env {
   std::size_t max_connections_ = 0;
   ConnId next_conn_id_ = 1;
   std::map<ConnId, std::shared_ptr<Connection>> conns_;
+  std::unique_ptr<PeerTransport> peers_;  // ensembles only
 
   std::unique_ptr<boost::asio::signal_set> signals_;
   util::Prng prng_;

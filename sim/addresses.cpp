@@ -26,9 +26,7 @@ std::string ip_of(EndpointId id) {
   return "10.0." + std::to_string(1 + k / 256) + "." + std::to_string(k % 256);
 }
 
-std::string remote_of(EndpointId id, ConnId conn) {
-  return ip_of(id) + ":" + std::to_string(32768 + conn % 28000);
-}
+std::string remote_of(EndpointId id, ConnId conn) { return ip_of(id) + ":" + std::to_string(32768 + conn % 28000); }
 
 std::optional<std::pair<EndpointId, int>> resolve(const std::string& host_port) {
   const auto colon = host_port.rfind(':');

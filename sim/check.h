@@ -9,9 +9,9 @@
 #define ZL_SIM_STRINGIFY2(x) #x
 #define ZL_SIM_STRINGIFY(x) ZL_SIM_STRINGIFY2(x)
 
-#define ZL_SIM_ASSERT(cond, message)                                                             \
-  do {                                                                                           \
-    if (!(cond))                                                                                 \
-      throw std::logic_error(std::string(__FILE__ ":" ZL_SIM_STRINGIFY(__LINE__) ": assertion `") + \
-                             #cond + "` failed: " + (message));                                  \
+#define ZL_SIM_ASSERT(cond, message)                                                                        \
+  do {                                                                                                      \
+    if (!(cond))                                                                                            \
+      throw std::logic_error(std::string(__FILE__ ":" ZL_SIM_STRINGIFY(__LINE__) ": assertion `") + #cond + \
+                             "` failed: " + (message));                                                     \
   } while (0)

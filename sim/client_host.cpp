@@ -22,6 +22,7 @@ ClientHost::ClientHost(Simulator& sim, SimNetwork& network, EndpointId id, HostO
 }
 
 ClientHost::~ClientHost() {
+  node_.reset();  // first: a client may still call its Env while it is destroyed
   timers_.clear();
   network_.attach(id_, nullptr);
 }

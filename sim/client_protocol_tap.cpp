@@ -12,10 +12,24 @@ constexpr int kMaxFramesListed = 16;
 // Requests whose body starts with the znode path.
 bool starts_with_path(std::int32_t type) {
   switch (type) {
-    case op::create: case op::remove: case op::exists: case op::get_data: case op::set_data:
-    case op::get_acl: case op::set_acl: case op::get_children: case op::sync: case op::get_children2:
-    case op::check: case op::create2: case op::check_watches: case op::remove_watches:
-    case op::create_container: case op::delete_container: case op::create_ttl: case op::add_watch:
+    case op::create:
+    case op::remove:
+    case op::exists:
+    case op::get_data:
+    case op::set_data:
+    case op::get_acl:
+    case op::set_acl:
+    case op::get_children:
+    case op::sync:
+    case op::get_children2:
+    case op::check:
+    case op::create2:
+    case op::check_watches:
+    case op::remove_watches:
+    case op::create_container:
+    case op::delete_container:
+    case op::create_ttl:
+    case op::add_watch:
     case op::get_all_children_number:
       return true;
     default:
@@ -101,11 +115,8 @@ void ClientProtocolTap::reply(Conn& c, const std::string& frame, bool first, Wir
   if (first) {
     const auto resp = jute::decode<jute::ConnectResponse>(frame);
     append_name(info, "ConnectResponse");
-    json = Json()
-               .str("type", "ConnectResponse")
-               .num("time_out", resp.time_out)
-               .num("session_id", resp.session_id)
-               .done();
+    json =
+        Json().str("type", "ConnectResponse").num("time_out", resp.time_out).num("session_id", resp.session_id).done();
     return;
   }
   jute::Reader r(frame);
@@ -115,7 +126,12 @@ void ClientProtocolTap::reply(Conn& c, const std::string& frame, bool first, Wir
     jute::WatcherEvent event;
     jute::read(r, event);
     append_name(info, "notification");
-    json = Json().str("type", "notification").num("event", event.type).num("state", event.state).str("path", event.path).done();
+    json = Json()
+               .str("type", "notification")
+               .num("event", event.type)
+               .num("state", event.state)
+               .str("path", event.path)
+               .done();
     return;
   }
   std::string name = "reply";

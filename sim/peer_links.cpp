@@ -15,7 +15,8 @@ std::optional<PeerChannel> channel_of(int port_number) {
 void PeerLinks::send(PeerId peer, PeerChannel channel, std::string message) {
   if (peer == self_) {
     sim_.record(make_record(trace_kind::drop, self_, self_, peer,
-                            Json().num("bytes", static_cast<std::int64_t>(message.size()))
+                            Json()
+                                .num("bytes", static_cast<std::int64_t>(message.size()))
                                 .str("reason", "a server does not send to itself")
                                 .done()));
     return;

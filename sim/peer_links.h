@@ -60,7 +60,7 @@ class PeerLinks {
     Key key;
     bool outbound;
     bool open = false;
-    bool carried = false;  // a message was handed to it (outbound) or came over it (inbound)
+    bool carried = false;            // a message was handed to it (outbound) or came over it (inbound)
     std::deque<std::string> queued;  // framed, waiting for the connection to open
     jute::FrameDecoder frames;
   };

@@ -1,7 +1,6 @@
 #include "sim/reachability.h"
 
 #include <algorithm>
-
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/connected_components.hpp>
 

@@ -12,8 +12,8 @@ constexpr std::uint64_t kServerDiskStream = 2;
 std::uint64_t stream(std::uint64_t tag, EndpointId id) { return (tag << 32) | static_cast<std::uint64_t>(id); }
 }  // namespace
 
-ServerHost::ServerHost(Simulator& sim, SimNetwork& network, EndpointId id, server::ServerConfig config,
-                       ServerKind kind, DiskOptions disk_options, HostOptions options)
+ServerHost::ServerHost(Simulator& sim, SimNetwork& network, EndpointId id, server::ServerConfig config, ServerKind kind,
+                       DiskOptions disk_options, HostOptions options)
     : sim_(sim),
       network_(network),
       id_(id),
@@ -32,6 +32,7 @@ ServerHost::ServerHost(Simulator& sim, SimNetwork& network, EndpointId id, serve
 }
 
 ServerHost::~ServerHost() {
+  node_.reset();  // first: a node may still call its Env while it is destroyed
   timers_.clear();
   network_.attach(id_, nullptr);
 }

@@ -4,7 +4,8 @@
 // which recovers from what the crash left.
 //
 // Peer messages travel over sim/peer_links.h. Inputs reach the node one handler at a time; calls
-// the node makes into the Env only schedule events. Env::shutdown() from inside a handler stops the process once that handler returns.
+// the node makes into the Env only schedule events. Env::shutdown() from inside a handler stops the process once that
+// handler returns.
 #pragma once
 
 #include <cstdint>

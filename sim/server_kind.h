@@ -25,12 +25,12 @@ struct SessionInfo {
 // One server as checkers and the visualizer see it. Pointers are valid until the world steps.
 struct ServerState {
   EndpointId id = kNoEndpoint;
-  std::string name;          // "s1"
+  std::string name;  // "s1"
   bool up = false;
-  int incarnation = 0;       // 1 after the first start, +1 per restart
-  std::string down_reason;   // why it is down: "crash", or what Env::shutdown said
-  std::string role;          // "standalone", ...; "down" when not up
-  std::int64_t last_zxid = -1;  // the last zxid applied to its data tree
+  int incarnation = 0;                // 1 after the first start, +1 per restart
+  std::string down_reason;            // why it is down: "crash", or what Env::shutdown said
+  std::string role;                   // "standalone", ...; "down" when not up
+  std::int64_t last_zxid = -1;        // the last zxid applied to its data tree
   std::vector<SessionInfo> sessions;  // live sessions, by id
   std::size_t znode_count = 0;
   std::size_t connection_count = 0;

@@ -141,7 +141,8 @@ void SimDisk::crash() {
     File& f = it->second;
     const std::uint64_t unsynced = f.content.size() - f.durable_size;
     std::uint64_t keep = f.durable_size;
-    if (unsynced > 0 && it->first == last_append_file_ && prng_.chance(options_.tear_numerator, options_.tear_denominator)) {
+    if (unsynced > 0 && it->first == last_append_file_ &&
+        prng_.chance(options_.tear_numerator, options_.tear_denominator)) {
       const auto extra = static_cast<std::uint64_t>(prng_.uniform(1, static_cast<std::int64_t>(unsynced)));
       keep += extra;
       torn_file = it->first;
@@ -167,7 +168,8 @@ void SimDisk::crash() {
 
 void SimDisk::set_full(bool full) {
   full_ = full;
-  sim_.record(make_record(trace_kind::disk_fault, node_, kNoEndpoint, kNoEndpoint, Json().boolean("full", full).done()));
+  sim_.record(
+      make_record(trace_kind::disk_fault, node_, kNoEndpoint, kNoEndpoint, Json().boolean("full", full).done()));
 }
 
 void SimDisk::set_sync_error(bool failing) {

@@ -47,7 +47,8 @@ ConnId SimNetwork::connect(EndpointId from, EndpointId to, int port_number) {
   c.port = port_number;
   c.dir[0].src = c.dir[1].dst = from;
   c.dir[0].dst = c.dir[1].src = to;
-  sim_.record(make_record(trace_kind::connect, from, from, to, Json().num("conn", static_cast<std::int64_t>(id)).num("port", port_number).done()));
+  sim_.record(make_record(trace_kind::connect, from, from, to,
+                          Json().num("conn", static_cast<std::int64_t>(id)).num("port", port_number).done()));
   Segment syn;
   syn.kind = SegKind::syn;
   enqueue(c, 0, std::move(syn));
@@ -59,11 +60,12 @@ void SimNetwork::send(EndpointId from, ConnId id, std::string bytes) {
   const int e = c ? end_of(*c, from) : -1;
   if (!c || e < 0 || !c->attached[e] || c->closing[e]) {
     const char* why = !c || e < 0 ? "no such connection" : c->closing[e] ? "connection reset" : "sent after close";
-    sim_.record(make_record(trace_kind::drop, from, from, kNoEndpoint, Json()
-                               .num("conn", static_cast<std::int64_t>(id))
-                               .num("bytes", static_cast<std::int64_t>(bytes.size()))
-                               .str("reason", why)
-                               .done()));
+    sim_.record(make_record(trace_kind::drop, from, from, kNoEndpoint,
+                            Json()
+                                .num("conn", static_cast<std::int64_t>(id))
+                                .num("bytes", static_cast<std::int64_t>(bytes.size()))
+                                .str("reason", why)
+                                .done()));
     return;
   }
   Segment seg;
@@ -76,7 +78,8 @@ void SimNetwork::send(EndpointId from, ConnId id, std::string bytes) {
     seg.zxid = info.zxid;
     if (!info.frames.empty()) detail.raw("frames", info.frames);
   }
-  seg.send_seq = sim_.record(make_record(trace_kind::send, from, from, c->dir[e].dst, detail.done(), seg.msg_type, seg.zxid));
+  seg.send_seq =
+      sim_.record(make_record(trace_kind::send, from, from, c->dir[e].dst, detail.done(), seg.msg_type, seg.zxid));
   seg.bytes = std::move(bytes);
   enqueue(*c, e, std::move(seg));
 }
@@ -85,7 +88,8 @@ void SimNetwork::close(EndpointId from, ConnId id) {
   Conn* c = find(id);
   const int e = c ? end_of(*c, from) : -1;
   if (!c || e < 0 || !c->attached[e]) return;  // already gone: nothing to close
-  sim_.record(make_record(trace_kind::close, from, from, c->dir[e].dst, Json().num("conn", static_cast<std::int64_t>(id)).done()));
+  sim_.record(make_record(trace_kind::close, from, from, c->dir[e].dst,
+                          Json().num("conn", static_cast<std::int64_t>(id)).done()));
   const bool reset_pending = c->closing[e];
   c->attached[e] = false;
   c->closing[e] = true;
@@ -164,7 +168,8 @@ void SimNetwork::arrive(ConnId id, int d, std::uint64_t serial) {
   switch (seg.kind) {
     case SegKind::syn: {
       if (!ep || !ep->net_listening(c->port)) {
-        sim_.record(make_record(trace_kind::refused, dst, src, dst, Json().num("conn", static_cast<std::int64_t>(id)).num("port", c->port).done()));
+        sim_.record(make_record(trace_kind::refused, dst, src, dst,
+                                Json().num("conn", static_cast<std::int64_t>(id)).num("port", c->port).done()));
         Segment rst;
         rst.kind = SegKind::rst;
         rst.why = "connection refused";
@@ -173,7 +178,8 @@ void SimNetwork::arrive(ConnId id, int d, std::uint64_t serial) {
       }
       c->accepted = true;
       c->attached[1] = true;
-      sim_.record(make_record(trace_kind::accept, dst, src, dst, Json().num("conn", static_cast<std::int64_t>(id)).num("port", c->port).done()));
+      sim_.record(make_record(trace_kind::accept, dst, src, dst,
+                              Json().num("conn", static_cast<std::int64_t>(id)).num("port", c->port).done()));
       Segment synack;
       synack.kind = SegKind::synack;
       enqueue(*c, 1, std::move(synack));  // first, so it arrives before anything the acceptor sends
@@ -184,7 +190,8 @@ void SimNetwork::arrive(ConnId id, int d, std::uint64_t serial) {
     case SegKind::synack:
       if (!c->attached[0]) return;  // the initiator gave up meanwhile; its close is on the way
       c->open = true;
-      sim_.record(make_record(trace_kind::connected, dst, src, dst, Json().num("conn", static_cast<std::int64_t>(id)).done()));
+      sim_.record(
+          make_record(trace_kind::connected, dst, src, dst, Json().num("conn", static_cast<std::int64_t>(id)).done()));
       if (ep) ep->net_connected(id);
       return;
     case SegKind::data:
@@ -192,11 +199,13 @@ void SimNetwork::arrive(ConnId id, int d, std::uint64_t serial) {
         trace_segment(trace_kind::drop, *c, d, seg, dst, "receiver closed");
         return;
       }
-      sim_.record(make_record(trace_kind::deliver, dst, src, dst, Json()
-                                 .num("conn", static_cast<std::int64_t>(id))
-                                 .num("bytes", static_cast<std::int64_t>(seg.bytes.size()))
-                                 .num("send_seq", static_cast<std::int64_t>(seg.send_seq))
-                                 .done(), seg.msg_type, seg.zxid));
+      sim_.record(make_record(trace_kind::deliver, dst, src, dst,
+                              Json()
+                                  .num("conn", static_cast<std::int64_t>(id))
+                                  .num("bytes", static_cast<std::int64_t>(seg.bytes.size()))
+                                  .num("send_seq", static_cast<std::int64_t>(seg.send_seq))
+                                  .done(),
+                              seg.msg_type, seg.zxid));
       if (ep) ep->net_bytes(id, seg.bytes);
       return;
     case SegKind::fin:
@@ -261,7 +270,8 @@ EndpointId SimNetwork::detach(Conn& c, int end, const std::string& reason) {
   c.attached[end] = false;
   c.closing[end] = true;
   const EndpointId who = c.dir[end].src;
-  sim_.record(make_record(trace_kind::closed, who, c.dir[end].dst, who, Json().num("conn", static_cast<std::int64_t>(c.id)).str("reason", reason).done()));
+  sim_.record(make_record(trace_kind::closed, who, c.dir[end].dst, who,
+                          Json().num("conn", static_cast<std::int64_t>(c.id)).str("reason", reason).done()));
   return who;
 }
 
@@ -297,7 +307,8 @@ void SimNetwork::set_latency(EndpointId from, EndpointId to, Latency l) {
 
 void SimNetwork::set_default_latency(Latency l) {
   options_.default_latency = l;
-  sim_.record(make_record(trace_kind::latency, kNoEndpoint, kNoEndpoint, kNoEndpoint, Json().str("latency", l.describe()).boolean("default", true).done()));
+  sim_.record(make_record(trace_kind::latency, kNoEndpoint, kNoEndpoint, kNoEndpoint,
+                          Json().str("latency", l.describe()).boolean("default", true).done()));
 }
 
 void SimNetwork::block(EndpointId from, EndpointId to) {
@@ -325,7 +336,9 @@ void SimNetwork::partition(const std::vector<std::vector<EndpointId>>& groups) {
         }
   }
   text += "]";
-  sim_.record(make_record(trace_kind::partition, kNoEndpoint, kNoEndpoint, kNoEndpoint, Json().raw("groups", text).num("blocked_links", static_cast<std::int64_t>(blocked_.size())).done()));
+  sim_.record(
+      make_record(trace_kind::partition, kNoEndpoint, kNoEndpoint, kNoEndpoint,
+                  Json().raw("groups", text).num("blocked_links", static_cast<std::int64_t>(blocked_.size())).done()));
   apply_links();
 }
 
@@ -353,7 +366,8 @@ void SimNetwork::apply_links() {
 bool SimNetwork::reset(ConnId id) {
   Conn* c = find(id);
   if (!c) return false;
-  sim_.record(make_record(trace_kind::reset, kNoEndpoint, c->dir[0].src, c->dir[0].dst, Json().num("conn", static_cast<std::int64_t>(id)).done()));
+  sim_.record(make_record(trace_kind::reset, kNoEndpoint, c->dir[0].src, c->dir[0].dst,
+                          Json().num("conn", static_cast<std::int64_t>(id)).done()));
   for (int d = 0; d < 2; ++d) {
     for (auto& seg : c->dir[d].in_flight) {
       if (seg.event) sim_.cancel(seg.event);
@@ -381,7 +395,8 @@ bool SimNetwork::stall(ConnId id, bool stalled) {
   Conn* c = find(id);
   if (!c || c->stalled == stalled) return c != nullptr;
   c->stalled = stalled;
-  sim_.record(make_record(stalled ? trace_kind::stall : trace_kind::unstall, kNoEndpoint, c->dir[0].src, c->dir[0].dst, Json().num("conn", static_cast<std::int64_t>(id)).done()));
+  sim_.record(make_record(stalled ? trace_kind::stall : trace_kind::unstall, kNoEndpoint, c->dir[0].src, c->dir[0].dst,
+                          Json().num("conn", static_cast<std::int64_t>(id)).done()));
   for (int d = 0; d < 2; ++d)
     for (auto& seg : c->dir[d].in_flight) {
       if (stalled) {

@@ -65,9 +65,9 @@ class NetEndpoint {
 
 // Decodes bytes for the trace. Sees every data segment of a connection in stream order.
 struct WireInfo {
-  std::string msg_type;   // e.g. "getData", "reply:getData", "ConnectRequest"; "" if unknown
+  std::string msg_type;  // e.g. "getData", "reply:getData", "ConnectRequest"; "" if unknown
   std::int64_t zxid = -1;
-  std::string frames;     // a JSON array of decoded frames, or "" for none
+  std::string frames;  // a JSON array of decoded frames, or "" for none
 };
 class WireTap {
  public:
@@ -89,8 +89,8 @@ struct ConnInfo {
   EndpointId initiator = kNoEndpoint;
   EndpointId acceptor = kNoEndpoint;
   int port = 0;
-  bool open = false;     // handshake done
-  bool doomed = false;   // will break at break_at
+  bool open = false;    // handshake done
+  bool doomed = false;  // will break at break_at
   Nanos break_at = 0;
   bool stalled = false;
   std::size_t in_flight_to_acceptor = 0;
@@ -116,7 +116,7 @@ class SimNetwork {
   // --- faults ---
   void set_latency(EndpointId from, EndpointId to, Latency latency);  // one direction
   void set_default_latency(Latency latency);
-  void block(EndpointId from, EndpointId to);    // one way
+  void block(EndpointId from, EndpointId to);  // one way
   void unblock(EndpointId from, EndpointId to);
   // Blocks every link between endpoints of different groups, both ways; links of endpoints in no
   // group are left as they are. Adds to the links already blocked.
@@ -128,7 +128,7 @@ class SimNetwork {
   // --- inspection ---
   bool blocked(EndpointId from, EndpointId to) const { return blocked_.count({from, to}) > 0; }
   const std::set<std::pair<EndpointId, EndpointId>>& blocked_links() const { return blocked_; }
-  std::vector<ConnInfo> connections() const;  // by id
+  std::vector<ConnInfo> connections() const;                // by id
   std::vector<ConnId> connections_of(EndpointId id) const;  // where `id` is a live end, by id
   std::vector<EndpointId> endpoints() const;
   const NetworkOptions& options() const { return options_; }
@@ -155,11 +155,11 @@ class SimNetwork {
   struct Conn {
     ConnId id = 0;
     int port = 0;
-    bool open = false;           // SYN-ACK reached the initiator
-    bool accepted = false;       // SYN reached a listener
+    bool open = false;                 // SYN-ACK reached the initiator
+    bool accepted = false;             // SYN reached a listener
     bool attached[2] = {true, false};  // end 0 = initiator, 1 = acceptor: still hears events
     bool closing[2] = {false, false};  // the end closed or died; sends no more
-    Direction dir[2];            // dir[e] carries bytes from end e to end 1-e
+    Direction dir[2];                  // dir[e] carries bytes from end e to end 1-e
     bool stalled = false;
     bool doomed = false;
     EventId break_event = 0;

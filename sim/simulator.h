@@ -75,8 +75,8 @@ class Simulator {
   Nanos now_ = 0;
   EventId next_id_ = 1;
   std::uint64_t steps_ = 0;
-  std::vector<Entry> heap_;            // a binary min-heap on (when, id); may hold cancelled entries
-  std::unordered_set<EventId> live_;   // ids scheduled and neither run nor cancelled; never iterated
+  std::vector<Entry> heap_;           // a binary min-heap on (when, id); may hold cancelled entries
+  std::unordered_set<EventId> live_;  // ids scheduled and neither run nor cancelled; never iterated
   Trace trace_;
 };
 

@@ -13,10 +13,18 @@ void put_text(std::string& out, std::string_view s) {
     out.append(s.substr(0, special));
     if (special == std::string_view::npos) return;
     switch (s[special]) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      default: out += "\\r"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += "\\r";
+        break;
     }
     s.remove_prefix(special + 1);
   }
@@ -51,11 +59,20 @@ bool get_text(std::string_view in, std::string& out) {
     }
     if (++i == in.size()) return false;
     switch (in[i]) {
-      case '\\': out += '\\'; break;
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      default: return false;
+      case '\\':
+        out += '\\';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      default:
+        return false;
     }
   }
   return true;

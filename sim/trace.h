@@ -26,15 +26,15 @@ using EndpointId = std::int64_t;
 inline constexpr EndpointId kNoEndpoint = -1;
 
 struct TraceRecord {
-  std::uint64_t seq = 0;        // position in the trace, from 0, dense
-  Nanos time_ns = 0;            // virtual time it happened
-  std::string kind;             // what happened: one of trace_kind below
+  std::uint64_t seq = 0;          // position in the trace, from 0, dense
+  Nanos time_ns = 0;              // virtual time it happened
+  std::string kind;               // what happened: one of trace_kind below
   EndpointId node = kNoEndpoint;  // where it happened (-1: the world itself)
   EndpointId from = kNoEndpoint;  // messages: sender
   EndpointId to = kNoEndpoint;    // messages: receiver
-  std::string msg_type;         // decoded message type ("getData", "ConnectRequest"), core event kind
-  std::int64_t zxid = -1;       // the zxid the event is about, -1 if none
-  std::string detail = "{}";    // a JSON object with the rest (conn, bytes, file, reason...)
+  std::string msg_type;           // decoded message type ("getData", "ConnectRequest"), core event kind
+  std::int64_t zxid = -1;         // the zxid the event is about, -1 if none
+  std::string detail = "{}";      // a JSON object with the rest (conn, bytes, file, reason...)
 
   bool operator==(const TraceRecord&) const = default;
 };
@@ -62,15 +62,15 @@ inline constexpr std::string_view disk_sync = "disk.sync";
 inline constexpr std::string_view disk_write = "disk.write_atomic";
 inline constexpr std::string_view disk_truncate = "disk.truncate";  // synchronous, durable at once
 inline constexpr std::string_view disk_remove = "disk.remove";
-inline constexpr std::string_view disk_crash = "disk.crash";    // volatile bytes dropped / torn
-inline constexpr std::string_view disk_fault = "disk.fault";    // full / sync error switched
+inline constexpr std::string_view disk_crash = "disk.crash";  // volatile bytes dropped / torn
+inline constexpr std::string_view disk_fault = "disk.fault";  // full / sync error switched
 inline constexpr std::string_view crash = "node.crash";
 inline constexpr std::string_view restart = "node.restart";
-inline constexpr std::string_view shutdown = "node.shutdown";   // the node gave up (Env::shutdown)
+inline constexpr std::string_view shutdown = "node.shutdown";  // the node gave up (Env::shutdown)
 inline constexpr std::string_view client_invoke = "client.invoke";
 inline constexpr std::string_view client_return = "client.return";
-inline constexpr std::string_view core = "core";                // Env::trace: msg_type = its kind
-inline constexpr std::string_view log = "log";                  // Env::log, when enabled
+inline constexpr std::string_view core = "core";  // Env::trace: msg_type = its kind
+inline constexpr std::string_view log = "log";    // Env::log, when enabled
 }  // namespace trace_kind
 
 // A record with the given fields (seq and time are filled in when it is added). Positional,

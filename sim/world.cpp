@@ -49,9 +49,8 @@ EndpointId World::add_client(client::ClientOptions options) {
     options.hosts.clear();
     for (const auto& [id, host] : servers_) options.hosts.push_back(name_of(id) + ":" + std::to_string(port::client));
   }
-  return add_client_node(
-      [options](client::ClientEnv& env) { return std::make_unique<client::Client>(env, options); },
-      [](client::ClientNode& node) { static_cast<client::Client&>(node).start(); });
+  return add_client_node([options](client::ClientEnv& env) { return std::make_unique<client::Client>(env, options); },
+                         [](client::ClientNode& node) { static_cast<client::Client&>(node).start(); });
 }
 
 EndpointId World::add_client_node(const ClientHost::Factory& factory,
@@ -318,7 +317,8 @@ bool World::quorum_reachable() const { return links().quorum_leader(servers()).h
 
 std::string World::connect_string() const {
   std::string out;
-  for (const auto& [id, h] : servers_) out += (out.empty() ? "" : ",") + name_of(id) + ":" + std::to_string(port::client);
+  for (const auto& [id, h] : servers_)
+    out += (out.empty() ? "" : ",") + name_of(id) + ":" + std::to_string(port::client);
   return out;
 }
 

@@ -54,7 +54,7 @@ struct WorldOptions {
 struct ClientOp {
   std::uint64_t id = 0;
   EndpointId client = kNoEndpoint;
-  std::string op;    // "create", "getData", ...
+  std::string op;  // "create", "getData", ...
   std::string path;
   std::string data;  // written (create/setData) or read (getData) bytes
   Nanos invoked_ns = 0;
@@ -115,8 +115,7 @@ class World {
   bool run_until(const std::function<bool()>& done, std::uint64_t max_steps = kDefaultMaxSteps,
                  Nanos deadline = INT64_MAX);
   // run_until(done) bounded by virtual time too.
-  bool run_until_within(const std::function<bool()>& done, Nanos duration,
-                        std::uint64_t max_steps = kDefaultMaxSteps) {
+  bool run_until_within(const std::function<bool()>& done, Nanos duration, std::uint64_t max_steps = kDefaultMaxSteps) {
     return run_until(done, max_steps, now() + duration);
   }
   Nanos now() const { return sim_.now(); }
@@ -125,7 +124,7 @@ class World {
   void crash(EndpointId server);    // power loss: volatile state and un-synced writes lost
   void restart(EndpointId server);  // a new process recovering from the simulated disk
   void partition(const std::vector<std::vector<EndpointId>>& groups);
-  void isolate(EndpointId id);      // cut off from every other endpoint, both ways
+  void isolate(EndpointId id);  // cut off from every other endpoint, both ways
   void block(EndpointId from, EndpointId to) { network_.block(from, to); }
   void unblock(EndpointId from, EndpointId to) { network_.unblock(from, to); }
   void heal() { network_.heal(); }

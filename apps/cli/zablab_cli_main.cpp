@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -134,7 +135,14 @@ int main(int argc, char** argv) {
 
   cli::Output output;
   cli::Shell shell(output, so);
+  const bool interactive = scripted.empty() && ::isatty(0) == 1;
+  std::unique_ptr<cli::LineReader> reader;
+  if (scripted.empty()) reader = cli::make_line_reader(output, interactive);
   output.out("Connecting to " + so.server + "\n");
+  if (interactive) {
+    output.out("Welcome to zablab-cli! Line editing: " + std::string(reader->editing()) +
+               ". Type help for the commands.\n");
+  }
   if (!shell.connect(so.server)) return 2;
 
   bool all_ok = true;
@@ -147,12 +155,6 @@ int main(int argc, char** argv) {
     return all_ok ? 0 : 1;
   }
 
-  const bool interactive = ::isatty(0) == 1;
-  auto reader = cli::make_line_reader(output, interactive);
-  if (interactive) {
-    output.out("Welcome to zablab-cli! Line editing: " + std::string(reader->editing()) +
-               ". Type help for the commands.\n");
-  }
   for (std::size_t guard = 0; guard < (std::size_t{1} << 40); ++guard) {
     auto line = reader->read_line(shell.prompt());
     if (!line) break;

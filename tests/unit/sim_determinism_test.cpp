@@ -2,7 +2,6 @@
 // randomness: uniform and long-tail latencies, client jitter, fsync latencies, torn writes on a
 // crash, a partition, a dropped connection and three servers with clients.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "sim_world_support.h"

@@ -1,10 +1,9 @@
 // The simulated disk: volatile appends, durable syncs, crashes with torn tails, faults.
-#include <catch2/catch.hpp>
+#include "sim/sim_disk.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include "sim/sim_disk.h"
 
 using namespace zablab;
 using namespace zablab::sim;
@@ -110,8 +109,8 @@ TEST_CASE("sim/disk: a full disk fails appends with ENOSPC; fsync errors are rep
   CHECK(r.errors == std::vector<std::string>{kNoSpace, kNoSpace});
   r.disk.set_full(false);
   r.disk.set_capacity(6);
-  r.disk.append("/log", "ab", 4);   // 4 + 2 bytes: fits exactly
-  r.disk.append("/log", "c", 5);    // over
+  r.disk.append("/log", "ab", 4);  // 4 + 2 bytes: fits exactly
+  r.disk.append("/log", "c", 5);   // over
   r.disk.set_sync_error(true);
   r.disk.sync("/log", 6);
   r.errors.clear();

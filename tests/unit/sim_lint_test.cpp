@@ -1,9 +1,8 @@
 // Determinism lint: core/ and sim/ must not read a wall clock, use the standard library's
 // randomness or start threads. (The simulator could not replay a run that did.) A text search,
 // like TigerBeetle's tidy.zig; ZABLAB_SOURCE_DIR is the source tree, set by the build.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -17,9 +16,20 @@
 namespace {
 
 const std::vector<std::string> kBanned = {
-    "system_clock", "steady_clock", "high_resolution_clock", "random_device", "std::thread", "std::async",
-    "rand(",        "srand(",       "uniform_int_distribution", "uniform_real_distribution",
-    "normal_distribution", "time(nullptr)", "gettimeofday", "clock_gettime",
+    "system_clock",
+    "steady_clock",
+    "high_resolution_clock",
+    "random_device",
+    "std::thread",
+    "std::async",
+    "rand(",
+    "srand(",
+    "uniform_int_distribution",
+    "uniform_real_distribution",
+    "normal_distribution",
+    "time(nullptr)",
+    "gettimeofday",
+    "clock_gettime",
 };
 
 bool identifier_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }

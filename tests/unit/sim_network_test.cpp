@@ -1,12 +1,12 @@
 // The simulated network: TCP-like streams, their faults, and reachability.
-#include <catch2/catch.hpp>
+#include "sim/sim_network.h"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "sim/reachability.h"
-#include "sim/sim_network.h"
 
 using namespace zablab;
 using namespace zablab::sim;
@@ -268,7 +268,7 @@ TEST_CASE("sim/reachability: components, one-way cuts and quorums") {
   {
     LinkGraph g(net, {1, 2, 3});
     CHECK_FALSE(g.direct(1, 2));
-    CHECK(g.same_component(1, 2));  // through 3
+    CHECK(g.same_component(1, 2));           // through 3
     CHECK(g.quorum_leader({1, 2, 3}) == 1);  // 1 reaches 3: two of three
   }
 }

@@ -1,6 +1,5 @@
 // The simulator core: event order, cancellation, the clock, latency sampling, trace records.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -79,13 +78,14 @@ TEST_CASE("sim/latency: samples stay in range and depend only on the seed") {
     CHECK(uni.sample(p2) == u);
     CHECK(tail.sample(p2) == t);
   }
-  CHECK(tail_samples > 100);   // about 1 in 10
+  CHECK(tail_samples > 100);  // about 1 in 10
   CHECK(tail_samples < 400);
   CHECK(tail.describe() == "long_tail(100us,400us,1/10,200ms)");
 }
 
 TEST_CASE("sim/trace: a record survives to_line/from_line unchanged") {
-  TraceRecord r = make_record("net.send", 1001, 1001, 1, "{\"conn\":3,\"text\":\"tab\\there\"}", "getData", 0x100000002);
+  TraceRecord r =
+      make_record("net.send", 1001, 1001, 1, "{\"conn\":3,\"text\":\"tab\\there\"}", "getData", 0x100000002);
   r.seq = 17;
   r.time_ns = 123456789;
   r.detail += "\t\n\\ raw control chars";

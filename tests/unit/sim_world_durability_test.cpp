@@ -1,7 +1,6 @@
 // Servers in the simulator: crash and restart from the simulated disk, a full disk, and a client
 // cut off by a partition.
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "sim_world_support.h"
@@ -23,9 +22,10 @@ TEST_CASE("sim/world: after a crash and restart every acknowledged write is stil
     std::set<std::string> acknowledged;
     for (int i = 0; i < 40; ++i) {
       const std::string path = "/k" + std::to_string(i);
-      w.create(c, path, "v", create_mode::persistent, [&acknowledged, path](const client::Result<client::CreateResult>& r) {
-        if (r.ok()) acknowledged.insert(path);
-      });
+      w.create(c, path, "v", create_mode::persistent,
+               [&acknowledged, path](const client::Result<client::CreateResult>& r) {
+                 if (r.ok()) acknowledged.insert(path);
+               });
     }
     // Crash somewhere in the middle of the group commits (fsync takes 0.5-2 ms).
     w.run_for(us(w.sim().prng().uniform(200, 6000)));

@@ -1,0 +1,488 @@
+#include "runtime/peer_transport.h"
+
+#include <deque>
+#include <stdexcept>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include "core/jute/frame.h"
+
+namespace zablab::runtime {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+constexpr std::size_t kMaxBuffersPerWrite = 64;
+constexpr std::size_t kHelloBytes = 8;  // the sender's sid, int64 big-endian
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+
+std::string endpoint_string(const tcp::endpoint& ep) {
+  asio::ip::address address = ep.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(ep.port());
+  return address.to_string() + ":" + std::to_string(ep.port());
+}
+
+std::string host_port(const std::string& host, std::uint16_t port) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+std::string encode_hello(PeerId sid) {
+  std::string out(kHelloBytes, '\0');
+  auto v = static_cast<std::uint64_t>(sid);
+  for (std::size_t i = 0; i < kHelloBytes; ++i) {
+    out[kHelloBytes - 1 - i] = static_cast<char>(v & 0xFF);
+    v >>= 8;
+  }
+  return out;
+}
+
+PeerId decode_hello(std::string_view bytes) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < kHelloBytes; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
+  return static_cast<PeerId>(v);
+}
+
+std::string plural(std::size_t n, const char* what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+std::string_view channel_name(PeerChannel channel) {
+  return channel == PeerChannel::quorum ? "quorum" : "election";
+}
+
+// One TCP connection between this server and a peer.
+//   connecting: outbound, being resolved or connected; messages queue up.
+//   hello:      inbound, accepted; waiting for the peer's sid.
+//   open:       outbound: writing what is queued; inbound: delivering what arrives.
+//   dead:       closed and forgotten; handlers still in flight see this and do nothing.
+struct PeerTransport::Link {
+  enum class State { connecting, hello, open, dead };
+
+  Link(std::uint64_t id_, asio::io_context& io, bool outbound_, Key key_)
+      : id(id_),
+        outbound(outbound_),
+        key(key_),
+        state(outbound_ ? State::connecting : State::hello),
+        socket(io),
+        timer(io),
+        resolver(io),
+        read_buffer(kReadBufferBytes),
+        frames(kMaxMessage) {}
+
+  std::uint64_t id;
+  bool outbound;
+  Key key;  // for an inbound link, the peer is known only after its hello
+  State state;
+  tcp::socket socket;
+  asio::steady_timer timer;  // connect timeout (outbound) / hello timeout (inbound)
+  tcp::resolver resolver;
+  std::string remote;        // "ip:port" of the other end, once known
+  bool carried = false;      // a message was handed to it (outbound) or came over it (inbound)
+  std::vector<char> read_buffer;
+  std::string hello;         // inbound: the sid bytes received so far
+  jute::FrameDecoder frames;
+  std::deque<std::string> queue;  // outbound: framed messages, our hello first
+  std::size_t writing = 0;        // entries at the front of queue being written
+  bool hello_queued = false;      // the front of queue is our hello, not a message
+};
+
+struct PeerTransport::Listener {
+  explicit Listener(asio::io_context& io) : acceptor(io), retry(io) {}
+  tcp::acceptor acceptor;
+  asio::steady_timer retry;
+  std::string where;
+};
+
+PeerTransport::PeerTransport(asio::io_context& io, PeerId self, NodeGetter node, Logger log)
+    : io_(io), self_(self), node_(std::move(node)), log_(std::move(log)) {}
+
+PeerTransport::~PeerTransport() { close(); }
+
+std::string PeerTransport::describe(const Key& key) {
+  return "peer " + std::to_string(key.first) + " (" + std::string(channel_name(key.second)) + ")";
+}
+
+void PeerTransport::log(LogLevel level, const std::string& message) const {
+  if (log_) log_(level, message);
+}
+
+void PeerTransport::set_peer(PeerId id, PeerAddress address) { peers_[id] = std::move(address); }
+
+// ----- listening ------------------------------------------------------------------------------
+
+std::uint16_t PeerTransport::listen(PeerChannel channel, const std::string& address, std::uint16_t port) {
+  const std::string host = address.empty() ? "0.0.0.0" : address;
+  const std::string where = "listen for " + std::string(channel_name(channel)) + " on " + host_port(host, port);
+  if (listeners_.contains(channel)) throw std::logic_error(where + ": this channel listens already");
+  boost::system::error_code ec;
+  tcp::endpoint endpoint;
+  const auto ip = asio::ip::make_address(host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(ip, port);
+  } else {
+    tcp::resolver resolver(io_);
+    const auto results = resolver.resolve(host, std::to_string(port),
+                                          tcp::resolver::passive | tcp::resolver::address_configured, ec);
+    if (ec || results.empty()) {
+      throw std::runtime_error(where + ": cannot resolve " + host + ": " +
+                               (ec ? ec.message() : std::string("no address")));
+    }
+    endpoint = results.begin()->endpoint();
+  }
+
+  auto listener = std::make_unique<Listener>(io_);
+  auto& acceptor = listener->acceptor;
+  auto check = [&](const char* step) {
+    if (ec) throw std::runtime_error(where + ": " + step + ": " + ec.message());
+  };
+  acceptor.open(endpoint.protocol(), ec);
+  check("socket");
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);  // restart while TIME_WAIT
+  check("SO_REUSEADDR");
+  acceptor.bind(endpoint, ec);
+  check("bind");
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  check("listen");
+  const tcp::endpoint bound = acceptor.local_endpoint(ec);
+  check("getsockname");
+  listener->where = endpoint_string(bound);
+  listeners_[channel] = std::move(listener);
+  start_accept(channel);
+  log(LogLevel::info, "listening for peers' " + std::string(channel_name(channel)) + " connections on " +
+                          endpoint_string(bound));
+  return bound.port();
+}
+
+std::string PeerTransport::listening_on(PeerChannel channel) const {
+  const auto it = listeners_.find(channel);
+  return it == listeners_.end() ? std::string() : it->second->where;
+}
+
+void PeerTransport::start_accept(PeerChannel channel) {
+  const auto it = listeners_.find(channel);
+  if (it == listeners_.end()) return;
+  Listener* listener = it->second.get();
+  listener->acceptor.async_accept([this, channel, listener](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) return;
+    on_accept(channel, ec, std::move(socket));
+  });
+}
+
+void PeerTransport::on_accept(PeerChannel channel, boost::system::error_code ec, tcp::socket socket) {
+  Listener& listener = *listeners_.at(channel);
+  if (ec) {
+    log(LogLevel::warn, "accept on the " + std::string(channel_name(channel)) + " port: " + ec.message() +
+                            "; retrying");
+    listener.retry.expires_after(kAcceptRetryDelay);
+    listener.retry.async_wait([this, channel](boost::system::error_code wait_ec) {
+      if (!wait_ec) start_accept(channel);
+    });
+    return;
+  }
+  start_accept(channel);
+
+  boost::system::error_code ignored;
+  const tcp::endpoint remote = socket.remote_endpoint(ignored);
+  if (ignored) {
+    socket.close(ignored);
+    return;
+  }
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto link = std::make_shared<Link>(next_link_id_++, io_, /*outbound=*/false, Key{0, channel});
+  link->socket = std::move(socket);
+  link->remote = endpoint_string(remote);
+  links_.emplace(link->id, link);
+  log(LogLevel::debug, "peer connection on the " + std::string(channel_name(channel)) + " port from " + link->remote);
+  link->timer.expires_after(connect_timeout_);
+  link->timer.async_wait([this, link](boost::system::error_code wait_ec) {
+    if (wait_ec || link->state != Link::State::hello) return;
+    lost(link, "did not announce its server id within " + std::to_string(connect_timeout_.count()) + " ms",
+         LogLevel::warn);
+  });
+  start_read(link);
+}
+
+// ----- sending --------------------------------------------------------------------------------
+
+void PeerTransport::send(PeerId peer, PeerChannel channel, std::string message) {
+  const Key key{peer, channel};
+  if (peer == self_) {
+    log(LogLevel::debug, "message to " + describe(key) + " dropped: a server does not send to itself");
+    return;
+  }
+  const auto address = peers_.find(peer);
+  if (address == peers_.end()) {
+    if (warned_unknown_.insert(peer).second) {
+      log(LogLevel::warn, "message to " + describe(key) + " dropped: no server." + std::to_string(peer) +
+                              " line in the configuration");
+    }
+    return;
+  }
+  if (message.size() > kMaxMessage) {
+    log(LogLevel::error, "message of " + std::to_string(message.size()) + " bytes to " + describe(key) +
+                             " dropped: larger than the " + std::to_string(kMaxMessage >> 20) +
+                             " MiB a peer accepts");
+    return;
+  }
+  LinkPtr link;
+  if (const auto it = outbound_.find(key); it != outbound_.end()) {
+    link = it->second;
+  } else {
+    link = std::make_shared<Link>(next_link_id_++, io_, /*outbound=*/true, key);
+    links_.emplace(link->id, link);
+    outbound_.emplace(key, link);
+    link->queue.push_back(encode_hello(self_));
+    link->hello_queued = true;
+    start_connect(link, address->second);
+  }
+  link->carried = true;
+  link->queue.push_back(jute::frame(message));
+  if (link->state == Link::State::open && link->writing == 0) start_write(link);
+}
+
+void PeerTransport::start_connect(const LinkPtr& link, const PeerAddress& address) {
+  const std::uint16_t port = address.port(link->key.second);
+  const std::string target = host_port(address.host, port);
+  log(LogLevel::debug, "connecting to " + describe(link->key) + " at " + target);
+  link->timer.expires_after(connect_timeout_);
+  link->timer.async_wait([this, link, target](boost::system::error_code ec) {
+    if (ec || link->state != Link::State::connecting) return;
+    lost(link, "connect to " + target + ": timed out after " + std::to_string(connect_timeout_.count()) + " ms");
+  });
+
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(address.host, ec);
+  if (!ec) {
+    // async_connect reports even an immediate failure through its handler, never from here.
+    connect_to(link, {tcp::endpoint(ip, port)}, 0, "");
+    return;
+  }
+  link->resolver.async_resolve(
+      address.host, std::to_string(port),
+      [this, link, target](boost::system::error_code resolve_ec, tcp::resolver::results_type results) {
+        if (link->state != Link::State::connecting) return;
+        if (resolve_ec || results.empty()) {
+          lost(link, "connect to " + target + ": cannot resolve: " +
+                         (resolve_ec ? resolve_ec.message() : std::string("no address")));
+          return;
+        }
+        std::vector<tcp::endpoint> endpoints;
+        for (const auto& r : results) endpoints.push_back(r.endpoint());
+        connect_to(link, endpoints, 0, "");
+      });
+}
+
+void PeerTransport::connect_to(const LinkPtr& link, const std::vector<tcp::endpoint>& endpoints, std::size_t index,
+                               const std::string& last_error) {
+  if (index >= endpoints.size()) {
+    // Only ever reached from a completion handler (the literal-address path has one endpoint).
+    lost(link, "connect to " + link->remote + ": " + last_error);
+    return;
+  }
+  boost::system::error_code ignored;
+  link->socket.close(ignored);
+  link->remote = endpoint_string(endpoints[index]);
+  link->socket.async_connect(endpoints[index], [this, link, endpoints, index](boost::system::error_code ec) {
+    if (link->state != Link::State::connecting) return;
+    if (ec) {
+      connect_to(link, endpoints, index + 1, ec.message());
+      return;
+    }
+    on_connected(link);
+  });
+}
+
+void PeerTransport::on_connected(const LinkPtr& link) {
+  link->state = Link::State::open;
+  link->timer.cancel();
+  boost::system::error_code ignored;
+  link->socket.set_option(tcp::no_delay(true), ignored);
+  log(LogLevel::debug, "connected to " + describe(link->key) + " at " + link->remote);
+  start_read(link);  // peers send nothing back; this only notices the connection's end
+  if (link->writing == 0 && !link->queue.empty()) start_write(link);
+}
+
+void PeerTransport::start_write(const LinkPtr& link) {
+  std::vector<asio::const_buffer> buffers;
+  for (const auto& chunk : link->queue) {
+    if (buffers.size() == kMaxBuffersPerWrite) break;
+    buffers.emplace_back(asio::buffer(chunk));  // deque::push_back keeps these addresses valid
+  }
+  link->writing = buffers.size();
+  asio::async_write(link->socket, buffers, [this, link](boost::system::error_code ec, std::size_t) {
+    if (link->state == Link::State::dead) return;
+    if (ec) {
+      lost(link, "write: " + ec.message());
+      return;
+    }
+    for (std::size_t i = 0; i < link->writing; ++i) link->queue.pop_front();
+    link->hello_queued = false;
+    link->writing = 0;
+    if (!link->queue.empty()) start_write(link);
+  });
+}
+
+// ----- receiving ------------------------------------------------------------------------------
+
+void PeerTransport::start_read(const LinkPtr& link) {
+  link->socket.async_read_some(asio::buffer(link->read_buffer), [this, link](boost::system::error_code ec,
+                                                                             std::size_t n) {
+    if (link->state == Link::State::dead) return;
+    if (ec) {
+      lost(link, ec == asio::error::eof ? std::string("closed by the peer") : "read: " + ec.message());
+      return;
+    }
+    on_read(link, n);
+  });
+}
+
+void PeerTransport::on_read(const LinkPtr& link, std::size_t n) {
+  std::string_view data(link->read_buffer.data(), n);
+  if (link->outbound) {  // a peer never writes on a connection we opened: ignore it
+    start_read(link);
+    return;
+  }
+  if (link->state == Link::State::hello) {
+    const std::size_t take = std::min(kHelloBytes - link->hello.size(), data.size());
+    link->hello.append(data.substr(0, take));
+    data.remove_prefix(take);
+    if (link->hello.size() < kHelloBytes) {
+      start_read(link);
+      return;
+    }
+    on_hello(link, decode_hello(link->hello));
+    // Reporting the end of an older connection may have made the node close this one.
+    if (link->state != Link::State::open) return;
+  }
+  link->frames.feed(data);
+  std::string message;
+  for (;;) {
+    const auto status = link->frames.next(message);
+    if (status == jute::FrameDecoder::Status::need_more) break;
+    if (status != jute::FrameDecoder::Status::frame) {
+      const std::int32_t length = link->frames.bad_length();
+      lost(link,
+           status == jute::FrameDecoder::Status::too_large
+               ? "message length " + std::to_string(length) + " exceeds the limit of " +
+                     std::to_string(kMaxMessage) + " bytes; closing"
+               : "negative message length " + std::to_string(length) + "; closing",
+           LogLevel::warn);
+      return;
+    }
+    link->carried = true;
+    Node* node = node_();
+    if (node == nullptr) return;  // shut down: deliver nothing more (and stop reading)
+    node->on_peer_message(link->key.first, link->key.second, message);
+    if (link->state != Link::State::open) return;  // the node disconnected it meanwhile
+  }
+  start_read(link);
+}
+
+void PeerTransport::on_hello(const LinkPtr& link, PeerId sid) {
+  const PeerChannel channel = link->key.second;
+  if (sid == self_ || !peers_.contains(sid)) {
+    lost(link,
+         "announces server id " + std::to_string(sid) + (sid == self_ ? ", ours" : ", not in the configuration") +
+             "; closing",
+         LogLevel::warn);
+    return;
+  }
+  link->timer.cancel();
+  link->key = Key{sid, channel};
+  link->state = Link::State::open;
+  log(LogLevel::debug, describe(link->key) + " connected from " + link->remote);
+  bool report_old = false;
+  if (const auto old = inbound_.find(link->key); old != inbound_.end()) {
+    // The peer reconnected: its old connection is dead to it, so it is to us.
+    const LinkPtr previous = old->second;
+    report_old = previous->carried;
+    log(LogLevel::debug, describe(link->key) + ": a new connection from " + link->remote + " replaces the one from " +
+                             previous->remote);
+    destroy(previous);
+  }
+  inbound_[link->key] = link;
+  if (report_old) report(link->key);
+}
+
+// ----- closing --------------------------------------------------------------------------------
+
+void PeerTransport::disconnect(PeerId peer, PeerChannel channel) {
+  const Key key{peer, channel};
+  for (auto* table : {&outbound_, &inbound_}) {
+    const auto it = table->find(key);
+    if (it == table->end()) continue;
+    const LinkPtr link = it->second;
+    const std::size_t unsent = link->outbound ? link->queue.size() - (link->hello_queued ? 1 : 0) : 0;
+    log(LogLevel::debug, "closing the connection " + std::string(link->outbound ? "to " : "from ") + describe(key) +
+                             (unsent > 0 ? " (" + plural(unsent, "queued message") + " dropped)" : ""));
+    destroy(link);
+  }
+}
+
+void PeerTransport::lost(const LinkPtr& link, const std::string& why, LogLevel level) {
+  if (link->state == Link::State::dead) return;
+  const bool announced = link->outbound || link->state != Link::State::hello;
+  const bool was_connecting = link->state == Link::State::connecting;
+  const Key key = link->key;
+  const bool carried = link->carried;
+  std::string what;
+  if (!announced) {
+    what = "peer connection on the " + std::string(channel_name(key.second)) + " port from " + link->remote;
+  } else {
+    what = (link->outbound ? "connection to " : "connection from ") + describe(key) +
+           (link->remote.empty() ? std::string() : " at " + link->remote);
+  }
+  std::size_t unsent = 0;
+  if (link->outbound) {
+    unsent = link->queue.size() - (link->hello_queued ? 1 : 0);
+  }
+  // A connection that worked and broke is news; one that could not be made is routine (the peer
+  // is down) and the election retries it constantly.
+  const LogLevel effective = (level == LogLevel::debug && announced && !was_connecting) ? LogLevel::info : level;
+  log(effective, what + ": " + why + (unsent > 0 ? " (" + plural(unsent, "message") + " lost)" : ""));
+  destroy(link);
+  if (announced && carried) report(key);
+}
+
+void PeerTransport::destroy(const LinkPtr& link) {
+  if (link->state == Link::State::dead) return;
+  link->state = Link::State::dead;
+  boost::system::error_code ignored;
+  link->timer.cancel();
+  link->resolver.cancel();
+  link->socket.shutdown(tcp::socket::shutdown_both, ignored);
+  link->socket.close(ignored);
+  links_.erase(link->id);
+  auto& table = link->outbound ? outbound_ : inbound_;
+  if (const auto it = table.find(link->key); it != table.end() && it->second == link) table.erase(it);
+}
+
+void PeerTransport::report(const Key& key) {
+  if (Node* node = node_()) node->on_peer_disconnected(key.first, key.second);
+}
+
+void PeerTransport::close() {
+  boost::system::error_code ignored;
+  for (auto& [channel, listener] : listeners_) {
+    listener->acceptor.close(ignored);
+    listener->retry.cancel();
+  }
+  std::vector<LinkPtr> all;
+  for (const auto& [id, link] : links_) all.push_back(link);
+  for (const auto& link : all) destroy(link);
+}
+
+}  // namespace zablab::runtime
