@@ -1,21 +1,28 @@
-// zablab-server [options] <zoo.cfg>: a standalone ZooKeeper-compatible server on real TCP and disk.
+// zablab-server [options] <zoo.cfg>: a ZooKeeper-compatible server on real TCP and disk, standalone
+// or, when zoo.cfg lists the ensemble (server.N lines) and <dataDir>/myid says which N this is, one
+// member of a multi-process ensemble (Fast Leader Election and Zab over the quorum and election
+// ports of the server.N lines).
 //
 // Exit codes: 0 after SIGINT/SIGTERM; 1 when the server cannot run (port taken, data directory
 // not writable, the node shut itself down after a disk error); 2 for a bad command line or zoo.cfg.
 //
-// Once it serves, it prints exactly one line on stdout, "zablab-server: serving on <addr>:<port>",
-// which tests read to learn the port (clientPort=0 lets the OS pick one). Everything else goes to
-// stderr as log lines.
+// Once it listens, it prints exactly one line on stdout, "zablab-server: serving on <addr>:<port>",
+// which tests read to learn the port (clientPort=0 lets the OS pick one). An ensemble member may not
+// serve clients yet at that point: until it has a leader it closes their connections, as ZooKeeper
+// does. Everything else goes to stderr as log lines.
+#include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
 
 #include <boost/program_options.hpp>
 
+#include "core/quorum/quorum_peer.h"
 #include "core/server/server_config.h"
 #include "core/server/standalone_server.h"
 #include "runtime/asio_env.h"
@@ -33,8 +40,9 @@ constexpr int kExitUsage = 2;
 void print_usage(std::ostream& out, const po::options_description& options) {
   out << "usage: zablab-server [options] <zoo.cfg>\n"
          "\n"
-         "Runs a standalone ZooKeeper-compatible server configured by zoo.cfg (Apache ZooKeeper 3.8\n"
-         "keys; see docs/configuration.md). Stops cleanly on SIGINT or SIGTERM.\n"
+         "Runs a ZooKeeper-compatible server configured by zoo.cfg (Apache ZooKeeper 3.8 keys; see\n"
+         "docs/configuration.md): standalone, or one member of an ensemble when zoo.cfg has server.N\n"
+         "lines and <dataDir>/myid holds this member's N. Stops cleanly on SIGINT or SIGTERM.\n"
          "\n"
       << options << "\n";
 }
@@ -104,19 +112,37 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   for (const auto& warning : config.warnings) early_log(*log_level, LogLevel::warn, warning);
-  if (config.distributed()) {
-    std::cerr << config.file << ": server." << config.servers.front().id
-              << ": ensemble mode is not implemented yet (zablab-server runs standalone only)\n";
+  const bool ensemble = config.distributed();
+  std::int64_t myid = 0;
+  std::string myid_file;
+  zablab::server::ServerConfig server_config;
+  try {
+    if (ensemble) {
+      myid_file = zablab::runtime::myid_path(config);
+      myid = zablab::runtime::read_myid(myid_file);
+    }
+    server_config = zablab::runtime::to_server_config(config, myid, myid_file);
+  } catch (const zablab::runtime::ConfigError& e) {
+    std::cerr << e.what() << "\n";
     return kExitUsage;
   }
-  if (!config.servers.empty()) {
+  if (ensemble) {
+    const bool observer = server_config.quorum_servers.at(myid).observer;
+    if (observer != (config.peer_type == zablab::runtime::PeerType::observer)) {
+      // ZooKeeper's QuorumPeerConfig does the same: every member must agree on who votes, and
+      // they all read the server.N lines.
+      early_log(*log_level, LogLevel::warn,
+                config.file + ": peerType=" + (observer ? "participant" : "observer") + " but server." +
+                    std::to_string(myid) + " is " + (observer ? "an observer" : "a participant") +
+                    ": the server.N line decides");
+    }
+  } else if (!config.servers.empty()) {
     early_log(*log_level, LogLevel::warn,
               config.file + ": server.N lines ignored: a single participant runs standalone");
   }
 
   // Relative directories are relative to the working directory, as in ZooKeeper. They are made
   // absolute once here so that log lines and the `conf` four-letter word show where data lives.
-  zablab::server::ServerConfig server_config = zablab::runtime::to_server_config(config);
   for (std::string* dir : {&server_config.data_dir, &server_config.data_log_dir}) {
     std::error_code ec;
     const std::filesystem::path absolute = std::filesystem::absolute(*dir, ec);
@@ -137,7 +163,7 @@ int main(int argc, char** argv) {
 
     std::uint16_t port = 0;
     try {
-      port = env.listen(config.client_port_address, static_cast<std::uint16_t>(config.client_port),
+      port = env.listen(server_config.client_port_address, static_cast<std::uint16_t>(server_config.client_port),
                         config.client_port_listen_backlog);
     } catch (const std::runtime_error& e) {
       env.log(LogLevel::error, e.what());
@@ -145,20 +171,48 @@ int main(int argc, char** argv) {
     }
     server_config.client_port = port;  // the real one when clientPort=0
 
-    zablab::server::StandaloneServer node(env, server_config);
-    env.attach(node);
-    node.start();  // recovers from the data directory; may shut down on a disk error
+    std::unique_ptr<zablab::server::StandaloneServer> node;
+    if (ensemble) {
+      // The peer transport: our own server.N line says where to listen, the others where to
+      // connect.
+      auto& peers = env.enable_peer_transport(myid);
+      peers.set_connect_timeout(std::chrono::milliseconds(config.cnx_timeout_ms));
+      for (const auto& [sid, s] : server_config.quorum_servers) {
+        peers.set_peer(sid, zablab::runtime::PeerAddress{s.host, static_cast<std::uint16_t>(s.quorum_port),
+                                                         static_cast<std::uint16_t>(s.election_port)});
+      }
+      const auto& me = server_config.quorum_servers.at(myid);
+      const std::string peer_host = config.quorum_listen_on_all_ips ? "0.0.0.0" : me.host;
+      try {
+        peers.listen(zablab::PeerChannel::quorum, peer_host, static_cast<std::uint16_t>(me.quorum_port));
+        peers.listen(zablab::PeerChannel::election, peer_host, static_cast<std::uint16_t>(me.election_port));
+      } catch (const std::runtime_error& e) {
+        env.log(LogLevel::error, e.what());
+        return kExitFailure;
+      }
+      std::size_t voters = 0;
+      for (const auto& [sid, s] : server_config.quorum_servers) voters += s.observer ? 0 : 1;
+      env.log(LogLevel::info, "ensemble member " + std::to_string(myid) + " (" +
+                                  (me.observer ? "observer" : "participant") + ") of " +
+                                  std::to_string(server_config.quorum_servers.size()) + " servers, " +
+                                  std::to_string(voters) + " voting; myid from " + myid_file);
+      node = std::make_unique<zablab::quorum::QuorumPeer>(env, server_config);
+    } else {
+      node = std::make_unique<zablab::server::StandaloneServer>(env, server_config);
+    }
+    env.attach(*node);
+    node->start();  // recovers from the data directory; may shut down on a disk error
     if (env.shutdown_reason()) return kExitFailure;
 
     std::cout << "zablab-server: serving on " << env.listening_on() << std::endl;
-    const std::string hosts = client_host_for(config.client_port_address) + ":" + std::to_string(port);
+    const std::string hosts = client_host_for(server_config.client_port_address) + ":" + std::to_string(port);
     env.log(LogLevel::info, "serving on " + env.listening_on() + " (dataDir " + server_config.data_dir +
                                 ", dataLogDir " + server_config.data_log_dir + ")");
     env.log(LogLevel::info,
             "connect with: zablab-cli -server " + hosts +
                 ", or python3 -c \"from kazoo.client import KazooClient; zk = KazooClient(hosts='" + hosts +
                 "'); zk.start(); print(zk.get_children('/')); zk.stop()\", or: echo srvr | nc " +
-                client_host_for(config.client_port_address) + " " + std::to_string(port));
+                client_host_for(server_config.client_port_address) + " " + std::to_string(port));
 
     env.run();
     if (env.shutdown_reason()) return kExitFailure;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct Row {
   std::uint64_t ops = 0;
   std::uint64_t records = 0;
   double wall_s = 0;
+  double cpu_s = 0;  // process CPU time: steadier than wall time on a shared machine
   double sim_s = 0;
   std::string hash;
 };
@@ -88,7 +90,9 @@ Row run(int servers, int clients_per_server, std::int64_t seconds_to_run, std::u
   const std::uint64_t events_before = w.sim().steps();
   const Nanos sim_before = w.now();
   const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   w.run_for(seconds(seconds_to_run));
+  const std::clock_t cpu_stop = std::clock();
   const auto stop = std::chrono::steady_clock::now();
 
   Row row;
@@ -98,6 +102,7 @@ Row run(int servers, int clients_per_server, std::int64_t seconds_to_run, std::u
   row.ops = ops;
   row.records = w.trace().size();
   row.wall_s = std::chrono::duration<double>(stop - start).count();
+  row.cpu_s = static_cast<double>(cpu_stop - cpu_start) / CLOCKS_PER_SEC;
   row.sim_s = static_cast<double>(w.now() - sim_before) / static_cast<double>(kSecond);
   row.hash = w.trace().hash_hex();
   return row;
@@ -117,14 +122,14 @@ int main(int argc, char** argv) {
   const auto seed = static_cast<std::uint64_t>(arg(argc, argv, "--seed", 1));
   std::printf("zablab-sim-bench: %ld simulated s per row, %ld clients per server, seed %llu\n", seconds_to_run,
               per_server, static_cast<unsigned long long>(seed));
-  std::printf("%7s %7s %12s %10s %9s %14s %14s %12s  %s\n", "servers", "clients", "events", "client ops", "wall s",
-              "events/wall s", "sim s/wall s", "ops/sim s", "trace hash");
+  std::printf("%7s %7s %11s %10s %8s %8s %13s %13s %12s %10s  %s\n", "servers", "clients", "events", "client ops",
+              "wall s", "cpu s", "events/wall s", "sim s/wall s", "events/cpu s", "ops/sim s", "trace hash");
   for (int servers : {1, 3, 5, 7}) {
     const Row r = run(servers, static_cast<int>(per_server), seconds_to_run, seed);
-    std::printf("%7d %7d %12llu %10llu %9.3f %14.0f %14.1f %12.0f  %s\n", r.servers, r.clients,
-                static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.ops), r.wall_s,
-                static_cast<double>(r.events) / r.wall_s, r.sim_s / r.wall_s, static_cast<double>(r.ops) / r.sim_s,
-                r.hash.c_str());
+    std::printf("%7d %7d %11llu %10llu %8.3f %8.3f %13.0f %13.1f %12.0f %10.0f  %s\n", r.servers, r.clients,
+                static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.ops), r.wall_s, r.cpu_s,
+                static_cast<double>(r.events) / r.wall_s, r.sim_s / r.wall_s, static_cast<double>(r.events) / r.cpu_s,
+                static_cast<double>(r.ops) / r.sim_s, r.hash.c_str());
   }
   return 0;
 }

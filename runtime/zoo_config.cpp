@@ -505,10 +505,13 @@ ZooConfig parse_zoo_cfg(std::string_view text, const std::string& file) {
   return config;
 }
 
-ZooConfig load_zoo_cfg(const std::string& path) {
+namespace {
+
+// The whole file, or ConfigError "<path>: cannot read: <errno text><hint>".
+std::string read_text_file(const std::string& path, const std::string& hint = "") {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    throw ConfigError(path, 0, "", "cannot read: " + std::generic_category().message(errno));
+    throw ConfigError(path, 0, "", "cannot read: " + std::generic_category().message(errno) + hint);
   }
   std::string text;
   char buf[8192];
@@ -518,16 +521,47 @@ ZooConfig load_zoo_cfg(const std::string& path) {
     if (n < 0) {
       const int err = errno;
       ::close(fd);
-      throw ConfigError(path, 0, "", "cannot read: " + std::generic_category().message(err));
+      throw ConfigError(path, 0, "", "cannot read: " + std::generic_category().message(err) + hint);
     }
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  return parse_zoo_cfg(text, path);
+  return text;
 }
 
-zablab::server::ServerConfig to_server_config(const ZooConfig& config) {
+}  // namespace
+
+ZooConfig load_zoo_cfg(const std::string& path) { return parse_zoo_cfg(read_text_file(path), path); }
+
+std::string myid_path(const ZooConfig& config) {
+  std::string dir = config.data_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir == "/" ? "/myid" : dir + "/myid";
+}
+
+std::int64_t read_myid(const std::string& path) {
+  const std::string text = read_text_file(
+      path, " (an ensemble member needs its id, the N of its server.N line, in this file)");
+  if (text.size() > 64) {
+    throw ConfigError(path, 0, "",
+                      "expected a server id (a decimal number between 1 and 255), got " +
+                          std::to_string(text.size()) + " bytes");
+  }
+  const std::string_view v = trim(text);
+  std::int64_t id = 0;
+  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
+  if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || id < 1 || id > 255) {
+    std::string shown;
+    for (const char c : v) shown += (c >= 0x20 && c < 0x7F) ? c : '?';
+    throw ConfigError(path, 0, "",
+                      "expected a server id (a decimal number between 1 and 255), got " + quoted(shown));
+  }
+  return id;
+}
+
+zablab::server::ServerConfig to_server_config(const ZooConfig& config, std::int64_t myid,
+                                              const std::string& myid_file) {
   zablab::server::ServerConfig s;
   s.server_id = 0;
   s.tick_time_ms = config.tick_time_ms;
@@ -548,6 +582,48 @@ zablab::server::ServerConfig to_server_config(const ZooConfig& config) {
   s.snap_retain_count = config.autopurge_snap_retain_count;
   s.purge_interval_hours = config.autopurge_purge_interval_hours;
   s.force_sync = config.force_sync;
+
+  for (const auto& e : config.servers) {
+    zablab::server::QuorumServer q;
+    q.sid = e.id;
+    q.host = e.host;
+    q.quorum_port = e.quorum_port;
+    q.election_port = e.election_port;
+    q.observer = e.type == PeerType::observer;
+    if (e.client_port >= 0) {
+      const std::string host = e.client_host.empty() ? "0.0.0.0" : e.client_host;
+      q.client_address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                         std::to_string(e.client_port);
+    }
+    s.quorum_servers.emplace(e.id, std::move(q));
+  }
+  if (config.init_limit > 0) s.init_limit = config.init_limit;
+  if (config.sync_limit > 0) s.sync_limit = config.sync_limit;
+
+  if (myid == 0) return s;
+  const auto me = std::find_if(config.servers.begin(), config.servers.end(),
+                               [&](const ServerEntry& e) { return e.id == myid; });
+  if (me == config.servers.end()) {
+    std::string ids;
+    for (const auto& e : config.servers) ids += (ids.empty() ? "server." : ", server.") + std::to_string(e.id);
+    throw ConfigError(myid_file, 0, "",
+                      "server id " + std::to_string(myid) + " has no server." + std::to_string(myid) + " line in " +
+                          config.file + " (it has " + (ids.empty() ? std::string("none") : ids) + ")");
+  }
+  s.server_id = myid;
+  const std::string key = "server." + std::to_string(myid);
+  if (me->client_port >= 0) {
+    if (config.client_port >= 0 && config.client_port != me->client_port) {
+      throw ConfigError(config.file, me->line, key,
+                        "client port " + std::to_string(me->client_port) + " differs from clientPort=" +
+                            std::to_string(config.client_port));
+    }
+    s.client_port = me->client_port;
+    if (config.client_port_address.empty()) s.client_port_address = me->client_host;
+  } else if (config.client_port < 0) {
+    throw ConfigError(config.file, 0, "clientPort",
+                      "missing: set clientPort, or give " + key + " a ;clientPort part");
+  }
   return s;
 }
 

@@ -117,8 +117,26 @@ ZooConfig parse_zoo_cfg(std::string_view text, const std::string& file);
 // the file cannot be read ("<path>: cannot read: No such file or directory").
 ZooConfig load_zoo_cfg(const std::string& path);
 
-// The settings the core needs. server_id is 0 (standalone); client_port is 0 when not set.
-zablab::server::ServerConfig to_server_config(const ZooConfig& config);
+// The settings the core needs: every key, plus the ensemble (quorum_servers, init_limit,
+// sync_limit) when there are server.N lines. client_port is 0 when not set.
+//
+// myid = 0 (standalone): server_id is 0.
+// myid > 0 (one member of an ensemble, see read_myid): server_id = myid, which must name a
+// server.N line; the client port and address come from clientPort / clientPortAddress or from
+// that line's `;[clientHost:]clientPort` part (both given: the ports must agree). Throws
+// ConfigError: myid not among the server.N lines (named by `myid_file`, the file it came from), no
+// client port at all, or two different ones.
+zablab::server::ServerConfig to_server_config(const ZooConfig& config, std::int64_t myid = 0,
+                                              const std::string& myid_file = "myid");
+
+// Where an ensemble member's id is written: `<dataDir>/myid` (dataDir as written in zoo.cfg).
+std::string myid_path(const ZooConfig& config);
+
+// Reads a myid file: a decimal server id, 1-255, optionally surrounded by whitespace (ZooKeeper
+// writes it with a newline). Throws ConfigError naming the file:
+//   data/myid: cannot read: No such file or directory (an ensemble member needs its id, the N of its server.N line, here)
+//   data/myid: expected a server id (a decimal number between 1 and 255), got "abc"
+std::int64_t read_myid(const std::string& path);
 
 // The four-letter words ZooKeeper 3.8 knows, sorted (what `*` stands for).
 const std::set<std::string>& known_four_letter_words();

@@ -8,26 +8,15 @@ namespace {
 
 void put_text(std::string& out, std::string_view s) {
   // Plain runs are copied whole: traces are mostly ASCII JSON without these four bytes.
-  for (;;) {
-    const auto special = s.find_first_of("\\\t\n\r");
-    out.append(s.substr(0, special));
-    if (special == std::string_view::npos) return;
-    switch (s[special]) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += "\\r";
-        break;
-    }
-    s.remove_prefix(special + 1);
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
+    out.append(s.substr(run, i - run));
+    out += c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r";
+    run = i + 1;
   }
+  out.append(s.substr(run));
 }
 
 // The running hash: each line as 8-byte little-endian words (the last 0-7 bytes zero-padded),

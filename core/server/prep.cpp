@@ -39,6 +39,17 @@ void Prep::put(const std::string& path, Record rec, std::int64_t zxid) {
   changes_[path] = std::move(rec);
 }
 
+void Prep::record_removal(const std::string& path, std::int64_t zxid) {
+  const std::string parent_name(data::parent_path(path));
+  Record parent = record(parent_name);
+  if (parent.exists) {
+    parent.child_count -= 1;
+    parent.stat.pzxid = zxid;
+    put(parent_name, parent, zxid);
+  }
+  put(path, Record{}, zxid);  // exists = false
+}
+
 void Prep::check_session(std::int64_t session_id) const {
   const Session* s = sessions_.find(session_id);
   if (!s) throw Failed{Err::unknown_session};
@@ -183,10 +194,7 @@ data::TxnOp Prep::prep_delete(jute::Reader& body, const WriteRequest& request, s
   if (req.version != -1 && req.version != node.stat.version) throw Failed{Err::bad_version};
   if (node.child_count > 0) throw Failed{Err::not_empty};
 
-  parent.child_count -= 1;
-  parent.stat.pzxid = zxid;
-  put(parent_name, parent, zxid);
-  put(path, Record{}, zxid);  // exists = false
+  record_removal(path, zxid);
   return {op::remove, jute::DeleteTxn{path}};
 }
 
@@ -308,16 +316,7 @@ data::Txn Prep::close_session_txn(std::int64_t session_id, std::int64_t zxid, st
       doomed.insert(path);
     }
   }
-  for (const auto& path : doomed) {
-    const std::string parent_name(data::parent_path(path));
-    Record parent = record(parent_name);
-    if (parent.exists) {
-      parent.child_count -= 1;
-      parent.stat.pzxid = zxid;
-      put(parent_name, parent, zxid);
-    }
-    put(path, Record{}, zxid);
-  }
+  for (const auto& path : doomed) record_removal(path, zxid);
   sessions_.set_closing(session_id);
   data::Txn txn;
   txn.header = jute::TxnHeader{session_id, 0, zxid, time_ms, op::close_session};
@@ -327,14 +326,7 @@ data::Txn Prep::close_session_txn(std::int64_t session_id, std::int64_t zxid, st
 }
 
 data::Txn Prep::delete_container_txn(const std::string& path, std::int64_t zxid, std::int64_t time_ms) {
-  const std::string parent_name(data::parent_path(path));
-  Record parent = record(parent_name);
-  if (parent.exists) {
-    parent.child_count -= 1;
-    parent.stat.pzxid = zxid;
-    put(parent_name, parent, zxid);
-  }
-  put(path, Record{}, zxid);
+  record_removal(path, zxid);
   data::Txn txn;
   txn.header = jute::TxnHeader{0, 0, zxid, time_ms, op::delete_container};
   txn.ops.push_back({op::delete_container, jute::DeleteTxn{path}});

@@ -69,6 +69,8 @@ class Prep {
   Record record(const std::string& path) const;
   Record existing(const std::string& path) const;  // throws Failed{no_node}
   void put(const std::string& path, Record rec, std::int64_t zxid);
+  // The node at `path` will be gone (and its parent one child short) once `zxid` commits.
+  void record_removal(const std::string& path, std::int64_t zxid);
   void check_session(std::int64_t session_id) const;
   void check_perm(const Record& rec, std::int32_t perm, const data::Identities& ids) const;
   data::Acl fixed_acl(const data::Acl& acl, const data::Identities& ids) const;

@@ -350,6 +350,318 @@ class ServerProcess:
                 sys.stderr.write("\n--- %s (%s) ---\n%s\n" % (os.path.basename(path), self.label, t))
 
 
+# ----- an ensemble of server processes --------------------------------------------------------
+
+ENSEMBLE_START_TIMEOUT = 20.0   # seconds until every member listens on its client port
+
+
+def _free_ports(n):
+    """n distinct free loopback ports (all held at once while picking, so none repeats)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((HOST, 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def mode_of(answer):
+    """'leader' / 'follower' / 'observer' / 'standalone' from a srvr answer; None when the server
+    is not serving (or the answer has no Mode line)."""
+    for line in answer.splitlines():
+        if line.startswith("Mode: "):
+            return line[len("Mode: "):].strip()
+    return None
+
+
+class EnsembleProcesses:
+    """An ensemble of server processes on loopback: `voters` participants (ids 1..voters), then
+    `observers` observers, each with its own dataDir (holding its myid) in one temp dir and three
+    free ports (client, quorum, election).
+
+    with EnsembleProcesses(3, tick_time=200) as ens:
+        roles = ens.wait_for_roles()          # {sid: 'leader' | 'follower' | 'observer'}
+        zk = kazoo_client(ens.hosts)          # all members
+        zk1 = kazoo_client(ens.hosts_of(1))   # pinned to member 1
+        ens.kill(ens.leader()); ens.start_member(sid) ...
+
+    Every wait is bounded; cleanup() kills every process (SIGKILL) and removes the temp dir.
+    """
+
+    def __init__(self, voters=3, observers=0, tick_time=200, init_limit=10, sync_limit=5,
+                 extra=None, label="ensemble"):
+        self.voters = voters
+        self.observers = observers
+        self.tick_time = tick_time
+        self.init_limit = init_limit
+        self.sync_limit = sync_limit
+        self.extra = dict(extra or {})
+        self.label = label
+        self.sids = list(range(1, voters + observers + 1))
+        self.tmpdir = None
+        self.ports = {}           # sid -> (client, quorum, election)
+        self.procs = {}           # sid -> Popen
+        self._files = {}          # sid -> [open log files]
+        self._starts = {sid: 0 for sid in self.sids}
+
+    # ----- lifecycle -------------------------------------------------------------------
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.cleanup(failed=exc_type is not None)
+        return False
+
+    def is_observer(self, sid):
+        return sid > self.voters
+
+    @property
+    def hosts(self):
+        """The connect string naming every member."""
+        return ",".join(self.hosts_of(sid) for sid in self.sids)
+
+    def hosts_of(self, sid):
+        return "%s:%d" % (HOST, self.ports[sid][0])
+
+    def start(self):
+        """Write the configs and start every member; wait until each listens (not until a leader
+        is elected: see wait_for_roles). Tries fresh ports up to 3 times if one was taken."""
+        if not against_apache() and not os.environ.get("ZABLAB_SERVER"):
+            raise unittest.SkipTest("ZABLAB_SERVER is not set (or set ZABLAB_TEST_AGAINST=apache)")
+        _live_servers.add(self)
+        if self.tmpdir is None:
+            self.tmpdir = tempfile.mkdtemp(prefix="zablab-ens-")
+        last_error = None
+        try:
+            for _attempt in range(3):
+                ports = _free_ports(3 * len(self.sids))
+                self.ports = {sid: tuple(ports[3 * i:3 * i + 3]) for i, sid in enumerate(self.sids)}
+                for sid in self.sids:
+                    self._write_member(sid)
+                try:
+                    for sid in self.sids:
+                        self._spawn(sid)
+                    for sid in self.sids:
+                        self._wait_listening(sid)
+                    return self
+                except ServerError as e:
+                    last_error = e
+                    for sid in self.sids:
+                        self.kill(sid)
+                    if "Address already in use" in self._all_logs():
+                        continue
+                    break
+            self.print_logs()
+            raise last_error
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def start_member(self, sid):
+        """Start member sid again (same ports, same dataDir); wait until it listens."""
+        self._spawn(sid)
+        try:
+            self._wait_listening(sid)
+        except ServerError:
+            self.print_logs()
+            raise
+
+    def kill(self, sid):
+        """SIGKILL member sid (its whole process group); no chance to flush or say goodbye."""
+        p = self.procs.get(sid)
+        if p is not None and p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(timeout=STOP_GRACE)
+
+    def alive(self, sid):
+        p = self.procs.get(sid)
+        return p is not None and p.poll() is None
+
+    def cleanup(self, failed=False):
+        _live_servers.discard(self)
+        for sid in self.sids:
+            self.kill(sid)
+        self._remember_logs()
+        if failed:
+            self.print_logs()
+        for files in self._files.values():
+            for f in files:
+                f.close()
+        self._files = {}
+        if self.tmpdir is not None:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
+
+    # ----- state -----------------------------------------------------------------------
+    def srvr(self, sid, timeout=2.0):
+        """The srvr answer of member sid, or None if it does not answer."""
+        try:
+            return four_letter_word(self.ports[sid][0], "srvr", timeout=timeout)
+        except OSError:
+            return None
+
+    def mode(self, sid):
+        answer = self.srvr(sid)
+        return None if answer is None else mode_of(answer)
+
+    def roles(self, sids=None):
+        return {sid: self.mode(sid) for sid in (sids or self.sids)}
+
+    def leader(self, sids=None):
+        """The one member (of sids, default all running ones) that says it leads, else None."""
+        sids = sids or [sid for sid in self.sids if self.alive(sid)]
+        leaders = [sid for sid, mode in self.roles(sids).items() if mode == "leader"]
+        return leaders[0] if len(leaders) == 1 else None
+
+    def wait_for_roles(self, sids=None, timeout=20.0):
+        """Wait until, among sids (default: every running member), exactly one voter says
+        `leader`, the other voters `follower` and the observers `observer`. Returns the roles."""
+        sids = sorted(sids or [sid for sid in self.sids if self.alive(sid)])
+        last = {}
+
+        def settled():
+            for sid in sids:
+                if not self.alive(sid):
+                    self.print_logs()
+                    raise AssertionError("member %d died (exit code %r)"
+                                         % (sid, self.procs[sid].returncode))
+            last.clear()
+            last.update(self.roles(sids))
+            voters = [sid for sid in sids if not self.is_observer(sid)]
+            observers = [sid for sid in sids if self.is_observer(sid)]
+            leaders = [sid for sid in voters if last[sid] == "leader"]
+            return (len(leaders) == 1
+                    and all(last[sid] == "follower" for sid in voters if sid != leaders[0])
+                    and all(last[sid] == "observer" for sid in observers))
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if settled():
+                return dict(last)
+            if time.monotonic() >= deadline:
+                self.print_logs()
+                raise AssertionError("no settled ensemble among %r within %.1f s (roles: %r)"
+                                     % (sids, timeout, last))
+            time.sleep(POLL_INTERVAL)
+
+    # ----- files and processes ---------------------------------------------------------
+    def _dir(self, sid):
+        return os.path.join(self.tmpdir, "member%d" % sid)
+
+    def cfg_path(self, sid):
+        return os.path.join(self._dir(sid), "zoo.cfg")
+
+    def data_dir(self, sid):
+        return os.path.join(self._dir(sid), "data")
+
+    def _write_member(self, sid):
+        os.makedirs(self.data_dir(sid), exist_ok=True)
+        with open(os.path.join(self.data_dir(sid), "myid"), "w") as f:
+            f.write("%d\n" % sid)
+        lines = [
+            "tickTime=%d" % self.tick_time,
+            "initLimit=%d" % self.init_limit,
+            "syncLimit=%d" % self.sync_limit,
+            "dataDir=%s" % self.data_dir(sid),
+            "clientPort=%d" % self.ports[sid][0],
+            "clientPortAddress=%s" % HOST,
+        ]
+        if self.is_observer(sid):
+            lines.append("peerType=observer")
+        for k, v in self.extra.items():
+            lines.append("%s=%s" % (k, v))
+        for peer in self.sids:
+            _, quorum, election = self.ports[peer]
+            lines.append("server.%d=%s:%d:%d%s" % (peer, HOST, quorum, election,
+                                                   ":observer" if self.is_observer(peer) else ""))
+        with open(self.cfg_path(sid), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def _command(self, sid):
+        if against_apache():
+            java = shutil.which("java") or "/usr/bin/java"
+            cp = ":".join(j for j in APACHE_JARS if os.path.exists(j))
+            return [java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                    "-Xshare:auto", "-Dzookeeper.admin.enableServer=false",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                    "-cp", cp, "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                    self.cfg_path(sid)]
+        binary = os.path.abspath(os.environ.get("ZABLAB_SERVER"))  # members run in their own dirs
+        if not os.access(binary, os.X_OK):
+            raise ServerError("ZABLAB_SERVER=%s is not an executable" % binary)
+        return [binary, self.cfg_path(sid)]
+
+    def _log_path(self, sid, kind, start):
+        return os.path.join(self._dir(sid), "%s.%d.log" % (kind, start))
+
+    def _spawn(self, sid):
+        if self.alive(sid):
+            raise ServerError("member %d is already running" % sid)
+        self._starts[sid] += 1
+        n = self._starts[sid]
+        for f in self._files.get(sid, []):
+            f.close()
+        out = open(self._log_path(sid, "stdout", n), "wb")
+        err = open(self._log_path(sid, "stderr", n), "wb")
+        self._files[sid] = [out, err]
+        self.procs[sid] = subprocess.Popen(self._command(sid), stdin=subprocess.DEVNULL,
+                                           stdout=out, stderr=err, cwd=self._dir(sid),
+                                           start_new_session=True, preexec_fn=_die_with_parent)
+
+    def _wait_listening(self, sid):
+        """Until the client port answers srvr at all (a member without a leader answers that it
+        is not serving)."""
+        deadline = time.monotonic() + ENSEMBLE_START_TIMEOUT
+        last = None
+        while time.monotonic() < deadline:
+            p = self.procs[sid]
+            if p.poll() is not None:
+                raise ServerError("member %d exited early with code %d" % (sid, p.returncode))
+            last = self.srvr(sid, timeout=1.0)
+            if last:
+                return
+            time.sleep(POLL_INTERVAL)
+        raise ServerError("member %d not listening within %.0f s (last: %r)"
+                          % (sid, ENSEMBLE_START_TIMEOUT, last))
+
+    def _log_files(self):
+        if self.tmpdir is None:
+            return []
+        out = []
+        for sid in self.sids:
+            for n in range(1, self._starts[sid] + 1):
+                for kind in ("stdout", "stderr"):
+                    out.append((sid, self._log_path(sid, kind, n)))
+        return out
+
+    def _all_logs(self):
+        return "\n".join(_tail(path, 10 ** 6) for _, path in self._log_files())
+
+    def _remember_logs(self):
+        parts = []
+        for sid, path in self._log_files():
+            t = _tail(path)
+            if t:
+                parts.append("--- member %d %s ---\n%s" % (sid, os.path.basename(path), t))
+        if parts:
+            _log_tails.append((self.label, "\n".join(parts)))
+
+    def print_logs(self):
+        for sid, path in self._log_files():
+            t = _tail(path)
+            if t:
+                sys.stderr.write("\n--- member %d %s (%s) ---\n%s\n"
+                                 % (sid, os.path.basename(path), self.label, t))
+
+
 # ----- kazoo ------------------------------------------------------------------------------
 
 FAST_RETRY = dict(max_tries=-1, delay=0.05, backoff=1.5, max_jitter=0.2, max_delay=0.25)

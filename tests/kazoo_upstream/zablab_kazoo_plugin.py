@@ -45,6 +45,10 @@ LOG_TAIL_LINES = 80
 SUPER_DIGEST = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
 APACHE_JARS = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-simple.jar"]
 
+# The real stderr, duplicated when pytest imports this plugin (before it captures output): stack
+# dumps of a run that is about to be abandoned must not vanish into a capture buffer.
+_real_stderr = os.fdopen(os.dup(2), "w", buffering=1)
+
 try:
     _libc = ctypes.CDLL("libc.so.6", use_errno=True)
 except OSError:
@@ -383,7 +387,7 @@ def pytest_configure(config):
     faulthandler.enable()
     # The runner sends SIGUSR2 before it kills a run that exceeded its overall timeout.
     # (SIGUSR1 is taken: kazoo.tests.util opens an interactive console on it.)
-    faulthandler.register(signal.SIGUSR2, all_threads=True)
+    faulthandler.register(signal.SIGUSR2, file=_real_stderr, all_threads=True)
 
 
 def pytest_unconfigure(config):
@@ -458,11 +462,11 @@ def _on_alarm(signum, frame):
     if _alarms > MAX_ALARMS:
         # The test ignored (or swallowed) every interruption: give up on the whole run
         # rather than hang until the runner's overall timeout. The runner kills the servers.
-        sys.stderr.write("\n===== %s still hangs after %d interruptions; stacks: =====\n"
-                         % (_current, MAX_ALARMS))
-        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        _real_stderr.write("\n===== %s still hangs after %d interruptions; stacks: =====\n"
+                           % (_current, MAX_ALARMS))
+        _real_stderr.flush()
+        faulthandler.dump_traceback(file=_real_stderr, all_threads=True)
         _progress("HUNG", _current)
-        sys.stderr.flush()
         os._exit(3)
     # Bound what follows too (the rest of the test, its teardown: stopping kazoo clients).
     signal.alarm(GRACE_AFTER_ALARM)

@@ -1,0 +1,63 @@
+// Decodes peer traffic for the trace, so the visualizer can label what travels: Fast Leader
+// Election notifications on the election port ("NOTIFICATION" with the sender's state and vote)
+// and Zab QuorumPackets on the quorum port ("PROPOSAL" with its zxid and txn, "ACK", "COMMIT",
+// "FOLLOWERINFO", ...). The simulator's own PeerFrameTap only cuts these streams into frames.
+//
+// PeerMessageTap is a sim::WireTap; DecodingTaps bundles it with the client-protocol tap so one
+// call, install(world), makes a World's trace carry decoded names. Install before world.start().
+// A frame the decoder cannot read is named "quorum?" / "election?" (never an error: the tap only
+// describes). Single-threaded, like sim/.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "core/jute/frame.h"
+#include "sim/client_protocol_tap.h"
+#include "sim/sim_network.h"
+#include "sim/wire_taps.h"
+
+namespace zablab::sim {
+class World;
+}
+
+namespace zablab::gui {
+
+// One frame's name, zxid (-1 if it has none worth showing) and JSON fields.
+struct DecodedFrame {
+  std::string type;
+  std::int64_t zxid = -1;
+  std::string json;  // {"type":...,...}
+};
+
+// Pure decoders, for the tap and for tests.
+DecodedFrame decode_election_frame(std::string_view message);
+DecodedFrame decode_quorum_frame(std::string_view message);
+
+class PeerMessageTap final : public sim::WireTap {
+ public:
+  sim::WireInfo describe(sim::ConnId conn, int port_number, bool from_initiator, std::string_view bytes) override;
+  void forget(sim::ConnId conn) override { decoders_.erase(conn); }
+
+ private:
+  std::map<sim::ConnId, jute::FrameDecoder> decoders_;
+};
+
+class DecodingTaps {
+ public:
+  DecodingTaps();
+  DecodingTaps(const DecodingTaps&) = delete;
+  DecodingTaps& operator=(const DecodingTaps&) = delete;
+  // Replaces the world network's tap with these (client port: the usual client decoder; peer
+  // ports: PeerMessageTap). `this` must outlive the world's traffic.
+  void install(sim::World& world);
+
+ private:
+  sim::ClientProtocolTap client_;
+  PeerMessageTap peers_;
+  sim::PortTaps ports_;
+};
+
+}  // namespace zablab::gui
