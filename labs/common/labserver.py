@@ -174,6 +174,20 @@ class LabServer:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.tmpdir = None
 
+    def restart(self, kill=False):
+        """Stop (SIGTERM, or SIGKILL with kill=True: no chance to flush anything) and start
+        again on the same port with the same dataDir."""
+        if kill and self.alive():
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=STOP_GRACE)
+        self._terminate()
+        self._spawn()
+        self._wait_serving()
+        return self
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
@@ -220,8 +234,8 @@ class LabServer:
     def _spawn(self):
         for f in self._logs:
             f.close()
-        self._logs = [open(os.path.join(self.tmpdir, "stdout.log"), "wb"),
-                      open(os.path.join(self.tmpdir, "stderr.log"), "wb")]
+        self._logs = [open(os.path.join(self.tmpdir, "stdout.log"), "ab"),
+                      open(os.path.join(self.tmpdir, "stderr.log"), "ab")]
         self.proc = subprocess.Popen(self._command(), stdin=subprocess.DEVNULL,
                                      stdout=self._logs[0], stderr=self._logs[1],
                                      cwd=self.tmpdir, start_new_session=True,

@@ -597,7 +597,8 @@ class EnsembleProcesses:
         binary = os.path.abspath(os.environ.get("ZABLAB_SERVER"))  # members run in their own dirs
         if not os.access(binary, os.X_OK):
             raise ServerError("ZABLAB_SERVER=%s is not an executable" % binary)
-        return [binary, self.cfg_path(sid)]
+        level = os.environ.get("ZABLAB_SERVER_LOG_LEVEL")  # e.g. debug, to see the peer transport
+        return [binary] + (["--log-level", level] if level else []) + [self.cfg_path(sid)]
 
     def _log_path(self, sid, kind, start):
         return os.path.join(self._dir(sid), "%s.%d.log" % (kind, start))

@@ -7,8 +7,12 @@ Loaded by run_kazoo_tests.py as `pytest -p zablab_kazoo_plugin`. It
     127.0.0.1 port, with a temp dataDir, offering what the tests use: iteration,
     cluster[i].address / .run() / .stop() / .running, cluster.start() / .stop();
   * skips the tests in skip_list.SKIPS (features zablab does not have), with their reason;
-  * bounds every test (SIGALRM, ZABLAB_KAZOO_TEST_TIMEOUT seconds, default 60), and
-    ends a test at once when a server crashes during it (a watchdog thread);
+  * bounds every test (SIGALRM, ZABLAB_KAZOO_TEST_TIMEOUT seconds, default 60; then 20 s
+    more per further interruption, and after 3 it dumps all stacks and exits, so that one
+    test that swallows the interruption cannot hang the run), and ends a test at once when
+    a server crashes during it (a watchdog thread);
+  * records each test's phases in <tmp>/progress (the runner names the running test if it
+    has to kill pytest) and dumps all stacks on SIGUSR2;
   * fails a test during which the server died, and attaches the server's log lines written
     during any failing test to its report;
   * stops every server and removes its temp dir at the end, whatever happened.

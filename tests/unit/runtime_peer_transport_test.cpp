@@ -1,0 +1,525 @@
+// The real peer transport (runtime/peer_transport.h) behind AsioEnv::peer_send/peer_disconnect:
+// two or three AsioEnvs in this process, each hosting a tiny recording node, exchange messages over
+// loopback on OS-chosen ports. Whole messages in order, both channels; loss and a disconnect report
+// when a peer cannot be reached; reports when a connection breaks, never for our own disconnect;
+// a newer connection replacing an older one (its end reported first); bad frames and strangers
+// closed. Also zoo.cfg -> ServerConfig for ensembles and the myid file. Every loop is bounded.
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/env/node.h"
+#include "core/jute/frame.h"
+#include "runtime/asio_env.h"
+#include "runtime/peer_transport.h"
+#include "runtime/zoo_config.h"
+
+using zablab::ConnId;
+using zablab::DiskStatus;
+using zablab::DiskToken;
+using zablab::LogLevel;
+using zablab::PeerChannel;
+using zablab::PeerId;
+using zablab::TimerId;
+using zablab::runtime::AsioEnv;
+using zablab::runtime::PeerAddress;
+using zablab::runtime::PeerTransport;
+
+namespace {
+
+constexpr auto kDeadline = std::chrono::seconds(5);
+
+std::string ch(PeerChannel c) { return c == PeerChannel::quorum ? "q" : "e"; }
+
+// Records what the transport delivers, as strings: "msg <from> <q|e> <payload>" (payloads longer
+// than 32 bytes as "#<size>"), "disc <peer> <q|e>". Checks no input arrives while another runs.
+class PeerNode : public zablab::Node {
+ public:
+  std::vector<std::string> events;
+  std::vector<std::string> payloads;  // every message, whole
+  std::function<void(PeerId, PeerChannel, std::string_view)> message_hook;
+  std::function<void(PeerId, PeerChannel)> disconnect_hook;
+  bool reentered = false;
+
+  void start() override {}
+  void on_client_connected(ConnId, std::string) override {}
+  void on_client_bytes(ConnId, std::string_view) override {}
+  void on_client_closed(ConnId) override {}
+  void on_timer(TimerId) override {}
+  void on_disk_done(DiskToken, const DiskStatus&) override {}
+
+  void on_peer_message(PeerId from, PeerChannel channel, std::string_view message) override {
+    Busy busy(*this);
+    payloads.emplace_back(message);
+    events.push_back("msg " + std::to_string(from) + " " + ch(channel) + " " +
+                     (message.size() > 32 ? "#" + std::to_string(message.size()) : std::string(message)));
+    if (message_hook) message_hook(from, channel, message);
+  }
+  void on_peer_disconnected(PeerId peer, PeerChannel channel) override {
+    Busy busy(*this);
+    events.push_back("disc " + std::to_string(peer) + " " + ch(channel));
+    if (disconnect_hook) disconnect_hook(peer, channel);
+  }
+  std::size_t count(const std::string& prefix) const {
+    std::size_t n = 0;
+    for (const auto& e : events) n += e.rfind(prefix, 0) == 0 ? 1 : 0;
+    return n;
+  }
+
+ private:
+  bool busy_ = false;
+  struct Busy {
+    PeerNode& n;
+    explicit Busy(PeerNode& node) : n(node) {
+      if (n.busy_) n.reentered = true;
+      n.busy_ = true;
+    }
+    ~Busy() { n.busy_ = false; }
+  };
+};
+
+// One ensemble member: an AsioEnv, its node, its transport listening on two OS-chosen ports.
+struct Member {
+  PeerId id;
+  std::unique_ptr<AsioEnv> env;
+  PeerNode node;
+  PeerTransport* transport = nullptr;
+  PeerAddress address;
+  std::vector<std::string> logs;
+
+  explicit Member(PeerId id_) : id(id_), env(std::make_unique<AsioEnv>(LogLevel::debug)) {
+    env->set_log_sink([this](LogLevel, std::string_view line) { logs.emplace_back(line); });
+    env->attach(node);
+    transport = &env->enable_peer_transport(id);
+    address.host = "127.0.0.1";
+    address.quorum_port = transport->listen(PeerChannel::quorum, "127.0.0.1", 0);
+    address.election_port = transport->listen(PeerChannel::election, "127.0.0.1", 0);
+  }
+  // The process dies: every socket closes at once, nothing more is delivered.
+  void crash() {
+    env.reset();
+    transport = nullptr;
+  }
+  bool logged(const std::string& text) const {
+    for (const auto& l : logs)
+      if (l.find(text) != std::string::npos) return true;
+    return false;
+  }
+};
+
+void introduce(Member& a, Member& b) {
+  a.transport->set_peer(b.id, b.address);
+  b.transport->set_peer(a.id, a.address);
+}
+
+// Runs every member's loop a little at a time until `done` or the deadline; returns done().
+bool pump(const std::vector<Member*>& members, const std::function<bool()>& done,
+          std::chrono::milliseconds limit = std::chrono::duration_cast<std::chrono::milliseconds>(kDeadline)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    for (Member* m : members)
+      if (m->env) m->env->io_context().run_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// Pumps for a fixed time (to show that something does NOT happen).
+void settle(const std::vector<Member*>& members, std::chrono::milliseconds how_long) {
+  pump(members, [] { return false; }, how_long);
+}
+
+std::uint16_t closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A hand-made peer: a raw loopback connection to a member's port, non-blocking reads.
+struct RawPeer {
+  int fd = -1;
+  explicit RawPeer(std::uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      throw std::runtime_error("connect");
+    }
+  }
+  ~RawPeer() {
+    if (fd >= 0) ::close(fd);
+  }
+  RawPeer(const RawPeer&) = delete;
+  RawPeer& operator=(const RawPeer&) = delete;
+  void send(const std::string& bytes) {
+    REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+  }
+  // The other end closed (EOF or reset) by now.
+  bool closed_by_peer() {
+    char c;
+    const ssize_t n = ::recv(fd, &c, 1, MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+};
+
+std::string hello(PeerId sid) {
+  std::string out(8, '\0');
+  auto v = static_cast<std::uint64_t>(sid);
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xFF);
+    v >>= 8;
+  }
+  return out;
+}
+
+std::string length_prefix(std::uint32_t n) {
+  return std::string{static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                     static_cast<char>(n)};
+}
+
+}  // namespace
+
+TEST_CASE("runtime/peer_transport: whole messages, in order, on both channels and both ways",
+          "[runtime][peer_transport]") {
+  Member a(1), b(2);
+  introduce(a, b);
+  std::vector<std::string> sent;
+  for (int i = 0; i < 300; ++i) {
+    std::string m = "m" + std::to_string(i);
+    if (i == 7) m.clear();                                // empty messages exist
+    if (i == 100) m.assign(std::size_t{1} << 20, 'x');    // 1 MiB, many reads
+    if (i == 200) m.assign(70000, '\0');                  // binary, spans read buffers
+    sent.push_back(m);
+    a.env->peer_send(2, PeerChannel::quorum, m);
+  }
+  a.env->peer_send(2, PeerChannel::election, "vote");
+  b.env->peer_send(1, PeerChannel::election, "vote back");
+  REQUIRE(b.node.payloads.empty());  // nothing is delivered inside the sending call
+  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 301 && a.node.payloads.size() == 1; }));
+
+  std::vector<std::string> quorum;
+  for (std::size_t i = 0; i < b.node.events.size(); ++i)
+    if (b.node.events[i].rfind("msg 1 q ", 0) == 0) quorum.push_back(b.node.payloads[i]);
+  CHECK(quorum == sent);
+  CHECK(b.node.count("msg 1 e vote") == 1);
+  CHECK(a.node.events == std::vector<std::string>{"msg 2 e vote back"});
+  CHECK(b.node.count("disc") == 0);
+  CHECK_FALSE(a.node.reentered);
+  CHECK_FALSE(b.node.reentered);
+  CHECK(a.transport->outbound_count() == 2);
+  CHECK(b.transport->inbound_count() == 2);
+}
+
+TEST_CASE("runtime/peer_transport: an unreachable peer loses the messages, is reported, and is retried",
+          "[runtime][peer_transport]") {
+  Member a(1), b(2);
+  const PeerAddress real = b.address;
+  PeerAddress wrong = real;
+  wrong.quorum_port = closed_port();
+  a.transport->set_peer(2, wrong);
+  b.transport->set_peer(1, a.address);
+
+  a.env->peer_send(2, PeerChannel::quorum, "lost 1");
+  a.env->peer_send(2, PeerChannel::quorum, "lost 2");
+  REQUIRE(a.node.events.empty());
+  REQUIRE(pump({&a, &b}, [&] { return a.node.count("disc") > 0; }));
+  settle({&a, &b}, std::chrono::milliseconds(50));
+  CHECK(a.node.events == std::vector<std::string>{"disc 2 q"});  // once, for the failed connection
+  CHECK(b.node.events.empty());
+  CHECK(a.logged("connect to 127.0.0.1:" + std::to_string(wrong.quorum_port)));
+  CHECK(a.logged("(2 messages lost)"));
+  CHECK(a.transport->outbound_count() == 0);
+
+  // The next send tries again.
+  a.transport->set_peer(2, real);
+  a.env->peer_send(2, PeerChannel::quorum, "arrives");
+  REQUIRE(pump({&a, &b}, [&] { return !b.node.events.empty(); }));
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q arrives"});
+}
+
+TEST_CASE("runtime/peer_transport: a connection that cannot be made in time is given up",
+          "[runtime][peer_transport]") {
+  Member a(1);
+  // TEST-NET-1 (RFC 5737): never routed. Either the attempt fails at once (no route) or the
+  // connect timeout ends it; both report the loss.
+  a.transport->set_peer(9, PeerAddress{"192.0.2.1", 2888, 3888});
+  a.transport->set_connect_timeout(std::chrono::milliseconds(200));
+  const auto t0 = std::chrono::steady_clock::now();
+  a.env->peer_send(9, PeerChannel::election, "hello?");
+  REQUIRE(pump({&a}, [&] { return !a.node.events.empty(); }, std::chrono::milliseconds(2000)));
+  CHECK(a.node.events == std::vector<std::string>{"disc 9 e"});
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1500));
+}
+
+TEST_CASE("runtime/peer_transport: a crashed peer is reported once per connection that carried messages",
+          "[runtime][peer_transport]") {
+  Member a(1), b(2), c(3);
+  introduce(a, b);
+  introduce(a, c);
+  introduce(b, c);
+  // a -> b on quorum (a's outbound), c -> a on election (a's inbound); b <-> c untouched by a.
+  a.env->peer_send(2, PeerChannel::quorum, "to b");
+  c.env->peer_send(1, PeerChannel::election, "from c");
+  b.env->peer_send(3, PeerChannel::quorum, "b to c");
+  REQUIRE(pump({&a, &b, &c}, [&] { return b.node.payloads.size() == 1 && a.node.payloads.size() == 1 &&
+                                           c.node.payloads.size() == 1; }));
+
+  b.crash();
+  REQUIRE(pump({&a, &c}, [&] { return a.node.count("disc") == 1 && c.node.count("disc") == 1; }));
+  c.crash();
+  REQUIRE(pump({&a}, [&] { return a.node.count("disc") == 2; }));
+  settle({&a}, std::chrono::milliseconds(50));
+  CHECK(a.node.events == std::vector<std::string>{"msg 3 e from c", "disc 2 q", "disc 3 e"});
+  CHECK(a.transport->outbound_count() == 0);
+  CHECK(a.transport->inbound_count() == 0);
+  CHECK_FALSE(a.node.reentered);
+}
+
+TEST_CASE("runtime/peer_transport: peer_disconnect reports nothing to the closer, the other end hears it",
+          "[runtime][peer_transport]") {
+  Member a(1), b(2);
+  introduce(a, b);
+  a.env->peer_send(2, PeerChannel::quorum, "one");
+  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 1; }));
+
+  // From inside a handler, as a node would: b drops a's connection on a message it dislikes.
+  b.node.message_hook = [&](PeerId from, PeerChannel channel, std::string_view m) {
+    if (m == "bad") b.env->peer_disconnect(from, channel);
+  };
+  a.env->peer_send(2, PeerChannel::quorum, "bad");
+  a.env->peer_send(2, PeerChannel::quorum, "after bad, same connection: never delivered");
+  REQUIRE(pump({&a, &b}, [&] { return a.node.count("disc") == 1; }));
+  settle({&a, &b}, std::chrono::milliseconds(50));
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q one", "msg 1 q bad"});  // no report to b
+  CHECK(a.node.events == std::vector<std::string>{"disc 2 q"});                     // a heard it
+
+  // a's next send opens a new connection; and a closing its own outbound tells b only.
+  a.env->peer_send(2, PeerChannel::quorum, "two");
+  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 3; }));
+  a.env->peer_disconnect(2, PeerChannel::quorum);
+  a.env->peer_disconnect(2, PeerChannel::election);  // nothing there: harmless
+  REQUIRE(pump({&a, &b}, [&] { return b.node.count("disc") == 1; }));
+  settle({&a, &b}, std::chrono::milliseconds(50));
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q one", "msg 1 q bad", "msg 1 q two", "disc 1 q"});
+  CHECK(a.node.events == std::vector<std::string>{"disc 2 q"});
+  CHECK_FALSE(a.node.reentered);
+  CHECK_FALSE(b.node.reentered);
+}
+
+TEST_CASE("runtime/peer_transport: a newer connection from a peer replaces the older, whose end comes first",
+          "[runtime][peer_transport]") {
+  Member b(2);
+  b.transport->set_peer(1, PeerAddress{"127.0.0.1", 1, 1});  // never dialled here
+  RawPeer first(b.address.quorum_port);
+  first.send(hello(1) + zablab::jute::frame("old"));
+  REQUIRE(pump({&b}, [&] { return b.node.payloads.size() == 1; }));
+  RawPeer second(b.address.quorum_port);
+  second.send(hello(1) + zablab::jute::frame("new"));
+  REQUIRE(pump({&b}, [&] { return b.node.payloads.size() == 2; }));
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q old", "disc 1 q", "msg 1 q new"});
+  REQUIRE(pump({&b}, [&] { return first.closed_by_peer(); }));
+  CHECK_FALSE(second.closed_by_peer());
+  CHECK(b.transport->inbound_count() == 1);
+
+  // A replaced connection that never carried a message is not reported.
+  RawPeer silent(b.address.election_port);
+  silent.send(hello(1));
+  REQUIRE(pump({&b}, [&] { return b.transport->inbound_count() == 2; }));
+  RawPeer third(b.address.election_port);
+  third.send(hello(1) + zablab::jute::frame("e"));
+  REQUIRE(pump({&b}, [&] { return b.node.payloads.size() == 3; }));
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q old", "disc 1 q", "msg 1 q new", "msg 1 e e"});
+}
+
+TEST_CASE("runtime/peer_transport: strangers, bad frames and silent connections are closed",
+          "[runtime][peer_transport]") {
+  Member b(2);
+  b.transport->set_peer(1, PeerAddress{"127.0.0.1", 1, 1});
+  b.transport->set_connect_timeout(std::chrono::milliseconds(200));
+
+  SECTION("a sid that is no peer, or our own") {
+    RawPeer stranger(b.address.quorum_port);
+    stranger.send(hello(7) + zablab::jute::frame("hi"));
+    RawPeer impostor(b.address.election_port);
+    impostor.send(hello(2));
+    REQUIRE(pump({&b}, [&] { return stranger.closed_by_peer() && impostor.closed_by_peer(); }));
+    CHECK(b.node.events.empty());
+    CHECK(b.logged("announces server id 7, not in the configuration"));
+    CHECK(b.logged("announces server id 2, ours"));
+  }
+  SECTION("a length above 64 MiB, after a good message: reported") {
+    RawPeer p(b.address.quorum_port);
+    p.send(hello(1) + zablab::jute::frame("ok") + length_prefix((64u << 20) + 1));
+    REQUIRE(pump({&b}, [&] { return p.closed_by_peer(); }));
+    settle({&b}, std::chrono::milliseconds(20));
+    CHECK(b.node.events == std::vector<std::string>{"msg 1 q ok", "disc 1 q"});
+    CHECK(b.logged("exceeds the limit of 67108864 bytes"));
+  }
+  SECTION("a negative length before any message: closed, nothing to report") {
+    RawPeer p(b.address.quorum_port);
+    p.send(hello(1) + length_prefix(0xFFFFFFF0u));
+    REQUIRE(pump({&b}, [&] { return p.closed_by_peer(); }));
+    settle({&b}, std::chrono::milliseconds(20));
+    CHECK(b.node.events.empty());
+    CHECK(b.logged("negative message length"));
+  }
+  SECTION("no sid within the connect timeout") {
+    RawPeer p(b.address.election_port);
+    p.send("abc");  // 3 of the 8 bytes
+    REQUIRE(pump({&b}, [&] { return p.closed_by_peer(); }, std::chrono::milliseconds(2000)));
+    CHECK(b.node.events.empty());
+    CHECK(b.logged("did not announce its server id within 200 ms"));
+  }
+}
+
+TEST_CASE("runtime/peer_transport: sends to ourselves or to unknown peers are dropped quietly",
+          "[runtime][peer_transport]") {
+  Member a(1);
+  a.env->peer_send(1, PeerChannel::quorum, "me");
+  a.env->peer_send(42, PeerChannel::quorum, "who?");
+  a.env->peer_send(42, PeerChannel::election, "who?");
+  settle({&a}, std::chrono::milliseconds(30));
+  CHECK(a.node.events.empty());
+  CHECK(a.transport->outbound_count() == 0);
+  CHECK(a.logged("no server.42 line"));
+  CHECK(a.logged("a server does not send to itself"));
+}
+
+TEST_CASE("runtime/peer_transport: after shutdown nothing more is delivered", "[runtime][peer_transport]") {
+  Member a(1), b(2);
+  introduce(a, b);
+  a.env->peer_send(2, PeerChannel::quorum, "first");
+  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 1; }));
+  b.env->shutdown("test");
+  a.env->peer_send(2, PeerChannel::quorum, "second");
+  settle({&a, &b}, std::chrono::milliseconds(50));
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q first"});
+}
+
+TEST_CASE("runtime/peer_transport: listening on a taken port fails with a clear message",
+          "[runtime][peer_transport]") {
+  Member a(1);
+  AsioEnv other;
+  auto& t = other.enable_peer_transport(2);
+  CHECK_THROWS_WITH(t.listen(PeerChannel::quorum, "127.0.0.1", a.address.quorum_port),
+                    Catch::Contains("listen for quorum on 127.0.0.1:" + std::to_string(a.address.quorum_port) +
+                                    ": bind: Address already in use"));
+}
+
+// ----- zoo.cfg for ensembles ------------------------------------------------------------------
+
+namespace {
+
+using zablab::runtime::ConfigError;
+using zablab::runtime::parse_zoo_cfg;
+using zablab::runtime::read_myid;
+using zablab::runtime::to_server_config;
+
+std::string config_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("zablab-myid-" + std::to_string(::getpid()) + "-" +
+            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+    return (path / name).string();
+  }
+};
+
+const std::string kEnsemble =
+    "dataDir=/d\ninitLimit=7\nsyncLimit=3\n"
+    "server.1=127.0.0.1:2888:3888\n"
+    "server.2=zk2:2889:3889;2182\n"
+    "server.3=[::1]:2890:3890:observer;127.0.0.3:2183\n";
+
+}  // namespace
+
+TEST_CASE("runtime/zoo_config: an ensemble member's ServerConfig", "[runtime][zoo_config][ensemble]") {
+  const auto c = parse_zoo_cfg(kEnsemble + "clientPort=2181\n", "zoo.cfg");
+  const auto standalone_view = to_server_config(c);  // no myid: the ensemble is described anyway
+  CHECK(standalone_view.server_id == 0);
+  CHECK(standalone_view.quorum_servers.size() == 3);
+
+  const auto s = to_server_config(c, 1, "/d/myid");
+  CHECK(s.server_id == 1);
+  CHECK(s.init_limit == 7);
+  CHECK(s.sync_limit == 3);
+  CHECK(s.client_port == 2181);
+  REQUIRE(s.quorum_servers.size() == 3);
+  const auto& one = s.quorum_servers.at(1);
+  CHECK(one.sid == 1);
+  CHECK(one.host == "127.0.0.1");
+  CHECK(one.quorum_port == 2888);
+  CHECK(one.election_port == 3888);
+  CHECK_FALSE(one.observer);
+  CHECK(one.client_address.empty());
+  CHECK(s.quorum_servers.at(2).client_address == "0.0.0.0:2182");
+  CHECK(s.quorum_servers.at(3).observer);
+  CHECK(s.quorum_servers.at(3).host == "::1");
+  CHECK(s.quorum_servers.at(3).client_address == "127.0.0.3:2183");
+
+  // The client port may come from the member's own line only.
+  const auto c2 = parse_zoo_cfg(kEnsemble, "zoo.cfg");
+  const auto s3 = to_server_config(c2, 3, "/d/myid");
+  CHECK(s3.client_port == 2183);
+  CHECK(s3.client_port_address == "127.0.0.3");
+  CHECK(config_error([&] { to_server_config(c2, 1, "/d/myid"); }) ==
+        "zoo.cfg: clientPort: missing: set clientPort, or give server.1 a ;clientPort part");
+  CHECK(config_error([&] { to_server_config(c, 2, "/d/myid"); }) ==
+        "zoo.cfg:5: server.2: client port 2182 differs from clientPort=2181");
+  CHECK(config_error([&] { to_server_config(c, 4, "/d/myid"); }) ==
+        "/d/myid: server id 4 has no server.4 line in zoo.cfg (it has server.1, server.2, server.3)");
+}
+
+TEST_CASE("runtime/zoo_config: the myid file", "[runtime][zoo_config][ensemble]") {
+  TempDir dir;
+  CHECK(read_myid(dir.write("a", "3\n")) == 3);
+  CHECK(read_myid(dir.write("b", "  255 \r\n")) == 255);
+  const std::string missing = (dir.path / "nope").string();
+  CHECK(config_error([&] { read_myid(missing); }) ==
+        missing + ": cannot read: No such file or directory (an ensemble member needs its id, the N of its "
+                  "server.N line, in this file)");
+  for (const std::string bad : {"", "abc", "0", "256", "-1", "1 2", "0x3", "3x"}) {
+    const std::string path = dir.write("bad", bad);
+    CHECK(config_error([&] { read_myid(path); }) ==
+          path + ": expected a server id (a decimal number between 1 and 255), got \"" + bad + "\"");
+  }
+  CHECK(zablab::runtime::myid_path(parse_zoo_cfg(kEnsemble + "clientPort=1\n", "zoo.cfg")) == "/d/myid");
+}
