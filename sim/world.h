@@ -76,7 +76,9 @@ class World {
   void start();
 
   // --- clients ---
-  // A client::Client; empty options.hosts means every server ("s1:2181,..."). Started at once.
+  // A client::Client, started at once. Hosts are simulated names ("s2:2181") or addresses
+  // ("10.0.0.2:2181"); empty hosts, or ClientOptions' default {"127.0.0.1:2181"}, mean every
+  // server ("s1:2181,s2:2181,...").
   EndpointId add_client(client::ClientOptions options);
   // Any other client state machine (a raw protocol driver, a misbehaving client).
   EndpointId add_client_node(const ClientHost::Factory& factory,

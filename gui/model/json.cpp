@@ -1,5 +1,6 @@
 #include "gui/model/json.h"
 
+#include <cctype>
 #include <charconv>
 
 namespace zablab::gui {

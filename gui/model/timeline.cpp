@@ -65,26 +65,36 @@ namespace {
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-bool undecoded(const Message& m) { return m.type == "quorum" || m.type == "election" || m.type.empty(); }
+bool undecoded_type(std::string_view t) {
+  return t.empty() || t == "quorum" || t == "election" || t == "undecodable" || t == "quorum?" || t == "election?";
+}
+bool undecoded(const Message& m) { return undecoded_type(m.type); }
 
-// The short label a view prints for a decoded message.
+std::string epoch_text(std::int64_t zxid) {
+  return zxid < 0 ? std::string("?") : std::to_string(static_cast<std::uint64_t>(zxid) >> 32);
+}
+
+// The short label a view prints for a decoded message. Works with the simulator's own peer tap
+// (fields: type, zxid, vote) and with gui's richer decoder (more fields).
 std::string label_of(const std::string& type, std::int64_t zxid, const JsonValue& frames) {
   const JsonValue& f = frames.at(0);
-  if (type == "NOTIFICATION") {
+  const std::int64_t z = f.has("zxid") ? f["zxid"].int_or(zxid) : zxid;
+  if (type == "vote" || type == "NOTIFICATION") {
     return "vote " + f["leader"].str() + " r" + f["round"].str() + " (e" + f["peer_epoch"].str() + ", " +
            f["zxid"].str() + ")";
   }
-  if (type == "quorum") return "Zab packet";
-  if (type == "election") return "notification";
-  if (type == "REQUEST") return "REQUEST " + f["op"].str();
-  if (type == "FOLLOWERINFO" || type == "OBSERVERINFO") return type + " e" + f["accepted_epoch"].str();
-  if (type == "LEADERINFO" || type == "NEWLEADER") return type + " e" + f["new_epoch"].str();
-  if (type == "ACKEPOCH") return "ACKEPOCH " + f["last_logged_zxid"].str();
+  if (type == "election" || type == "election?") return "notification";
+  if (undecoded_type(type)) return "Zab packet";
+  if (type == "REQUEST") return f.has("op") ? "REQUEST " + f["op"].str() : "REQUEST";
+  if (type == "FOLLOWERINFO" || type == "OBSERVERINFO" || type == "LEADERINFO" || type == "NEWLEADER")
+    return type + " e" + epoch_text(z);
+  if (type == "ACKEPOCH") return "ACKEPOCH " + zxid_text(z);
   if (type == "PING" || type == "UPTODATE" || type == "SYNC") return type;
   std::string out = type;
-  if (zxid >= 0 && (starts_with(type, "PROPOSAL") || starts_with(type, "ACK") || starts_with(type, "COMMIT") ||
-                    starts_with(type, "INFORM") || type == "DIFF" || type == "TRUNC" || type == "SNAP"))
-    out += " " + util::hex(zxid);
+  if (z >= 0 && (starts_with(type, "PROPOSAL") || starts_with(type, "ACK") || starts_with(type, "COMMIT") ||
+                 starts_with(type, "INFORM") || starts_with(type, "DIFF") || starts_with(type, "TRUNC") ||
+                 starts_with(type, "SNAP")))
+    out += " " + util::hex(z);
   else if (f.has("path") && !starts_with(type, "reply:"))
     out += " " + f["path"].str();
   return out;
@@ -150,7 +160,8 @@ void Timeline::on_send(const TraceRecord& r, Meta& meta, const JsonValue& d) {
   if (peer_to_peer) {
     // The port says which channel; the connection was announced by net.connect / net.accept.
     const std::string first = d["frames"].at(0)["type"].str();
-    if (m.type == "election" || m.type == "NOTIFICATION" || m.type == "election?" || first == "election")
+    if (m.type == "election" || m.type == "vote" || m.type == "NOTIFICATION" || m.type == "election?" ||
+        first == "election" || first == "vote")
       m.channel = Channel::election;
     else
       m.channel = Channel::quorum;

@@ -45,7 +45,7 @@ DecodedFrame decode_election_frame(std::string_view message) {
   DecodedFrame f;
   try {
     const auto n = jute::decode<quorum::Notification>(message);
-    f.type = "NOTIFICATION";
+    f.type = "vote";
     f.json = sim::Json()
                  .str("type", f.type)
                  .str("state", state_word(n.state))
@@ -136,7 +136,7 @@ DecodedFrame decode_quorum_frame(std::string_view message) {
   return f;
 }
 
-sim::WireInfo PeerMessageTap::describe(sim::ConnId conn, int port_number, bool, std::string_view bytes) {
+sim::WireInfo PeerMessageTap::describe(ConnId conn, int port_number, bool, std::string_view bytes) {
   sim::WireInfo info;
   auto it = decoders_.try_emplace(conn, std::size_t{1} << 30).first;
   it->second.feed(bytes);

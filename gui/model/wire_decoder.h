@@ -1,7 +1,9 @@
 // Decodes peer traffic for the trace, so the visualizer can label what travels: Fast Leader
-// Election notifications on the election port ("NOTIFICATION" with the sender's state and vote)
+// Election notifications on the election port ("vote" with the sender's state and vote)
 // and Zab QuorumPackets on the quorum port ("PROPOSAL" with its zxid and txn, "ACK", "COMMIT",
-// "FOLLOWERINFO", ...). The simulator's own PeerFrameTap only cuts these streams into frames.
+// "FOLLOWERINFO", ...), with the same names as the simulator's own peer tap but more fields
+// (a PROPOSAL's op, path and session, a FOLLOWERINFO's sid, a LEADERINFO's epoch...). Optional:
+// LiveOptions::decode_messages; a world traced with it has a different trace hash.
 //
 // PeerMessageTap is a sim::WireTap; DecodingTaps bundles it with the client-protocol tap so one
 // call, install(world), makes a World's trace carry decoded names. Install before world.start().
@@ -38,11 +40,11 @@ DecodedFrame decode_quorum_frame(std::string_view message);
 
 class PeerMessageTap final : public sim::WireTap {
  public:
-  sim::WireInfo describe(sim::ConnId conn, int port_number, bool from_initiator, std::string_view bytes) override;
-  void forget(sim::ConnId conn) override { decoders_.erase(conn); }
+  sim::WireInfo describe(ConnId conn, int port_number, bool from_initiator, std::string_view bytes) override;
+  void forget(ConnId conn) override { decoders_.erase(conn); }
 
  private:
-  std::map<sim::ConnId, jute::FrameDecoder> decoders_;
+  std::map<ConnId, jute::FrameDecoder> decoders_;
 };
 
 class DecodingTaps {

@@ -260,16 +260,37 @@ TEST_CASE("runtime/peer_transport: an unreachable peer loses the messages, is re
 
 TEST_CASE("runtime/peer_transport: a connection that cannot be made in time is given up",
           "[runtime][peer_transport]") {
+  // A listener that never accepts, its queue full: Linux then drops further SYNs, so a connect
+  // hangs until our timeout ends it.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 0) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::uint16_t port = ntohs(addr.sin_port);
+  std::vector<int> fillers;
+  for (int i = 0; i < 3; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);  // EINPROGRESS or done
+    fillers.push_back(fd);
+  }
+
   Member a(1);
-  // TEST-NET-1 (RFC 5737): never routed. Either the attempt fails at once (no route) or the
-  // connect timeout ends it; both report the loss.
-  a.transport->set_peer(9, PeerAddress{"192.0.2.1", 2888, 3888});
+  a.transport->set_peer(9, PeerAddress{"127.0.0.1", port, port});
   a.transport->set_connect_timeout(std::chrono::milliseconds(200));
   const auto t0 = std::chrono::steady_clock::now();
   a.env->peer_send(9, PeerChannel::election, "hello?");
-  REQUIRE(pump({&a}, [&] { return !a.node.events.empty(); }, std::chrono::milliseconds(2000)));
+  REQUIRE(pump({&a}, [&] { return !a.node.events.empty(); }, std::chrono::milliseconds(3000)));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  for (const int fd : fillers) ::close(fd);
+  ::close(listener);
   CHECK(a.node.events == std::vector<std::string>{"disc 9 e"});
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1500));
+  CHECK(a.logged("timed out after 200 ms (1 message lost)"));
+  CHECK(took >= std::chrono::milliseconds(190));
+  CHECK(took < std::chrono::milliseconds(1500));
 }
 
 TEST_CASE("runtime/peer_transport: a crashed peer is reported once per connection that carried messages",

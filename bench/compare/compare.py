@@ -1,0 +1,757 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark: zablab-server against Apache ZooKeeper 3.8 on this machine.
+
+Both servers get the same generated zoo.cfg (tickTime 2000, forceSync=yes, fresh dataDir, free
+loopback ports) and the same loads from zablab-load (bench/load, Apache's C client), in
+alternation (round r starts with zablab when r is even, with ZooKeeper when it is odd), for several
+rounds; the report gives the median of the rounds and the zablab/ZooKeeper ratio.
+
+Measured per server instance (a fresh process each round):
+  * start-up: process start (just before exec) -> first request served (a raw-socket client
+    connects, opens a session and gets a reply to exists("/"), polled every 2 ms);
+  * throughput and latency under load: get, set, create (sequential), N sessions x K in flight;
+  * round-trip latency: get and set one at a time on one session;
+  * resident memory after the loads (VmRSS of the server process, /proc/<pid>/status);
+  * server CPU per request (utime+stime from /proc/<pid>/stat over each load).
+Ensembles (3 servers, server.N lines + myid, the same for both):
+  * read and write throughput through all three members;
+  * leader failover: a steady write load on 3 sessions, kill -9 of the leader (found with `srvr`),
+    time from the kill until the first write sent after the kill succeeds.
+  If zablab-server cannot run an ensemble yet, its ensemble rows say "pending" with the reason.
+
+Usage (from anywhere; paths default to this checkout):
+  /usr/bin/python3 bench/compare/compare.py            # full: about 7-10 minutes
+  /usr/bin/python3 bench/compare/compare.py --quick    # under 2 minutes
+  options: --rounds N, --duration S, --no-ensemble, --json FILE, --markdown FILE, --keep DIR,
+           --zablab PATH, --load PATH
+
+Needs: java + Debian's `zookeeper` package (installed with apt-get when missing and running as
+root), libzookeeper-mt-dev (to build zablab-load when it is not built yet), a built zablab-server.
+Every process it starts is killed and every temp dir removed on exit, also on errors and Ctrl-C.
+Python standard library only.
+"""
+
+import argparse
+import atexit
+import ctypes
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HOST = "127.0.0.1"
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+APACHE_JAR = "/usr/share/java/zookeeper.jar"  # its manifest Class-Path names the other jars
+APACHE_HEAP = "-Xmx1000m"                      # what zkServer.sh uses (ZK_SERVER_HEAP=1000)
+
+START_TIMEOUT = 60.0
+STOP_GRACE = 5.0
+
+try:
+    _libc = ctypes.CDLL("libc.so.6", use_errno=True)
+except OSError:
+    _libc = None
+
+
+def _die_with_parent():
+    """In the forked child: SIGKILL it when this script dies, so nothing outlives a run."""
+    if _libc is not None:
+        _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+_live = []       # Popen objects still to be killed
+_tempdirs = []   # directories still to be removed
+
+
+def _cleanup():
+    for p in list(_live):
+        _kill_group(p)
+    _live.clear()
+    for d in list(_tempdirs):
+        shutil.rmtree(d, ignore_errors=True)
+    _tempdirs.clear()
+
+
+atexit.register(_cleanup)
+
+
+def _on_signal(signum, _frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+def _kill_group(p, sig=signal.SIGKILL):
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            p.wait(timeout=STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(timeout=STOP_GRACE)
+    if p in _live:
+        _live.remove(p)
+
+
+def log(msg):
+    sys.stderr.write("[compare %s] %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stderr.flush()
+
+
+def free_ports(n):
+    socks, ports = [], []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((HOST, 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
+# ----- the wire: just enough of the ZooKeeper protocol to see a server serve ----------------------
+
+def _recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("closed")
+        buf += chunk
+    return buf
+
+
+def _recv_frame(sock):
+    (length,) = struct.unpack(">i", _recv_exact(sock, 4))
+    if length < 0 or length > 1 << 20:
+        raise ConnectionError("bad frame length %d" % length)
+    return _recv_exact(sock, length)
+
+
+def _frame(body):
+    return struct.pack(">i", len(body)) + body
+
+
+def probe_request(port, timeout=1.0):
+    """Connect, open a session, exists("/"), close the session. True when the reply says ZOK."""
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # ConnectRequest{int protocolVersion, long lastZxidSeen, int timeOut, long sessionId,
+        #                buffer passwd, bool readOnly}
+        s.sendall(_frame(struct.pack(">iqiqi", 0, 0, 30000, 0, 16) + b"\0" * 16 + b"\0"))
+        resp = _recv_frame(s)
+        _proto, session_timeout, _sid = struct.unpack(">iiq", resp[:16])
+        if session_timeout <= 0:
+            return False
+        # RequestHeader{int xid, int type=3 exists} ExistsRequest{ustring path, bool watch}
+        s.sendall(_frame(struct.pack(">iii", 1, 3, 1) + b"/" + b"\0"))
+        reply = _recv_frame(s)
+        xid, _zxid, err = struct.unpack(">iqi", reply[:16])
+        ok = xid == 1 and err == 0
+        try:
+            s.sendall(_frame(struct.pack(">ii", 2, -11)))  # closeSession
+            _recv_frame(s)
+        except OSError:
+            pass
+        return ok
+
+
+def four_letter_word(port, word, timeout=2.0):
+    deadline = time.monotonic() + timeout
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        s.sendall(word.encode("ascii"))
+        chunks = []
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            s.settimeout(left)
+            data = s.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def server_mode(port):
+    try:
+        m = re.search(r"^Mode: (\S+)", four_letter_word(port, "srvr", timeout=1.0), re.M)
+        return m.group(1) if m else None
+    except OSError:
+        return None
+
+
+# ----- /proc --------------------------------------------------------------------------------------
+
+def vm_kib(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads), in seconds."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+# ----- servers ------------------------------------------------------------------------------------
+
+class StartError(RuntimeError):
+    pass
+
+
+class Node:
+    """One server process (zablab or Apache) with its own dataDir and zoo.cfg."""
+
+    def __init__(self, kind, root, port, myid=None, servers=None, zablab=None):
+        self.kind = kind            # "zablab" | "apache"
+        self.port = port
+        self.myid = myid
+        self.dir = root
+        self.zablab = zablab
+        self.proc = None
+        self.t_spawn = None
+        os.makedirs(os.path.join(root, "data"), exist_ok=True)
+        lines = [
+            "tickTime=2000",
+            "dataDir=%s" % os.path.join(root, "data"),
+            "clientPort=%d" % port,
+            "clientPortAddress=%s" % HOST,
+            "forceSync=yes",
+            "admin.enableServer=false",
+            "4lw.commands.whitelist=srvr,ruok,mntr",
+        ]
+        if servers:
+            lines += ["initLimit=10", "syncLimit=5"]
+            lines += ["server.%d=%s:%d:%d" % (sid, HOST, qp, ep) for sid, (qp, ep) in sorted(servers.items())]
+            with open(os.path.join(root, "data", "myid"), "w") as f:
+                f.write("%d\n" % myid)
+        self.cfg = os.path.join(root, "zoo.cfg")
+        with open(self.cfg, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.ensemble = bool(servers)
+
+    def command(self):
+        if self.kind == "zablab":
+            return [self.zablab, self.cfg]
+        main = ("org.apache.zookeeper.server.quorum.QuorumPeerMain" if self.ensemble
+                else "org.apache.zookeeper.server.ZooKeeperServerMain")
+        return [shutil.which("java") or "/usr/bin/java", APACHE_HEAP,
+                "-Dzookeeper.admin.enableServer=false",
+                "-Dzookeeper.4lw.commands.whitelist=srvr,ruok,mntr",
+                "-cp", APACHE_JAR, main, self.cfg]
+
+    def spawn(self):
+        self.out = open(os.path.join(self.dir, "stdout.log"), "ab")
+        self.err = open(os.path.join(self.dir, "stderr.log"), "ab")
+        self.t_spawn = time.monotonic()
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self.out,
+                                     stderr=self.err, cwd=self.dir, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
+        _live.append(self.proc)
+
+    def wait_served(self, timeout=START_TIMEOUT, poll=0.002):
+        """Poll until a request is served; returns seconds from spawn to that reply."""
+        deadline = self.t_spawn + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise StartError("%s exited with code %d: %s" % (self.kind, self.proc.returncode, self.tail()))
+            try:
+                if probe_request(self.port, timeout=min(1.0, max(0.05, deadline - time.monotonic()))):
+                    return time.monotonic() - self.t_spawn
+            except (OSError, ConnectionError, struct.error) as e:
+                last = e
+            time.sleep(poll)
+        raise StartError("%s not serving on port %d within %.0f s (last: %r)" % (self.kind, self.port, timeout, last))
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill9(self):
+        if self.proc is not None:
+            _kill_group(self.proc, signal.SIGKILL)
+
+    def stop(self):
+        if self.proc is not None:
+            _kill_group(self.proc, signal.SIGTERM)
+        for f in (getattr(self, "out", None), getattr(self, "err", None)):
+            if f is not None:
+                f.close()
+
+    def tail(self, n=1500):
+        try:
+            with open(os.path.join(self.dir, "stderr.log"), "rb") as f:
+                data = f.read()
+            with open(os.path.join(self.dir, "stdout.log"), "rb") as f:
+                data += f.read()
+        except OSError:
+            return ""
+        return data[-n:].decode("utf-8", "replace").strip()
+
+    def rss_kib(self):
+        return vm_kib(self.proc.pid, "VmRSS") if self.alive() else None
+
+    def cpu(self):
+        return cpu_seconds(self.proc.pid) if self.alive() else None
+
+
+# ----- the load generator -------------------------------------------------------------------------
+
+def find_or_build_load(explicit, workdir):
+    candidates = [explicit] if explicit else [
+        os.path.join(REPO, "build", "bench", "load", "zablab-load"),
+        os.path.join(REPO, "build", "bench", "zablab-load"),
+    ]
+    for c in candidates:
+        if c and os.access(c, os.X_OK):
+            return c
+    if explicit:
+        sys.exit("compare.py: --load %s is not an executable" % explicit)
+    src = os.path.join(REPO, "bench", "load", "zablab_load.cpp")
+    out = os.path.join(workdir, "zablab-load")
+    cmd = ["g++", "-std=c++20", "-O2", "-DTHREADED", "-o", out, src, "-lzookeeper_mt", "-pthread"]
+    log("zablab-load is not built; building it: %s" % " ".join(cmd))
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    if r.returncode != 0:
+        sys.exit("compare.py: building zablab-load failed (libzookeeper-mt-dev installed?):\n" +
+                 r.stdout.decode("utf-8", "replace"))
+    return out
+
+
+class Load:
+    def __init__(self, binary, logdir):
+        self.binary = binary
+        self.logdir = logdir
+        self.count = 0
+
+    def start(self, hosts, op, sessions, inflight, duration, warmup, extra=()):
+        self.count += 1
+        args = [self.binary, "--server", hosts, "--op", op, "--sessions", str(sessions),
+                "--inflight", str(inflight), "--duration", "%g" % duration, "--warmup", "%g" % warmup,
+                "--connect-timeout", "20"] + list(extra)
+        err = open(os.path.join(self.logdir, "load.%d.stderr" % self.count), "wb")
+        p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                             start_new_session=True, preexec_fn=_die_with_parent)
+        err.close()
+        _live.append(p)
+        p.limit = duration + warmup + 20 + 30 + 15  # connect + setup + drain + slack
+        p.args_ = args
+        return p
+
+    def finish(self, p):
+        try:
+            out, _ = p.communicate(timeout=p.limit)
+        except subprocess.TimeoutExpired:
+            _kill_group(p)
+            out, _ = p.communicate()
+        if p in _live:
+            _live.remove(p)
+        lines = [l for l in out.decode("utf-8", "replace").splitlines() if l.startswith("{")]
+        if not lines:
+            raise RuntimeError("zablab-load gave no result (exit %s): %s" % (p.returncode, " ".join(p.args_)))
+        return json.loads(lines[-1])
+
+    def run(self, *a, **kw):
+        return self.finish(self.start(*a, **kw))
+
+
+# ----- measurements -------------------------------------------------------------------------------
+
+def standalone_instance(kind, cfg, load, base, zablab):
+    """One fresh standalone server: start-up, loads, memory. Returns {metric: value}."""
+    root = tempfile.mkdtemp(prefix="%s-" % kind, dir=base)
+    node = Node(kind, root, free_ports(1)[0], zablab=zablab)
+    res = {}
+    try:
+        node.spawn()
+        res["startup_ms"] = node.wait_served() * 1000.0
+        hosts = "%s:%d" % (HOST, node.port)
+        S, K, D, W = cfg.sessions, cfg.inflight, cfg.duration, cfg.warmup
+        # Warm-up (a JIT needs it; zablab gets the same), not recorded.
+        load.run(hosts, "mixed", S, K, cfg.warm, 0)
+
+        def measured(name, op, sessions, inflight, extra=()):
+            c0 = node.cpu()
+            r = load.run(hosts, op, sessions, inflight, D, W, extra)
+            c1 = node.cpu()
+            if r.get("errors_total"):
+                log("  %s %s: %d errors %s" % (kind, name, r["errors_total"], r.get("errors")))
+            res[name + "_ops"] = r["ops_per_s"]
+            res[name + "_p50_us"] = r["latency"]["p50_us"]
+            res[name + "_p99_us"] = r["latency"]["p99_us"]
+            res[name + "_p999_us"] = r["latency"]["p999_us"]
+            if c0 is not None and c1 is not None and r["ops"] > 0:
+                # cpu over the whole run (warm-up included) per request of the whole run
+                res[name + "_cpu_us_per_op"] = (c1 - c0) * 1e6 / max(1, r["ok_total"])
+            return r
+
+        measured("read", "get", S, K)
+        measured("write", "set", S, K)
+        measured("create", "create", S, K)
+        measured("rt_read", "get", 1, 1)
+        measured("rt_write", "set", 1, 1)
+        time.sleep(0.3)
+        rss = node.rss_kib()
+        res["rss_mib"] = rss / 1024.0 if rss is not None else None
+        hwm = vm_kib(node.proc.pid, "VmHWM") if node.alive() else None
+        res["hwm_mib"] = hwm / 1024.0 if hwm is not None else None
+        if not node.alive():
+            raise RuntimeError("%s died during the loads: %s" % (kind, node.tail()))
+        return res
+    finally:
+        node.stop()
+        if not cfg.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+class Ensemble:
+    def __init__(self, kind, base, zablab):
+        self.kind = kind
+        self.root = tempfile.mkdtemp(prefix="%s-ens-" % kind, dir=base)
+        ports = free_ports(9)
+        servers = {sid: (ports[3 * (sid - 1) + 1], ports[3 * (sid - 1) + 2]) for sid in (1, 2, 3)}
+        self.nodes = {sid: Node(kind, os.path.join(self.root, "n%d" % sid), ports[3 * (sid - 1)], myid=sid,
+                                servers=servers, zablab=zablab) for sid in (1, 2, 3)}
+
+    @property
+    def hosts(self):
+        return ",".join("%s:%d" % (HOST, n.port) for n in self.nodes.values())
+
+    def start(self, timeout=START_TIMEOUT):
+        """Start all three; returns seconds until every member served a request and one leads."""
+        t0 = time.monotonic()
+        for n in self.nodes.values():
+            n.spawn()
+        for n in self.nodes.values():
+            n.wait_served(timeout=timeout)
+        deadline = t0 + timeout
+        while time.monotonic() < deadline:
+            if self.leader() is not None:
+                return time.monotonic() - t0
+            time.sleep(0.02)
+        raise StartError("%s ensemble: no member says Mode: leader" % self.kind)
+
+    def leader(self):
+        for sid, n in self.nodes.items():
+            if n.alive() and server_mode(n.port) == "leader":
+                return sid
+        return None
+
+    def stop(self, keep=False):
+        for n in self.nodes.values():
+            n.stop()
+        if not keep:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def tails(self):
+        return " | ".join("n%d: %s" % (sid, n.tail(400)) for sid, n in self.nodes.items())
+
+
+def ensemble_instance(kind, cfg, load, base, zablab):
+    ens = Ensemble(kind, base, zablab)
+    res = {}
+    try:
+        try:
+            res["ens_ready_ms"] = ens.start() * 1000.0
+        except StartError as e:
+            raise StartError("%s (logs: %s)" % (e, ens.tails()))
+        hosts = ens.hosts
+        S, K, D, W = cfg.sessions, cfg.inflight, cfg.duration, cfg.warmup
+        load.run(hosts, "mixed", S, K, cfg.warm, 0)
+        r = load.run(hosts, "get", S, K, D, W)
+        res["ens_read_ops"] = r["ops_per_s"]
+        r = load.run(hosts, "set", S, K, D, W)
+        res["ens_write_ops"] = r["ops_per_s"]
+        res["ens_write_p99_us"] = r["latency"]["p99_us"]
+        res["ens_rss_mib"] = sum((n.rss_kib() or 0) for n in ens.nodes.values()) / 1024.0
+
+        # Failover: steady writes (3 sessions x 1 in flight) across all members; kill -9 the leader.
+        leader = ens.leader()
+        if leader is None:
+            raise StartError("%s ensemble: no leader before the failover test" % kind)
+        before = cfg.failover_before
+        window = cfg.failover_window
+        p = load.start(hosts, "set", 3, 1, before + window, 0,
+                       extra=["--session-timeout", "20000", "--drain-timeout", "2"])
+        time.sleep(before + 0.5)  # connect + steady state
+        ens.nodes[leader].kill9()
+        t_kill = time.monotonic()
+        try:
+            os.kill(p.pid, signal.SIGUSR1)
+        except ProcessLookupError:
+            pass
+        r = load.finish(p)
+        first = r.get("first_ok_after_mark_mono_s")
+        res["failover_ms"] = (first - t_kill) * 1000.0 if first is not None else None
+        if first is None:
+            log("  %s failover: no write succeeded within %.0f s after the kill" % (kind, window))
+        new_leader = ens.leader()
+        log("  %s failover: killed leader n%d, new leader %s, writes back after %s ms" % (
+            kind, leader, "n%d" % new_leader if new_leader else "?",
+            "%.0f" % res["failover_ms"] if res["failover_ms"] is not None else "-"))
+        return res
+    finally:
+        ens.stop(keep=cfg.keep)
+
+
+# ----- report -------------------------------------------------------------------------------------
+
+# (key, label, unit, higher_is_better, target ratio zablab/ZooKeeper or None, section)
+ROWS = [
+    ("read_ops", "read throughput (get, {S}x{K} in flight)", "ops/s", True, 2.0, "standalone"),
+    ("write_ops", "write throughput (set, {S}x{K})", "ops/s", True, 1.5, "standalone"),
+    ("create_ops", "create throughput (sequential, {S}x{K})", "ops/s", True, 1.5, "standalone"),
+    ("read_p50_us", "get p50 under load", "us", False, 1.0, "standalone"),
+    ("read_p99_us", "get p99 under load", "us", False, 1.0, "standalone"),
+    ("write_p50_us", "set p50 under load", "us", False, 1.0, "standalone"),
+    ("write_p99_us", "set p99 under load", "us", False, 1.0, "standalone"),
+    ("rt_read_p50_us", "get p50, one at a time", "us", False, 1.0, "standalone"),
+    ("rt_read_p99_us", "get p99, one at a time", "us", False, 1.0, "standalone"),
+    ("rt_write_p50_us", "set p50, one at a time (fsync)", "us", False, 1.0, "standalone"),
+    ("rt_write_p99_us", "set p99, one at a time (fsync)", "us", False, 1.0, "standalone"),
+    ("read_cpu_us_per_op", "server CPU per get under load", "us", False, None, "standalone"),
+    ("write_cpu_us_per_op", "server CPU per set under load", "us", False, None, "standalone"),
+    ("rss_mib", "resident memory after the loads (VmRSS)", "MiB", False, 0.1, "standalone"),
+    ("startup_ms", "process start -> first request served", "ms", False, 0.05, "standalone"),
+    ("ens_ready_ms", "3 processes start -> all serve, leader elected", "ms", False, 0.05, "ensemble"),
+    ("ens_read_ops", "read throughput (get, {S}x{K}, all members)", "ops/s", True, 2.0, "ensemble"),
+    ("ens_write_ops", "write throughput (set, {S}x{K}, via all members)", "ops/s", True, 1.5, "ensemble"),
+    ("ens_write_p99_us", "set p99 under load", "us", False, 1.0, "ensemble"),
+    ("ens_rss_mib", "resident memory, sum of 3 (VmRSS)", "MiB", False, 0.1, "ensemble"),
+    ("failover_ms", "leader kill -9 -> writes succeed again", "ms", False, 0.5, "ensemble"),
+]
+
+
+def median(values):
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def fmt(v, unit):
+    if v is None:
+        return "-"
+    if unit == "ops/s":
+        return "{:,.0f}".format(v)
+    if unit == "MiB":
+        return "%.1f" % v
+    if unit in ("us", "ms"):
+        return "%.0f" % v if v >= 100 else "%.1f" % v
+    return "%g" % v
+
+
+def render(results, cfg, pending, machine, elapsed):
+    out = []
+    out.append("Medians of %d rounds (standalone) and %d (ensemble); loads %gs measured after %gs warm-up; "
+               "fsync on (forceSync=yes), tickTime 2000; total run time %.0f s." % (
+                   cfg.rounds, cfg.ens_rounds if cfg.ensemble else 0, cfg.duration, cfg.warmup, elapsed))
+    out.append("")
+    out.append("| | metric | zablab | ZooKeeper 3.8 | zablab/ZK | target | |")
+    out.append("|---|---|---:|---:|---:|---:|---|")
+    for key, label, unit, higher, target, section in ROWS:
+        label = label.format(S=cfg.sessions, K=cfg.inflight)
+        z = median([r.get(key) for r in results["zablab"][section]])
+        a = median([r.get(key) for r in results["apache"][section]])
+        zs = fmt(z, unit)
+        if section == "ensemble" and pending.get("zablab"):
+            zs = "pending"
+        if section == "ensemble" and pending.get("apache"):
+            a = None
+        ratio = (z / a) if (z is not None and a not in (None, 0) and zs != "pending") else None
+        verdict = ""
+        if ratio is not None:
+            ahead = ratio > 1.0 if higher else ratio < 1.0
+            met = target is not None and (ratio >= target if higher else ratio <= target)
+            verdict = ("target met" if met else "ahead") if ahead else ("even" if abs(ratio - 1) < 0.03 else "behind")
+        tgt = ("" if target is None else ("%sx" % ("%g" % target) if higher else "<= %gx" % target))
+        out.append("| %s | %s (%s) | %s | %s | %s | %s | %s |" % (
+            section, label, unit, zs, fmt(a, unit), "-" if ratio is None else "%.2f" % ratio, tgt, verdict))
+    for kind, why in pending.items():
+        if why:
+            out.append("")
+            out.append("%s ensemble rows pending: %s" % ("zablab" if kind == "zablab" else "ZooKeeper", why))
+    out.append("")
+    out.append("Machine: " + "; ".join("%s: %s" % kv for kv in machine.items()))
+    return "\n".join(out)
+
+
+def machine_info():
+    info = {"nproc": str(os.cpu_count())}
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M)
+            info["cpu"] = m.group(1).strip() if m else "?"
+    except OSError:
+        pass
+    total = vm_meminfo("MemTotal")
+    info["RAM"] = "%.1f GiB" % (total / 1024.0 / 1024.0) if total else "?"
+    info["kernel"] = platform.release()
+
+    def first_line(cmd):
+        try:
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+            return r.stdout.decode("utf-8", "replace").splitlines()[0].strip()
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "?"
+    info["g++"] = first_line(["g++", "--version"])
+    info["java"] = first_line([shutil.which("java") or "java", "-version"])
+    try:
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "zookeeper"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, timeout=30)
+        info["zookeeper package"] = r.stdout.decode().strip() or "?"
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    info["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return info
+
+
+def vm_meminfo(key):
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def ensure_apache():
+    java = shutil.which("java")
+    if java and os.path.exists(APACHE_JAR):
+        return
+    if os.geteuid() != 0:
+        sys.exit("compare.py: Apache ZooKeeper is missing (needs java and %s): sudo apt-get install -y zookeeper"
+                 % APACHE_JAR)
+    log("installing Debian's zookeeper package (apt-get install -y zookeeper)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    r = subprocess.run(["apt-get", "install", "-y", "zookeeper"], env=env, timeout=900)
+    if r.returncode != 0 or not shutil.which("java") or not os.path.exists(APACHE_JAR):
+        sys.exit("compare.py: apt-get install -y zookeeper failed")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="under 2 minutes: shorter loads, fewer rounds")
+    ap.add_argument("--rounds", type=int, help="standalone rounds (default 3; quick 2)")
+    ap.add_argument("--ens-rounds", type=int, help="ensemble rounds (default 2; quick 1)")
+    ap.add_argument("--duration", type=float, help="measured seconds per load (default 4; quick 1.5)")
+    ap.add_argument("--warmup", type=float, help="unmeasured seconds before each load (default 1; quick 0.5)")
+    ap.add_argument("--sessions", type=int, default=4, help="client sessions per load (4)")
+    ap.add_argument("--inflight", type=int, default=32, help="requests in flight per session (32)")
+    ap.add_argument("--no-ensemble", dest="ensemble", action="store_false", help="standalone only")
+    ap.add_argument("--only", choices=["zablab", "apache"], help="run one server only (debugging)")
+    ap.add_argument("--zablab", default=os.path.join(REPO, "build", "apps", "zablab-server"))
+    ap.add_argument("--load", help="zablab-load binary (default: build/bench/load/zablab-load, else built "
+                                   "into the temp dir with g++)")
+    ap.add_argument("--json", help="write every measurement here")
+    ap.add_argument("--markdown", help="write the table here")
+    ap.add_argument("--keep", help="keep data dirs and logs under this directory")
+    cfg = ap.parse_args()
+    q = cfg.quick
+    cfg.rounds = cfg.rounds or (2 if q else 3)
+    cfg.ens_rounds = cfg.ens_rounds or (1 if q else 2)
+    cfg.duration = cfg.duration or (1.5 if q else 4.0)
+    cfg.warmup = cfg.warmup if cfg.warmup is not None else (0.5 if q else 1.0)
+    cfg.warm = 1.0 if q else 2.0                  # per-instance warm-up load
+    cfg.failover_before = 2.0 if q else 3.0       # steady writes before the kill
+    cfg.failover_window = 8.0 if q else 15.0      # how long after the kill writes may take to return
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGHUP, _on_signal)
+    t_begin = time.monotonic()
+    ensure_apache()
+    if not os.access(cfg.zablab, os.X_OK):
+        sys.exit("compare.py: zablab-server not found at %s (build it, or pass --zablab)" % cfg.zablab)
+    if cfg.keep:
+        os.makedirs(cfg.keep, exist_ok=True)
+        base = tempfile.mkdtemp(prefix="zablab-compare-", dir=cfg.keep)
+    else:
+        base = tempfile.mkdtemp(prefix="zablab-compare-")
+        _tempdirs.append(base)
+    logdir = os.path.join(base, "load-logs")
+    os.makedirs(logdir)
+    load = Load(find_or_build_load(cfg.load, base), logdir)
+    machine = machine_info()
+    log("machine: %s" % machine)
+
+    kinds = [cfg.only] if cfg.only else ["zablab", "apache"]
+    results = {k: {"standalone": [], "ensemble": []} for k in ("zablab", "apache")}
+    pending = {}
+    try:
+        for r in range(cfg.rounds):
+            order = kinds if r % 2 == 0 else list(reversed(kinds))
+            for kind in order:
+                log("standalone round %d/%d: %s" % (r + 1, cfg.rounds, kind))
+                res = standalone_instance(kind, cfg, load, base, cfg.zablab)
+                results[kind]["standalone"].append(res)
+                log("  %s" % ", ".join("%s=%.0f" % (k, v) for k, v in sorted(res.items()) if v is not None))
+        if cfg.ensemble:
+            for r in range(cfg.ens_rounds):
+                order = kinds if r % 2 == 0 else list(reversed(kinds))
+                for kind in order:
+                    if pending.get(kind):
+                        continue
+                    log("ensemble round %d/%d: %s" % (r + 1, cfg.ens_rounds, kind))
+                    try:
+                        res = ensemble_instance(kind, cfg, load, base, cfg.zablab)
+                    except StartError as e:
+                        why = str(e)
+                        m = re.search(r"ensemble mode is not implemented yet[^|\n]*", why)
+                        pending[kind] = ("zablab-server refuses server.N ensembles: '%s'" % m.group(0).strip()
+                                         if m else why[:600])
+                        log("  %s ensemble pending: %s" % (kind, pending[kind]))
+                        continue
+                    results[kind]["ensemble"].append(res)
+                    log("  %s" % ", ".join("%s=%.0f" % (k, v) for k, v in sorted(res.items()) if v is not None))
+        else:
+            pending = {"zablab": "not run (--no-ensemble)", "apache": "not run (--no-ensemble)"}
+    except KeyboardInterrupt:
+        log("interrupted; cleaning up")
+        raise
+    elapsed = time.monotonic() - t_begin
+    table = render(results, cfg, pending, machine, elapsed)
+    print(table)
+    if cfg.markdown:
+        with open(cfg.markdown, "w") as f:
+            f.write(table + "\n")
+    if cfg.json:
+        with open(cfg.json, "w") as f:
+            json.dump({"config": {k: v for k, v in vars(cfg).items()}, "machine": machine,
+                       "results": results, "pending": pending, "elapsed_s": elapsed}, f, indent=1)
+    log("done in %.0f s" % elapsed)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        _cleanup()

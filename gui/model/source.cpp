@@ -1,0 +1,345 @@
+#include "gui/model/source.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+
+#include "sim/quorum_kind.h"
+#include "sim/world.h"
+
+namespace zablab::gui {
+
+bool TraceSource::apply(const Command&, std::string& error) {
+  error = "a recorded trace cannot be changed: commands need a live world";
+  return false;
+}
+
+// ------------------------------------------------------------------------------ trace files
+
+namespace {
+
+bool is_sqlite(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[16] = {};
+  in.read(header, sizeof header);
+  return in.gcount() == 16 && std::string(header, 15) == "SQLite format 3";
+}
+
+bool load_text(const std::string& path, std::vector<TraceRecord>& out, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot open " + path;
+    return false;
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    auto r = sim::from_line(line);
+    if (!r) {
+      error = path + ":" + std::to_string(number) + ": not a trace record";
+      return false;
+    }
+    out.push_back(std::move(*r));
+  }
+  return true;
+}
+
+// The event table of a trace.db: the one with `seq` and `kind` columns (sim/record names it
+// "events"); columns are matched by name, with a few spellings for the SQL keywords from/to.
+bool load_sqlite(const std::string& path, std::vector<TraceRecord>& out, std::string& error) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    error = "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return false;
+  }
+  auto fail = [&](const std::string& what) {
+    error = path + ": " + what + (db ? std::string(": ") + sqlite3_errmsg(db) : "");
+    sqlite3_close(db);
+    return false;
+  };
+  std::vector<std::string> tables;
+  {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name", -1, &st,
+                           nullptr) != SQLITE_OK)
+      return fail("cannot list tables");
+    while (sqlite3_step(st) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+  }
+  // Prefer "events", then "event", then any table with seq + kind.
+  std::stable_sort(tables.begin(), tables.end(), [](const std::string& a, const std::string& b) {
+    auto rank = [](const std::string& t) { return t == "events" ? 0 : t == "event" ? 1 : t == "trace" ? 2 : 3; };
+    return rank(a) < rank(b);
+  });
+  for (const auto& table : tables) {
+    std::map<std::string, int> cols;
+    sqlite3_stmt* st = nullptr;
+    const std::string probe = "SELECT * FROM \"" + table + "\" LIMIT 0";
+    if (sqlite3_prepare_v2(db, probe.c_str(), -1, &st, nullptr) != SQLITE_OK) continue;
+    for (int i = 0; i < sqlite3_column_count(st); ++i) cols[sqlite3_column_name(st, i)] = i;
+    sqlite3_finalize(st);
+    if (!cols.count("seq") || !cols.count("kind")) continue;
+    auto pick = [&](std::initializer_list<const char*> names) -> std::string {
+      for (const char* n : names)
+        if (cols.count(n)) return std::string("\"") + n + "\"";
+      return "NULL";
+    };
+    std::string order = "\"seq\"";
+    std::string where;
+    if (cols.count("run_id")) where = " WHERE \"run_id\" = (SELECT MIN(\"run_id\") FROM \"" + table + "\")";
+    const std::string sql = "SELECT \"seq\", " + pick({"time_ns", "time", "t_ns", "virtual_time_ns"}) + ", \"kind\", " +
+                            pick({"node"}) + ", " + pick({"from", "from_node", "src", "sender"}) + ", " +
+                            pick({"to", "to_node", "dst", "receiver"}) + ", " +
+                            pick({"msg_type", "message_type", "type"}) + ", " + pick({"zxid"}) + ", " +
+                            pick({"detail", "payload", "json"}) + " FROM \"" + table + "\"" + where + " ORDER BY " + order;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return fail("cannot read " + table);
+    auto text = [&](int i) {
+      const unsigned char* s = sqlite3_column_text(st, i);
+      return s ? std::string(reinterpret_cast<const char*>(s)) : std::string();
+    };
+    auto integer = [&](int i, std::int64_t fallback) {
+      return sqlite3_column_type(st, i) == SQLITE_NULL ? fallback : static_cast<std::int64_t>(sqlite3_column_int64(st, i));
+    };
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      TraceRecord r;
+      r.seq = static_cast<std::uint64_t>(integer(0, 0));
+      r.time_ns = integer(1, 0);
+      r.kind = text(2);
+      r.node = integer(3, kNoEndpoint);
+      r.from = integer(4, kNoEndpoint);
+      r.to = integer(5, kNoEndpoint);
+      r.msg_type = text(6);
+      r.zxid = integer(7, -1);
+      r.detail = text(8);
+      if (r.detail.empty()) r.detail = "{}";
+      out.push_back(std::move(r));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return fail("reading " + table);
+    sqlite3_close(db);
+    return true;
+  }
+  return fail("no event table (a table with seq and kind columns)");
+}
+
+}  // namespace
+
+bool load_trace_file(const std::string& path, std::vector<TraceRecord>& out, std::string& error) {
+  return is_sqlite(path) ? load_sqlite(path, out, error) : load_text(path, out, error);
+}
+
+bool save_trace_text(const std::string& path, const std::vector<TraceRecord>& records, std::string& error) {
+  std::ofstream out(path);
+  if (!out) {
+    error = "cannot write " + path;
+    return false;
+  }
+  for (const auto& r : records) out << sim::to_line(r) << '\n';
+  out.flush();
+  if (!out) {
+    error = "error writing " + path;
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<ReplaySource> ReplaySource::open(const std::string& path, std::string& error) {
+  std::vector<TraceRecord> records;
+  if (!load_trace_file(path, records, error)) return nullptr;
+  const auto slash = path.find_last_of('/');
+  return std::make_unique<ReplaySource>(slash == std::string::npos ? path : path.substr(slash + 1), std::move(records));
+}
+
+std::string ReplaySource::description() const {
+  return "replay " + name_ + " (" + std::to_string(records_.size()) + " records)";
+}
+
+std::size_t ReplaySource::pull(Timeline& timeline) {
+  const std::size_t before = timeline.size();
+  timeline.append_all(records_, before);
+  return timeline.size() - before;
+}
+
+// ------------------------------------------------------------------------------ live
+
+LiveSource::LiveSource(LiveOptions options) : options_(options) {
+  sim::WorldOptions o;
+  o.seed = options_.seed;
+  o.server.tick_time_ms = options_.tick_time_ms;
+  sim::configure_ensemble(o, options_.voters, options_.observers);
+  world_ = std::make_unique<sim::World>(o);
+  if (options_.decode_messages) taps_.install(*world_);
+  world_->start();
+  for (int i = 0; i < options_.clients; ++i) {
+    Command c;
+    c.kind = CommandKind::add_client;
+    std::string ignored;
+    apply(c, ignored);
+  }
+}
+
+LiveSource::~LiveSource() = default;
+
+std::string LiveSource::description() const {
+  std::string out = "live: " + std::to_string(options_.voters) + " voters";
+  if (options_.observers) out += " + " + std::to_string(options_.observers) + " observers";
+  out += ", " + std::to_string(writers_.size()) + " client" + (writers_.size() == 1 ? "" : "s") + ", seed " +
+         std::to_string(options_.seed);
+  return out;
+}
+
+const sim::World* LiveSource::world() const { return world_.get(); }
+sim::World& LiveSource::mutable_world() { return *world_; }
+
+std::size_t LiveSource::pull(Timeline& timeline) {
+  const auto& records = world_->trace().records();
+  const std::size_t before = timeline.size();
+  timeline.append_all(records, before);
+  return timeline.size() - before;
+}
+
+std::optional<Nanos> LiveSource::next_write_due() {
+  std::optional<Nanos> due;
+  for (const auto& w : writers_) {
+    if (w.pending_op != 0 || !world_->up(w.client)) continue;
+    auto& c = world_->client(w.client);
+    if (c.state() != client::State::connected) continue;
+    due = due ? std::min(*due, w.next_due) : w.next_due;
+  }
+  return due;
+}
+
+void LiveSource::drive_workload() {
+  const Nanos now = world_->now();
+  for (auto& w : writers_) {
+    if (!world_->up(w.client)) continue;
+    if (w.pending_op != 0) {
+      if (!world_->done(w.pending_op)) continue;
+      w.pending_op = 0;
+      w.next_due = now + sim::kMillisecond * options_.write_every_ms;
+    }
+    if (now < w.next_due || world_->client(w.client).state() != client::State::connected) continue;
+    const std::string base = "/" + endpoint_name(w.client);
+    const int k = w.count++;
+    if (k == 0)
+      w.pending_op = world_->create(w.client, base, "v0", 0);
+    else if (k % 3 == 2)
+      w.pending_op = world_->set_data(w.client, base, "v" + std::to_string(k));
+    else
+      w.pending_op = world_->create(w.client, base + "/n" + std::to_string(k), "v" + std::to_string(k), 0);
+  }
+}
+
+bool LiveSource::advance() {
+  auto& trace = world_->trace();
+  const std::uint64_t before = trace.size();
+  for (int i = 0; i < 2'000'000 && trace.size() == before; ++i) {
+    drive_workload();
+    if (trace.size() != before) break;
+    const auto next = world_->sim().next_time();
+    const auto due = next_write_due();
+    if (due && (!next || *due < *next)) {
+      world_->run_until(std::max(*due, world_->now()));
+      continue;
+    }
+    if (!world_->step()) return false;
+  }
+  return trace.size() > before;
+}
+
+bool LiveSource::run_to(Nanos t) {
+  for (int i = 0; i < 50'000'000 && world_->now() < t; ++i) {
+    drive_workload();
+    const auto next = world_->sim().next_time();
+    const auto due = next_write_due();
+    Nanos target = t;
+    if (next) target = std::min(target, *next);
+    if (due) target = std::min(target, std::max(*due, world_->now()));
+    if (next && *next == target) {
+      world_->step();
+    } else {
+      world_->run_until(target);
+      if (target == t) break;
+    }
+  }
+  return true;
+}
+
+bool LiveSource::apply(const Command& c, std::string& error) {
+  sim::World& w = *world_;
+  auto server_ok = [&](EndpointId id) {
+    const auto ids = w.servers();
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      error = "no server " + std::to_string(id);
+      return false;
+    }
+    return true;
+  };
+  switch (c.kind) {
+    case CommandKind::crash:
+      if (!server_ok(c.a)) return false;
+      if (!w.up(c.a)) {
+        error = endpoint_name(c.a) + " is already down";
+        return false;
+      }
+      w.crash(c.a);
+      return true;
+    case CommandKind::restart:
+      if (!server_ok(c.a)) return false;
+      if (w.up(c.a)) {
+        error = endpoint_name(c.a) + " is running; crash it first";
+        return false;
+      }
+      w.restart(c.a);
+      return true;
+    case CommandKind::isolate:
+      w.isolate(c.a);
+      return true;
+    case CommandKind::partition:
+      if (c.groups.size() < 2) {
+        error = "a partition needs two groups";
+        return false;
+      }
+      w.partition(c.groups);
+      return true;
+    case CommandKind::heal:
+      w.heal();
+      return true;
+    case CommandKind::block:
+      w.block(c.a, c.b);
+      return true;
+    case CommandKind::unblock:
+      w.unblock(c.a, c.b);
+      return true;
+    case CommandKind::write: {
+      EndpointId client = c.a;
+      if (client == kNoEndpoint && !writers_.empty()) client = writers_.front().client;
+      if (client == kNoEndpoint || !w.up(client)) {
+        error = "no running client";
+        return false;
+      }
+      const std::string path = c.text.empty() ? "/manual" + std::to_string(++manual_writes_) : c.text;
+      w.create(client, path, "x", 0);
+      return true;
+    }
+    case CommandKind::add_client: {
+      client::ClientOptions o;
+      o.session_timeout_ms = 4 * options_.tick_time_ms;
+      Writer wr;
+      wr.client = w.add_client(o);
+      wr.next_due = w.now() + sim::kMillisecond * options_.write_every_ms;
+      writers_.push_back(wr);
+      return true;
+    }
+  }
+  error = "unknown command";
+  return false;
+}
+
+}  // namespace zablab::gui

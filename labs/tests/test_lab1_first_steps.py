@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Lab 1: the handout's config, CLI walkthrough and kazoo reference solution against a real
+server; the same first steps through Apache's C shell (cli_mt) to show compatibility."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+import labtest
+
+FIRST_STEPS = os.path.join(labtest.LAB1, "solution", "first_steps.py")
+WALKTHROUGH = os.path.join(labtest.LAB1, "solution", "walkthrough.zk")
+LAB_CFG = os.path.join(labtest.LAB1, "zoo.cfg")
+CLI_MT = "/usr/lib/zookeeper/bin/cli_mt"
+
+
+def zablab_cli():
+    env = os.environ.get("ZABLAB_CLI")
+    if env:
+        return env
+    for c in (os.path.join(labtest.labserver.REPO_ROOT, "build", "apps", "cli", "zablab-cli"),
+              "/work/main/build/apps/cli/zablab-cli"):
+        if os.access(c, os.X_OK):
+            return c
+    return None
+
+
+class FirstStepsTest(labtest.LabTestCase):
+
+    def test_kazoo_reference_solution(self):
+        p = subprocess.run([sys.executable, FIRST_STEPS, "--hosts", self.server.hosts],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("all 20 checks passed", p.stdout)
+        self.assertNotIn("FAILED", p.stdout)
+
+    def test_cli_walkthrough(self):
+        cli = zablab_cli()
+        if cli is None:
+            self.skipTest("zablab-cli not built (set ZABLAB_CLI)")
+        with open(WALKTHROUGH) as f:
+            p = subprocess.run([cli, "-server", self.server.hosts], stdin=f,
+                               capture_output=True, text=True, timeout=60)
+        out, err = p.stdout, p.stderr
+        # Three commands of the walkthrough fail on purpose, so the exit status is 1.
+        self.assertEqual(p.returncode, 1, out + err)
+        self.assertEqual(err.count("version No is not valid : /lab1"), 1, err)
+        self.assertEqual(err.count("Ephemerals cannot have children: /lab1/i-am-here/child"), 1)
+        self.assertEqual(err.count("Node not empty: /lab1"), 1, err)
+        for line in ("my first znode", "updated", "dataVersion = 1", "[notes]",
+                     "second update, only if dataVersion is still 1",
+                     "[job-0000000001, job-0000000002, job-0000000003]", "[/lab1/i-am-here]",
+                     "[i-am-here, job-0000000001, job-0000000002, job-0000000003]",
+                     "[zookeeper]"):
+            self.assertIn(line, out.splitlines(), "missing output line %r" % line)
+        events = re.findall(r"WatchedEvent state:SyncConnected type:(\w+) path:(\S+)", out)
+        self.assertEqual(events, [("None", "null"), ("NodeDataChanged", "/lab1"),
+                                  ("NodeChildrenChanged", "/lab1"),
+                                  ("NodeCreated", "/lab1/not-yet")])
+        for created in ("/lab1", "/lab1/job-0000000003", "/lab1/not-yet"):
+            self.assertIn("Created " + created, err.splitlines())
+
+    def test_apache_c_shell(self):
+        if not os.access(CLI_MT, os.X_OK):
+            self.skipTest("Debian's zookeeper-bin (cli_mt) is not installed")
+        # cli_mt reads commands asynchronously: pace them so the output is in order.
+        commands = ["create /cshell", "set /cshell hello", "get /cshell",
+                    "create +s /cshell/job-", "create +e /cshell/eph", "ls /cshell", "quit"]
+        p = subprocess.Popen([CLI_MT, self.server.hosts], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            time.sleep(0.5)
+            for c in commands:
+                p.stdin.write(c + "\n")
+                p.stdin.flush()
+                time.sleep(0.15)
+            out, _ = p.communicate(timeout=10)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertIn("Got a new session id", out)
+        self.assertIn("name = /cshell/job-0000000000", out)
+        self.assertIn("hello", out)
+        listing = out[out.rindex("/cshell: rc = 0"):]
+        self.assertIn("\teph", listing)
+        self.assertIn("\tjob-0000000000", listing)
+        # and a kazoo client sees what the C shell did (the ephemeral died with its session)
+        zk = self.client()
+        self.assertEqual(zk.get("/cshell")[0], b"hello")
+        self.assertEqual(zk.get_children("/cshell"), ["job-0000000000"])
+
+
+class LabConfigTest(unittest.TestCase):
+
+    def test_the_handouts_zoo_cfg_starts_a_server(self):
+        if labtest.labserver.LabServer().flavor != "zablab":
+            self.skipTest("zablab-specific")
+        binary = labtest.labserver.default_server_binary()
+        tmp = labtest.labserver.tempfile.mkdtemp(prefix="zablab-lab1-cfg-")
+        try:
+            port = labtest.labserver.free_port()
+            with open(LAB_CFG) as f:
+                text = f.read().replace("clientPort=2181", "clientPort=%d" % port)
+            cfg = os.path.join(tmp, "zoo.cfg")
+            with open(cfg, "w") as f:
+                f.write(text)
+            p = subprocess.Popen([binary, cfg], cwd=tmp, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True,
+                                 preexec_fn=labtest.labserver.die_with_parent)
+            try:
+                first = p.stdout.readline()
+                self.assertEqual(first.strip(), "zablab-server: serving on 127.0.0.1:%d" % port,
+                                 p.stderr.read() if p.poll() is not None else "")
+                self.assertEqual(labtest.labserver.four_letter_word(port, "ruok"), "imok")
+                self.assertTrue(os.path.isdir(os.path.join(tmp, "var", "lab1", "version-2")))
+            finally:
+                p.terminate()
+                p.wait(timeout=10)
+                p.stdout.close()
+                p.stderr.close()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    labtest.main()

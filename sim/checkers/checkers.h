@@ -1,0 +1,191 @@
+// The oracle: invariants of Zab and of what clients see, checked over a trace, record by record.
+//
+// CheckEngine reads nothing but TraceRecords, in trace order, so the same checks run live (the
+// scenario runner feeds it every record as the simulator adds it) and over a recording
+// (zablab-sim replay feeds it the rows of a trace.db). From the records it rebuilds, per server,
+// its role, the leader it follows and the history it has applied (zxid -> digest of the txn), and
+// globally the committed history: txns an established leader committed or brought with it.
+//
+//   Zab
+//     zab.one-leader-per-epoch   at most one leader establishes each epoch
+//     zab.prefix-agreement       every server applies committed txns as one sequence: the same txn
+//                                for a zxid everywhere, none skipped, none foreign in between
+//     zab.primary-integrity      a committed txn is never lost: each new leader has all of them,
+//                                and no TRUNC or SNAP takes one away from a server
+//     zab.delivery-order         a server applies txns in strictly increasing zxid order
+//     zab.commit-quorum          a leader commits a txn only after a quorum of voters ACKed it
+//   clients
+//     client.acked-writes-survive   a write acknowledged to a client is in every later leader's history
+//     client.monotonic-zxid         the zxids a client sees in replies never go backwards, across
+//                                   reconnects to other servers too
+//     client.real-time-order        a write acknowledged before another began has the lower zxid
+//     client.sync-linearizable      a read right after sync(path) sees every write to that path
+//                                   acknowledged before the sync began
+//
+// Which records it reads (kinds and msg_types), and why each rule holds in correct ZooKeeper, is
+// in docs/scenarios.md ("The checkers"). Single-threaded; deterministic.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/time.h"
+#include "sim/trace.h"
+
+namespace zablab::sim::check {
+
+// Record kinds the scenario runner adds to the trace, so that a recording alone can be checked.
+namespace record_kind {
+inline constexpr std::string_view config = "scenario.config";  // voters, observers, clients, bug
+inline constexpr std::string_view op_result = "op.result";     // a client op's reply details (mzxid)
+inline constexpr std::string_view violation = "check.violation";
+}  // namespace record_kind
+
+struct Invariant {
+  std::string_view name;
+  std::string_view description;
+};
+// Every invariant, in the order above.
+const std::vector<Invariant>& invariants();
+bool is_invariant(std::string_view name);
+
+struct Violation {
+  std::string invariant;
+  std::uint64_t seq = 0;  // the trace record at which it was detected
+  Nanos time_ns = 0;
+  EndpointId node = kNoEndpoint;
+  std::string message;
+
+  // {"invariant":..., "seq":..., "time_ns":..., "node":..., "message":...}
+  std::string to_json() const;
+  // "seq 1234 at 12.345678s: zab.primary-integrity: ..."
+  std::string describe() const;
+};
+
+struct CheckConfig {
+  // The ensemble. Empty: taken from the scenario.config record (or every server of world.config).
+  std::vector<EndpointId> voters;
+  std::vector<EndpointId> observers;
+  // Invariants to check; empty means all of them.
+  std::set<std::string> enabled;
+};
+
+class CheckEngine {
+ public:
+  explicit CheckEngine(CheckConfig config = {});
+
+  // Feeds the next record (records must come in seq order, each once).
+  void on_record(const TraceRecord& record);
+
+  bool violated() const { return !violations_.empty(); }
+  // In the order found; the first is the one that stops a run. Capped at a few dozen.
+  const std::vector<Violation>& violations() const { return violations_; }
+  std::uint64_t records_seen() const { return records_seen_; }
+  const std::vector<EndpointId>& voters() const { return config_.voters; }
+  bool enabled(std::string_view invariant) const;
+
+  // --- what the checks have learned, for scenario expectations ---
+  struct Committed {
+    std::uint64_t digest = 0;  // 0 when only the zxid is known (recovered from a disk)
+    EndpointId by = kNoEndpoint;
+    std::uint64_t seq = 0;
+  };
+  const std::map<std::int64_t, Committed>& committed() const { return committed_; }
+  // Zxids of writes (create, setData, delete) acknowledged Ok to a client, in ack order.
+  const std::vector<std::int64_t>& acknowledged_writes() const { return acked_writes_; }
+  // Whether `server`'s current history (as rebuilt from the trace) holds `zxid`.
+  bool server_has(EndpointId server, std::int64_t zxid) const;
+  std::optional<EndpointId> leader_of_epoch(std::int64_t epoch) const;
+
+ private:
+  struct Server {
+    std::string role = "DOWN";  // LOOKING, FOLLOWING, LEADING, OBSERVING, DOWN
+    bool established = false;   // LEADING and the epoch is established
+    std::optional<EndpointId> leader;
+    std::map<std::int64_t, std::uint64_t> hist;  // applied txns: zxid -> digest (0 = unknown)
+    std::int64_t last_applied = -1;              // -1: unknown (just restarted)
+    bool awaiting_recovery = false;
+    std::uint64_t prev_seq = UINT64_MAX;  // the previous record at this node
+    // The record just before a txn.commit says why it was applied:
+    std::uint64_t commit_marker_seq = UINT64_MAX;  // zab.commit at a leader
+    std::int64_t commit_marker_zxid = -1;
+    std::uint64_t delivery_marker_seq = UINT64_MAX;  // COMMIT / INFORM delivered to a learner
+    std::int64_t delivery_marker_zxid = -1;
+    EndpointId delivery_marker_from = kNoEndpoint;
+    std::map<std::int64_t, std::set<EndpointId>> acks;  // as leader: ACK(zxid) delivered from
+  };
+  struct Op {
+    EndpointId client = kNoEndpoint;
+    std::string op;
+    std::string path;
+    Nanos invoked_ns = 0;
+    bool returned = false;
+    Nanos returned_ns = 0;
+    std::string err;
+    std::int64_t zxid = -1;
+    bool synced_read = false;        // a getData right after an Ok sync of the same path
+    Nanos barrier_ns = 0;            // that sync's invocation time
+    std::uint64_t sync_op = 0;
+  };
+  struct Client {
+    std::int64_t max_zxid = 0;
+    EndpointId max_from = kNoEndpoint;
+    std::uint64_t max_seq = 0;
+    std::uint64_t last_returned_op = 0;  // the latest op that returned
+    std::uint64_t ops_in_flight = 0;
+  };
+  struct AckedWrite {
+    Nanos returned_ns = 0;
+    std::int64_t zxid = 0;
+    std::uint64_t op_id = 0;
+  };
+  struct PathWrite {
+    Nanos returned_ns = 0;
+    std::int64_t zxid = 0;
+    std::uint64_t op_id = 0;
+    bool is_delete = false;
+  };
+
+  void report(std::string_view invariant, const TraceRecord& r, EndpointId node, std::string message);
+  void configure(const TraceRecord& r);
+  void on_core(const TraceRecord& r, EndpointId s);
+  void on_deliver(const TraceRecord& r);
+  void on_apply(const TraceRecord& r, EndpointId s);
+  void on_established(const TraceRecord& r, EndpointId s, std::int64_t epoch);
+  void on_trunc(const TraceRecord& r, EndpointId s, std::int64_t zxid);
+  void on_snap(const TraceRecord& r, EndpointId s, std::int64_t zxid);
+  void on_recovered(EndpointId s, std::int64_t zxid);
+  void on_invoke(const TraceRecord& r);
+  void on_return(const TraceRecord& r);
+  void on_op_result(const TraceRecord& r);
+  void check_acked_against_leaders(const TraceRecord& r, const Op& op, std::uint64_t op_id);
+  void add_committed(std::int64_t zxid, std::uint64_t digest, EndpointId by, std::uint64_t seq);
+  bool is_voter(EndpointId id) const;
+  std::size_t quorum_size() const { return config_.voters.size() / 2 + 1; }
+  Server& server(EndpointId id) { return servers_[id]; }
+
+  CheckConfig config_;
+  bool configured_ = false;
+  std::uint64_t records_seen_ = 0;
+  std::vector<Violation> violations_;
+  std::map<EndpointId, Server> servers_;
+  std::map<std::int64_t, Committed> committed_;             // the committed history
+  std::map<std::int64_t, std::uint64_t> txn_digest_;         // every txn any server applied
+  std::map<std::int64_t, std::pair<EndpointId, std::uint64_t>> epoch_leader_;  // epoch -> (leader, seq)
+  std::int64_t latest_epoch_ = 0;
+  // Clients.
+  std::map<std::uint64_t, Op> ops_;
+  std::map<EndpointId, Client> clients_;
+  std::vector<std::int64_t> acked_writes_;
+  std::vector<AckedWrite> acked_by_return_;  // in return order
+  std::vector<std::size_t> acked_prefix_max_;  // index of the max zxid in acked_by_return_[0..i]
+  std::map<std::string, std::vector<PathWrite>> path_writes_;     // acked writes per path, return order
+  std::map<std::string, Nanos> first_delete_invoked_;
+};
+
+}  // namespace zablab::sim::check

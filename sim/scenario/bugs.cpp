@@ -1,0 +1,326 @@
+#include "sim/scenario/bugs.h"
+
+#include <functional>
+#include <map>
+
+#include "core/jute/codes.h"
+#include "core/jute/frame.h"
+#include "core/quorum/messages.h"
+#include "sim/check.h"
+#include "sim/quorum_kind.h"
+
+namespace zablab::sim::scenario {
+namespace {
+
+namespace packet = quorum::packet;
+
+const std::vector<BugInfo> kBugs = {
+    {Bug::commit_without_quorum, "commit-without-quorum",
+     "a leader counts every PROPOSAL as ACKed and every PING as answered when it sends them, and never "
+     "notices a lost follower: cut off in a minority it keeps committing alone",
+     "zab.commit-quorum, zab.primary-integrity, client.acked-writes-survive, client.real-time-order"},
+    {Bug::ack_before_fsync, "ack-before-fsync",
+     "a follower's fsync returns at once without syncing (a lying disk cache): it ACKs proposals that a "
+     "power loss then takes away",
+     "zab.primary-integrity, client.acked-writes-survive"},
+    {Bug::election_ignores_zxid, "election-ignores-zxid",
+     "votes and epoch acknowledgements carry zxid 0: the highest id wins, and the new leader SNAPs its "
+     "followers to its own, possibly shorter, history",
+     "zab.primary-integrity, zab.prefix-agreement"},
+    {Bug::split_config, "split-config",
+     "the lowest-numbered minority of servers believes the ensemble is smaller (a botched reconfiguration), "
+     "so both sides of a partition can form a quorum",
+     "zab.one-leader-per-epoch"},
+    {Bug::reorder_inform, "reorder-inform", "an observer's link from its leader swaps INFORMs that come close together",
+     "zab.delivery-order"},
+    {Bug::stale_reconnect, "stale-reconnect",
+     "a server ignores the lastZxidSeen of a connecting client and serves a client that has seen more than it has",
+     "client.monotonic-zxid"},
+    {Bug::sync_no_barrier, "sync-no-barrier",
+     "a follower answers sync() at once instead of waiting for the leader's SYNC, so the read after it may be stale",
+     "client.sync-linearizable"},
+};
+
+// ----------------------------------------------------------------------------- BuggyPeer
+
+// The real peer, with a host in front that lies in one place. See bugs.h.
+class BuggyPeer final : public Node, private Env, private Disk {
+ public:
+  BuggyPeer(Env& host, const server::ServerConfig& config, Bug bug)
+      : host_(host), bug_(bug), peer_(std::make_unique<quorum::QuorumPeer>(static_cast<Env&>(*this), config)) {}
+
+  const quorum::QuorumPeer& peer() const { return *peer_; }
+
+  // --- Node: the host's inputs, to the peer ---
+  void start() override { peer_->start(); }
+  void on_client_connected(ConnId conn, std::string remote) override {
+    if (bug_ == Bug::stale_reconnect) fresh_.insert(conn);
+    peer_->on_client_connected(conn, std::move(remote));
+  }
+  void on_client_bytes(ConnId conn, std::string_view bytes) override {
+    if (bug_ == Bug::stale_reconnect && fresh_.erase(conn)) {
+      peer_->on_client_bytes(conn, forget_last_zxid_seen(bytes));
+      return;
+    }
+    peer_->on_client_bytes(conn, bytes);
+  }
+  void on_client_closed(ConnId conn) override {
+    fresh_.erase(conn);
+    peer_->on_client_closed(conn);
+  }
+  void on_peer_message(PeerId from, PeerChannel channel, std::string_view message) override {
+    if (bug_ == Bug::reorder_inform && channel == PeerChannel::quorum &&
+        peer_->state() == quorum::PeerState::observing && type_of(message) == packet::inform) {
+      if (!held_) {
+        held_ = Held{from, std::string(message)};
+        held_timer_ = later(300, [this] { release_held(); });
+        return;
+      }
+      // The second one overtakes the first.
+      peer_->on_peer_message(from, channel, message);
+      release_held();
+      return;
+    }
+    peer_->on_peer_message(from, channel, message);
+  }
+  void on_peer_disconnected(PeerId peer, PeerChannel channel) override {
+    if (bug_ == Bug::commit_without_quorum && channel == PeerChannel::quorum &&
+        peer_->state() == quorum::PeerState::leading)
+      return;  // a lost follower goes unnoticed
+    peer_->on_peer_disconnected(peer, channel);
+  }
+  void on_timer(TimerId id) override {
+    auto it = own_.find(id);
+    if (it == own_.end()) {
+      peer_->on_timer(id);
+      return;
+    }
+    auto fn = std::move(it->second);
+    own_.erase(it);
+    fn();
+  }
+  void on_disk_done(DiskToken token, const DiskStatus& status) override { peer_->on_disk_done(token, status); }
+
+ private:
+  struct Held {
+    PeerId from;
+    std::string message;
+  };
+
+  // --- Env: the peer's calls, to the host ---
+  std::int64_t now_ms() const override { return host_.now_ms(); }
+  std::int64_t wall_ms() const override { return host_.wall_ms(); }
+  TimerId set_timer(std::int64_t delay_ms) override { return host_.set_timer(delay_ms); }
+  void cancel_timer(TimerId id) override { host_.cancel_timer(id); }
+  void client_send(ConnId conn, std::string bytes) override { host_.client_send(conn, std::move(bytes)); }
+  void client_close(ConnId conn) override { host_.client_close(conn); }
+  void peer_send(PeerId peer, PeerChannel channel, std::string message) override {
+    switch (bug_) {
+      case Bug::commit_without_quorum:
+        if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::leading) assume_answer(peer, message);
+        break;
+      case Bug::election_ignores_zxid:
+        message = without_zxid(channel, std::move(message));
+        break;
+      case Bug::sync_no_barrier:
+        if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::following && is_sync_request(message)) {
+          // Answer it ourselves, as if the leader had: no barrier behind pending commits.
+          later(0, [this, peer] { peer_->on_peer_message(peer, PeerChannel::quorum, quorum::encode_packet(packet::sync, 0)); });
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    host_.peer_send(peer, channel, std::move(message));
+  }
+  void peer_disconnect(PeerId peer, PeerChannel channel) override { host_.peer_disconnect(peer, channel); }
+  Disk& disk() override { return bug_ == Bug::ack_before_fsync ? static_cast<Disk&>(*this) : host_.disk(); }
+  std::uint64_t random_u64() override { return host_.random_u64(); }
+  void shutdown(std::string_view reason) override { host_.shutdown(reason); }
+  std::vector<std::pair<std::string, std::string>> host_metrics() const override { return host_.host_metrics(); }
+  void trace(const TraceEvent& event) override { host_.trace(event); }
+  void log(LogLevel level, std::string_view message) override { host_.log(level, message); }
+
+  // --- Disk (ack-before-fsync): a sync while following is an empty append -- it completes in
+  // order like any operation, and makes nothing durable. ---
+  void append(const std::string& file, std::string bytes, DiskToken token) override {
+    host_.disk().append(file, std::move(bytes), token);
+  }
+  void sync(const std::string& file, DiskToken token) override {
+    if (peer_->state() == quorum::PeerState::following) {
+      host_.disk().append(file, std::string(), token);
+    } else {
+      host_.disk().sync(file, token);
+    }
+  }
+  void write_atomic(const std::string& file, std::string bytes, DiskToken token) override {
+    host_.disk().write_atomic(file, std::move(bytes), token);
+  }
+  std::optional<std::string> read(const std::string& file) override { return host_.disk().read(file); }
+  std::vector<std::string> list(const std::string& dir) override { return host_.disk().list(dir); }
+  bool truncate(const std::string& file, std::uint64_t size) override { return host_.disk().truncate(file, size); }
+  bool remove(const std::string& file) override { return host_.disk().remove(file); }
+  bool make_dirs(const std::string& dir) override { return host_.disk().make_dirs(dir); }
+
+  // --- the lies ---
+  TimerId later(std::int64_t delay_ms, std::function<void()> fn) {
+    const TimerId id = host_.set_timer(delay_ms);
+    own_[id] = std::move(fn);
+    return id;
+  }
+
+  void release_held() {
+    if (!held_) return;
+    Held h = std::move(*held_);
+    held_.reset();
+    own_.erase(held_timer_);
+    host_.cancel_timer(held_timer_);
+    peer_->on_peer_message(h.from, PeerChannel::quorum, h.message);
+  }
+
+  static std::int32_t type_of(std::string_view message) {
+    try {
+      return jute::decode<jute::QuorumPacket>(message).type;
+    } catch (const jute::DecodeError&) {
+      return -1;
+    }
+  }
+
+  static bool is_sync_request(std::string_view message) {
+    try {
+      const auto p = jute::decode<jute::QuorumPacket>(message);
+      if (p.type != packet::request || !p.data) return false;
+      jute::Reader r(*p.data);
+      r.i64();
+      r.i32();
+      return r.i32() == op::sync;
+    } catch (const jute::DecodeError&) {
+      return false;
+    }
+  }
+
+  void assume_answer(PeerId peer, std::string_view message) {
+    jute::QuorumPacket p;
+    try {
+      p = jute::decode<jute::QuorumPacket>(message);
+    } catch (const jute::DecodeError&) {
+      return;
+    }
+    if (p.type == packet::proposal) {
+      later(0, [this, peer, zxid = p.zxid] {
+        if (peer_->state() == quorum::PeerState::leading)
+          peer_->on_peer_message(peer, PeerChannel::quorum, quorum::encode_packet(packet::ack, zxid));
+      });
+    } else if (p.type == packet::ping) {
+      later(0, [this, peer, zxid = p.zxid] {
+        if (peer_->state() == quorum::PeerState::leading)
+          peer_->on_peer_message(peer, PeerChannel::quorum, quorum::encode_packet(packet::ping, zxid, std::string()));
+      });
+    }
+  }
+
+  static std::string without_zxid(PeerChannel channel, std::string message) {
+    try {
+      if (channel == PeerChannel::election) {
+        auto n = jute::decode<quorum::Notification>(message);
+        n.zxid = 0;
+        return jute::encode(n);
+      }
+      auto p = jute::decode<jute::QuorumPacket>(message);
+      if (p.type != packet::ackepoch) return message;
+      p.zxid = 0;
+      jute::Writer w;
+      w.i32(-1);  // "already in this epoch": nothing for the leader to compare either
+      p.data = w.take();
+      return jute::encode(p);
+    } catch (const jute::DecodeError&) {
+      return message;
+    }
+  }
+
+  // The first frame of a client connection is its ConnectRequest: claim to have seen nothing.
+  static std::string forget_last_zxid_seen(std::string_view bytes) {
+    if (bytes.size() < 4) return std::string(bytes);
+    const std::uint32_t len = (std::uint32_t{static_cast<unsigned char>(bytes[0])} << 24) |
+                              (std::uint32_t{static_cast<unsigned char>(bytes[1])} << 16) |
+                              (std::uint32_t{static_cast<unsigned char>(bytes[2])} << 8) |
+                              std::uint32_t{static_cast<unsigned char>(bytes[3])};
+    if (bytes.size() < 4 + std::size_t{len}) return std::string(bytes);
+    try {
+      auto req = jute::decode<jute::ConnectRequest>(bytes.substr(4, len));
+      req.last_zxid_seen = 0;
+      return jute::frame(jute::encode(req)) + std::string(bytes.substr(4 + len));
+    } catch (const jute::DecodeError&) {
+      return std::string(bytes);
+    }
+  }
+
+  Env& host_;
+  Bug bug_;
+  std::unique_ptr<quorum::QuorumPeer> peer_;
+  std::map<TimerId, std::function<void()>> own_;
+  std::set<ConnId> fresh_;  // client connections whose ConnectRequest has not arrived
+  std::optional<Held> held_;
+  TimerId held_timer_ = 0;
+};
+
+// split-config: servers 1..m (m = (voters-1)/2, the largest minority) see only voters 1..2m-1.
+server::ServerConfig split_view(server::ServerConfig config) {
+  std::int64_t voters = 0;
+  for (const auto& [sid, s] : config.quorum_servers) voters += s.observer ? 0 : 1;
+  const std::int64_t m = (voters - 1) / 2;
+  if (m < 1 || config.server_id > m) return config;
+  std::map<std::int64_t, server::QuorumServer> view;
+  for (const auto& [sid, s] : config.quorum_servers)
+    if (s.observer || sid <= 2 * m - 1) view[sid] = s;
+  config.quorum_servers = std::move(view);
+  return config;
+}
+
+}  // namespace
+
+const std::vector<BugInfo>& bug_catalog() { return kBugs; }
+
+std::optional<Bug> bug_by_name(std::string_view name) {
+  if (name == "none") return Bug::none;
+  for (const auto& b : kBugs)
+    if (b.name == name) return b.bug;
+  return std::nullopt;
+}
+
+std::string_view bug_name(Bug bug) {
+  for (const auto& b : kBugs)
+    if (b.bug == bug) return b.name;
+  return "none";
+}
+
+ServerKind buggy_quorum_kind(Bug bug) {
+  ServerKind kind = quorum_kind();
+  if (bug == Bug::none) return kind;
+  kind.name = "quorum+" + std::string(bug_name(bug));
+  if (bug == Bug::split_config) {
+    kind.make = [](Env& env, const server::ServerConfig& config) -> std::unique_ptr<Node> {
+      return std::make_unique<quorum::QuorumPeer>(env, split_view(config));
+    };
+    return kind;
+  }
+  auto inspect = kind.inspect;
+  kind.make = [bug](Env& env, const server::ServerConfig& config) -> std::unique_ptr<Node> {
+    return std::make_unique<BuggyPeer>(env, config, bug);
+  };
+  kind.inspect = [inspect](const Node& node, ServerState& state) {
+    const auto* b = dynamic_cast<const BuggyPeer*>(&node);
+    ZL_SIM_ASSERT(b != nullptr, "a buggy kind inspects only BuggyPeers");
+    inspect(b->peer(), state);
+  };
+  return kind;
+}
+
+const quorum::QuorumPeer* quorum_peer_of(const Node* node) {
+  if (!node) return nullptr;
+  if (const auto* b = dynamic_cast<const BuggyPeer*>(node)) return &b->peer();
+  return dynamic_cast<const quorum::QuorumPeer*>(node);
+}
+
+}  // namespace zablab::sim::scenario

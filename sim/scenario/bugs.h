@@ -1,0 +1,63 @@
+// Deliberate bugs (`bug NAME` in a scenario, `--bug NAME` on the command line): each makes a
+// real quorum peer misbehave in one classic way, so that a checker can be seen to catch it.
+//
+// Nothing in core/ changes. A buggy server is the real quorum::QuorumPeer wrapped in a
+// BuggyPeer, which sits between it and its host: it is the peer's Env (and Disk) and the host's
+// Node, forwards everything, and lies in exactly one place -- rewriting or inventing a message,
+// answering an fsync without syncing, or handing the peer a wrong view of the ensemble.
+//
+//   commit-without-quorum  a leader that assumes its followers: each PROPOSAL counts as ACKed
+//                          and each PING as answered the moment it is sent, and lost followers
+//                          go unnoticed -- a partitioned leader keeps committing alone.
+//   ack-before-fsync       a follower whose fsync returns at once without syncing (a disk cache
+//                          that lies): it ACKs proposals a power loss then takes away.
+//   election-ignores-zxid  votes and epoch acknowledgements carry zxid 0, so the highest id
+//                          wins the election and the new leader SNAPs everyone to its history.
+//   split-config           the lowest-numbered minority of servers believes the ensemble is
+//                          smaller (a botched reconfiguration): each side can form a "quorum".
+//   reorder-inform         an observer's link delivers INFORMs out of order (two swapped).
+//   stale-reconnect        a server that ignores the lastZxidSeen of a reconnecting client and
+//                          takes clients that have seen more than it has.
+//   sync-no-barrier        a follower that answers sync() at once instead of through the leader.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/quorum/quorum_peer.h"
+#include "sim/server_kind.h"
+
+namespace zablab::sim::scenario {
+
+enum class Bug {
+  none,
+  commit_without_quorum,
+  ack_before_fsync,
+  election_ignores_zxid,
+  split_config,
+  reorder_inform,
+  stale_reconnect,
+  sync_no_barrier,
+};
+
+struct BugInfo {
+  Bug bug;
+  std::string_view name;
+  std::string_view description;
+  std::string_view caught_by;  // the invariant(s) a run with this bug is expected to break
+};
+const std::vector<BugInfo>& bug_catalog();  // every bug but `none`
+std::optional<Bug> bug_by_name(std::string_view name);
+std::string_view bug_name(Bug bug);  // "none" for Bug::none
+
+// The quorum kind whose servers carry `bug` (quorum_kind() itself for Bug::none).
+ServerKind buggy_quorum_kind(Bug bug);
+
+// The real peer inside a server's node (wrapped or not); nullptr when down or not a quorum peer.
+const quorum::QuorumPeer* quorum_peer_of(const Node* node);
+
+}  // namespace zablab::sim::scenario

@@ -1,0 +1,168 @@
+// The visualizer's words: explanations of trace records, and the election vote matrix.
+#include <catch2/catch.hpp>
+
+#include "core/quorum/election.h"
+#include "gui/model/ensemble_state.h"
+#include "gui/model/explain.h"
+#include "gui/model/source.h"
+#include "gui/model/vote_matrix.h"
+
+using namespace zablab;
+using namespace zablab::gui;
+
+namespace {
+
+VoteInfo vote(std::int64_t leader, std::int64_t zxid, std::int64_t epoch) {
+  VoteInfo v;
+  v.valid = true;
+  v.leader = leader;
+  v.zxid = zxid;
+  v.peer_epoch = epoch;
+  return v;
+}
+
+Timeline live(int ms) {
+  LiveSource source(LiveOptions{});
+  source.run_to(ms * sim::kMillisecond);
+  Timeline t;
+  source.pull(t);
+  return t;
+}
+
+// The explanation of the first record of `kind`/`msg_type` (core event) in `t`.
+Explanation first(const Timeline& t, std::string_view msg_type, std::uint64_t from = 0) {
+  StateCache cache;
+  for (std::uint64_t s = from; s < t.size(); ++s) {
+    if (t.at(s).msg_type != msg_type) continue;
+    const EnsembleState before = cache.at(t, static_cast<std::int64_t>(s) - 1);
+    const EnsembleState after = cache.at(t, static_cast<std::int64_t>(s));
+    return explain(t, s, before, after);
+  }
+  FAIL("no " << msg_type);
+  return {};
+}
+
+std::string all_text(const Explanation& e) {
+  std::string out = e.title;
+  for (const auto& w : e.why) out += "\n" + w;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("gui/votes: candidates are ordered as ZooKeeper's totalOrderPredicate orders them") {
+  const std::vector<VoteInfo> votes{vote(1, 0, 0), vote(2, 0, 0), vote(3, 0, 0), vote(1, 5, 0),
+                                    vote(2, 3, 1), vote(3, 0x100000001LL, 0), vote(1, 0, 2)};
+  for (const auto& a : votes)
+    for (const auto& b : votes) {
+      const quorum::Vote qa{a.leader, a.zxid, 0, a.peer_epoch};
+      const quorum::Vote qb{b.leader, b.zxid, 0, b.peer_epoch};
+      INFO(vote_text(a) << " vs " << vote_text(b));
+      CHECK(better_candidate(a, b) == quorum::better_vote(qa, qb));
+    }
+}
+
+TEST_CASE("gui/votes: why one candidate wins, in words") {
+  CHECK(why_better(vote(3, 0, 0), vote(2, 0, 0)) == "same epoch 0 and zxid 0x0, larger id (3 > 2)");
+  CHECK(why_better(vote(1, 0x100000005LL, 1), vote(3, 0x100000003LL, 1)) ==
+        "same epoch 1, higher zxid (0x100000005 > 0x100000003)");
+  CHECK(why_better(vote(1, 0, 2), vote(3, 0x100000009LL, 1)) == "higher epoch (2 > 1)");
+  CHECK(why_better(vote(2, 0, 0), vote(3, 0, 0)).empty());
+}
+
+TEST_CASE("gui/votes: the matrix during and after a three-server election") {
+  const Timeline t = live(3000);
+  StateCache cache;
+  // Just before server 3 decides, it has heard both others vote for it.
+  std::uint64_t decide = 0;
+  for (std::uint64_t s = 0; s < t.size(); ++s)
+    if (t.at(s).msg_type == "fle.decide" && t.at(s).node == 3) {
+      decide = s;
+      break;
+    }
+  REQUIRE(decide > 0);
+  const VoteMatrix m = build_vote_matrix(cache.at(t, static_cast<std::int64_t>(decide) - 1));
+  CHECK(m.voters == 3);
+  CHECK(m.quorum == 2);
+  REQUIRE(m.rows.size() == 3);
+  const VoteRow& row3 = m.rows[2];
+  CHECK(row3.id == 3);
+  CHECK(row3.vote.leader == 3);
+  CHECK(row3.cells[0].heard);
+  CHECK(row3.cells[0].vote.leader == 3);
+  CHECK(row3.cells[0].agrees);
+  CHECK_FALSE(row3.cells[2].heard);  // a server does not hear itself
+  CHECK(row3.support == 3);
+  CHECK(row3.quorum);
+  REQUIRE_FALSE(m.ranking.empty());
+  CHECK(m.ranking[0].vote.leader == 3);
+  CHECK(m.why.find("3") != std::string::npos);
+
+  // Early on, when servers still vote for themselves, the ranking explains why 3 beats 2.
+  std::uint64_t first_votes = 0;
+  for (std::uint64_t s = 0; s < t.size(); ++s)
+    if (t.at(s).msg_type == "fle.vote_sent" && t.at(s).node == 3) {
+      first_votes = s;
+      break;
+    }
+  const VoteMatrix early = build_vote_matrix(cache.at(t, static_cast<std::int64_t>(first_votes)));
+  REQUIRE(early.ranking.size() >= 2);
+  CHECK(early.ranking[0].vote.leader == 3);
+  CHECK(early.why == "Server 3 beats 2: same epoch 0 and zxid 0x0, larger id (3 > 2).");
+}
+
+TEST_CASE("gui/explain: election events in plain words") {
+  const Timeline t = live(3000);
+  const auto start = all_text(first(t, "fle.start"));
+  CHECK(start.find("Server 1 starts a leader election (round 1)") != std::string::npos);
+  CHECK(start.find("(epoch, zxid, server id)") != std::string::npos);
+
+  // Server 1 hears server 2's vote for 2: better than its own by id, so it switches.
+  StateCache cache;
+  bool found = false;
+  for (std::uint64_t s = 0; s < t.size() && !found; ++s) {
+    const auto& r = t.at(s);
+    if (r.msg_type != "fle.vote_received" || r.node != 1) continue;
+    const auto d = t.detail(s);
+    if (d["leader"].int_or(0) != 2) continue;
+    found = true;
+    const auto text = all_text(explain(t, s, cache.at(t, static_cast<std::int64_t>(s) - 1), cache.at(t, static_cast<std::int64_t>(s))));
+    CHECK(text.find("Server 1 hears server 2's vote for 2") != std::string::npos);
+    CHECK(text.find("larger id (2 > 1)") != std::string::npos);
+    CHECK(text.find("switches its vote to 2") != std::string::npos);
+  }
+  CHECK(found);
+
+  const auto decide = all_text(first(t, "fle.decide"));
+  CHECK(decide.find("is the leader") != std::string::npos);
+  CHECK(decide.find("2 of 3 needed") != std::string::npos);
+}
+
+TEST_CASE("gui/explain: Zab events in plain words") {
+  const Timeline t = live(3000);
+  CHECK(first(t, "zab.new_epoch").title == "Leader 3 chooses epoch 1");
+  CHECK(all_text(first(t, "zab.sync")).find("DIFF") != std::string::npos);
+  CHECK(first(t, "zab.established").title == "Leader 3 has established epoch 1");
+  const auto commit = first(t, "zab.commit");
+  CHECK(commit.title == "Server 3 commits 0x100000001: it has ACKs from 2 of 3");
+  CHECK(all_text(commit).find("can never be lost") != std::string::npos);
+  const auto ack = all_text(first(t, "zab.ack"));
+  CHECK(ack.find("gets ACK 0x100000001 from server") != std::string::npos);
+  CHECK(ack.find("a quorum is 2") != std::string::npos);
+  const auto propose = all_text(first(t, "zab.propose"));
+  CHECK(propose.find("proposes 0x100000001 (createSession)") != std::string::npos);
+  CHECK(propose.find("epoch 1, counter 1") != std::string::npos);
+
+  // A PROPOSAL's delivery says what the follower does next.
+  for (const auto& m : t.messages()) {
+    if (m.label.rfind("PROPOSAL", 0) != 0 || m.end_seq < 0) continue;
+    StateCache cache;
+    const auto s = static_cast<std::uint64_t>(m.end_seq);
+    const auto e = explain(t, s, cache.at(t, m.end_seq - 1), cache.at(t, m.end_seq));
+    CHECK(e.title.find("receives PROPOSAL 0x1000000") != std::string::npos);
+    CHECK(all_text(e).find("ACK") != std::string::npos);
+    break;
+  }
+  CHECK_FALSE(message_meaning("COMMIT 0x100000002").empty());
+  CHECK_FALSE(phase_meaning(Phase::synchronization).empty());
+}

@@ -1,0 +1,124 @@
+// The visualizer's pure geometry: ring, lanes, the space-time axis, panel placement.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "gui/model/layout.h"
+
+using namespace zablab::gui;
+
+TEST_CASE("gui/layout: servers sit on a ring, the first at the top, clockwise") {
+  const auto p = ring_positions(4, {100, 100}, 50);
+  REQUIRE(p.size() == 4);
+  CHECK(p[0].x == Approx(100));
+  CHECK(p[0].y == Approx(50));   // top
+  CHECK(p[1].x == Approx(150));  // right: clockwise on screen
+  CHECK(p[1].y == Approx(100));
+  CHECK(p[2].y == Approx(150));
+  CHECK(p[3].x == Approx(50));
+  for (const auto& q : p) CHECK(distance(q, {100, 100}) == Approx(50));
+  CHECK(ring_positions(0, {0, 0}, 1).empty());
+}
+
+TEST_CASE("gui/layout: the ring fits its area with room for labels") {
+  const Rect area{0, 0, 400, 300};
+  const float r = ring_radius(area, 30, 20);
+  CHECK(r == Approx(100));
+  for (const auto& q : ring_positions(7, area.center(), r)) {
+    CHECK(q.x - 30 >= area.x);
+    CHECK(q.y - 30 >= area.y);
+    CHECK(q.x + 30 <= area.x + area.w);
+    CHECK(q.y + 30 <= area.y + area.h);
+  }
+  CHECK(ring_radius({0, 0, 10, 10}, 30, 20) == Approx(45));  // never collapses
+}
+
+TEST_CASE("gui/layout: clients are spread evenly along a band") {
+  const auto p = row_positions(2, {0, 100, 200, 40});
+  REQUIRE(p.size() == 2);
+  CHECK(p[0].x == Approx(50));
+  CHECK(p[1].x == Approx(150));
+  CHECK(p[0].y == Approx(120));
+}
+
+TEST_CASE("gui/layout: a->b and b->a travel on separate lanes between the node edges") {
+  const Vec2 a{0, 0}, b{100, 0};
+  const Lane ab = directed_lane(a, b, 10, 4);
+  const Lane ba = directed_lane(b, a, 10, 4);
+  CHECK(ab.from.x == Approx(10));
+  CHECK(ab.to.x == Approx(90));
+  CHECK(ab.from.y == Approx(4));  // right of travel, y down
+  CHECK(ba.from.y == Approx(-4));
+  CHECK(along(ab, 0.5f).x == Approx(50));
+  CHECK(along(ab, 2).x == Approx(90));  // clamped
+  CHECK(along(ab, -1).x == Approx(10));
+  const Lane same = directed_lane(a, a, 10, 4);  // degenerate: no NaN
+  CHECK(same.from == a);
+}
+
+TEST_CASE("gui/layout: distance to a segment and nearest point") {
+  CHECK(distance_to_segment({5, 5}, {0, 0}, {10, 0}) == Approx(5));
+  CHECK(distance_to_segment({-3, 4}, {0, 0}, {10, 0}) == Approx(5));
+  const std::vector<Vec2> pts{{0, 0}, {10, 0}, {20, 0}};
+  CHECK(nearest_point(pts, {11, 1}, 5) == std::optional<std::size_t>(1));
+  CHECK_FALSE(nearest_point(pts, {50, 50}, 5).has_value());
+}
+
+TEST_CASE("gui/layout: the axis zooms around the mouse and fits a range") {
+  Axis axis;
+  axis.left = 100;
+  axis.width = 800;
+  axis.fit(0, 1000);
+  CHECK(axis.to_px(0) > 100);
+  CHECK(axis.to_px(1000) < 900);
+  CHECK(axis.from_px(axis.to_px(123)) == Approx(123));
+
+  const double under = axis.from_px(400);
+  axis.zoom_at(400, 4);
+  CHECK(axis.from_px(400) == Approx(under));  // the value under the mouse stays put
+  CHECK(axis.visible_max() - axis.visible_min() == Approx(1040.0 / 4).epsilon(0.01));
+
+  axis.ensure_visible(900, 20);
+  CHECK(axis.to_px(900) <= 100 + 800 - 20 + 0.01);
+  CHECK(axis.to_px(900) >= 100);
+  axis.pan_px(50);
+  CHECK(axis.to_px(900) == Approx(100 + 800 - 20 + 50).epsilon(0.001));
+}
+
+TEST_CASE("gui/layout: progress and glide") {
+  CHECK(progress(5, 0, 10) == Approx(0.5));
+  CHECK(progress(-5, 0, 10) == 0);
+  CHECK(progress(50, 0, 10) == 1);
+  CHECK(progress(3, 4, 4) == 1);
+  double x = 0;
+  for (int i = 0; i < 200; ++i) x = glide(x, 10, 1.0 / 60, 10);
+  CHECK(x == 10);  // snaps once close
+  CHECK(glide(0, 10, 0, 10) == 0);
+}
+
+TEST_CASE("gui/layout: panels tile the window without overlapping") {
+  for (auto [w, h] : {std::pair{1280.0f, 800.0f}, std::pair{1920.0f, 1080.0f}, std::pair{800.0f, 600.0f}}) {
+    const PanelLayout p = panel_layout(w, h);
+    const Rect all[] = {p.controls, p.ensemble, p.inspector, p.explain, p.events, p.spacetime};
+    float area = 0;
+    for (const Rect& r : all) {
+      CHECK(r.w > 0);
+      CHECK(r.h > 0);
+      CHECK(r.x >= 0);
+      CHECK(r.y >= 0);
+      CHECK(r.x + r.w <= w + 0.5f);
+      CHECK(r.y + r.h <= h + 0.5f);
+      area += r.w * r.h;
+    }
+    CHECK(area == Approx(w * h).epsilon(0.001));  // tiles: full coverage and no overlap
+    CHECK(p.ensemble.y == p.controls.y + p.controls.h);
+  }
+}
+
+TEST_CASE("gui/layout: space-time lanes") {
+  const Rect area{0, 100, 500, 220};
+  const float h = lane_height(area, 4, 20, 80);
+  CHECK(h == Approx(50));
+  CHECK(lane_y(area, 0, 20, h) == Approx(145));
+  CHECK(lane_y(area, 3, 20, h) == Approx(295));
+  CHECK(lane_height(area, 1, 20, 80) == Approx(80));
+}
