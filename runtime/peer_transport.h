@@ -116,6 +116,7 @@ class PeerTransport {
   void on_hello(const LinkPtr& link, PeerId sid);
   void start_write(const LinkPtr& link);
   // The link broke (or could not be made): forget it and report it if it carried a message.
+  // Logged at `level`, except that the default (debug) becomes info for a connection that was open.
   void lost(const LinkPtr& link, const std::string& why, LogLevel level = LogLevel::debug);
   // Forgets the link and closes its socket; reports nothing.
   void destroy(const LinkPtr& link);

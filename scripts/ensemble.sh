@@ -107,9 +107,12 @@ start() {
       exit 1
     fi
   done
-  # Then they elect a leader (a few hundred milliseconds).
-  for _ in $(seq 50); do
-    [[ $(status) == *leader* ]] && break
+  # Then they elect a leader and the others sync with it (usually well under a second).
+  echo "started; waiting for a leader and its followers (at most 30 s)"
+  for _ in $(seq 150); do
+    local now
+    now=$(status)
+    [[ $now == *leader* && $now != *"not currently serving"* && $now != *"not answering"* ]] && break
     sleep 0.2
   done
   local hosts=""

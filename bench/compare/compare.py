@@ -39,7 +39,6 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import signal
 import socket
@@ -222,6 +221,33 @@ def cpu_seconds(pid):
         return None
 
 
+def _cpu_times():
+    with open("/proc/stat") as f:
+        vals = [int(x) for x in f.readline().split()[1:]]
+    idle = vals[3] + (vals[4] if len(vals) > 4 else 0)  # idle + iowait
+    return sum(vals), idle
+
+
+def idle_fraction(interval=0.5):
+    """Share of all CPUs left idle over `interval` seconds (1.0 = nothing else runs)."""
+    t0, i0 = _cpu_times()
+    time.sleep(interval)
+    t1, i1 = _cpu_times()
+    return (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_quiet(max_wait, want=0.85):
+    """The machine may be shared: wait (bounded) until other processes leave the CPUs mostly idle.
+    Returns the idle fraction seen last, which goes into the JSON next to the results."""
+    deadline = time.monotonic() + max_wait
+    idle = idle_fraction()
+    while idle < want and time.monotonic() < deadline:
+        idle = idle_fraction()
+    if idle < want:
+        log("  the machine is busy (%.0f%% idle) after waiting %.0f s; measuring anyway" % (idle * 100, max_wait))
+    return idle
+
+
 # ----- servers ------------------------------------------------------------------------------------
 
 class StartError(RuntimeError):
@@ -331,12 +357,15 @@ def find_or_build_load(explicit, workdir):
         os.path.join(REPO, "build", "bench", "load", "zablab-load"),
         os.path.join(REPO, "build", "bench", "zablab-load"),
     ]
+    src = os.path.join(REPO, "bench", "load", "zablab_load.cpp")
     for c in candidates:
         if c and os.access(c, os.X_OK):
-            return c
+            if explicit or not os.path.exists(src) or os.path.getmtime(c) >= os.path.getmtime(src):
+                return c
+            log("%s is older than its source; using a fresh build instead" % c)
+            break
     if explicit:
         sys.exit("compare.py: --load %s is not an executable" % explicit)
-    src = os.path.join(REPO, "bench", "load", "zablab_load.cpp")
     out = os.path.join(workdir, "zablab-load")
     cmd = ["g++", "-std=c++20", "-O2", "-DTHREADED", "-o", out, src, "-lzookeeper_mt", "-pthread"]
     log("zablab-load is not built; building it: %s" % " ".join(cmd))
@@ -501,7 +530,8 @@ def ensemble_instance(kind, cfg, load, base, zablab):
         before = cfg.failover_before
         window = cfg.failover_window
         p = load.start(hosts, "set", 3, 1, before + window, 0,
-                       extra=["--session-timeout", "20000", "--drain-timeout", "2"])
+                       extra=["--session-timeout", "20000", "--drain-timeout", "2",
+                              "--stop-after-recovery", "0.5"])
         time.sleep(before + 0.5)  # connect + steady state
         ens.nodes[leader].kill9()
         t_kill = time.monotonic()
@@ -598,6 +628,12 @@ def render(results, cfg, pending, machine, elapsed):
         if why:
             out.append("")
             out.append("%s ensemble rows pending: %s" % ("zablab" if kind == "zablab" else "ZooKeeper", why))
+    idles = [r.get("idle_before") for k in results for sec in results[k] for r in results[k][sec]]
+    idles = [i for i in idles if i is not None]
+    if idles:
+        out.append("")
+        out.append("CPU idle just before each server instance (other processes on the machine): min %.0f%%, "
+                   "median %.0f%%." % (min(idles) * 100, statistics.median(idles) * 100))
     out.append("")
     out.append("Machine: " + "; ".join("%s: %s" % kv for kv in machine.items()))
     return "\n".join(out)
@@ -661,13 +697,16 @@ def ensure_apache():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="under 2 minutes: shorter loads, fewer rounds")
-    ap.add_argument("--rounds", type=int, help="standalone rounds (default 3; quick 2)")
+    ap.add_argument("--rounds", type=int, help="standalone rounds (default 5; quick 2)")
     ap.add_argument("--ens-rounds", type=int, help="ensemble rounds (default 2; quick 1)")
-    ap.add_argument("--duration", type=float, help="measured seconds per load (default 4; quick 1.5)")
+    ap.add_argument("--duration", type=float, help="measured seconds per load (default 3; quick 1.5)")
     ap.add_argument("--warmup", type=float, help="unmeasured seconds before each load (default 1; quick 0.5)")
     ap.add_argument("--sessions", type=int, default=4, help="client sessions per load (4)")
     ap.add_argument("--inflight", type=int, default=32, help="requests in flight per session (32)")
     ap.add_argument("--no-ensemble", dest="ensemble", action="store_false", help="standalone only")
+    ap.add_argument("--no-standalone", dest="standalone", action="store_false", help="ensembles only")
+    ap.add_argument("--quiet-wait", type=float, help="before each server instance, wait up to this many "
+                    "seconds for the CPUs to be >= 85%% idle (default 60; quick 5)")
     ap.add_argument("--only", choices=["zablab", "apache"], help="run one server only (debugging)")
     ap.add_argument("--zablab", default=os.path.join(REPO, "build", "apps", "zablab-server"))
     ap.add_argument("--load", help="zablab-load binary (default: build/bench/load/zablab-load, else built "
@@ -677,13 +716,15 @@ def main():
     ap.add_argument("--keep", help="keep data dirs and logs under this directory")
     cfg = ap.parse_args()
     q = cfg.quick
-    cfg.rounds = cfg.rounds or (2 if q else 3)
+    cfg.rounds = cfg.rounds or (2 if q else 5)
     cfg.ens_rounds = cfg.ens_rounds or (1 if q else 2)
-    cfg.duration = cfg.duration or (1.5 if q else 4.0)
+    cfg.duration = cfg.duration or (1.5 if q else 3.0)
     cfg.warmup = cfg.warmup if cfg.warmup is not None else (0.5 if q else 1.0)
+    cfg.quiet_wait = cfg.quiet_wait if cfg.quiet_wait is not None else (5.0 if q else 60.0)
     cfg.warm = 1.0 if q else 2.0                  # per-instance warm-up load
     cfg.failover_before = 2.0 if q else 3.0       # steady writes before the kill
-    cfg.failover_window = 8.0 if q else 15.0      # how long after the kill writes may take to return
+    cfg.failover_window = 25.0 if q else 30.0     # how long after the kill writes may take to return
+                                                  # (the load ends 0.5 s after they do)
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGHUP, _on_signal)
@@ -707,11 +748,13 @@ def main():
     results = {k: {"standalone": [], "ensemble": []} for k in ("zablab", "apache")}
     pending = {}
     try:
-        for r in range(cfg.rounds):
+        for r in range(cfg.rounds if cfg.standalone else 0):
             order = kinds if r % 2 == 0 else list(reversed(kinds))
             for kind in order:
                 log("standalone round %d/%d: %s" % (r + 1, cfg.rounds, kind))
+                idle = wait_quiet(cfg.quiet_wait)
                 res = standalone_instance(kind, cfg, load, base, cfg.zablab)
+                res["idle_before"] = idle
                 results[kind]["standalone"].append(res)
                 log("  %s" % ", ".join("%s=%.0f" % (k, v) for k, v in sorted(res.items()) if v is not None))
         if cfg.ensemble:
@@ -721,6 +764,7 @@ def main():
                     if pending.get(kind):
                         continue
                     log("ensemble round %d/%d: %s" % (r + 1, cfg.ens_rounds, kind))
+                    idle = wait_quiet(cfg.quiet_wait)
                     try:
                         res = ensemble_instance(kind, cfg, load, base, cfg.zablab)
                     except StartError as e:
@@ -730,6 +774,7 @@ def main():
                                          if m else why[:600])
                         log("  %s ensemble pending: %s" % (kind, pending[kind]))
                         continue
+                    res["idle_before"] = idle
                     results[kind]["ensemble"].append(res)
                     log("  %s" % ", ".join("%s=%.0f" % (k, v) for k, v in sorted(res.items()) if v is not None))
         else:

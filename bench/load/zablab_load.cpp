@@ -124,6 +124,7 @@ struct Options {
   int session_timeout_ms = 10000;
   double connect_timeout_s = 15.0;
   double drain_timeout_s = 5.0;
+  double stop_after_recovery_s = -1;  // < 0: run the whole --duration
   bool setup = true;
   std::string label;
   int client_log = 1;  // ZOO_LOG_LEVEL_ERROR; 0 = silent
@@ -147,6 +148,8 @@ struct Options {
                "  --session-timeout MS  requested session timeout (10000)\n"
                "  --connect-timeout S   give up if a session is not connected by then (15)\n"
                "  --drain-timeout S     wait at most this long for in-flight replies at the end (5)\n"
+               "  --stop-after-recovery S  after a USR1 mark, end the run S seconds after the first success\n"
+               "                        of a request sent after the mark (default: run the whole duration)\n"
                "  --label TEXT          copied into the JSON\n"
                "  --client-log LEVEL    C client log level: none, error, warn, info, debug (error)\n"
                "kill -USR1 marks a moment; the JSON then has the first success of a request sent after it.\n");
@@ -231,6 +234,8 @@ Options parse_options(int argc, char** argv) {
       o.connect_timeout_s = parse_double("--connect-timeout", value(), 0.1, 600.0);
     } else if (a == "--drain-timeout") {
       o.drain_timeout_s = parse_double("--drain-timeout", value(), 0.0, 600.0);
+    } else if (a == "--stop-after-recovery") {
+      o.stop_after_recovery_s = parse_double("--stop-after-recovery", value(), 0.0, 3600.0);
     } else if (a == "--label") {
       o.label = value();
     } else if (a == "--client-log") {
@@ -660,6 +665,10 @@ int main(int argc, char** argv) {
   for (;;) {
     const std::int64_t t = now_ns();
     if (t >= t_end) break;
+    if (o.stop_after_recovery_s >= 0) {
+      const std::int64_t recovered = g_first_ok_after_mark_ns.load();
+      if (recovered != 0 && t >= recovered + static_cast<std::int64_t>(o.stop_after_recovery_s * 1e9)) break;
+    }
     if (measure_started == 0 && t >= t_measure) {
       g_phase.store(kMeasure);
       measure_started = t;
@@ -687,8 +696,9 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
   g_phase.store(kStopping);
+  const std::int64_t t_stop = std::min(now_ns(), t_end);
   const double measured_s =
-      measure_started == 0 ? 0.0 : static_cast<double>(std::max(t_end, measure_started) - measure_started) / 1e9;
+      measure_started == 0 ? 0.0 : static_cast<double>(std::max(t_stop, measure_started) - measure_started) / 1e9;
   measured_for_watchdog.store(measured_s);
 
   // ----- drain, report, close -------------------------------------------------------------------

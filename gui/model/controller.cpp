@@ -111,12 +111,30 @@ void Controller::apply_commands() {
   }
 }
 
+void Controller::navigate() {
+  auto requests = std::move(ui_.navigation);
+  ui_.navigation.clear();
+  for (const auto& n : requests) {
+    switch (n.kind) {
+      case Navigation::Kind::select: select(n.seq); break;
+      case Navigation::Kind::forward: step_forward(); break;
+      case Navigation::Kind::back: step_back(); break;
+      case Navigation::Kind::start: jump_to_start(); break;
+      case Navigation::Kind::end: jump_to_end(); break;
+      case Navigation::Kind::time: jump_to_time(n.time); break;
+      case Navigation::Kind::next_category: jump_to_next(n.category); break;
+    }
+    if (n.kind != Navigation::Kind::select) ui_.playing = false;
+  }
+}
+
 void Controller::update(double dt) {
   ++ui_.frame;
   apply_commands();
   pull();
   if (!(ui_.filter == visible_.filter())) set_filter(ui_.filter);
   if (ui_.cursor < 0) move_to(visible_.next(-1));
+  navigate();
 
   if (ui_.playing) {
     ui_.fraction += std::max(0.0, ui_.speed * dt);

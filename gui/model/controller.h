@@ -56,6 +56,7 @@ class Controller {
  private:
   void pull();
   void apply_commands();
+  void navigate();
   bool move_to(std::optional<std::uint64_t> seq);
   void refresh();
   bool fetch_more();  // live: one more record; false if the source cannot

@@ -477,6 +477,16 @@ Explanation explain(const Timeline& tl, std::uint64_t seq, const EnsembleState& 
     e.protocol = "client";
     e.title = node + "'s " + r.msg_type + " returns " + d["err"].str();
     if (r.zxid >= 0) why("The client has now seen zxid " + hx(r.zxid) + "; it never reads an older state after this.");
+  } else if (kind.substr(0, 9) == "scenario.") {
+    e.protocol = "scenario";
+    const std::string what = d.has("what") ? d["what"].str() : r.msg_type;
+    e.title = "The script: " + (what.empty() ? std::string(kind) : what);
+    if (d.has("line")) why("Scenario line " + d["line"].str() + ".");
+    if (kind == "scenario.fail") why("A step of the scenario failed: " + r.detail);
+  } else if (kind == "check.violation") {
+    e.protocol = "checker";
+    e.title = "Invariant violated: " + r.msg_type;
+    why("The checkers watch every record; this one broke " + r.msg_type + ". Details: " + r.detail);
   } else if (kind == "world.config") {
     e.protocol = "world";
     e.title = "A world of " + d["servers"].str() + " servers, seed " + d["seed"].str();

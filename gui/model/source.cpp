@@ -1,12 +1,14 @@
 #include "gui/model/source.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <map>
 
+#include "core/quorum/quorum_peer.h"
 #include "sim/quorum_kind.h"
+#include "sim/record/trace_db.h"
+#include "sim/scenario/runner.h"
 #include "sim/world.h"
 
 namespace zablab::gui {
@@ -48,90 +50,28 @@ bool load_text(const std::string& path, std::vector<TraceRecord>& out, std::stri
   return true;
 }
 
-// The event table of a trace.db: the one with `seq` and `kind` columns (sim/record names it
-// "events"); columns are matched by name, with a few spellings for the SQL keywords from/to.
-bool load_sqlite(const std::string& path, std::vector<TraceRecord>& out, std::string& error) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    error = "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
-    return false;
-  }
-  auto fail = [&](const std::string& what) {
-    error = path + ": " + what + (db ? std::string(": ") + sqlite3_errmsg(db) : "");
-    sqlite3_close(db);
-    return false;
-  };
-  std::vector<std::string> tables;
-  {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name", -1, &st,
-                           nullptr) != SQLITE_OK)
-      return fail("cannot list tables");
-    while (sqlite3_step(st) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-    sqlite3_finalize(st);
-  }
-  // Prefer "events", then "event", then any table with seq + kind.
-  std::stable_sort(tables.begin(), tables.end(), [](const std::string& a, const std::string& b) {
-    auto rank = [](const std::string& t) { return t == "events" ? 0 : t == "event" ? 1 : t == "trace" ? 2 : 3; };
-    return rank(a) < rank(b);
-  });
-  for (const auto& table : tables) {
-    std::map<std::string, int> cols;
-    sqlite3_stmt* st = nullptr;
-    const std::string probe = "SELECT * FROM \"" + table + "\" LIMIT 0";
-    if (sqlite3_prepare_v2(db, probe.c_str(), -1, &st, nullptr) != SQLITE_OK) continue;
-    for (int i = 0; i < sqlite3_column_count(st); ++i) cols[sqlite3_column_name(st, i)] = i;
-    sqlite3_finalize(st);
-    if (!cols.count("seq") || !cols.count("kind")) continue;
-    auto pick = [&](std::initializer_list<const char*> names) -> std::string {
-      for (const char* n : names)
-        if (cols.count(n)) return std::string("\"") + n + "\"";
-      return "NULL";
-    };
-    std::string order = "\"seq\"";
-    std::string where;
-    if (cols.count("run_id")) where = " WHERE \"run_id\" = (SELECT MIN(\"run_id\") FROM \"" + table + "\")";
-    const std::string sql = "SELECT \"seq\", " + pick({"time_ns", "time", "t_ns", "virtual_time_ns"}) + ", \"kind\", " +
-                            pick({"node"}) + ", " + pick({"from", "from_node", "src", "sender"}) + ", " +
-                            pick({"to", "to_node", "dst", "receiver"}) + ", " +
-                            pick({"msg_type", "message_type", "type"}) + ", " + pick({"zxid"}) + ", " +
-                            pick({"detail", "payload", "json"}) + " FROM \"" + table + "\"" + where + " ORDER BY " + order;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return fail("cannot read " + table);
-    auto text = [&](int i) {
-      const unsigned char* s = sqlite3_column_text(st, i);
-      return s ? std::string(reinterpret_cast<const char*>(s)) : std::string();
-    };
-    auto integer = [&](int i, std::int64_t fallback) {
-      return sqlite3_column_type(st, i) == SQLITE_NULL ? fallback : static_cast<std::int64_t>(sqlite3_column_int64(st, i));
-    };
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      TraceRecord r;
-      r.seq = static_cast<std::uint64_t>(integer(0, 0));
-      r.time_ns = integer(1, 0);
-      r.kind = text(2);
-      r.node = integer(3, kNoEndpoint);
-      r.from = integer(4, kNoEndpoint);
-      r.to = integer(5, kNoEndpoint);
-      r.msg_type = text(6);
-      r.zxid = integer(7, -1);
-      r.detail = text(8);
-      if (r.detail.empty()) r.detail = "{}";
-      out.push_back(std::move(r));
+// A trace.db as sim/record writes it (docs/trace-schema.md).
+bool load_sqlite(const std::string& path, std::vector<TraceRecord>& out, std::string& error, std::string* title) {
+  try {
+    sim::record::Recording recording = sim::record::read_recording(path);
+    out = std::move(recording.events);
+    if (title) {
+      const auto& run = recording.run;
+      *title = run.scenario_name.empty() ? std::string() : run.scenario_name;
+      if (!run.seed.empty()) *title += (title->empty() ? "" : ", ") + std::string("seed ") + run.seed;
+      if (!run.verdict.empty()) *title += ", " + run.verdict;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return fail("reading " + table);
-    sqlite3_close(db);
     return true;
+  } catch (const std::exception& e) {
+    error = path + ": " + e.what();
+    return false;
   }
-  return fail("no event table (a table with seq and kind columns)");
 }
 
 }  // namespace
 
-bool load_trace_file(const std::string& path, std::vector<TraceRecord>& out, std::string& error) {
-  return is_sqlite(path) ? load_sqlite(path, out, error) : load_text(path, out, error);
+bool load_trace_file(const std::string& path, std::vector<TraceRecord>& out, std::string& error, std::string* title) {
+  return is_sqlite(path) ? load_sqlite(path, out, error, title) : load_text(path, out, error);
 }
 
 bool save_trace_text(const std::string& path, const std::vector<TraceRecord>& records, std::string& error) {
@@ -151,9 +91,39 @@ bool save_trace_text(const std::string& path, const std::vector<TraceRecord>& re
 
 std::unique_ptr<ReplaySource> ReplaySource::open(const std::string& path, std::string& error) {
   std::vector<TraceRecord> records;
-  if (!load_trace_file(path, records, error)) return nullptr;
+  std::string title;
+  if (!load_trace_file(path, records, error, &title)) return nullptr;
   const auto slash = path.find_last_of('/');
-  return std::make_unique<ReplaySource>(slash == std::string::npos ? path : path.substr(slash + 1), std::move(records));
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (!title.empty()) name += " (" + title + ")";
+  return std::make_unique<ReplaySource>(std::move(name), std::move(records));
+}
+
+std::unique_ptr<ReplaySource> run_scenario_file(const std::string& path, std::optional<std::uint64_t> seed,
+                                                std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot open " + path;
+    return nullptr;
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto parsed = sim::scenario::parse_scenario(text, path);
+  if (!parsed.scenario) {
+    error = parsed.describe(path);
+    return nullptr;
+  }
+  sim::scenario::RunOptions options;
+  options.seed = seed;
+  auto records = std::make_shared<std::vector<TraceRecord>>();
+  options.on_world = [records](sim::World& world) {
+    world.trace().subscribe([records](const TraceRecord& r) { records->push_back(r); });
+  };
+  options.retain_trace = false;
+  const auto result = sim::scenario::run_scenario(*parsed.scenario, options);
+  const auto slash = path.find_last_of('/');
+  std::string name = "scenario " + (slash == std::string::npos ? path : path.substr(slash + 1));
+  name += " (seed " + std::to_string(result.seed) + ", " + result.verdict() + ")";
+  return std::make_unique<ReplaySource>(std::move(name), std::move(*records));
 }
 
 std::string ReplaySource::description() const {
@@ -195,6 +165,27 @@ std::string LiveSource::description() const {
 }
 
 const sim::World* LiveSource::world() const { return world_.get(); }
+
+std::optional<LivePeerInfo> LiveSource::live_peer(EndpointId id) const {
+  const auto ids = world_->servers();
+  if (std::find(ids.begin(), ids.end(), id) == ids.end()) return std::nullopt;
+  LivePeerInfo info;
+  sim::ServerHost& host = world_->server_host(id);
+  info.up = host.up();
+  const auto* peer = dynamic_cast<const quorum::QuorumPeer*>(host.node());
+  if (!info.up || !peer) return info;
+  std::string role(quorum::state_name(peer->state()));
+  info.role = role;
+  info.accepted_epoch = peer->accepted_epoch();
+  info.current_epoch = peer->current_epoch();
+  info.last_logged = peer->last_logged_zxid();
+  info.last_applied = peer->tree().last_processed_zxid();
+  info.uncommitted = peer->uncommitted();
+  info.logical_clock = peer->election().logical_clock();
+  info.znodes = peer->tree().node_count();
+  info.connections = peer->connection_count();
+  return info;
+}
 sim::World& LiveSource::mutable_world() { return *world_; }
 
 std::size_t LiveSource::pull(Timeline& timeline) {

@@ -4,13 +4,15 @@
 //                 asked, and clients that keep writing), stepped on demand; Commands (crash,
 //                 restart, partition, heal...) are applied to it between steps.
 //   ReplaySource  a recorded trace: a trace.db (SQLite, sim/record's run + event tables) or a text
-//                 file of sim::to_line() records. Replay needs nothing but the file.
+//                 file of sim::to_line() records. Replay needs nothing but the file. A scenario
+//                 file (scenarios/*.scn) is run to its end by sim/scenario and replayed the same way.
 //
 // The views never see the difference except that commands are refused by a replay.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,20 @@ class World;
 }
 
 namespace zablab::gui {
+
+// A live peer's exact values, read from the running QuorumPeer (not from the trace).
+struct LivePeerInfo {
+  bool up = false;
+  std::string role;
+  std::int64_t accepted_epoch = 0;
+  std::int64_t current_epoch = 0;
+  std::int64_t last_logged = 0;
+  std::int64_t last_applied = 0;
+  std::size_t uncommitted = 0;
+  std::int64_t logical_clock = 0;
+  std::size_t znodes = 0;
+  std::size_t connections = 0;
+};
 
 class TraceSource {
  public:
@@ -39,13 +55,17 @@ class TraceSource {
   virtual bool apply(const Command& command, std::string& error);
   // The live world, for exact inspection (nullptr for a replay).
   virtual const sim::World* world() const { return nullptr; }
+  // Live: a server's exact state now.
+  virtual std::optional<LivePeerInfo> live_peer(EndpointId) const { return std::nullopt; }
 };
 
 // ----------------------------------------------------------------------------------------------
 
-// Loads a whole trace: SQLite if the file starts with the SQLite header, text lines otherwise.
-// Returns false with `error` set if the file cannot be read.
-bool load_trace_file(const std::string& path, std::vector<TraceRecord>& out, std::string& error);
+// Loads a whole trace: a trace.db (sim/record) if the file starts with the SQLite header, text
+// lines (sim::to_line) otherwise. Returns false with `error` set if the file cannot be read.
+// `title` (optional) gets the recording's scenario, seed and verdict.
+bool load_trace_file(const std::string& path, std::vector<TraceRecord>& out, std::string& error,
+                     std::string* title = nullptr);
 // Writes records as text lines (sim::to_line), the format load_trace_file reads back.
 bool save_trace_text(const std::string& path, const std::vector<TraceRecord>& records, std::string& error);
 
@@ -64,6 +84,12 @@ class ReplaySource final : public TraceSource {
   std::vector<TraceRecord> records_;
 };
 
+// Runs a scenario file (scenarios/*.scn, sim/scenario) to its end in a fresh world and returns
+// its trace as a replay (the runner plays the whole script; stepping then walks through it).
+// nullptr with `error` (parse errors as file:line:col) if it cannot.
+std::unique_ptr<ReplaySource> run_scenario_file(const std::string& path, std::optional<std::uint64_t> seed,
+                                                std::string& error);
+
 // ----------------------------------------------------------------------------------------------
 
 struct LiveOptions {
@@ -73,7 +99,9 @@ struct LiveOptions {
   int clients = 1;
   int write_every_ms = 400;      // each client issues its next write this long after the last returned
   int tick_time_ms = 2000;
-  bool decode_messages = true;   // install the decoding tap (labels every peer message)
+  // Install gui's decoding tap (more fields per peer message than the simulator's own tap, but a
+  // different trace hash than the same world run without the visualizer).
+  bool decode_messages = false;
 };
 
 class LiveSource final : public TraceSource {
@@ -88,6 +116,7 @@ class LiveSource final : public TraceSource {
   bool run_to(Nanos t) override;
   bool apply(const Command& command, std::string& error) override;
   const sim::World* world() const override;
+  std::optional<LivePeerInfo> live_peer(EndpointId id) const override;
   sim::World& mutable_world();
 
  private:

@@ -138,6 +138,9 @@ Category Timeline::categorize(const TraceRecord& r, std::int64_t message) const 
   if (kind == tk::timer) return Category::timer;
   if (starts_with(kind, "node.")) return Category::fault;
   if (kind == tk::client_invoke || kind == tk::client_return) return Category::client;
+  // Scenario runs (sim/scenario): the script's actions and expectations, checker verdicts.
+  if (starts_with(kind, "scenario.") || starts_with(kind, "check.")) return Category::fault;
+  if (kind == "op.result" || starts_with(kind, "recipe.")) return Category::client;
   return Category::other;
 }
 
@@ -224,7 +227,7 @@ void Timeline::infer_labels(const TraceRecord& r, const JsonValue& d) {
       const auto mi = meta_[s].message;
       if (mi < 0) return nullptr;
       Message& m = messages_[static_cast<std::size_t>(mi)];
-      return (from == kNoEndpoint || m.from == from) && undecoded(m) ? &m : nullptr;
+      return (from == kNoEndpoint || m.from == from) && undecoded(m) && !m.inferred ? &m : nullptr;
     }
     return nullptr;
   };

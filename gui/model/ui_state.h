@@ -51,6 +51,15 @@ std::string describe(const Command& command);
 
 enum class InspectorTab : std::uint8_t { server, message, votes, clients };
 
+// A move of the cursor a panel asks for; the controller carries it out before the next frame.
+struct Navigation {
+  enum class Kind : std::uint8_t { select, forward, back, start, end, time, next_category };
+  Kind kind = Kind::select;
+  std::uint64_t seq = 0;         // select
+  Nanos time = 0;                // time
+  Category category = Category::zab;  // next_category
+};
+
 struct UiState {
   // --- the cursor and playback ---
   std::int64_t cursor = -1;   // the current record's seq (-1: before the first)
@@ -72,14 +81,24 @@ struct UiState {
   Axis axis;
   bool axis_fit = true;          // fit the axis to the whole trace on the next frame
   bool axis_follow = true;       // scroll the axis to keep the cursor visible
+  std::int64_t axis_seen_cursor = -2;  // the cursor the axis last scrolled to
+  bool axis_fit_all = false;     // fit the whole trace (else: a readable window around the cursor)
   bool events_scroll = true;     // scroll the event list to the cursor on the next frame
   bool show_phase_lanes = true;
   bool show_labels = true;       // message labels on the ring
   bool show_clients = true;
 
+  // --- cursor moves asked for by panels (applied by Controller::update) ---
+  std::vector<Navigation> navigation;
+  void go(Navigation::Kind kind) { navigation.push_back(Navigation{kind, 0, 0, Category::zab}); }
+  void select(std::uint64_t seq) { navigation.push_back(Navigation{Navigation::Kind::select, seq, 0, Category::zab}); }
+
   // --- commands for a live world ---
   std::vector<Command> commands;
   std::array<bool, 16> partition_side{};  // servers ticked for "partition these from the rest"
+  EndpointId menu_server = kNoEndpoint;   // the server a context menu is open for
+  EndpointId command_server = 1;          // the server the control bar's buttons act on
+  int jump_ms = 0;                        // the control bar's "go to ms" field
 
   // --- feedback ---
   std::string status;

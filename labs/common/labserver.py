@@ -276,6 +276,11 @@ class LabServer:
 if __name__ == "__main__":
     # `python3 labs/common/labserver.py`: run a throwaway server until Ctrl-C.
     import sys
+
+    def _interrupt(signum, frame):
+        raise KeyboardInterrupt()
+
+    signal.signal(signal.SIGTERM, _interrupt)
     with LabServer(binary=sys.argv[1] if len(sys.argv) > 1 else None) as srv:
         print("serving on %s (dataDir in %s); Ctrl-C to stop" % (srv.hosts, srv.tmpdir),
               flush=True)

@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
-import time
+import threading
 import unittest
 
 import labtest
@@ -67,27 +67,42 @@ class FirstStepsTest(labtest.LabTestCase):
     def test_apache_c_shell(self):
         if not os.access(CLI_MT, os.X_OK):
             self.skipTest("Debian's zookeeper-bin (cli_mt) is not installed")
-        # cli_mt reads commands asynchronously: pace them so the output is in order.
-        commands = ["create /cshell", "set /cshell hello", "get /cshell",
-                    "create +s /cshell/job-", "create +e /cshell/eph", "ls /cshell", "quit"]
+        # cli_mt runs commands asynchronously: send one, wait for its completion line.
+        steps = [("create /cshell", "name = /cshell"), ("set /cshell hello", "/cshell: rc = 0 Stat:"),
+                 ("get /cshell", "hello"), ("create +s /cshell/job-", "name = /cshell/job-"),
+                 ("create +e /cshell/eph", "name = /cshell/eph"), ("ls /cshell", "\teph")]
         p = subprocess.Popen([CLI_MT, self.server.hosts], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             bufsize=1)
+        out = []
+        reader = threading.Thread(target=lambda: out.extend(iter(p.stdout.readline, "")),
+                                  daemon=True)
+        reader.start()
+
+        def wait_for(marker, since):
+            labtest.wait_until(lambda: marker in "".join(out[since:]), 10,
+                               "cli_mt to print %r; output so far:\n%s" % (marker, "".join(out)))
+
         try:
-            time.sleep(0.5)
-            for c in commands:
-                p.stdin.write(c + "\n")
+            wait_for("Got a new session id", 0)
+            for command, marker in steps:
+                since = len(out)
+                p.stdin.write(command + "\n")
                 p.stdin.flush()
-                time.sleep(0.15)
-            out, _ = p.communicate(timeout=10)
+                wait_for(marker, since)
+            p.stdin.write("quit\n")
+            p.stdin.flush()
+            p.wait(timeout=10)
         finally:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        self.assertIn("Got a new session id", out)
-        self.assertIn("name = /cshell/job-0000000000", out)
-        self.assertIn("hello", out)
-        listing = out[out.rindex("/cshell: rc = 0"):]
-        self.assertIn("\teph", listing)
+            reader.join(timeout=5)
+            p.stdin.close()
+            p.stdout.close()
+        text = "".join(out)
+        self.assertIn("name = /cshell/job-0000000000", text)
+        listing = text[text.rindex("/cshell: rc = 0"):]
         self.assertIn("\tjob-0000000000", listing)
         # and a kazoo client sees what the C shell did (the ephemeral died with its session)
         zk = self.client()

@@ -24,8 +24,8 @@ const std::vector<BugInfo> kBugs = {
      "power loss then takes away",
      "zab.primary-integrity, client.acked-writes-survive"},
     {Bug::election_ignores_zxid, "election-ignores-zxid",
-     "votes and epoch acknowledgements carry zxid 0: the highest id wins, and the new leader SNAPs its "
-     "followers to its own, possibly shorter, history",
+     "votes are compared without their zxid, so the highest id wins even without the latest txns, and epoch "
+     "acknowledgements carry zxid 0, so the new leader SNAPs its followers to its own, shorter, history",
      "zab.primary-integrity, zab.prefix-agreement"},
     {Bug::split_config, "split-config",
      "the lowest-numbered minority of servers believes the ensemble is smaller (a botched reconfiguration), "
@@ -79,6 +79,12 @@ class BuggyPeer final : public Node, private Env, private Disk {
       // The second one overtakes the first.
       peer_->on_peer_message(from, channel, message);
       release_held();
+      return;
+    }
+    if (bug_ == Bug::election_ignores_zxid && channel == PeerChannel::election) {
+      // Every vote looks as recent as our own: only the epoch and the server id decide.
+      const std::string rewritten = same_zxid_as_ours(message);
+      peer_->on_peer_message(from, channel, rewritten);
       return;
     }
     peer_->on_peer_message(from, channel, message);
@@ -220,13 +226,21 @@ class BuggyPeer final : public Node, private Env, private Disk {
     }
   }
 
-  static std::string without_zxid(PeerChannel channel, std::string message) {
+  std::string same_zxid_as_ours(std::string_view message) const {
+    const quorum::Vote& mine = peer_->election().proposal();
+    if (!peer_->election().running() || mine.zxid == INT64_MIN) return std::string(message);  // observers propose nothing
     try {
-      if (channel == PeerChannel::election) {
-        auto n = jute::decode<quorum::Notification>(message);
-        n.zxid = 0;
-        return jute::encode(n);
-      }
+      auto n = jute::decode<quorum::Notification>(message);
+      n.zxid = mine.zxid;
+      return jute::encode(n);
+    } catch (const jute::DecodeError&) {
+      return std::string(message);
+    }
+  }
+
+  static std::string without_zxid(PeerChannel channel, std::string message) {
+    if (channel != PeerChannel::quorum) return message;
+    try {
       auto p = jute::decode<jute::QuorumPacket>(message);
       if (p.type != packet::ackepoch) return message;
       p.zxid = 0;

@@ -11,8 +11,10 @@
 //                          go unnoticed -- a partitioned leader keeps committing alone.
 //   ack-before-fsync       a follower whose fsync returns at once without syncing (a disk cache
 //                          that lies): it ACKs proposals a power loss then takes away.
-//   election-ignores-zxid  votes and epoch acknowledgements carry zxid 0, so the highest id
-//                          wins the election and the new leader SNAPs everyone to its history.
+//   election-ignores-zxid  votes are compared without their zxid (each vote received is made to
+//                          look as recent as the receiver's own), so the highest id wins; and
+//                          epoch acknowledgements carry zxid 0, so the new leader SNAPs everyone
+//                          to its own, possibly shorter, history.
 //   split-config           the lowest-numbered minority of servers believes the ensemble is
 //                          smaller (a botched reconfiguration): each side can form a "quorum".
 //   reorder-inform         an observer's link delivers INFORMs out of order (two swapped).

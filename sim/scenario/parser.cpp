@@ -154,7 +154,7 @@ const std::set<std::string> kPackets = {"REQUEST", "PROPOSAL", "ACK",          "
                                         "LEADERINFO", "ACKEPOCH", "vote"};
 
 const std::set<std::string> kSettings = {"scenario", "ensemble",  "tick", "init-limit", "sync-limit", "snap-count",
-                                         "network",  "seed",      "time-limit", "bug", "checks", "client"};
+                                         "network",  "seed",      "time-limit", "bug", "checks", "client", "lenient"};
 
 std::string describe_token(const Token& t) {
   switch (t.kind) {
@@ -425,6 +425,8 @@ class LineParser {
       const Token& t = peek();
       s_.bug = word("a bug name");
       if (!bug_by_name(s_.bug)) fail(t.loc, "unknown bug '" + s_.bug + "' (zablab-sim bugs lists them)");
+    } else if (k == "lenient") {
+      s_.lenient = true;
     } else if (k == "checks") {
       s_.checks.clear();
       if (accept_word("all")) {
@@ -529,7 +531,8 @@ class LineParser {
     } else if (w == "cut" || w == "restore" || w == "latency" || w == "flap") {
       a.kind = w == "cut" ? Action::Kind::cut : w == "restore" ? Action::Kind::restore
                : w == "latency" ? Action::Kind::latency : Action::Kind::flap;
-      a.targets.push_back(target(kMember, "a server or a client"));
+      const unsigned members = a.kind == Action::Kind::flap ? kMember : kMember | kAll | kFollowers;
+      a.targets.push_back(target(members, "a server or a client"));
       if (accept_symbol("<->")) {
         a.both_ways = true;
       } else if (a.kind == Action::Kind::flap) {
@@ -537,7 +540,7 @@ class LineParser {
       } else {
         expect_symbol("->");
       }
-      a.targets.push_back(target(kMember, "a server or a client"));
+      a.targets.push_back(target(members, "a server or a client"));
       if (a.kind == Action::Kind::latency) {
         a.duration = duration("a latency");
         a.duration2 = accept_symbol("..") ? duration("the largest latency") : a.duration;

@@ -159,6 +159,7 @@ struct Scenario {
   std::uint64_t seed = 1;
   Nanos time_limit = 600 * kSecond;
   std::string bug = "none";
+  bool lenient = false;  // actions whose target does not exist right now are skipped, not failed
   std::vector<std::string> checks;  // empty: every invariant
   std::optional<std::string> expect_violation;
   std::vector<ClientDecl> clients;

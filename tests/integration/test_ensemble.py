@@ -6,6 +6,10 @@ restarted member back, which catches up. Also with an observer.
 
 tickTime=200 keeps it fast: initLimit=10 and syncLimit=5 are then 2 s and 1 s."""
 
+import os
+import shutil
+import subprocess
+import tempfile
 import time
 import unittest
 
@@ -13,7 +17,7 @@ import zlharness
 from kazoo.exceptions import ConnectionLoss, NodeExistsError, OperationTimeoutError, SessionExpiredError
 from kazoo.handlers.threading import KazooTimeoutError
 
-ELECTION_TIMEOUT = 20.0     # seconds for an ensemble to settle (start, or after losing its leader)
+ELECTION_TIMEOUT = 30.0     # seconds for an ensemble to settle (start, or after losing its leader)
 WRITE_TIMEOUT = 20.0        # seconds for writes to work again after the leader died
 RETRYABLE = (ConnectionLoss, SessionExpiredError, OperationTimeoutError, KazooTimeoutError)
 
@@ -135,10 +139,15 @@ class ThreeServers(EnsembleTestCase):
     def test_roles(self):
         modes = sorted(self.roles.values())
         self.assertEqual(modes, ["follower", "follower", "leader"])
-        # Every member answers srvr with the same zxid once settled.
-        zxids = {sid: [l for l in self.ens.srvr(sid).splitlines() if l.startswith("Zxid:")]
-                 for sid in self.ens.sids}
-        self.assertEqual(len({tuple(v) for v in zxids.values()}), 1, zxids)
+        # After a write, every member reports its zxid (epoch 1 or later) in srvr.
+        zk = self.client(self.ens.hosts_of(self.ens.leader()))
+        zxid = zk.create("/one", b"1") and zk.exists("/one").czxid
+        self.assertGreaterEqual(zxid >> 32, 1)
+
+        def same_zxid():
+            answers = [self.ens.srvr(sid) or "" for sid in self.ens.sids]
+            return all(("Zxid: 0x%x" % zxid) in a.splitlines() for a in answers)
+        zlharness.wait_for(same_zxid, 10.0, interval=0.05, message="every member at zxid 0x%x" % zxid)
 
     def test_replicate_failover_catch_up(self):
         self.check_failover_and_catch_up()
@@ -160,6 +169,49 @@ class FiveServersWithObserver(EnsembleTestCase):
             self.assertEqual(pinned.get("/via-observer")[0], b"o", "member %d" % sid)
         self.check_failover_and_catch_up()
         self.assertEqual(self.ens.mode(5), "observer")
+
+
+class MyidFile(unittest.TestCase):
+    """An ensemble member without a usable myid refuses to start: exit code 2, the file named."""
+
+    def setUp(self):
+        if zlharness.against_apache() or not os.environ.get("ZABLAB_SERVER"):
+            self.skipTest("zablab's own messages (needs ZABLAB_SERVER)")
+        self.tmpdir = tempfile.mkdtemp(prefix="zablab-myid-")
+        self.addCleanup(shutil.rmtree, self.tmpdir, True)
+        self.data = os.path.join(self.tmpdir, "data")
+        os.makedirs(self.data)
+        self.cfg = os.path.join(self.tmpdir, "zoo.cfg")
+        with open(self.cfg, "w") as f:
+            f.write("tickTime=200\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=0\n"
+                    "server.1=127.0.0.1:1:2\nserver.2=127.0.0.1:3:4\nserver.3=127.0.0.1:5:6\n" % self.data)
+
+    def run_server(self):
+        p = subprocess.run([os.path.abspath(os.environ["ZABLAB_SERVER"]), self.cfg], cwd=self.tmpdir,
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def test_missing(self):
+        code, out, err = self.run_server()
+        self.assertEqual(code, 2)
+        self.assertEqual(out, "")
+        self.assertIn(os.path.join(self.data, "myid") + ": cannot read: No such file or directory", err)
+
+    def test_malformed(self):
+        with open(os.path.join(self.data, "myid"), "w") as f:
+            f.write("one\n")
+        code, _, err = self.run_server()
+        self.assertEqual(code, 2)
+        self.assertIn(os.path.join(self.data, "myid") +
+                      ': expected a server id (a decimal number between 1 and 255), got "one"', err)
+
+    def test_not_in_the_ensemble(self):
+        with open(os.path.join(self.data, "myid"), "w") as f:
+            f.write("4\n")
+        code, _, err = self.run_server()
+        self.assertEqual(code, 2)
+        self.assertIn("myid: server id 4 has no server.4 line in %s (it has server.1, server.2, server.3)"
+                      % self.cfg, err)
 
 
 if __name__ == "__main__":

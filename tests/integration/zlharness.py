@@ -390,6 +390,8 @@ class EnsembleProcesses:
         ens.kill(ens.leader()); ens.start_member(sid) ...
 
     Every wait is bounded; cleanup() kills every process (SIGKILL) and removes the temp dir.
+    ZABLAB_SERVER_LOG_LEVEL=debug starts zablab members with --log-level debug (peer connections,
+    trace events). With ZABLAB_TEST_AGAINST=apache the members are Apache's QuorumPeerMain.
     """
 
     def __init__(self, voters=3, observers=0, tick_time=200, init_limit=10, sync_limit=5,

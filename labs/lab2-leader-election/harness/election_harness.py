@@ -29,7 +29,9 @@ What is checked (each failed check is printed as a VIOLATION and makes the exit 
               graceful stop, about one session timeout after a SIGKILL.
   no herd     each failure wakes at most one candidate (exactly one when somebody was queued
               behind the dead one), a new candidate joining wakes nobody, and, on the server
-              (`wchp`), no znode is watched by more than one candidate.
+              (`wchp`), no znode is watched by more than one candidate. (Apache ZooKeeper's
+              `wchp` lists only exists/getData watches, zablab's child watches too; the
+              wake-up count catches a herd of either kind.)
   no polling  while nothing happens, each candidate's connection receives no more packets than
               its heartbeats explain (per-connection `recved` from `cons`; `mntr`'s
               zk_packets_received is shown too). This phase runs candidates with a long session

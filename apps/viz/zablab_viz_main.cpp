@@ -1,0 +1,133 @@
+// zablab-viz: step through leader election and Zab message flow (docs/visualizer.md).
+//
+//   zablab-viz [--ensemble 3|5|7] [--observers N] [--seed S] [--clients N]   a live world
+//   zablab-viz --trace run.db                                               replay a recording
+//   zablab-viz --scenario scenarios/leader-crash.scn                         run a scenario, step through it
+//   ... [--at TIME_MS] [--play] [--speed EV_PER_S] [--axis order|time|lamport] [--tab votes|server|message|clients]
+//   ... [--frames N] [--screenshot out.png]      render N frames, write a PNG, exit (non-zero if blank)
+//
+// Headless: xvfb-run -a -s "-screen 0 1280x800x24" zablab-viz --at 2005 --screenshot viz.png
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "gui/app/viewer.h"
+#include "gui/model/controller.h"
+#include "gui/model/source.h"
+
+namespace po = boost::program_options;
+using namespace zablab;
+using namespace zablab::gui;
+
+int main(int argc, char** argv) {
+  int ensemble = 3;
+  int observers = 0;
+  std::uint64_t seed = 1;
+  int clients = 1;
+  int write_every_ms = 400;
+  int tick_ms = 2000;
+  std::string scenario, trace, screenshot, axis = "order", tab = "votes", font, save_trace, filter = "default";
+  double at_ms = -1;
+  int frames = 3;
+  double speed = 6;
+  int width = 1280, height = 800;
+  float font_size = 15;
+  std::int64_t select_server = 0;
+  po::options_description opts(
+      "zablab-viz: step through Fast Leader Election and Zab in a simulated ensemble\n\n"
+      "Sources (one view): a live simulated world (default), --trace a recording, --scenario a script.\n"
+      "Keys: Space run/pause, Right/Left step, Home/End. Right-click a server for faults.\n\nOptions");
+  opts.add_options()("help,h", "this help")
+      ("ensemble", po::value(&ensemble)->default_value(3), "live: voting servers (3, 5 or 7)")
+      ("observers", po::value(&observers)->default_value(0), "live: observers besides the voters")
+      ("seed", po::value(&seed)->default_value(1), "live/scenario: the simulation seed")
+      ("clients", po::value(&clients)->default_value(1), "live: clients, each writing in a loop")
+      ("write-every", po::value(&write_every_ms)->default_value(400), "live: ms between a client's writes")
+      ("tick", po::value(&tick_ms)->default_value(2000), "live: tickTime in ms")
+      ("decode", "live: label peer messages with gui's decoder (more fields, different trace hash)")
+      ("scenario", po::value(&scenario), "run this scenario file (sim/scenario) and step through its trace")
+      ("trace", po::value(&trace), "replay a recording: trace.db (zablab-sim run --trace) or a text trace")
+      ("at", po::value(&at_ms), "start at the last record at or before this virtual time (ms)")
+      ("play", "start running")
+      ("speed", po::value(&speed)->default_value(6), "records per second while running")
+      ("axis", po::value(&axis)->default_value("order"), "space-time x axis: order, time or lamport")
+      ("tab", po::value(&tab)->default_value("votes"), "inspector tab: votes, server, message or clients")
+      ("server", po::value(&select_server), "select this server in the inspector")
+      ("filter", po::value(&filter)->default_value("default"), "records shown: default or all")
+      ("frames", po::value(&frames)->default_value(3), "with --screenshot: frames to render first")
+      ("screenshot", po::value(&screenshot), "render, write this PNG and exit (non-zero if blank)")
+      ("save-trace", po::value(&save_trace), "on exit, write the records seen as a text trace")
+      ("width", po::value(&width)->default_value(1280), "window width")
+      ("height", po::value(&height)->default_value(800), "window height")
+      ("font", po::value(&font), "a TTF font (default: DejaVu Sans if installed)")
+      ("font-size", po::value(&font_size)->default_value(15), "font size in pixels (bigger for a projector)");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "zablab-viz: " << e.what() << "\n" << opts << "\n";
+    return 64;
+  }
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  if (!scenario.empty() && !trace.empty()) {
+    std::cerr << "zablab-viz: --scenario and --trace are two different sources; pick one\n";
+    return 64;
+  }
+  if (ensemble < 1 || ensemble > 9 || observers < 0 || ensemble + observers > 15) {
+    std::cerr << "zablab-viz: --ensemble is 1..9 voters (3, 5 or 7 make sense), at most 15 servers in all\n";
+    return 64;
+  }
+
+  std::unique_ptr<TraceSource> source;
+  std::string error;
+  if (!trace.empty()) {
+    source = ReplaySource::open(trace, error);
+  } else if (!scenario.empty()) {
+    source = run_scenario_file(scenario, vm.count("seed") && !vm["seed"].defaulted() ? std::optional(seed) : std::nullopt,
+                               error);
+  } else {
+    LiveOptions o;
+    o.voters = ensemble;
+    o.observers = observers;
+    o.seed = seed;
+    o.clients = clients;
+    o.write_every_ms = write_every_ms;
+    o.tick_time_ms = tick_ms;
+    o.decode_messages = vm.count("decode") > 0;
+    source = std::make_unique<LiveSource>(o);
+  }
+  if (!source) {
+    std::cerr << "zablab-viz: " << error << "\n";
+    return 1;
+  }
+
+  Controller controller(std::move(source));
+  UiState& ui = controller.ui();
+  ui.speed = speed;
+  if (axis == "time") ui.axis_mode = AxisMode::time;
+  else if (axis == "lamport") ui.axis_mode = AxisMode::lamport;
+  if (tab == "server") ui.tab = InspectorTab::server;
+  else if (tab == "message") ui.tab = InspectorTab::message;
+  else if (tab == "clients") ui.tab = InspectorTab::clients;
+  ui.tab_requested = true;
+  if (select_server > 0) ui.selected_server = select_server;
+  if (filter == "all") controller.set_filter(Filter::all());
+
+  ViewerOptions vo;
+  vo.window.width = width;
+  vo.window.height = height;
+  vo.window.font = font;
+  vo.window.font_size = font_size;
+  vo.screenshot = screenshot;
+  vo.frames = frames;
+  if (at_ms >= 0) vo.at = static_cast<Nanos>(at_ms * 1e6);
+  vo.play = vm.count("play") > 0;
+  vo.save_trace = save_trace;
+  return run_viewer(controller, vo);
+}

@@ -1,0 +1,93 @@
+#include "gui/app/viewer.h"
+
+#include <imgui.h>
+
+#include <cstdio>
+
+#include "gui/panels/panels.h"
+
+namespace zablab::gui {
+
+namespace {
+
+void panel(const char* name, const Rect& r, bool pin, ImGuiWindowFlags flags, void (*draw)(UiState&, const WorldView&),
+           UiState& ui, const WorldView& view) {
+  const ImGuiCond cond = pin ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+  ImGui::SetNextWindowPos(ImVec2(r.x, r.y), cond);
+  ImGui::SetNextWindowSize(ImVec2(r.w, r.h), cond);
+  if (ImGui::Begin(name, nullptr, flags | ImGuiWindowFlags_NoCollapse)) draw(ui, view);
+  ImGui::End();
+}
+
+}  // namespace
+
+void draw_all(UiState& ui, const WorldView& view, float width, float height, bool pin) {
+  const PanelLayout p = panel_layout(width, height);
+  const ImGuiWindowFlags canvas = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
+  panel("controls", p.controls, true, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove,
+        draw_controls, ui, view);
+  panel("Ensemble", p.ensemble, pin, canvas, draw_ensemble, ui, view);
+  panel("Inspector", p.inspector, pin, 0, draw_inspector, ui, view);
+  panel("What is happening", p.explain, pin, 0, draw_explain, ui, view);
+  panel("Events", p.events, pin, ImGuiWindowFlags_NoScrollbar, draw_events, ui, view);
+  panel("Space-time diagram", p.spacetime, pin, canvas, draw_spacetime, ui, view);
+}
+
+int run_viewer(Controller& controller, const ViewerOptions& options) {
+  Window window;
+  std::string error;
+  WindowOptions wo = options.window;
+  if (!options.screenshot.empty()) wo.vsync = false;
+  if (!window.open(wo, error)) {
+    std::fprintf(stderr, "zablab-viz: %s\n", error.c_str());
+    return 1;
+  }
+  if (options.at) {
+    controller.jump_to_time(*options.at);
+    controller.ui().display = -1;  // no glide: show the record itself
+    controller.ui().axis_fit = true;
+  }
+  controller.play(options.play);
+  const bool shot = !options.screenshot.empty();
+  double last = window.seconds();
+  int last_w = 0, last_h = 0;
+  int code = 0;
+  for (int frame = 1; window.begin_frame(); ++frame) {
+    const double now = window.seconds();
+    const double dt = shot ? 1.0 / 30 : std::min(0.1, now - last);
+    last = now;
+    controller.update(dt);
+    const int w = window.width(), h = window.height();
+    const bool pin = shot || w != last_w || h != last_h;
+    last_w = w;
+    last_h = h;
+    draw_all(controller.ui(), WorldView::of(controller), static_cast<float>(w), static_cast<float>(h), pin);
+    window.end_frame();
+    if (shot && frame >= std::max(1, options.frames)) {
+      PixelStats stats;
+      if (!window.save_png(options.screenshot, stats, error)) {
+        std::fprintf(stderr, "zablab-viz: %s\n", error.c_str());
+        code = 1;
+      } else {
+        std::printf("zablab-viz: wrote %s (%dx%d, %zu colours sampled, %.0f%% not background)\n",
+                    options.screenshot.c_str(), stats.width, stats.height, stats.distinct_colors,
+                    stats.non_background * 100);
+        if (stats.distinct_colors < 8 || stats.non_background < 0.02) {
+          std::fprintf(stderr, "zablab-viz: the screenshot is blank\n");
+          code = 2;
+        }
+      }
+      break;
+    }
+    window.present();
+  }
+  if (!options.save_trace.empty()) {
+    if (!save_trace_text(options.save_trace, controller.timeline().records(), error)) {
+      std::fprintf(stderr, "zablab-viz: %s\n", error.c_str());
+      code = code ? code : 1;
+    }
+  }
+  return code;
+}
+
+}  // namespace zablab::gui

@@ -1,0 +1,27 @@
+// The visualizer's main loop: a Window, a Controller, and every panel each frame. With a
+// screenshot path it renders `frames` frames at a fixed 1/30 s step, writes the last one as a PNG,
+// checks it is not blank and returns.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "gui/app/window.h"
+#include "gui/model/controller.h"
+
+namespace zablab::gui {
+
+struct ViewerOptions {
+  WindowOptions window;
+  std::string screenshot;          // "" = interactive
+  int frames = 3;                  // frames to render before the screenshot
+  std::optional<Nanos> at;         // start at the last record at or before this virtual time
+  bool play = false;               // start playing
+  std::string save_trace;          // on exit, write the timeline's records as text here
+};
+
+// Runs until the window closes (or the screenshot is written). Returns a process exit code:
+// 0, 1 (could not open the window / write files) or 2 (the screenshot came out blank).
+int run_viewer(Controller& controller, const ViewerOptions& options);
+
+}  // namespace zablab::gui

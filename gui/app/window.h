@@ -1,0 +1,60 @@
+// The visualizer's window: GLFW + OpenGL 3.3 core + Dear ImGui (1.86, Debian's libimgui-dev with
+// its GLFW and OpenGL3 backends), hidden behind three calls, as Tracy's Backend hides GLFW:
+//
+//   Window w;  w.open(options, error);
+//   while (w.begin_frame()) { ...ImGui calls...; w.end_frame(); }
+//
+// save_png() reads the frame just rendered (before the buffer swap) and writes it with
+// stb_image_write. Runs under Xvfb for headless screenshots (docs/visualizer.md).
+#pragma once
+
+#include <string>
+
+struct GLFWwindow;
+
+namespace zablab::gui {
+
+struct WindowOptions {
+  int width = 1280;
+  int height = 800;
+  std::string title = "zablab-viz";
+  std::string font;        // a TTF file; "" picks DejaVu Sans if installed, else ImGui's font
+  float font_size = 15;
+  bool vsync = true;
+};
+
+// What a rendered frame looks like, to tell a real picture from a blank one.
+struct PixelStats {
+  int width = 0;
+  int height = 0;
+  std::size_t distinct_colors = 0;  // among a sample of pixels
+  double non_background = 0;        // fraction of sampled pixels differing from the corner pixel
+};
+
+class Window {
+ public:
+  Window() = default;
+  ~Window();
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
+
+  bool open(const WindowOptions& options, std::string& error);
+  // Polls events and starts an ImGui frame; false once the window should close.
+  bool begin_frame();
+  // Renders the ImGui frame (does not swap yet).
+  void end_frame();
+  // Shows the rendered frame.
+  void present();
+  // Writes the rendered frame (call between end_frame() and present()) as RGB PNG.
+  bool save_png(const std::string& path, PixelStats& stats, std::string& error);
+  // Seconds since open(), by GLFW's clock.
+  double seconds() const;
+  int width() const;
+  int height() const;
+
+ private:
+  GLFWwindow* window_ = nullptr;
+  bool imgui_ = false;
+};
+
+}  // namespace zablab::gui

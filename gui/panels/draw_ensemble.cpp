@@ -1,0 +1,339 @@
+// The ensemble view: servers on a ring coloured by role, with their epoch, zxids and vote; the
+// links between them (grey: up, red dashed: that direction is partitioned); messages in flight
+// animated along their directed lane with a label; clients below with their session, server and
+// pending requests. Click a server or a message to inspect it; right-click a server for faults.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "gui/model/vote_matrix.h"
+#include "gui/panels/panels.h"
+#include "gui/panels/style.h"
+
+namespace zablab::gui {
+
+namespace {
+
+using namespace style;
+
+struct Placed {
+  Vec2 pos;
+  float radius = 0;
+  bool client = false;
+};
+
+std::vector<std::string> server_lines(const ServerView* s, const EnsembleState& st) {
+  std::vector<std::string> out;
+  if (!s || s->role == Role::unknown) {
+    out.push_back("not started");
+    return out;
+  }
+  if (!s->up) {
+    out.push_back("crashed" + (s->down_reason.empty() || s->down_reason == "crash" ? std::string() : ": " + s->down_reason));
+    out.push_back("epoch " + std::to_string(std::max<std::int64_t>(0, s->current_epoch)));
+    out.push_back("logged " + zxid_text(s->last_logged));
+    return out;
+  }
+  std::string role(role_name(s->role));
+  if (s->role == Role::leading && !s->established) role += " (" + std::string(phase_name(s->phase)) + ")";
+  if ((s->role == Role::following || s->role == Role::observing) && s->phase != Phase::broadcast)
+    role += " (" + std::string(phase_name(s->phase)) + ")";
+  out.push_back(role);
+  std::string epoch = "epoch " + std::to_string(std::max<std::int64_t>(0, s->current_epoch));
+  if (s->accepted_epoch > s->current_epoch) epoch += " (accepted " + std::to_string(s->accepted_epoch) + ")";
+  out.push_back(epoch);
+  out.push_back("logged " + zxid_text(s->last_logged));
+  out.push_back("committed " + zxid_text(s->last_committed));
+  if (s->role == Role::looking && s->vote.valid)
+    out.push_back("votes " + vote_text(s->vote) + " r" + std::to_string(s->round));
+  if (s->role == Role::leading && !s->acks.empty()) {
+    const auto& [zxid, acks] = *s->acks.begin();
+    const int voters = std::max(1, st.voter_count());
+    out.push_back("waits " + zxid_text(zxid) + " " + std::to_string(acks.size() + 1) + "/" + std::to_string(voters));
+  }
+  return out;
+}
+
+void server_tooltip(const ServerView* s, EndpointId id) {
+  ImGui::BeginTooltip();
+  ImGui::Text("%s", endpoint_name(id).c_str());
+  if (s) {
+    ImGui::Text("role %s, phase %s", std::string(role_name(s->role)).c_str(), std::string(phase_name(s->phase)).c_str());
+    ImGui::Text("accepted epoch %lld, current epoch %lld", static_cast<long long>(s->accepted_epoch),
+                static_cast<long long>(s->current_epoch));
+    ImGui::Text("last logged %s, last committed %s", zxid_text(s->last_logged).c_str(),
+                zxid_text(s->last_committed).c_str());
+    if (s->leader) ImGui::Text("leader %lld", static_cast<long long>(*s->leader));
+    ImGui::Text("%zu znodes, %zu sessions", s->tree.size(), s->sessions.size());
+  }
+  ImGui::TextDisabled("click: inspect   right-click: crash / restart / isolate");
+  ImGui::EndTooltip();
+}
+
+void server_menu(UiState& ui, const WorldView& view) {
+  if (!ImGui::BeginPopup("server_menu")) return;
+  const EndpointId id = ui.menu_server;
+  const bool live = view.source.live();
+  const ServerView* s = view.state.server(id);
+  const bool up = s && s->up;
+  ImGui::TextDisabled("%s", endpoint_name(id).c_str());
+  ImGui::Separator();
+  auto command = [&](CommandKind kind, EndpointId a, EndpointId b = kNoEndpoint) {
+    Command c;
+    c.kind = kind;
+    c.a = a;
+    c.b = b;
+    ui.commands.push_back(c);
+  };
+  if (ImGui::MenuItem("Crash", nullptr, false, live && up)) command(CommandKind::crash, id);
+  if (ImGui::MenuItem("Restart", nullptr, false, live && !up)) command(CommandKind::restart, id);
+  if (ImGui::MenuItem("Isolate (both ways)", nullptr, false, live)) command(CommandKind::isolate, id);
+  if (ImGui::BeginMenu("Cut one way", live)) {
+    for (EndpointId other : view.timeline.servers()) {
+      if (other == id) continue;
+      const std::string out = "drop " + endpoint_name(id) + " -> " + endpoint_name(other);
+      const std::string in = "drop " + endpoint_name(other) + " -> " + endpoint_name(id);
+      if (ImGui::MenuItem(out.c_str(), nullptr, view.state.link_blocked(id, other)))
+        command(view.state.link_blocked(id, other) ? CommandKind::unblock : CommandKind::block, id, other);
+      if (ImGui::MenuItem(in.c_str(), nullptr, view.state.link_blocked(other, id)))
+        command(view.state.link_blocked(other, id) ? CommandKind::unblock : CommandKind::block, other, id);
+    }
+    ImGui::EndMenu();
+  }
+  if (ImGui::MenuItem("Heal every link", nullptr, false, live)) command(CommandKind::heal, kNoEndpoint);
+  if (!live) ImGui::TextDisabled("(a replay cannot be changed)");
+  ImGui::EndPopup();
+}
+
+}  // namespace
+
+void draw_ensemble(UiState& ui, const WorldView& view) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  if (avail.x < 60 || avail.y < 60) return;
+  ImGui::InvisibleButton("ensemble_canvas", avail, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+  const bool hovered = ImGui::IsItemHovered();
+  const bool left_click = ImGui::IsItemClicked(ImGuiMouseButton_Left);
+  const bool right_click = ImGui::IsItemClicked(ImGuiMouseButton_Right);
+  const Vec2 mouse = vec(ImGui::GetIO().MousePos);
+  const ImVec2 end(origin.x + avail.x, origin.y + avail.y);
+  dl->PushClipRect(origin, end, true);
+  dl->AddRectFilled(origin, end, kCanvas);
+
+  const EnsembleState& st = view.state;
+  const auto& servers = view.timeline.servers();
+  const std::vector<EndpointId> clients = ui.show_clients ? view.timeline.clients() : std::vector<EndpointId>{};
+  const float line_h = ImGui::GetTextLineHeight();
+  const float client_band = clients.empty() ? 0 : std::min(avail.y * 0.26f, 5.4f * line_h + 10);
+  const Rect ring_area{origin.x, origin.y + line_h + 4, avail.x, avail.y - client_band - line_h - 4};
+  const float node_r = std::clamp(std::min(ring_area.w, ring_area.h) / 11, 16.0f, 36.0f);
+  const float text_block = 4.6f * line_h;
+  float radius = std::min(ring_area.h / 2 - node_r - text_block, ring_area.w / 2 - node_r - 70);
+  radius = std::max(radius, node_r * 1.6f);
+
+  std::map<EndpointId, Placed> at;
+  const auto ring = ring_positions(static_cast<int>(servers.size()), ring_area.center(), radius);
+  for (std::size_t i = 0; i < servers.size(); ++i) at[servers[i]] = Placed{ring[i], node_r, false};
+  const Rect band{origin.x, origin.y + avail.y - client_band, avail.x, client_band};
+  const auto row = row_positions(static_cast<int>(clients.size()), band);
+  for (std::size_t i = 0; i < clients.size(); ++i) at[clients[i]] = Placed{row[i], 12, true};
+
+  // --- links between servers: two directed lanes each, red where that direction is cut ---
+  for (std::size_t i = 0; i < servers.size(); ++i)
+    for (std::size_t j = i + 1; j < servers.size(); ++j) {
+      const EndpointId a = servers[i], b = servers[j];
+      const ServerView* sa = st.server(a);
+      const ServerView* sb = st.server(b);
+      const bool both_up = sa && sb && sa->up && sb->up;
+      for (int dir = 0; dir < 2; ++dir) {
+        const EndpointId from = dir ? b : a, to = dir ? a : b;
+        const Lane lane = directed_lane(at[from].pos, at[to].pos, node_r, 3);
+        if (st.link_blocked(from, to)) {
+          dashed_line(dl, im(lane.from), im(lane.to), kBlocked, 2, 6, 4);
+          cross(dl, im(along(lane, 0.35f)), 5, kBlocked, 2);
+        } else {
+          dl->AddLine(im(lane.from), im(lane.to), both_up ? kLink : IM_COL32(55, 58, 66, 255), 1.5f);
+        }
+      }
+    }
+  // --- clients to the server they use ---
+  for (EndpointId c : clients) {
+    const ClientView* cv = st.client(c);
+    if (!cv || cv->server == kNoEndpoint || !at.count(cv->server)) continue;
+    const Vec2 a = at[c].pos, b = at[cv->server].pos;
+    const Lane lane = directed_lane(a, b, 14, 0);
+    const bool connected = cv->state == "CONNECTED" || cv->state == "CONNECTEDREADONLY";
+    if (st.link_blocked(c, cv->server) || st.link_blocked(cv->server, c))
+      dashed_line(dl, im(lane.from), im(lane.to), kBlocked, 1.5f, 5, 4);
+    else if (connected)
+      dl->AddLine(im(lane.from), im(lane.to), IM_COL32(90, 170, 110, 200), 1.5f);
+    else
+      dashed_line(dl, im(lane.from), im(lane.to), IM_COL32(120, 120, 130, 200), 1.2f, 4, 4);
+  }
+
+  // --- messages in flight ---
+  struct Hit {
+    Rect rect;
+    std::size_t message;
+  };
+  std::vector<Hit> hits;
+  for (const Flight& f : view.flights) {
+    const Message& m = view.timeline.message(f.message);
+    if (!at.count(m.from) || !at.count(m.to)) continue;
+    const Placed& pf = at[m.from];
+    const Placed& pt = at[m.to];
+    const Lane lane = directed_lane(pf.pos, pt.pos, 0, 7);
+    // Start and end at the node edges.
+    const float len = distance(lane.from, lane.to);
+    const float t0 = len > 1 ? pf.radius / len : 0, t1 = len > 1 ? 1 - pt.radius / len : 1;
+    const Vec2 p = along(lane, t0 + (t1 - t0) * f.progress);
+    const bool selected = ui.selected_message && *ui.selected_message == f.message;
+    if (f.lost) {
+      cross(dl, im(p), 7, kBlocked, 3);
+      if (ui.show_labels) label_pill(dl, ImVec2(p.x, p.y - 14), IM_COL32(120, 30, 30, 230), kText, m.label + " lost");
+      hits.push_back({Rect{p.x - 8, p.y - 8, 16, 16}, f.message});
+      continue;
+    }
+    const ImU32 color = message_color(m, 235);
+    if (ui.show_labels) {
+      hits.push_back({label_pill(dl, im(p), color, IM_COL32(15, 15, 20, 255), m.label, selected), f.message});
+    } else {
+      dl->AddCircleFilled(im(p), 5, color);
+      if (selected) dl->AddCircle(im(p), 7, kSelect, 0, 2);
+      hits.push_back({Rect{p.x - 6, p.y - 6, 12, 12}, f.message});
+    }
+  }
+
+  // --- servers ---
+  const float big = ImGui::GetFontSize() * 1.35f;
+  for (EndpointId id : servers) {
+    const ServerView* s = st.server(id);
+    const Role role = s ? s->role : Role::unknown;
+    const Vec2 p = at[id].pos;
+    dl->AddCircleFilled(im(p), node_r, role_color(role), 40);
+    if (role == Role::leading) dl->AddCircle(im(p), node_r + 4, role_color(role), 40, 2.5f);
+    if (ui.selected_server && *ui.selected_server == id) dl->AddCircle(im(p), node_r + 2, kSelect, 40, 2);
+    if (role == Role::down) cross(dl, im(p), node_r * 0.55f, IM_COL32(230, 80, 80, 255), 3);
+    const std::string name = endpoint_name(id);
+    const ImVec2 ns = ImGui::GetFont()->CalcTextSizeA(big, 1e6f, 0, name.c_str());
+    dl->AddText(ImGui::GetFont(), big, ImVec2(p.x - ns.x / 2, p.y - ns.y / 2),
+                role == Role::down ? IM_COL32(200, 200, 200, 255) : IM_COL32(15, 15, 20, 255), name.c_str());
+    // Info lines outside the ring: above for the upper half, below for the lower half, beside otherwise.
+    const auto lines = server_lines(s, st);
+    const Vec2 c = ring_area.center();
+    const float dy = (p.y - c.y) / std::max(radius, 1.0f);
+    const float dx = (p.x - c.x) / std::max(radius, 1.0f);
+    float width = 0;
+    for (const auto& l : lines) width = std::max(width, ImGui::CalcTextSize(l.c_str()).x);
+    const float height = line_h * static_cast<float>(lines.size());
+    ImVec2 top_left;
+    if (dy < -0.45f)
+      top_left = ImVec2(p.x - width / 2, p.y - node_r - 6 - height);
+    else if (dy > 0.45f)
+      top_left = ImVec2(p.x - width / 2, p.y + node_r + 6);
+    else if (dx > 0)
+      top_left = ImVec2(p.x + node_r + 8, p.y - height / 2);
+    else
+      top_left = ImVec2(p.x - node_r - 8 - width, p.y - height / 2);
+    top_left.x = std::clamp(top_left.x, origin.x + 2, std::max(origin.x + 2, end.x - width - 2));
+    dl->AddRectFilled(ImVec2(top_left.x - 3, top_left.y - 1), ImVec2(top_left.x + width + 3, top_left.y + height + 1),
+                      IM_COL32(22, 24, 30, 200), 3);
+    for (std::size_t k = 0; k < lines.size(); ++k)
+      dl->AddText(ImVec2(top_left.x, top_left.y + line_h * static_cast<float>(k)),
+                  k == 0 ? role_color(role == Role::down ? Role::unknown : role) : kText, lines[k].c_str());
+  }
+
+  // --- clients ---
+  for (EndpointId id : clients) {
+    const ClientView* cv = st.client(id);
+    const Vec2 p = at[id].pos;
+    std::vector<std::string> lines;
+    lines.push_back(endpoint_name(id) + " " + (cv ? cv->state : std::string("-")));
+    if (cv) {
+      if (cv->session) lines.push_back("session " + zxid_text(cv->session));
+      if (cv->server != kNoEndpoint) lines.push_back("server " + endpoint_name(cv->server));
+      int shown = 0;
+      for (const auto& [op_id, op] : cv->pending) {
+        if (shown++ == 2) {
+          lines.push_back("... " + std::to_string(cv->pending.size() - 2) + " more");
+          break;
+        }
+        lines.push_back("pending " + op.op + " " + op.path);
+      }
+      if (cv->pending.empty() && !cv->last_result.empty()) lines.push_back("done " + cv->last_result);
+    }
+    float width = 0;
+    for (const auto& l : lines) width = std::max(width, ImGui::CalcTextSize(l.c_str()).x);
+    const float height = line_h * static_cast<float>(lines.size());
+    const ImVec2 a(p.x - width / 2 - 6, p.y - height / 2 - 3), b(p.x + width / 2 + 6, p.y + height / 2 + 3);
+    const bool connected = cv && (cv->state == "CONNECTED" || cv->state == "CONNECTEDREADONLY");
+    dl->AddRectFilled(a, b, IM_COL32(32, 44, 36, 240), 5);
+    dl->AddRect(a, b, connected ? IM_COL32(90, 170, 110, 255) : IM_COL32(130, 130, 140, 255), 5, 0, 1.5f);
+    for (std::size_t k = 0; k < lines.size(); ++k)
+      dl->AddText(ImVec2(a.x + 6, a.y + 3 + line_h * static_cast<float>(k)),
+                  k == 0 ? IM_COL32(140, 225, 160, 255) : kText, lines[k].c_str());
+    at[id].radius = std::max(width, height) / 2;
+  }
+
+  // --- header: time and the role legend ---
+  char head[128];
+  std::snprintf(head, sizeof head, "t = %s   record %lld", time_text(st.time_ns).c_str(),
+                static_cast<long long>(ui.cursor));
+  dl->AddText(ImVec2(origin.x + 6, origin.y + 3), kDim, head);
+  float lx = end.x - 6;
+  for (Role r : {Role::down, Role::observing, Role::looking, Role::following, Role::leading}) {
+    const std::string t(role_name(r));
+    const float w = ImGui::CalcTextSize(t.c_str()).x;
+    lx -= w;
+    dl->AddText(ImVec2(lx, origin.y + 3), role_color(r), t.c_str());
+    lx -= 12;
+  }
+  dl->PopClipRect();
+
+  // --- interaction ---
+  if (hovered) {
+    std::optional<std::size_t> over_message;
+    for (const Hit& h : hits)
+      if (h.rect.contains(mouse)) over_message = h.message;
+    std::optional<EndpointId> over_server;
+    for (EndpointId id : servers)
+      if (distance(at[id].pos, mouse) <= node_r) over_server = id;
+    std::optional<EndpointId> over_client;
+    for (EndpointId id : clients)
+      if (distance(at[id].pos, mouse) <= at[id].radius + 6) over_client = id;
+    if (over_message) {
+      const Message& m = view.timeline.message(*over_message);
+      ImGui::SetTooltip("%s -> %s  %s\nsent %s%s\nclick: inspect this message", endpoint_name(m.from).c_str(),
+                        endpoint_name(m.to).c_str(), m.label.c_str(), time_text(m.sent_ns).c_str(),
+                        m.end_seq >= 0 ? (", arrives " + time_text(m.ended_ns)).c_str() : "");
+      if (left_click) {
+        ui.selected_message = *over_message;
+        ui.tab = InspectorTab::message;
+        ui.tab_requested = true;
+      }
+    } else if (over_server) {
+      server_tooltip(st.server(*over_server), *over_server);
+      if (left_click) {
+        ui.selected_server = *over_server;
+        ui.command_server = *over_server;
+        ui.tab = InspectorTab::server;
+        ui.tab_requested = true;
+      }
+      if (right_click) {
+        ui.menu_server = *over_server;
+        ImGui::OpenPopup("server_menu");
+      }
+    } else if (over_client) {
+      if (left_click) {
+        ui.tab = InspectorTab::clients;
+        ui.tab_requested = true;
+      }
+    }
+  }
+  server_menu(ui, view);
+}
+
+}  // namespace zablab::gui

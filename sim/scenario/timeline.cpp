@@ -1,0 +1,124 @@
+#include "sim/scenario/timeline.h"
+
+#include <cstdio>
+
+#include "core/util/hex.h"
+#include "sim/addresses.h"
+#include "sim/checkers/json_fields.h"
+
+namespace zablab::sim::scenario {
+
+using check::json_int;
+using check::json_string;
+
+std::string format_time(Nanos t) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%lld.%06llds", static_cast<long long>(t / kSecond),
+                static_cast<long long>((t % kSecond) / kMicrosecond));
+  return buf;
+}
+
+void Timeline::line(Nanos t, const std::string& who, const std::string& text) {
+  char head[64];
+  std::snprintf(head, sizeof head, "%14s  %-7s ", format_time(t).c_str(), who.c_str());
+  out_ << head << text << '\n';
+  ++lines_;
+}
+
+void Timeline::on_record(const TraceRecord& r) {
+  const std::string who = r.node == kNoEndpoint ? "world" : name_of(r.node);
+  const std::string& k = r.kind;
+  const std::string& m = r.msg_type;
+  if (k == "world.config") {
+    line(r.time_ns, "world",
+         "seed " + json_string(r.detail, "seed").value_or("?") + ", " +
+             std::to_string(json_int(r.detail, "servers").value_or(0)) + " servers (" +
+             json_string(r.detail, "kind").value_or("?") + "), latency " + json_string(r.detail, "latency").value_or("?") +
+             ", fsync " + json_string(r.detail, "fsync").value_or("?"));
+  } else if (k == "scenario.config") {
+    std::string text = "scenario \"" + json_string(r.detail, "title").value_or("") + "\" from " +
+                       json_string(r.detail, "file").value_or("?");
+    const std::string bug = json_string(r.detail, "bug").value_or("none");
+    if (bug != "none") text += ", with bug " + bug;
+    line(r.time_ns, "world", text);
+  } else if (k == "scenario.action") {
+    line(r.time_ns, "script", json_string(r.detail, "what").value_or(m));
+  } else if (k == "scenario.expect") {
+    const bool ok = r.detail.find("\"ok\":true") != std::string::npos;
+    std::string text = std::string(ok ? "ok: " : "FAILED: ") + json_string(r.detail, "what").value_or("");
+    if (!ok) text += " -- " + json_string(r.detail, "why").value_or("");
+    line(r.time_ns, "expect", text);
+  } else if (k == "check.violation") {
+    line(r.time_ns, "CHECK", "VIOLATION of " + json_string(r.detail, "invariant").value_or("?") + " at seq " +
+                                 std::to_string(json_int(r.detail, "seq").value_or(-1)) + ": " +
+                                 json_string(r.detail, "message").value_or(""));
+  } else if (k == "recipe.holds") {
+    line(r.time_ns, who, "holds " + json_string(r.detail, "what").value_or("") + " " +
+                             json_string(r.detail, "path").value_or("") + " (" +
+                             json_string(r.detail, "node").value_or("") + ")");
+  } else if (k == "workload.done") {
+    line(r.time_ns, who, json_string(r.detail, "summary").value_or(""));
+  } else if (k == "node.start") {
+    if (is_server(r.node) || verbose_) line(r.time_ns, who, "starts");
+  } else if (k == "node.restart") {
+    line(r.time_ns, who, "restarts (incarnation " + std::to_string(json_int(r.detail, "incarnation").value_or(0)) + ")");
+  } else if (k == "node.crash") {
+    line(r.time_ns, who, "is down (" + json_string(r.detail, "reason").value_or("") + ")");
+  } else if (k == "node.shutdown") {
+    line(r.time_ns, who, "shuts itself down: " + json_string(r.detail, "reason").value_or(""));
+  } else if (k == "core") {
+    if (m == "peer.state") {
+      line(r.time_ns, who, json_string(r.detail, "from").value_or("?") + " -> " + json_string(r.detail, "to").value_or("?") +
+                               " (" + json_string(r.detail, "why").value_or("") + ")");
+    } else if (m == "zab.established") {
+      line(r.time_ns, who, "established epoch " + std::to_string(json_int(r.detail, "epoch").value_or(-1)) + ": leading");
+    } else if (m == "zab.sync") {
+      line(r.time_ns, who, "syncs " + name_of(json_int(r.detail, "sid").value_or(-1)) + " with " +
+                               json_string(r.detail, "mode").value_or("?") + " (it has " +
+                               json_string(r.detail, "peer_zxid").value_or("?") + ", the leader " +
+                               json_string(r.detail, "leader_zxid").value_or("?") + ")");
+    } else if (m == "zab.trunc") {
+      line(r.time_ns, who, "truncates its log to " + json_string(r.detail, "zxid").value_or("?") + " (had " +
+                               json_string(r.detail, "from").value_or("?") + ")");
+    } else if (m == "zab.snap") {
+      line(r.time_ns, who, "loads a SNAP of the leader's tree at " + json_string(r.detail, "zxid").value_or("?"));
+    } else if (m == "session.expire") {
+      line(r.time_ns, who, "expires session " + json_string(r.detail, "session").value_or("?"));
+    } else if (m == "client.state") {
+      line(r.time_ns, who, json_string(r.detail, "state").value_or("?") + " (session " +
+                               json_string(r.detail, "session").value_or("?") + ")");
+    } else if (m == "zab.uptodate") {
+      if (verbose_) line(r.time_ns, who, "up to date with leader " + std::to_string(json_int(r.detail, "leader").value_or(-1)));
+    } else if (verbose_ && (m == "zab.propose" || m == "zab.commit" || m == "zab.new_epoch" || m == "fle.decide" ||
+                            m == "session.create" || m == "session.close" || m == "snapshot")) {
+      line(r.time_ns, who, m + " " + r.detail);
+    } else if (verbose_ && m == "txn.commit") {
+      line(r.time_ns, who, "applies " + util::hex(r.zxid));
+    }
+  } else if (k == "client.invoke") {
+    const auto op = json_int(r.detail, "op_id");
+    if (!op) return;
+    invoked_[static_cast<std::uint64_t>(*op)] = {m, json_string(r.detail, "path").value_or("")};
+  } else if (k == "client.return") {
+    const auto op = json_int(r.detail, "op_id");
+    if (!op) return;
+    const auto id = static_cast<std::uint64_t>(*op);
+    auto it = invoked_.find(id);
+    if (it == invoked_.end()) return;
+    if (!quiet_.count(id) || verbose_) {
+      std::string text = it->second.op + " " + it->second.path + " -> " + json_string(r.detail, "err").value_or("?");
+      if (r.zxid > 0) text += " (zxid " + util::hex(r.zxid) + ")";
+      line(r.time_ns, who, text);
+    }
+    invoked_.erase(it);
+  } else if (verbose_ && (k == "net.send" || k == "net.drop") && is_server(r.from) && is_server(r.to) && !m.empty()) {
+    std::string text = m;
+    if (r.zxid >= 0 && m != "vote") text += " " + util::hex(r.zxid);
+    if (k == "net.drop") text += " LOST (" + json_string(r.detail, "reason").value_or("") + ")";
+    line(r.time_ns, name_of(r.from), "-> " + name_of(r.to) + " " + text);
+  } else if (verbose_ && (k == "net.partition" || k == "net.heal" || k == "disk.fault")) {
+    line(r.time_ns, who, k + " " + r.detail);
+  }
+}
+
+}  // namespace zablab::sim::scenario
