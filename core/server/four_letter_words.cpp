@@ -39,6 +39,9 @@ bool StandaloneServer::try_four_letter_word(Connection& c) {
     for (auto& [id, other] : conns_) other.received = other.sent = 0;
   }
   if (allowed && *word == "srst") stats_ = ServerStats{};
+  // ZooKeeper counts the word as a packet received, on the server and on this connection.
+  ++stats_.packets_received;
+  ++c.received;
   env_.client_send(c.id, std::move(text));
   const ConnId id = c.id;
   conns_.erase(id);
@@ -140,7 +143,7 @@ std::string StandaloneServer::four_letter_text(const std::string& word) const {
   }
   if (word == "wchc") {
     std::string out;
-    for (const auto& [conn, paths] : watches_.paths_by_connection()) {
+    for (const auto& [conn, paths] : watches_.data_paths_by_connection()) {
       auto it = conns_.find(conn);
       out += util::hex(it != conns_.end() ? it->second.session_id : 0) + "\n";
       for (const auto& p : paths) out += "\t" + p + "\n";
@@ -149,7 +152,7 @@ std::string StandaloneServer::four_letter_text(const std::string& word) const {
   }
   if (word == "wchp") {
     std::string out;
-    for (const auto& [path, conns] : watches_.connections_by_path()) {
+    for (const auto& [path, conns] : watches_.data_connections_by_path()) {
       out += path + "\n";
       for (ConnId conn : conns) {
         auto it = conns_.find(conn);

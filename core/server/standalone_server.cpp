@@ -22,6 +22,34 @@ std::string framed_header(std::int32_t xid, std::int64_t zxid, Err err) {
   return framed_reply<jute::ErrorResponse>(xid, zxid, err, nullptr);
 }
 
+// The four-letter names ZooKeeper's `cons` shows as lop.
+std::string last_op_code(std::int32_t type) {
+  switch (type) {
+    case op::create: case op::create2: case op::create_container: case op::create_ttl: return "CREA";
+    case op::remove: return "DELE";
+    case op::exists: return "EXIS";
+    case op::get_data: return "GETD";
+    case op::set_data: return "SETD";
+    case op::get_acl: return "GETA";
+    case op::set_acl: return "SETA";
+    case op::get_children: case op::get_children2: return "GETC";
+    case op::sync: return "SYNC";
+    case op::ping: return "PING";
+    case op::multi: return "MULT";
+    case op::multi_read: return "MLTR";
+    case op::close_session: return "CLOS";
+    case op::set_watches: case op::set_watches2: return "SETW";
+    case op::check_watches: return "CHKW";
+    case op::remove_watches: return "REMW";
+    case op::get_all_children_number: return "GETACN";
+    case op::get_ephemerals: return "GETE";
+    case op::add_watch: return "ADDW";
+    case op::who_am_i: return "HOMI";
+    case op::auth: return "AUTH";
+    default: return "NA";
+  }
+}
+
 bool is_write_op(std::int32_t type) {
   switch (type) {
     case op::create:
@@ -80,7 +108,7 @@ void StandaloneServer::on_client_connected(ConnId id, std::string remote) {
   }
   Connection c(id, remote, address, config_.max_buffer);
   c.identities.push_back(jute::Id{"ip", address});
-  c.established_ms = env_.now_ms();
+  c.established_ms = env_.wall_ms();
   conns_.emplace(id, std::move(c));
 }
 
@@ -238,8 +266,8 @@ void StandaloneServer::handle_request(Connection& c, std::string frame) {
   p.body = std::string(r.rest());
   p.arrived_ms = env_.now_ms();
   p.is_write = is_write_op(header.type);
-  c.last_cxid = header.xid;
-  c.last_op = std::string(op::name(header.type));
+  if (header.xid >= 0) c.last_cxid = header.xid;  // pings and auth use special xids
+  c.last_op = last_op_code(header.type);
   c.queue.push_back(std::move(p));
   dirty_.insert(c.id);
 }

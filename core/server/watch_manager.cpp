@@ -146,19 +146,17 @@ std::tuple<std::size_t, std::size_t, std::size_t> WatchManager::data_watch_summa
   return {conns.size(), data_.size(), watches};
 }
 
-std::map<ConnId, std::set<std::string>> WatchManager::paths_by_connection() const {
+std::map<ConnId, std::set<std::string>> WatchManager::data_paths_by_connection() const {
   std::map<ConnId, std::set<std::string>> out;
-  for (const Table* table : {&data_, &child_})
-    for (const auto& [path, watchers] : *table)
-      for (const auto& [conn, mode] : watchers) out[conn].insert(path);
+  for (const auto& [path, watchers] : data_)
+    for (const auto& [conn, mode] : watchers) out[conn].insert(path);
   return out;
 }
 
-std::map<std::string, std::set<ConnId>> WatchManager::connections_by_path() const {
+std::map<std::string, std::set<ConnId>> WatchManager::data_connections_by_path() const {
   std::map<std::string, std::set<ConnId>> out;
-  for (const Table* table : {&data_, &child_})
-    for (const auto& [path, watchers] : *table)
-      for (const auto& [conn, mode] : watchers) out[path].insert(conn);
+  for (const auto& [path, watchers] : data_)
+    for (const auto& [conn, mode] : watchers) out[path].insert(conn);
   return out;
 }
 

@@ -44,9 +44,10 @@ class WatchManager {
   std::size_t watch_count() const;
   // The data table alone, as ZooKeeper's wchs summarises it: (connections, paths, watches).
   std::tuple<std::size_t, std::size_t, std::size_t> data_watch_summary() const;
-  // conn -> paths and path -> conns, for the wchc / wchp / wchs four-letter words.
-  std::map<ConnId, std::set<std::string>> paths_by_connection() const;
-  std::map<std::string, std::set<ConnId>> connections_by_path() const;
+  // conn -> paths and path -> conns of the data table, for the wchc / wchp four-letter words
+  // (ZooKeeper dumps only its data watches there, as it summarises only them in wchs).
+  std::map<ConnId, std::set<std::string>> data_paths_by_connection() const;
+  std::map<std::string, std::set<ConnId>> data_connections_by_path() const;
 
  private:
   using Table = std::map<std::string, std::map<ConnId, WatchMode>>;

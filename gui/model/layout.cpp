@@ -9,13 +9,17 @@ float length(Vec2 v) { return std::sqrt(v.x * v.x + v.y * v.y); }
 float distance(Vec2 a, Vec2 b) { return length(a - b); }
 
 std::vector<Vec2> ring_positions(int n, Vec2 center, float radius) {
+  return ellipse_positions(n, center, radius, radius);
+}
+
+std::vector<Vec2> ellipse_positions(int n, Vec2 center, float rx, float ry) {
   std::vector<Vec2> out;
   if (n <= 0) return out;
   constexpr double kPi = 3.14159265358979323846;
   for (int i = 0; i < n; ++i) {
     const double angle = -kPi / 2 + 2 * kPi * i / n;
-    out.push_back({center.x + static_cast<float>(radius * std::cos(angle)),
-                   center.y + static_cast<float>(radius * std::sin(angle))});
+    out.push_back({center.x + static_cast<float>(rx * std::cos(angle)),
+                   center.y + static_cast<float>(ry * std::sin(angle))});
   }
   return out;
 }
@@ -23,6 +27,13 @@ std::vector<Vec2> ring_positions(int n, Vec2 center, float radius) {
 float ring_radius(const Rect& area, float node_radius, float label_margin) {
   const float r = std::min(area.w, area.h) / 2 - node_radius - label_margin;
   return std::max(r, node_radius * 1.5f);
+}
+
+Vec2 ring_radii(const Rect& area, float node_radius, float label_w, float label_h) {
+  const float rx = area.w / 2 - node_radius - label_w - 8;
+  const float ry = area.h / 2 - std::max(node_radius, label_h / 2) - 4;
+  const float floor = node_radius * 1.6f;
+  return {std::max(rx, floor), std::max(ry, floor)};
 }
 
 std::vector<Vec2> row_positions(int n, const Rect& band) {

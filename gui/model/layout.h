@@ -34,6 +34,11 @@ struct Rect {
 
 // `n` points on a circle, the first at the top, clockwise (screen y grows downwards).
 std::vector<Vec2> ring_positions(int n, Vec2 center, float radius);
+// The same on an ellipse with radii rx, ry (a ring that fills a wide or tall panel).
+std::vector<Vec2> ellipse_positions(int n, Vec2 center, float rx, float ry);
+// Radii for an ellipse of `node_radius` nodes in `area`, each with a `label_w` x `label_h` text
+// block beside it (to the right of nodes on the right half, to the left on the left half).
+Vec2 ring_radii(const Rect& area, float node_radius, float label_w, float label_h);
 // The largest ring radius that keeps nodes of `node_radius` plus `label_margin` inside `area`.
 float ring_radius(const Rect& area, float node_radius, float label_margin);
 // `n` points spread evenly along the horizontal middle of `band`.

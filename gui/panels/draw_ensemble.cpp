@@ -24,6 +24,10 @@ struct Placed {
   bool client = false;
 };
 
+std::string_view short_phase(Phase p) { return p == Phase::synchronization ? "SYNC" : phase_name(p); }
+
+// The text beside a server: role (and phase while not broadcasting), log and commit zxids, and
+// its vote while LOOKING or the proposal it waits on as leader.
 std::vector<std::string> server_lines(const ServerView* s, const EnsembleState& st) {
   std::vector<std::string> out;
   if (!s || s->role == Role::unknown) {
@@ -31,27 +35,21 @@ std::vector<std::string> server_lines(const ServerView* s, const EnsembleState& 
     return out;
   }
   if (!s->up) {
-    out.push_back("crashed" + (s->down_reason.empty() || s->down_reason == "crash" ? std::string() : ": " + s->down_reason));
-    out.push_back("epoch " + std::to_string(std::max<std::int64_t>(0, s->current_epoch)));
-    out.push_back("logged " + zxid_text(s->last_logged));
+    out.push_back(s->down_reason.empty() || s->down_reason == "crash" ? "crashed" : "down: " + s->down_reason);
+    out.push_back("log " + zxid_text(s->last_logged));
     return out;
   }
   std::string role(role_name(s->role));
-  if (s->role == Role::leading && !s->established) role += " (" + std::string(phase_name(s->phase)) + ")";
-  if ((s->role == Role::following || s->role == Role::observing) && s->phase != Phase::broadcast)
-    role += " (" + std::string(phase_name(s->phase)) + ")";
+  if (s->role != Role::looking && s->phase != Phase::broadcast) role += " " + std::string(short_phase(s->phase));
   out.push_back(role);
-  std::string epoch = "epoch " + std::to_string(std::max<std::int64_t>(0, s->current_epoch));
-  if (s->accepted_epoch > s->current_epoch) epoch += " (accepted " + std::to_string(s->accepted_epoch) + ")";
-  out.push_back(epoch);
-  out.push_back("logged " + zxid_text(s->last_logged));
-  out.push_back("committed " + zxid_text(s->last_committed));
+  out.push_back("log " + zxid_text(s->last_logged));
+  out.push_back("commit " + zxid_text(s->last_committed));
   if (s->role == Role::looking && s->vote.valid)
-    out.push_back("votes " + vote_text(s->vote) + " r" + std::to_string(s->round));
+    out.push_back("vote " + std::to_string(s->vote.leader) + " r" + std::to_string(s->round));
   if (s->role == Role::leading && !s->acks.empty()) {
     const auto& [zxid, acks] = *s->acks.begin();
     const int voters = std::max(1, st.voter_count());
-    out.push_back("waits " + zxid_text(zxid) + " " + std::to_string(acks.size() + 1) + "/" + std::to_string(voters));
+    out.push_back("acks " + std::to_string(acks.size() + 1) + "/" + std::to_string(voters) + " " + zxid_text(zxid));
   }
   return out;
 }
@@ -127,15 +125,14 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
   const auto& servers = view.timeline.servers();
   const std::vector<EndpointId> clients = ui.show_clients ? view.timeline.clients() : std::vector<EndpointId>{};
   const float line_h = ImGui::GetTextLineHeight();
-  const float client_band = clients.empty() ? 0 : std::min(avail.y * 0.26f, 5.4f * line_h + 10);
-  const Rect ring_area{origin.x, origin.y + line_h + 4, avail.x, avail.y - client_band - line_h - 4};
-  const float node_r = std::clamp(std::min(ring_area.w, ring_area.h) / 11, 16.0f, 36.0f);
-  const float text_block = 4.6f * line_h;
-  float radius = std::min(ring_area.h / 2 - node_r - text_block, ring_area.w / 2 - node_r - 70);
-  radius = std::max(radius, node_r * 1.6f);
+  const float client_band = clients.empty() ? 0 : std::min(avail.y * 0.22f, 3.0f * line_h + 12);
+  const Rect ring_area{origin.x, origin.y + line_h + 2, avail.x, avail.y - client_band - line_h - 2};
+  const float node_r = std::clamp(std::min(ring_area.w, ring_area.h) / 11, 16.0f, 34.0f);
+  const float text_w = ImGui::CalcTextSize("commit 0x100000000").x;
+  const Vec2 radii = ring_radii(ring_area, node_r, text_w, 4.2f * line_h);
 
   std::map<EndpointId, Placed> at;
-  const auto ring = ring_positions(static_cast<int>(servers.size()), ring_area.center(), radius);
+  const auto ring = ellipse_positions(static_cast<int>(servers.size()), ring_area.center(), radii.x, radii.y);
   for (std::size_t i = 0; i < servers.size(); ++i) at[servers[i]] = Placed{ring[i], node_r, false};
   const Rect band{origin.x, origin.y + avail.y - client_band, avail.x, client_band};
   const auto row = row_positions(static_cast<int>(clients.size()), band);
@@ -219,25 +216,21 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     if (role == Role::down) cross(dl, im(p), node_r * 0.55f, IM_COL32(230, 80, 80, 255), 3);
     const std::string name = endpoint_name(id);
     const ImVec2 ns = ImGui::GetFont()->CalcTextSizeA(big, 1e6f, 0, name.c_str());
-    dl->AddText(ImGui::GetFont(), big, ImVec2(p.x - ns.x / 2, p.y - ns.y / 2),
+    dl->AddText(ImGui::GetFont(), big, ImVec2(p.x - ns.x / 2, p.y - ns.y / 2 - (s ? 6 : 0)),
                 role == Role::down ? IM_COL32(200, 200, 200, 255) : IM_COL32(15, 15, 20, 255), name.c_str());
-    // Info lines outside the ring: above for the upper half, below for the lower half, beside otherwise.
+    // The epoch inside the circle, under the name.
+    if (s && s->role != Role::unknown) {
+      const std::string epoch = "e" + std::to_string(std::max<std::int64_t>(0, s->current_epoch));
+      centered_text(dl, ImVec2(p.x, p.y + ns.y / 2 + 5), role == Role::down ? kDim : IM_COL32(25, 25, 30, 255), epoch);
+    }
+    // Info lines beside the node, outward: right of the ring's centre line to the right.
     const auto lines = server_lines(s, st);
     const Vec2 c = ring_area.center();
-    const float dy = (p.y - c.y) / std::max(radius, 1.0f);
-    const float dx = (p.x - c.x) / std::max(radius, 1.0f);
     float width = 0;
     for (const auto& l : lines) width = std::max(width, ImGui::CalcTextSize(l.c_str()).x);
     const float height = line_h * static_cast<float>(lines.size());
-    ImVec2 top_left;
-    if (dy < -0.45f)
-      top_left = ImVec2(p.x - width / 2, p.y - node_r - 6 - height);
-    else if (dy > 0.45f)
-      top_left = ImVec2(p.x - width / 2, p.y + node_r + 6);
-    else if (dx > 0)
-      top_left = ImVec2(p.x + node_r + 8, p.y - height / 2);
-    else
-      top_left = ImVec2(p.x - node_r - 8 - width, p.y - height / 2);
+    ImVec2 top_left = p.x >= c.x - 0.5f ? ImVec2(p.x + node_r + 8, p.y - height / 2)
+                                              : ImVec2(p.x - node_r - 8 - width, p.y - height / 2);
     top_left.x = std::clamp(top_left.x, origin.x + 2, std::max(origin.x + 2, end.x - width - 2));
     dl->AddRectFilled(ImVec2(top_left.x - 3, top_left.y - 1), ImVec2(top_left.x + width + 3, top_left.y + height + 1),
                       IM_COL32(22, 24, 30, 200), 3);
@@ -251,19 +244,17 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     const ClientView* cv = st.client(id);
     const Vec2 p = at[id].pos;
     std::vector<std::string> lines;
-    lines.push_back(endpoint_name(id) + " " + (cv ? cv->state : std::string("-")));
+    lines.push_back(endpoint_name(id) + " " + (cv ? cv->state : std::string("-")) +
+                    (cv && cv->server != kNoEndpoint ? " to " + endpoint_name(cv->server) : std::string()));
     if (cv) {
-      if (cv->session) lines.push_back("session " + zxid_text(cv->session));
-      if (cv->server != kNoEndpoint) lines.push_back("server " + endpoint_name(cv->server));
-      int shown = 0;
-      for (const auto& [op_id, op] : cv->pending) {
-        if (shown++ == 2) {
-          lines.push_back("... " + std::to_string(cv->pending.size() - 2) + " more");
-          break;
-        }
-        lines.push_back("pending " + op.op + " " + op.path);
+      lines.push_back("session " + (cv->session ? zxid_text(cv->session) : std::string("-")));
+      if (!cv->pending.empty()) {
+        const auto& op = cv->pending.begin()->second;
+        lines.push_back("waits " + op.op + " " + op.path +
+                        (cv->pending.size() > 1 ? " +" + std::to_string(cv->pending.size() - 1) : std::string()));
+      } else if (!cv->last_result.empty()) {
+        lines.push_back("done " + cv->last_result);
       }
-      if (cv->pending.empty() && !cv->last_result.empty()) lines.push_back("done " + cv->last_result);
     }
     float width = 0;
     for (const auto& l : lines) width = std::max(width, ImGui::CalcTextSize(l.c_str()).x);
@@ -283,14 +274,6 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
   std::snprintf(head, sizeof head, "t = %s   record %lld", time_text(st.time_ns).c_str(),
                 static_cast<long long>(ui.cursor));
   dl->AddText(ImVec2(origin.x + 6, origin.y + 3), kDim, head);
-  float lx = end.x - 6;
-  for (Role r : {Role::down, Role::observing, Role::looking, Role::following, Role::leading}) {
-    const std::string t(role_name(r));
-    const float w = ImGui::CalcTextSize(t.c_str()).x;
-    lx -= w;
-    dl->AddText(ImVec2(lx, origin.y + 3), role_color(r), t.c_str());
-    lx -= 12;
-  }
   dl->PopClipRect();
 
   // --- interaction ---

@@ -11,14 +11,21 @@ namespace zablab::gui {
 void draw_events(UiState& ui, const WorldView& view) {
   using namespace style;
   // Category toggles, coloured.
+  ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(1, 0));
+  ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(4, 2));
   for (int i = 0; i < kCategoryCount; ++i) {
     const auto c = static_cast<Category>(i);
     bool on = ui.filter.visible(c);
     ImGui::PushStyleColor(ImGuiCol_Text, category_color(c));
     if (ImGui::Checkbox(std::string(category_name(c)).c_str(), &on)) ui.filter.set(c, on);
     ImGui::PopStyleColor();
-    if (i + 1 < kCategoryCount && ImGui::GetContentRegionAvail().x > 150) ImGui::SameLine();
+    if (i + 1 < kCategoryCount) {
+      ImGui::SameLine();
+      const float next = ImGui::CalcTextSize(std::string(category_name(static_cast<Category>(i + 1))).c_str()).x + 28;
+      if (ImGui::GetContentRegionAvail().x < next) ImGui::NewLine();
+    }
   }
+  ImGui::PopStyleVar(2);
   ImGui::Separator();
 
   const auto& seqs = view.visible.seqs();

@@ -16,7 +16,8 @@ void draw_votes(UiState& ui, const WorldView& view) {
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled(
       "Fast Leader Election: each server proposes (epoch, last zxid, id) and switches to any better vote it hears. "
-      "A server decides once a quorum (%d of %d) backs its candidate.",
+      "A server decides once a quorum (%d of %d) backs its candidate. Column <sN: the vote heard from sN "
+      "(green: backs the row's candidate).",
       m.quorum, m.voters);
   ImGui::PopTextWrapPos();
   if (m.rows.empty()) return;
@@ -27,7 +28,7 @@ void draw_votes(UiState& ui, const WorldView& view) {
     ImGui::TableSetupColumn("state");
     ImGui::TableSetupColumn("round");
     ImGui::TableSetupColumn("its vote");
-    for (EndpointId c : m.columns) ImGui::TableSetupColumn(("from " + endpoint_name(c)).c_str());
+    for (EndpointId c : m.columns) ImGui::TableSetupColumn(("<" + endpoint_name(c)).c_str());
     ImGui::TableSetupColumn("support");
     ImGui::TableHeadersRow();
     for (const VoteRow& row : m.rows) {

@@ -166,9 +166,18 @@ std::string describe_token(const Token& t) {
 
 class LineParser {
  public:
-  LineParser(std::vector<Token> tokens, Scenario& s, std::set<std::string>& names,
+  LineParser(std::string line, std::vector<Token> tokens, Scenario& s, std::set<std::string>& names,
              std::vector<std::pair<Loc, std::int64_t>>& server_refs)
-      : t_(std::move(tokens)), s_(s), names_(names), server_refs_(server_refs) {}
+      : line_(std::move(line)), t_(std::move(tokens)), s_(s), names_(names), server_refs_(server_refs) {}
+
+  // The source text between two columns (1-based, `to` exclusive), trimmed.
+  std::string source(int from, int to) const {
+    const auto a = static_cast<std::size_t>(std::max(from, 1) - 1);
+    const auto b = std::min(static_cast<std::size_t>(std::max(to, 1) - 1), line_.size());
+    std::string out = b > a ? line_.substr(a, b - a) : std::string();
+    while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+    return out;
+  }
 
   const Token& peek(std::size_t ahead = 0) const { return t_[std::min(i_ + ahead, t_.size() - 1)]; }
   bool at_end() const { return peek().kind == Token::Kind::end; }
@@ -259,7 +268,12 @@ class LineParser {
     const std::string w = t.text;
     auto refuse = [&] { fail(t.loc, "'" + w + "' cannot be used here: expected " + what); };
     ++i_;
-    if (w == "server") {
+    if (w == "server" && is_word("of")) {
+      if (!(allow & kServer)) refuse();
+      ++i_;
+      out.kind = Target::Kind::client_server;
+      out.index = client("a client: server of c1").index;
+    } else if (w == "server") {
       if (!(allow & kServer)) refuse();
       out.kind = Target::Kind::server;
       out.index = number("a server number", 1, 99);
@@ -380,8 +394,14 @@ class LineParser {
     } else if (v == "goes") {
       expect_word("down");
       e.kind = Event::Kind::goes_down;
+    } else if (v == "has") {
+      expect_word("a");
+      expect_word("torn");
+      expect_word("write");
+      e.kind = Event::Kind::torn_write;
     } else {
-      fail(verb.loc, "expected what the server does: becomes, sends, receives, logs, commits, truncates, goes down; found " +
+      fail(verb.loc, "expected what the server does: becomes, sends, receives, logs, commits, truncates, goes down, has a torn write; "
+                         "found " +
                          describe_token(verb));
     }
     return e;
@@ -486,8 +506,12 @@ class LineParser {
       if (accept_word("within")) st.trigger.within = duration("a time limit");
       expect_symbol(":");
     }
+    if (st.trigger.kind != Trigger::Kind::immediately) st.trigger_text = source(st.loc.col, t_[i_ - 1].loc.col);
     do {
-      st.actions.push_back(action());
+      const int from = peek().loc.col;
+      Action a = action();
+      a.text = source(from, peek().loc.col);
+      st.actions.push_back(std::move(a));
     } while (accept_symbol(";"));
     expect_end();
     return st;
@@ -757,8 +781,11 @@ class LineParser {
         x.kind = Expectation::Kind::client_holds;
         x.path = path();
         within(x);
+      } else if (accept_word("read")) {
+        x.kind = Expectation::Kind::client_read;
+        x.value = string("the data read");
       } else {
-        fail(verb.loc, "expected ok, last RESULT, connected, session kept or holds PATH after the client");
+        fail(verb.loc, "expected ok, last RESULT, read \"DATA\", connected, session kept or holds PATH after the client");
       }
       return x;
     }
@@ -789,6 +816,7 @@ class LineParser {
                                                           "crashed", "rest", "any", "server"};
 
  private:
+  std::string line_;
   std::vector<Token> t_;
   std::size_t i_ = 0;
   Scenario& s_;
@@ -831,7 +859,7 @@ ParseResult parse_scenario(const std::string& text, const std::string& file) {
       const Token& first = tokens.front();
       const bool is_setting = first.kind == Token::Kind::word && kSettings.count(first.text) &&
                               !(tokens.size() > 1 && tokens[1].kind == Token::Kind::symbol && tokens[1].text == ":");
-      LineParser p(std::move(tokens), s, names, server_refs);
+      LineParser p(line, std::move(tokens), s, names, server_refs);
       if (is_setting) {
         if (seen_step) fail(first.loc, "settings come before the first step ('" + first.text + "')");
         if (first.text == "ensemble") {

@@ -74,6 +74,13 @@ class Run {
           watched_[&a.expect.event] = std::nullopt;
   }
 
+  ~Run() {
+    closing_ = true;  // the world's teardown still makes records: nobody listens any more
+    w_.reset();
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
   RunResult go() {
     build();
     try {
@@ -172,6 +179,7 @@ class Run {
   // ------------------------------------------------------------------------ trace listener
 
   void listen(const TraceRecord& r) {
+    if (closing_) return;
     engine_->on_record(r);
     if (timeline_) timeline_->on_record(r);
     // Events first (they see roles as they were when the record was made), then roles.
@@ -211,8 +219,22 @@ class Run {
         auto it = names_.find(t.name);
         return it != names_.end() && it->second == id;
       }
+      case Target::Kind::client_server: {
+        auto s = server_of(kClientBase + t.index);
+        return s && *s == id;
+      }
       default: return false;
     }
+  }
+
+  // The server a client is connected to now.
+  std::optional<EndpointId> server_of(EndpointId c) const {
+    if (!w_->up(c)) return std::nullopt;
+    const std::string host = w_->client(c).connected_host();
+    if (host.size() < 2 || host[0] != 's') return std::nullopt;
+    const std::int64_t n = std::atoll(host.c_str() + 1);
+    if (n <= 0) return std::nullopt;
+    return n;
   }
 
   bool zxid_ok(const Event& e, std::int64_t zxid) const { return !e.zxid || *e.zxid == zxid; }
@@ -238,6 +260,12 @@ class Run {
         return core && r.msg_type == "txn.commit" && subject_is(e.subject, r.node) && zxid_ok(e, r.zxid);
       case Event::Kind::truncates: return core && r.msg_type == "zab.trunc" && subject_is(e.subject, r.node);
       case Event::Kind::goes_down: return r.kind == trace_kind::crash && is_server(r.node) && subject_is(e.subject, r.node);
+      case Event::Kind::torn_write:
+        return r.kind == trace_kind::disk_crash && subject_is(e.subject, r.node) &&
+               r.detail.find("\"torn_file\"") != std::string::npos;
+      case Event::Kind::client_holds:
+        return r.kind == "recipe.holds" && r.node == kClientBase + e.subject.index &&
+               check::json_string(r.detail, "path").value_or("") == e.path;
       case Event::Kind::session_expires: {
         if (!core || r.msg_type != "session.expire") return false;
         if (e.subject.kind != Target::Kind::client) return true;
@@ -363,6 +391,8 @@ class Run {
   }
 
   bool client_done(EndpointId c) {
+    for (const auto& wl : workloads_)
+      if (wl->client == c && wl->issued < wl->total && w_->up(c)) return false;
     for (const auto& op : w_->history())
       if (op.client == c && !op.returned_ns) return false;
     return true;
@@ -492,12 +522,15 @@ class Run {
       case Target::Kind::name:
         if (auto it = names_.find(t.name); it != names_.end()) out.push_back(it->second);
         break;
+      case Target::Kind::client_server:
+        if (auto srv = server_of(kClientBase + t.index)) out.push_back(*srv);
+        break;
       case Target::Kind::rest:
       case Target::Kind::any: break;
     }
     if (required && out.empty() && t.kind != Target::Kind::crashed && t.kind != Target::Kind::followers) {
       static const char* kWhat[] = {"server", "client", "leader", "follower", "followers", "observer", "servers",
-                                    "crashed servers", "name", "rest", "any"};
+                                    "crashed servers", "name", "rest", "any", "server the client is connected to"};
       const std::string why = std::string("there is no ") + kWhat[static_cast<int>(t.kind)] + " right now";
       if (s_.lenient) throw Skipped{why};
       stop_with_failure(why);
@@ -506,17 +539,21 @@ class Run {
   }
 
   void describe_step(const Step& st) {
-    current_text_ = st.text;
     current_line_ = st.loc.line;
+    first_action_ = true;
+    trigger_text_ = st.trigger_text;
   }
 
   void action_record(const std::string& kind, const std::string& resolved = {}) {
     std::string what = current_text_;
     if (!resolved.empty()) what += "   [" + resolved + "]";
+    if (first_action_ && !trigger_text_.empty()) what = "(" + trigger_text_ + ") " + what;
+    first_action_ = false;
     record("scenario.action", kNoEndpoint, Json().num("line", current_line_).str("what", what).done(), kind);
   }
 
   void execute(const Action& a, const Step& st) {
+    current_text_ = a.text;
     try {
       execute_action(a, st);
     } catch (const Skipped& skip) {
@@ -668,7 +705,10 @@ class Run {
         action_record("reset");
         notifications_base_ = notifications_;
         break;
-      case Action::Kind::note: action_record("note", a.word); break;
+      case Action::Kind::note:
+        current_text_ = a.word;
+        action_record("note");
+        break;
       case Action::Kind::end:
         action_record("end");
         throw Stopped{};
@@ -715,7 +755,8 @@ class Run {
         done(r.err);
       });
     } else if (op == "get") {
-      w_->get_data(c, path, [this, id, done](const client::Result<jute::GetDataResponse>& r) {
+      w_->get_data(c, path, [this, id, c, done](const client::Result<jute::GetDataResponse>& r) {
+        last_read_[c] = r.ok() ? std::optional<std::string>(r.value.data.value_or("")) : std::nullopt;
         result_record(id, r.err, r.ok() ? std::optional<jute::Stat>(r.value.stat) : std::nullopt,
                       r.ok() ? std::optional<std::string>(r.value.data.value_or("")) : std::nullopt);
         done(r.err);
@@ -999,6 +1040,13 @@ class Run {
       case Expectation::Kind::client_holds:
         if (holds(kClientBase + x.target.index, x.path)) return std::nullopt;
         return name_of(kClientBase + x.target.index) + " does not hold " + x.path;
+      case Expectation::Kind::client_read: {
+        auto it = last_read_.find(kClientBase + x.target.index);
+        if (it == last_read_.end()) return name_of(kClientBase + x.target.index) + " has read nothing";
+        if (!it->second) return "its last read failed";
+        if (*it->second != *x.value) return "it read \"" + *it->second + "\"";
+        return std::nullopt;
+      }
       case Expectation::Kind::saw: {
         auto it = watched_.find(&x.event);
         if (it != watched_.end() && it->second) return std::nullopt;
@@ -1030,7 +1078,10 @@ class Run {
       if (why) *why += " (waited " + format_time(*x.within) + ")";
     }
     Json j;
-    j.num("line", current_line_).str("what", current_text_).boolean("ok", !why);
+    std::string what = current_text_;
+    if (first_action_ && !trigger_text_.empty()) what = "(" + trigger_text_ + ") " + what;
+    first_action_ = false;
+    j.num("line", current_line_).str("what", what).boolean("ok", !why);
     if (why) j.str("why", *why);
     record("scenario.expect", kNoEndpoint, j.done(), why ? "failed" : "ok");
     if (why) stop_with_failure("expectation failed: " + current_text_ + " -- " + *why);
@@ -1079,9 +1130,12 @@ class Run {
   std::string bug_;
   const Step* step_ = nullptr;
   std::string current_text_;
+  std::string trigger_text_;
+  bool first_action_ = false;
   int current_line_ = 0;
   std::vector<std::string> failures_;
   bool violation_handled_ = false;
+  bool closing_ = false;
   const Event* armed_ = nullptr;
   bool armed_hit_ = false;
   std::map<const Event*, std::optional<std::uint64_t>> watched_;
@@ -1089,7 +1143,8 @@ class Run {
   std::map<EndpointId, std::string> session_of_;
   std::map<std::string, EndpointId> names_;
   std::map<EndpointId, std::string> first_session_;
-  std::set<std::uint64_t> internal_ops_;  // creates of parents the script did not ask for
+  std::set<std::uint64_t> internal_ops_;
+  std::map<EndpointId, std::optional<std::string>> last_read_;  // per client: its last getData's data  // creates of parents the script did not ask for
   std::uint64_t notifications_ = 0;
   std::uint64_t notifications_base_ = 0;
   std::uint64_t ops_ok_ = 0;

@@ -36,6 +36,7 @@ struct Target {
     name,       // a name bound with `as NAME`
     rest,       // in a partition: every endpoint not listed in another group
     any,        // events: any server
+    client_server,  // `server of c1`: the server the client is connected to now (index = client)
   };
   Kind kind = Kind::any;
   std::int64_t index = 0;  // server number, client number
@@ -60,6 +61,7 @@ struct Event {
     client_done,     // every operation of the client has returned
     client_holds,    // the client holds the lock / leadership at path (recipes)
     converged,       // one leader in broadcast, every live server up to date with the same zxid
+    torn_write,      // subject crashed and its disk kept a torn (partial) last write
   };
   Kind kind = Kind::leader_elected;
   Target subject;           // who (sends/receives/...), or the client
@@ -94,6 +96,7 @@ struct Expectation {
     client_connected,     // [to TARGET] [within]
     client_session_kept,  // the client's session id never changed
     client_holds,         // [within]
+    client_read,          // the client's last read returned `value`
     saw,                  // an event happened (since the start)
     never,                // an event never happened (so far)
     notifications,        // watch notifications since `reset counters` CMP N
@@ -128,13 +131,15 @@ struct Action {
   std::int64_t count = 0;                    // workloads: rate or number of nodes
   bool herd = false;                         // recipes: every waiter watches the same node
   Expectation expect;
+  std::string text;  // as written
   Loc loc;
 };
 
 struct Step {
   Trigger trigger;
   std::vector<Action> actions;
-  std::string text;  // the line as written, for the timeline
+  std::string text;          // the line as written, for the timeline
+  std::string trigger_text;  // "when s2 sends ACK within 5s" ("" when immediate)
   Loc loc;
 };
 

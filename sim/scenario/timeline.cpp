@@ -68,6 +68,7 @@ void Timeline::on_record(const TraceRecord& r) {
     line(r.time_ns, who, "shuts itself down: " + json_string(r.detail, "reason").value_or(""));
   } else if (k == "core") {
     if (m == "peer.state") {
+      if (json_string(r.detail, "why").value_or("") == "start") return;  // "starts" said it
       line(r.time_ns, who, json_string(r.detail, "from").value_or("?") + " -> " + json_string(r.detail, "to").value_or("?") +
                                " (" + json_string(r.detail, "why").value_or("") + ")");
     } else if (m == "zab.established") {
@@ -107,10 +108,23 @@ void Timeline::on_record(const TraceRecord& r) {
     if (it == invoked_.end()) return;
     if (!quiet_.count(id) || verbose_) {
       std::string text = it->second.op + " " + it->second.path + " -> " + json_string(r.detail, "err").value_or("?");
-      if (r.zxid > 0) text += " (zxid " + util::hex(r.zxid) + ")";
-      line(r.time_ns, who, text);
+      if (it->second.op == "getData" && json_string(r.detail, "err").value_or("") == "Ok") {
+        pending_read_[id] = {r.time_ns, who, text};  // printed with the data, from op.result
+      } else {
+        if (r.zxid > 0 && json_string(r.detail, "err").value_or("") == "Ok") text += " (zxid " + util::hex(r.zxid) + ")";
+        line(r.time_ns, who, text);
+      }
     }
     invoked_.erase(it);
+  } else if (k == "op.result") {
+    const auto op = json_int(r.detail, "op_id");
+    if (!op) return;
+    auto it = pending_read_.find(static_cast<std::uint64_t>(*op));
+    if (it == pending_read_.end()) return;
+    std::string text = it->second.text + " \"" + json_string(r.detail, "data").value_or("") + "\"";
+    if (auto mzxid = json_int(r.detail, "mzxid")) text += " (mzxid " + util::hex(*mzxid) + ")";
+    line(it->second.time, it->second.who, text);
+    pending_read_.erase(it);
   } else if (verbose_ && (k == "net.send" || k == "net.drop") && is_server(r.from) && is_server(r.to) && !m.empty()) {
     std::string text = m;
     if (r.zxid >= 0 && m != "vote") text += " " + util::hex(r.zxid);

@@ -42,6 +42,12 @@ class Timeline {
     std::string path;
   };
   std::map<std::uint64_t, Invoked> invoked_;
+  struct PendingRead {
+    Nanos time;
+    std::string who;
+    std::string text;
+  };
+  std::map<std::uint64_t, PendingRead> pending_read_;
 };
 
 }  // namespace zablab::sim::scenario

@@ -32,6 +32,25 @@ TEST_CASE("gui/layout: the ring fits its area with room for labels") {
   CHECK(ring_radius({0, 0, 10, 10}, 30, 20) == Approx(45));  // never collapses
 }
 
+TEST_CASE("gui/layout: an elliptic ring leaves room for the text beside each node") {
+  const Rect area{0, 0, 500, 320};
+  const Vec2 r = ring_radii(area, 30, 130, 72);
+  CHECK(r.x == Approx(500 / 2 - 30 - 130 - 8));
+  CHECK(r.y == Approx(320 / 2 - 36 - 4));
+  for (const auto& q : ellipse_positions(5, area.center(), r.x, r.y)) {
+    const bool right = q.x >= area.center().x - 0.5f;
+    const float text_edge = right ? q.x + 30 + 8 + 130 : q.x - 30 - 8 - 130;
+    CHECK(text_edge >= area.x - 0.5f);
+    CHECK(text_edge <= area.x + area.w + 0.5f);
+    CHECK(q.y - 36 >= area.y);
+    CHECK(q.y + 36 <= area.y + area.h);
+  }
+  const auto e = ellipse_positions(4, {0, 0}, 10, 20);
+  CHECK(e[0].y == Approx(-20));
+  CHECK(e[1].x == Approx(10));
+  CHECK(ring_radii({0, 0, 50, 50}, 30, 130, 72).x == Approx(48));  // never collapses
+}
+
 TEST_CASE("gui/layout: clients are spread evenly along a band") {
   const auto p = row_positions(2, {0, 100, 200, 40});
   REQUIRE(p.size() == 2);

@@ -38,6 +38,17 @@ inline constexpr std::size_t kRecordCount = std::tuple_size_v<JuteRecords>;
 // Selector values >= kRecordCount (mod kRecordCount + 1) pick a whole txn (data::decode_txn).
 inline constexpr std::size_t kTxnSelector = kRecordCount;
 
+// The selector byte of record R.
+template <class R, std::size_t I = 0>
+constexpr std::size_t record_index() {
+  static_assert(I < kRecordCount, "not a fuzzed record");
+  if constexpr (std::is_same_v<std::tuple_element_t<I, JuteRecords>, R>) {
+    return I;
+  } else {
+    return record_index<R, I + 1>();
+  }
+}
+
 template <class R>
 void jute_round_trip(std::string_view bytes) {
   R first;
