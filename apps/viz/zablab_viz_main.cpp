@@ -3,7 +3,7 @@
 //   zablab-viz [--ensemble 3|5|7] [--observers N] [--seed S] [--clients N]   a live world
 //   zablab-viz --trace run.db                                               replay a recording
 //   zablab-viz --scenario scenarios/leader-crash.scn                         run a scenario, step through it
-//   ... [--at TIME_MS] [--play] [--speed EV_PER_S] [--axis order|time|lamport] [--tab votes|server|message|clients]
+//   ... [--at TIME_MS] [--record SEQ] [--play] [--speed EV_PER_S] [--axis order|time|lamport] [--tab votes|server|message|clients]
 //   ... [--frames N] [--screenshot out.png]      render N frames, write a PNG, exit (non-zero if blank)
 //
 // Headless: xvfb-run -a -s "-screen 0 1280x800x24" zablab-viz --at 2005 --screenshot viz.png
@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
       ("scenario", po::value(&scenario), "run this scenario file (sim/scenario) and step through its trace")
       ("trace", po::value(&trace), "replay a recording: trace.db (zablab-sim run --trace) or a text trace")
       ("at", po::value(&at_ms), "start at the last record at or before this virtual time (ms)")
+      ("record", po::value<std::uint64_t>(), "start at this record (its seq, as the event list shows it)")
       ("play", "start running")
       ("speed", po::value(&speed)->default_value(6), "records per second while running")
       ("axis", po::value(&axis)->default_value("order"), "space-time x axis: order, time or lamport")
@@ -127,6 +128,7 @@ int main(int argc, char** argv) {
   vo.screenshot = screenshot;
   vo.frames = frames;
   if (at_ms >= 0) vo.at = static_cast<Nanos>(at_ms * 1e6);
+  if (vm.count("record")) vo.record = vm["record"].as<std::uint64_t>();
   vo.play = vm.count("play") > 0;
   vo.save_trace = save_trace;
   return run_viewer(controller, vo);

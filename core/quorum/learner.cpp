@@ -18,9 +18,13 @@ void QuorumPeer::become_learner(std::int64_t leader) {
                "leader is " + std::to_string(leader));
   learner_stage_ = LearnerStage::connecting;
   last_leader_contact_ms_ = env_.now_ms();
+  send_learner_info();
+}
+
+void QuorumPeer::send_learner_info() {
   jute::Writer info;
   jute::write(info, jute::LearnerInfo{id(), kProtocolVersion, 0});
-  send_packet(leader, observer ? packet::observerinfo : packet::followerinfo, make_zxid(accepted_epoch_, 0),
+  send_packet(*leader_, is_voter(id()) ? packet::followerinfo : packet::observerinfo, make_zxid(accepted_epoch_, 0),
               info.take());
 }
 
@@ -202,6 +206,10 @@ void QuorumPeer::on_leader_sync() {
 
 void QuorumPeer::learner_tick() {
   const std::int64_t now = env_.now_ms();
+  // The leader may not have finished its own election when our FOLLOWERINFO arrived (it drops
+  // what comes before it leads): say it again until it answers, as ZooKeeper's learners retry
+  // connecting to their leader.
+  if (learner_stage_ == LearnerStage::connecting) send_learner_info();
   const std::int64_t limit_ticks = learner_stage_ == LearnerStage::up_to_date ? config_.sync_limit : config_.init_limit;
   const std::int64_t limit = limit_ticks * config_.tick_time_ms;
   if (learner_stage_ != LearnerStage::up_to_date && now - role_since_ms_ > limit) {

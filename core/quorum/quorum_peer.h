@@ -118,6 +118,7 @@ class QuorumPeer : public server::StandaloneServer {
 
   // --- learner (learner.cpp) ---
   void become_learner(std::int64_t leader);
+  void send_learner_info();
   void learner_packet(const jute::QuorumPacket& p);
   void on_leaderinfo(const jute::QuorumPacket& p);
   void on_trunc(std::int64_t zxid);

@@ -78,7 +78,8 @@ std::string StandaloneServer::four_letter_text(const std::string& word) const {
     return "Latency min/avg/max: " + std::to_string(min_latency) + "/" + fixed1(avg_latency) + "/" +
            std::to_string(stats_.latency_max_ms) + "\nReceived: " + std::to_string(stats_.packets_received) +
            "\nSent: " + std::to_string(stats_.packets_sent) + "\nConnections: " + std::to_string(conns_.size()) +
-           "\nOutstanding: " + std::to_string(outstanding) + "\nZxid: " + util::hex(tree_.last_processed_zxid()) +
+           "\nOutstanding: " + std::to_string(outstanding) + "\nZxid: " +
+           util::hex(std::max(tree_.last_processed_zxid(), last_zxid_)) +
            "\nMode: " + mode_name() + "\nNode count: " + std::to_string(node_count) + "\n";
   };
 

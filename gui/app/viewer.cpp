@@ -42,8 +42,10 @@ int run_viewer(Controller& controller, const ViewerOptions& options) {
     std::fprintf(stderr, "zablab-viz: %s\n", error.c_str());
     return 1;
   }
-  if (options.at) {
-    controller.jump_to_time(*options.at);
+  if (options.at) controller.jump_to_time(*options.at);
+  if (options.record) controller.jump_to_record(*options.record);
+  if (options.at || options.record) {
+    controller.update(0);
     controller.ui().display = -1;  // no glide: show the record itself
     controller.ui().axis_fit = true;
   }

@@ -16,6 +16,7 @@ struct ViewerOptions {
   std::string screenshot;          // "" = interactive
   int frames = 3;                  // frames to render before the screenshot
   std::optional<Nanos> at;         // start at the last record at or before this virtual time
+  std::optional<std::uint64_t> record;  // start at this record (after `at`, which runs a live world there)
   bool play = false;               // start playing
   std::string save_trace;          // on exit, write the timeline's records as text here
 };

@@ -63,6 +63,12 @@ void Controller::jump_to_time(Nanos t) {
   if (auto s = timeline_.last_at_or_before(t)) move_to(visible_.at_or_before(static_cast<std::int64_t>(*s)));
 }
 
+void Controller::jump_to_record(std::uint64_t seq) {
+  for (int i = 0; timeline_.size() <= seq && i < kMaxFetchPerStep && fetch_more(); ++i) {
+  }
+  if (seq < timeline_.size()) move_to(seq);
+}
+
 void Controller::jump_to_start() { move_to(visible_.next(-1)); }
 
 void Controller::jump_to_end() {

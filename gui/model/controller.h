@@ -32,6 +32,7 @@ class Controller {
   void step_back();
   void select(std::uint64_t seq);  // makes `seq` the current record
   void jump_to_time(Nanos t);      // the last record at or before t (live: runs the world to t)
+  void jump_to_record(std::uint64_t seq);  // that record, even if hidden (live: runs the world to it)
   void jump_to_start();
   void jump_to_end();
   // The next visible record after the cursor whose category is `c` (e.g. the next election event).

@@ -217,9 +217,10 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
       why(peer == mine ? "The follower already has everything (both at " + mine + "): an empty DIFF, then NEWLEADER."
                        : "The follower's log (" + peer + ") is a prefix of the leader's (" + mine +
                              "): the leader sends the missing txns as PROPOSAL + COMMIT pairs, then NEWLEADER.");
-    else if (mode == "TRUNC")
-      why("The follower has txns beyond " + mine + " (it is at " + peer + ") that the leader does not have: they were "
-          "never committed by a quorum, so the follower must cut its log back before it can follow.");
+    else if (mode.rfind("TRUNC", 0) == 0)
+      why("The follower has txns (it is at " + peer + ") that the leader does not have: they were never committed by a "
+          "quorum, so the follower must cut its log back to the last txn they share before it can follow" +
+          (mode == "TRUNC+DIFF" ? std::string("; then the leader sends what it missed since (DIFF).") : std::string(".")));
     else if (mode == "SNAP")
       why("The follower is too far behind (" + peer + " vs " + mine + ") for the leader's in-memory history: it gets a "
           "full snapshot of the data tree instead.");

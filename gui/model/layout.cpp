@@ -118,8 +118,8 @@ PanelLayout panel_layout(float width, float height) {
   const float body_h = std::max(100.0f, height - top);
   const float upper_h = std::floor(body_h * 0.58f);
   const float lower_h = body_h - upper_h;
-  const float ens_w = std::floor(width * 0.40f);
-  const float insp_w = std::floor(width * 0.30f);
+  const float ens_w = std::floor(width * 0.46f);
+  const float insp_w = std::floor(width * 0.27f);
   const float right_w = width - ens_w - insp_w;
   p.controls = {0, 0, width, top};
   p.ensemble = {0, top, ens_w, upper_h};

@@ -116,9 +116,10 @@ std::unique_ptr<ReplaySource> run_scenario_file(const std::string& path, std::op
   options.seed = seed;
   auto records = std::make_shared<std::vector<TraceRecord>>();
   options.on_world = [records](sim::World& world) {
+    // The records the world has made already (its configuration), then every new one.
+    for (const auto& r : world.trace().records()) records->push_back(r);
     world.trace().subscribe([records](const TraceRecord& r) { records->push_back(r); });
   };
-  options.retain_trace = false;
   const auto result = sim::scenario::run_scenario(*parsed.scenario, options);
   const auto slash = path.find_last_of('/');
   std::string name = "scenario " + (slash == std::string::npos ? path : path.substr(slash + 1));

@@ -25,6 +25,7 @@ std::string why_better(const VoteInfo& a, const VoteInfo& b) {
 
 std::string vote_text(const VoteInfo& v) {
   if (!v.valid) return "-";
+  if (v.leader < 0) return "none (observer)";  // observers vote for Long.MIN_VALUE
   return std::to_string(v.leader) + " (e" + std::to_string(v.peer_epoch) + ", " + util::hex(v.zxid) + ")";
 }
 
@@ -50,7 +51,7 @@ VoteMatrix build_vote_matrix(const EnsembleState& state) {
     row.decided = s.decided;
     m.any_electing = m.any_electing || (s.up && s.electing);
     std::set<EndpointId> backers;
-    if (s.vote.valid && s.role != Role::observing) backers.insert(id);
+    if (s.vote.valid && s.vote.leader >= 0 && s.role != Role::observing) backers.insert(id);
     for (EndpointId col : m.columns) {
       VoteCell cell;
       auto it = s.heard.find(col);
@@ -70,7 +71,7 @@ VoteMatrix build_vote_matrix(const EnsembleState& state) {
   }
   // Candidates: every distinct current vote of a live server.
   for (const auto& [id, s] : state.servers) {
-    if (!s.up || !s.vote.valid || s.role == Role::observing) continue;
+    if (!s.up || !s.vote.valid || s.vote.leader < 0 || s.role == Role::observing) continue;
     auto it = std::find_if(m.ranking.begin(), m.ranking.end(),
                            [&](const Candidate& c) { return same_candidate(c.vote, s.vote); });
     if (it == m.ranking.end()) {

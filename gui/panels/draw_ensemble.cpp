@@ -45,7 +45,8 @@ std::vector<std::string> server_lines(const ServerView* s, const EnsembleState& 
   out.push_back("log " + zxid_text(s->last_logged));
   out.push_back("commit " + zxid_text(s->last_committed));
   if (s->role == Role::looking && s->vote.valid)
-    out.push_back("vote " + std::to_string(s->vote.leader) + " r" + std::to_string(s->round));
+    out.push_back(s->vote.leader < 0 ? "observer: no vote"
+                                     : "vote " + std::to_string(s->vote.leader) + " r" + std::to_string(s->round));
   if (s->role == Role::leading && !s->acks.empty()) {
     const auto& [zxid, acks] = *s->acks.begin();
     const int voters = std::max(1, st.voter_count());
@@ -127,9 +128,19 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
   const float line_h = ImGui::GetTextLineHeight();
   const float client_band = clients.empty() ? 0 : std::min(avail.y * 0.22f, 3.0f * line_h + 12);
   const Rect ring_area{origin.x, origin.y + line_h + 2, avail.x, avail.y - client_band - line_h - 2};
-  const float node_r = std::clamp(std::min(ring_area.w, ring_area.h) / 11, 16.0f, 34.0f);
-  const float text_w = ImGui::CalcTextSize("commit 0x100000000").x;
-  const Vec2 radii = ring_radii(ring_area, node_r, text_w, 4.2f * line_h);
+  float node_r = std::clamp(std::min(ring_area.w, ring_area.h) / 11, 16.0f, 34.0f);
+  // The text beside each server is a little smaller than the panel's.
+  const float small = ImGui::GetFontSize() * 0.88f;
+  ImFont* font = ImGui::GetFont();
+  auto small_size = [&](const std::string& t) { return font->CalcTextSizeA(small, 1e6f, 0, t.c_str()); };
+  const float small_h = small_size("Ag").y;
+  const float text_w = small_size("commit 0x100000000").x;
+  Vec2 radii = ring_radii(ring_area, node_r, text_w, 4.2f * small_h);
+  if (servers.size() > 5) {  // keep neighbours apart on a crowded ring
+    const float chord = 2 * std::min(radii.x, radii.y) * std::sin(3.14159265f / static_cast<float>(servers.size()));
+    node_r = std::max(14.0f, std::min(node_r, chord * 0.36f));
+    radii = ring_radii(ring_area, node_r, text_w, 4.2f * small_h);
+  }
 
   std::map<EndpointId, Placed> at;
   const auto ring = ellipse_positions(static_cast<int>(servers.size()), ring_area.center(), radii.x, radii.y);
@@ -171,12 +182,42 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
       dashed_line(dl, im(lane.from), im(lane.to), IM_COL32(120, 120, 130, 200), 1.2f, 4, 4);
   }
 
+  // --- servers: first the text beside each, then the messages in flight over it, then the nodes ---
+  const float big = ImGui::GetFontSize() * 1.35f;
+  for (EndpointId id : servers) {
+    const ServerView* s = st.server(id);
+    const Role role = s ? s->role : Role::unknown;
+    const Vec2 p = at[id].pos;
+    // Info lines beside the node, outward: right of the ring's centre line to the right.
+    const auto lines = server_lines(s, st);
+    const Vec2 c = ring_area.center();
+    float width = 0;
+    for (const auto& l : lines) width = std::max(width, small_size(l).x);
+    const float height = small_h * static_cast<float>(lines.size());
+    ImVec2 top_left = p.x >= c.x - 0.5f ? ImVec2(p.x + node_r + 8, p.y - height / 2)
+                                        : ImVec2(p.x - node_r - 8 - width, p.y - height / 2);
+    top_left.x = std::clamp(top_left.x, origin.x + 2, std::max(origin.x + 2, end.x - width - 2));
+    dl->AddRectFilled(ImVec2(top_left.x - 3, top_left.y - 1), ImVec2(top_left.x + width + 3, top_left.y + height + 1),
+                      IM_COL32(22, 24, 30, 200), 3);
+    for (std::size_t k = 0; k < lines.size(); ++k)
+      dl->AddText(font, small, ImVec2(top_left.x, top_left.y + small_h * static_cast<float>(k)),
+                  k == 0 ? role_color(role == Role::down ? Role::unknown : role) : kText, lines[k].c_str());
+  }
   // --- messages in flight ---
   struct Hit {
     Rect rect;
     std::size_t message;
   };
   std::vector<Hit> hits;
+  // Pills already placed, so messages close together (a PROPOSAL and the previous COMMIT on one
+  // lane, or on two nearly parallel lanes) are stacked beside each other, not on top.
+  std::vector<Rect> placed;
+  const float pill_h = ImGui::GetTextLineHeight() + 3;
+  auto overlaps = [&](const Rect& r) {
+    int n = 0;
+    for (const Rect& o : placed) n += r.x < o.x + o.w && o.x < r.x + r.w && r.y < o.y + o.h && o.y < r.y + r.h ? 1 : 0;
+    return n;
+  };
   for (const Flight& f : view.flights) {
     const Message& m = view.timeline.message(f.message);
     if (!at.count(m.from) || !at.count(m.to)) continue;
@@ -186,7 +227,26 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     // Start and end at the node edges.
     const float len = distance(lane.from, lane.to);
     const float t0 = len > 1 ? pf.radius / len : 0, t1 = len > 1 ? 1 - pt.radius / len : 1;
-    const Vec2 p = along(lane, t0 + (t1 - t0) * f.progress);
+    Vec2 p = along(lane, t0 + (t1 - t0) * f.progress);
+    if (ui.show_labels && !f.lost) {
+      std::string label = m.label;
+      if (m.channel == Channel::election) label = label.substr(0, label.find(" ("));
+      const float w = ImGui::CalcTextSize(label.c_str()).x + 8;
+      // Pills are wide: step aside vertically, whatever the lane's direction.
+      Vec2 best = p;
+      int fewest = 1 << 30;
+      for (int k : {0, 1, -1, 2, -2, 3, -3, 4, -4}) {
+        const Vec2 q = p + Vec2{0, pill_h * static_cast<float>(k)};
+        const int n = overlaps(Rect{q.x - w / 2, q.y - pill_h / 2, w, pill_h});
+        if (n < fewest) {
+          fewest = n;
+          best = q;
+        }
+        if (n == 0) break;
+      }
+      p = best;
+      placed.push_back(Rect{p.x - w / 2, p.y - pill_h / 2, w, pill_h});
+    }
     const bool selected = ui.selected_message && *ui.selected_message == f.message;
     if (f.lost) {
       cross(dl, im(p), 7, kBlocked, 3);
@@ -196,7 +256,10 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     }
     const ImU32 color = message_color(m, 235);
     if (ui.show_labels) {
-      hits.push_back({label_pill(dl, im(p), color, IM_COL32(15, 15, 20, 255), m.label, selected), f.message});
+      // On the ring a vote shows only its candidate and round; the rest is in the inspector.
+      std::string label = m.label;
+      if (m.channel == Channel::election) label = label.substr(0, label.find(" ("));
+      hits.push_back({label_pill(dl, im(p), color, IM_COL32(15, 15, 20, 255), label, selected), f.message});
     } else {
       dl->AddCircleFilled(im(p), 5, color);
       if (selected) dl->AddCircle(im(p), 7, kSelect, 0, 2);
@@ -204,8 +267,6 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     }
   }
 
-  // --- servers ---
-  const float big = ImGui::GetFontSize() * 1.35f;
   for (EndpointId id : servers) {
     const ServerView* s = st.server(id);
     const Role role = s ? s->role : Role::unknown;
@@ -223,20 +284,6 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
       const std::string epoch = "e" + std::to_string(std::max<std::int64_t>(0, s->current_epoch));
       centered_text(dl, ImVec2(p.x, p.y + ns.y / 2 + 5), role == Role::down ? kDim : IM_COL32(25, 25, 30, 255), epoch);
     }
-    // Info lines beside the node, outward: right of the ring's centre line to the right.
-    const auto lines = server_lines(s, st);
-    const Vec2 c = ring_area.center();
-    float width = 0;
-    for (const auto& l : lines) width = std::max(width, ImGui::CalcTextSize(l.c_str()).x);
-    const float height = line_h * static_cast<float>(lines.size());
-    ImVec2 top_left = p.x >= c.x - 0.5f ? ImVec2(p.x + node_r + 8, p.y - height / 2)
-                                              : ImVec2(p.x - node_r - 8 - width, p.y - height / 2);
-    top_left.x = std::clamp(top_left.x, origin.x + 2, std::max(origin.x + 2, end.x - width - 2));
-    dl->AddRectFilled(ImVec2(top_left.x - 3, top_left.y - 1), ImVec2(top_left.x + width + 3, top_left.y + height + 1),
-                      IM_COL32(22, 24, 30, 200), 3);
-    for (std::size_t k = 0; k < lines.size(); ++k)
-      dl->AddText(ImVec2(top_left.x, top_left.y + line_h * static_cast<float>(k)),
-                  k == 0 ? role_color(role == Role::down ? Role::unknown : role) : kText, lines[k].c_str());
   }
 
   // --- clients ---
@@ -259,7 +306,9 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     float width = 0;
     for (const auto& l : lines) width = std::max(width, ImGui::CalcTextSize(l.c_str()).x);
     const float height = line_h * static_cast<float>(lines.size());
-    const ImVec2 a(p.x - width / 2 - 6, p.y - height / 2 - 3), b(p.x + width / 2 + 6, p.y + height / 2 + 3);
+    // Centred on its slot, but kept inside the panel.
+    const float left = std::clamp(p.x - width / 2 - 6, origin.x + 2, std::max(origin.x + 2, end.x - width - 14));
+    const ImVec2 a(left, p.y - height / 2 - 3), b(left + width + 12, p.y + height / 2 + 3);
     const bool connected = cv && (cv->state == "CONNECTED" || cv->state == "CONNECTEDREADONLY");
     dl->AddRectFilled(a, b, IM_COL32(32, 44, 36, 240), 5);
     dl->AddRect(a, b, connected ? IM_COL32(90, 170, 110, 255) : IM_COL32(130, 130, 140, 255), 5, 0, 1.5f);

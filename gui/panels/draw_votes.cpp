@@ -22,8 +22,12 @@ void draw_votes(UiState& ui, const WorldView& view) {
   ImGui::PopTextWrapPos();
   if (m.rows.empty()) return;
   const int columns = 5 + static_cast<int>(m.columns.size());
-  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
-  if (ImGui::BeginTable("votes", columns, flags)) {
+  const ImGuiTableFlags flags =
+      ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollX;
+  const float rows_h = ImGui::GetTextLineHeightWithSpacing() * (static_cast<float>(m.rows.size()) + 1) +
+                       ImGui::GetStyle().ScrollbarSize + 6;
+  if (ImGui::BeginTable("votes", columns, flags, ImVec2(0, rows_h))) {
+    ImGui::TableSetupScrollFreeze(1, 1);
     ImGui::TableSetupColumn("server");
     ImGui::TableSetupColumn("state");
     ImGui::TableSetupColumn("round");

@@ -169,6 +169,8 @@ void CheckEngine::on_core(const TraceRecord& r, EndpointId id) {
   const std::string& what = r.msg_type;
   if (what == "txn.commit") {
     on_apply(r, id);
+  } else if (what == "zab.propose") {
+    if (r.zxid >= 0) s.logged.insert(r.zxid);
   } else if (what == "zab.commit") {
     s.commit_marker_seq = r.seq;
     s.commit_marker_zxid = json_int(r.detail, "zxid").value_or(-1);
@@ -216,6 +218,7 @@ void CheckEngine::on_deliver(const TraceRecord& r) {
   }
   if (!is_server(to)) return;
   Server& s = server(to);
+  if ((r.msg_type == "PROPOSAL" || r.msg_type == "INFORM") && r.zxid >= 0) s.logged.insert(r.zxid);
   if (r.msg_type == "COMMIT" || r.msg_type == "INFORM") {
     s.delivery_marker_seq = r.seq;
     s.delivery_marker_zxid = r.zxid;
@@ -226,6 +229,8 @@ void CheckEngine::on_deliver(const TraceRecord& r) {
 }
 
 void CheckEngine::add_committed(std::int64_t zxid, std::uint64_t digest, EndpointId by, std::uint64_t seq) {
+  if (digest == 0)
+    if (auto t = txn_digest_.find(zxid); t != txn_digest_.end()) digest = t->second;
   auto [it, inserted] = committed_.try_emplace(zxid, Committed{digest, by, seq});
   if (!inserted && it->second.digest == 0) it->second.digest = digest;
 }
@@ -250,6 +255,7 @@ void CheckEngine::on_apply(const TraceRecord& r, EndpointId id) {
            name_of(id) + " applied zxid " + hx(z) + " after zxid " + hx(s.last_applied) + " (" + s.role + ")");
   }
   s.hist[z] = d;
+  s.logged.insert(z);
   s.last_applied = z;
 
   if (leader_commit) {
@@ -318,16 +324,17 @@ void CheckEngine::on_apply(const TraceRecord& r, EndpointId id) {
 }
 
 void CheckEngine::on_recovered(EndpointId id, std::int64_t zxid) {
-  // After a restart the tree is what the disk kept: a prefix of what was applied (un-synced
-  // appends may be gone), plus txns logged but never applied before the crash.
+  // After a restart the tree is what the disk kept, up to `zxid`: a prefix of what was applied
+  // (un-synced appends may be gone), plus txns logged but never applied before the crash.
   Server& s = server(id);
   s.hist.erase(s.hist.upper_bound(zxid), s.hist.end());
-  if (zxid > 0 && !s.hist.count(zxid)) {
-    const std::int64_t from = s.hist.empty() ? 0 : s.hist.rbegin()->first;
-    for (auto it = committed_.upper_bound(from); it != committed_.end() && it->first <= zxid; ++it)
-      s.hist[it->first] = it->second.digest;
-    if (!s.hist.count(zxid)) s.hist[zxid] = 0;
+  s.logged.erase(s.logged.upper_bound(zxid), s.logged.end());
+  const std::int64_t from = s.hist.empty() ? 0 : s.hist.rbegin()->first;
+  for (auto it = s.logged.upper_bound(from); it != s.logged.end(); ++it) {
+    auto t = txn_digest_.find(*it);
+    s.hist[*it] = t == txn_digest_.end() ? 0 : t->second;
   }
+  if (zxid > 0 && !s.hist.count(zxid)) s.hist[zxid] = 0;
   s.last_applied = zxid;
 }
 
@@ -377,6 +384,7 @@ void CheckEngine::on_trunc(const TraceRecord& r, EndpointId id, std::int64_t zxi
     }
   }
   s.hist.erase(s.hist.upper_bound(zxid), s.hist.end());
+  s.logged.erase(s.logged.upper_bound(zxid), s.logged.end());
   s.last_applied = zxid;
 }
 
@@ -400,6 +408,8 @@ void CheckEngine::on_snap(const TraceRecord& r, EndpointId id, std::int64_t zxid
     }
   }
   s.hist = std::move(base);
+  s.logged.clear();
+  for (const auto& [z, d] : s.hist) s.logged.insert(z);
   s.last_applied = zxid;
 }
 

@@ -108,6 +108,7 @@ class CheckEngine {
     bool established = false;   // LEADING and the epoch is established
     std::optional<EndpointId> leader;
     std::map<std::int64_t, std::uint64_t> hist;  // applied txns: zxid -> digest (0 = unknown)
+    std::set<std::int64_t> logged;               // zxids in its txn log (proposed, received, applied)
     std::int64_t last_applied = -1;              // -1: unknown (just restarted)
     bool awaiting_recovery = false;
     std::uint64_t prev_seq = UINT64_MAX;  // the previous record at this node

@@ -66,7 +66,8 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& 
   auto coin = [&](int num, int den) { return rng.chance(static_cast<std::uint64_t>(num), static_cast<std::uint64_t>(den)); };
 
   // --- swarm: this seed's options ---
-  const int voters = servers == 3 || servers == 5 ? servers : (coin(1, 2) ? 3 : 5);
+  int voters = servers == 3 || servers == 5 ? servers : (coin(1, 2) ? 3 : 5);
+  if (bug == "split-config") voters = 5;  // with 3, the minority is a lone voter (see bugs.h)
   int observers = coin(1, 4) ? 1 : 0;
   if (bug == "reorder-inform") observers = 1;
   const std::int64_t tick_ms = std::vector<std::int64_t>{250, 500, 1000, 2000}[static_cast<std::size_t>(pick(0, 3))];
@@ -79,6 +80,18 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& 
                                {"partition", coin(2, 3)},    {"isolate-leader", coin(1, 2)}, {"one-way", coin(1, 3)},
                                {"slow-link", coin(1, 2)},    {"slow-disk", coin(1, 3)},      {"disconnect", coin(1, 2)},
                                {"outage", coin(1, 4)},       {"flap", coin(1, 4)}};
+  // Some bugs need a particular fault to show: make sure this seed has it.
+  auto force = [&](const char* name) {
+    for (auto& f : faults)
+      if (std::string_view(f.name) == name) f.on = true;
+  };
+  if (bug == "stale-reconnect" || bug == "sync-no-barrier") {
+    force("slow-link");
+    force("disconnect");
+  }
+  if (bug == "ack-before-fsync") force("outage");
+  if (bug == "split-config" || bug == "commit-without-quorum") force("partition");
+  if (bug == "election-ignores-zxid") force("crash-leader");
   bool any = false;
   for (auto& f : faults) any = any || f.on;
   if (!any) faults[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(faults.size()) - 1))].on = true;
@@ -127,6 +140,9 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& 
   const Nanos workload = fault_phase + 5 * kSecond;
   out << "when leader elected within 60s: c1 writes " << write_rate << " per second for " << ms_text(workload) << " on /f/a\n";
   out << "after 0s: c2 reads " << read_rate << " per second for " << ms_text(workload) << " on /f/a with sync\n";
+  // The writer also reads without sync: what it sees must never go back in time.
+  out << "after 0s: c1 reads " << std::max<std::int64_t>(1, read_rate / 2) << " per second for " << ms_text(workload)
+      << " on /f/a\n";
   if (clients >= 3) out << "after 0s: c3 writes " << std::max<std::int64_t>(1, write_rate / 2) << " per second for "
                         << ms_text(workload) << " on /f/b\n";
   Nanos t = 2 * kSecond;
@@ -159,8 +175,17 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& 
     } else if (f == "one-way") {
       action = coin(1, 2) ? "cut leader -> " + server() : "cut " + server() + " -> leader";
     } else if (f == "slow-link") {
-      const std::int64_t lo = pick(5, 200);
-      action = "latency leader -> " + server() + " " + std::to_string(lo) + "ms.." + std::to_string(lo * pick(1, 4)) + "ms";
+      // A lag below syncLimit ticks keeps the follower serving, only late.
+      const std::int64_t most = std::max<std::int64_t>(60, tick_ms * 5 / 2);
+      const std::int64_t lo = coin(1, 2) ? pick(most / 3, most) : pick(5, 200);
+      action = "latency leader -> " + server() + " " + std::to_string(lo) + "ms.." +
+               std::to_string(std::min(lo * pick(1, 3), most * 2)) + "ms";
+      // A lagging server and a client moving: may it land on a server behind what it has seen?
+      if (coin(1, 2)) {
+        out << "at " << ms_text(t) << ": " << action << "\n";
+        t += pick(100, most) * kMillisecond;
+        action = "disconnect c" + std::to_string(pick(1, clients));
+      }
     } else if (f == "slow-disk") {
       action = "disk " + server() + " slow " + std::to_string(pick(20, 500)) + "ms";
     } else if (f == "disconnect") {
@@ -168,7 +193,10 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& 
     } else if (f == "outage") {
       action = "crash all";
     } else if (f == "flap") {
-      action = "flap " + server() + " <-> " + server() + " every " + std::to_string(pick(200, 2000)) + "ms for " +
+      const std::string a = server();
+      std::string b = server();
+      if (b == a) b = a == "s1" ? "s2" : "s1";
+      action = "flap " + a + " <-> " + b + " every " + std::to_string(pick(200, 2000)) + "ms for " +
                std::to_string(pick(2, 10)) + "s";
     }
     // Recovery now and then, so faults pile up less than they heal.

@@ -170,6 +170,7 @@ class Run {
     w_->start();
     for (const auto& decl : s_.clients) {
       client::ClientOptions co;
+      co.hosts.clear();  // empty: every server
       for (std::int64_t srv : decl.servers) co.hosts.push_back(name_of(srv) + ":2181");
       co.session_timeout_ms = static_cast<std::int32_t>(decl.session_timeout / kMillisecond);
       w_->add_client(co);
@@ -1062,6 +1063,7 @@ class Run {
         const std::string& c = x.word;
         const bool ok = c == "=" ? n == x.number : c == "!=" ? n != x.number : c == "<" ? n < x.number
                         : c == "<=" ? n <= x.number : c == ">" ? n > x.number : n >= x.number;
+        info_ = std::to_string(n) + " watch notification" + (n == 1 ? "" : "s");
         if (ok) return std::nullopt;
         return std::to_string(n) + " watch notifications reached clients";
       }
@@ -1071,6 +1073,7 @@ class Run {
 
   void expect(const Expectation& x) {
     if (x.kind == Expectation::Kind::verdict_ok && x.negate) return;  // `expect violation NAME`: settled at the end
+    info_.clear();
     std::optional<std::string> why = evaluate(x);
     if (why && x.within) {
       const bool ok = run_until([&] { return !evaluate(x).has_value(); }, w_->now() + *x.within);
@@ -1081,6 +1084,7 @@ class Run {
     std::string what = current_text_;
     if (first_action_ && !trigger_text_.empty()) what = "(" + trigger_text_ + ") " + what;
     first_action_ = false;
+    if (!why && !info_.empty()) what += "   [" + info_ + "]";
     j.num("line", current_line_).str("what", what).boolean("ok", !why);
     if (why) j.str("why", *why);
     record("scenario.expect", kNoEndpoint, j.done(), why ? "failed" : "ok");
@@ -1132,6 +1136,7 @@ class Run {
   std::string current_text_;
   std::string trigger_text_;
   bool first_action_ = false;
+  std::string info_;  // what an expectation saw, when it passed
   int current_line_ = 0;
   std::vector<std::string> failures_;
   bool violation_handled_ = false;
