@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   # libraries (Boost 1.74: Graph, Program_options, Asio is header-only in libboost-dev)
   libboost-dev libboost-graph-dev libboost-program-options-dev
-  libsqlite3-dev sqlite3 catch2
+  libsqlite3-dev sqlite3 catch2 libreadline-dev
   # visualizer (ImGui 1.86 + GLFW, software GL and a virtual screen for headless runs)
   libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb
   # integration tests: kazoo under /usr/bin/python3, and Apache's C client

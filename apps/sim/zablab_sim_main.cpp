@@ -134,6 +134,13 @@ int cmd_run(const std::vector<std::string>& args) {
       return kUsage;
     }
     o.on_world = [&recorder](World& w) { recorder->attach(w.trace()); };
+    o.on_end = [&recorder](World&, const scenario::RunResult& r) {
+      try {
+        recorder->finish(r.verdict(), r.violation ? r.violation->to_json() : std::string(), r.trace_hash);
+      } catch (const record::RecordError& e) {
+        std::cerr << e.what() << "\n";
+      }
+    };
   }
   const scenario::RunResult r = scenario::run_scenario(*s, o);
   if (vm.count("quiet")) {
@@ -142,15 +149,7 @@ int cmd_run(const std::vector<std::string>& args) {
     for (const auto& f : r.failures) std::cout << "\n  " << f;
     std::cout << "\n";
   }
-  if (recorder) {
-    try {
-      recorder->finish(r.verdict(), r.violation ? r.violation->to_json() : std::string(), r.trace_hash);
-      std::cout << "trace: " << recorder->written() << " records written to " << trace << "\n";
-    } catch (const record::RecordError& e) {
-      std::cerr << e.what() << "\n";
-      return kFail;
-    }
-  }
+  if (recorder) std::cout << "trace: " << recorder->written() << " records written to " << trace << "\n";
   return r.passed ? kPass : kFail;
 }
 
@@ -244,20 +243,27 @@ int cmd_replay(const std::vector<std::string>& args) {
     record::for_each_event(file, [&](const TraceRecord& r) {
       if (r.seq != count) dense = false;
       ++count;
-      if (r.kind == check::record_kind::violation) return;  // the original verdict: re-derived below
-      engine.on_record(r);
-      if (timeline) timeline->on_record(r);
       rehash.add(r);
+      if (timeline) timeline->on_record(r);
+      if (r.kind == check::record_kind::violation) return;  // the recorded verdict: derived again below
+      engine.on_record(r);
     });
   } catch (const record::RecordError& e) {
     std::cerr << e.what() << "\n";
     return kUsage;
   }
-  (void)dense;
-  std::cout << "re-checked " << count << " events with " << check::invariants().size() << " invariants";
-  if (!engine.enabled("zab.one-leader-per-epoch") || engine.voters().empty()) std::cout << " (some disabled)";
-  std::cout << "\n";
   int status = kPass;
+  if (!dense || rehash.hash_hex() != info.trace_hash) {
+    std::cout << "the events do not hash to the recorded trace hash (" << rehash.hash_hex() << " vs "
+              << (info.trace_hash.empty() ? "none" : info.trace_hash) << "): the recording is incomplete or altered\n";
+    status = kFail;
+  } else {
+    std::cout << "trace hash " << info.trace_hash << " matches the events\n";
+  }
+  std::size_t enabled = 0;
+  for (const auto& inv : check::invariants()) enabled += engine.enabled(inv.name) ? 1 : 0;
+  std::cout << "re-checked " << count << " events with " << enabled << " of " << check::invariants().size()
+            << " invariants\n";
   if (engine.violated()) {
     const auto& v = engine.violations().front();
     const bool expected = expected_violation && *expected_violation == v.invariant;

@@ -9,13 +9,21 @@
 // Headless: xvfb-run -a -s "-screen 0 1280x800x24" zablab-viz --at 2005 --screenshot viz.png
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include "gui/app/viewer.h"
 #include "gui/model/controller.h"
 #include "gui/model/source.h"
+
+#ifndef ZABLAB_SCENARIOS_DIR
+#define ZABLAB_SCENARIOS_DIR "scenarios"
+#endif
 
 namespace po = boost::program_options;
 using namespace zablab;
@@ -60,6 +68,7 @@ int main(int argc, char** argv) {
       ("frames", po::value(&frames)->default_value(3), "with --screenshot: frames to render first")
       ("screenshot", po::value(&screenshot), "render, write this PNG and exit (non-zero if blank)")
       ("save-trace", po::value(&save_trace), "on exit, write the records seen as a text trace")
+      ("open", po::value<std::string>(), "after the first frame, open this entry of the source menu (\"live 5\", a .scn file)")
       ("width", po::value(&width)->default_value(1280), "window width")
       ("height", po::value(&height)->default_value(800), "window height")
       ("font", po::value(&font), "a TTF font (default: DejaVu Sans if installed)")
@@ -108,8 +117,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  Controller controller(std::move(source));
-  UiState& ui = controller.ui();
+  auto controller = std::make_unique<Controller>(std::move(source));
+  UiState& ui = controller->ui();
   ui.speed = speed;
   if (axis == "time") ui.axis_mode = AxisMode::time;
   else if (axis == "lamport") ui.axis_mode = AxisMode::lamport;
@@ -118,7 +127,20 @@ int main(int argc, char** argv) {
   else if (tab == "clients") ui.tab = InspectorTab::clients;
   ui.tab_requested = true;
   if (select_server > 0) ui.selected_server = select_server;
-  if (filter == "all") controller.set_filter(Filter::all());
+  if (filter == "all") controller->set_filter(Filter::all());
+
+  // The "open" menu: live ensembles, then the scenarios found in scenarios/.
+  ui.source_menu = {"live 3", "live 5", "live 7", "live 3 + 1 observer"};
+  for (const auto& dir : {std::filesystem::path("scenarios"), std::filesystem::path(ZABLAB_SCENARIOS_DIR)}) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) continue;
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+      if (entry.path().extension() == ".scn") found.push_back(entry.path().string());
+    std::sort(found.begin(), found.end());
+    ui.source_menu.insert(ui.source_menu.end(), found.begin(), found.end());
+    break;
+  }
 
   ViewerOptions vo;
   vo.window.width = width;
@@ -131,5 +153,21 @@ int main(int argc, char** argv) {
   if (vm.count("record")) vo.record = vm["record"].as<std::uint64_t>();
   vo.play = vm.count("play") > 0;
   vo.save_trace = save_trace;
-  return run_viewer(controller, vo);
+  if (vm.count("open")) ui.open_source = vm["open"].as<std::string>();
+  vo.open_source = [seed, clients, write_every_ms, tick_ms](const std::string& entry,
+                                                           std::string& why) -> std::unique_ptr<TraceSource> {
+    if (entry.rfind("live ", 0) == 0) {
+      LiveOptions o;
+      o.voters = std::atoi(entry.c_str() + 5);
+      o.observers = entry.find("observer") != std::string::npos ? 1 : 0;
+      o.seed = seed;
+      o.clients = clients;
+      o.write_every_ms = write_every_ms;
+      o.tick_time_ms = tick_ms;
+      return std::make_unique<LiveSource>(o);
+    }
+    if (entry.size() > 4 && entry.substr(entry.size() - 4) == ".scn") return run_scenario_file(entry, std::nullopt, why);
+    return ReplaySource::open(entry, why);
+  };
+  return run_viewer(std::move(controller), vo);
 }

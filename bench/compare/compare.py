@@ -22,8 +22,9 @@ Ensembles (3 servers, server.N lines + myid, the same for both):
 Usage (from anywhere; paths default to this checkout):
   /usr/bin/python3 bench/compare/compare.py            # full: about 7-10 minutes
   /usr/bin/python3 bench/compare/compare.py --quick    # under 2 minutes
-  options: --rounds N, --duration S, --no-ensemble, --json FILE, --markdown FILE, --keep DIR,
-           --zablab PATH, --load PATH
+  options: --rounds N, --ens-rounds N, --duration S, --warmup S, --sessions N, --inflight K,
+           --no-ensemble, --no-standalone, --only zablab|apache, --nice N, --quiet-wait S,
+           --json FILE, --markdown FILE, --keep DIR, --zablab PATH, --load PATH (see --help)
 
 Needs: java + Debian's `zookeeper` package (installed with apt-get when missing and running as
 root), libzookeeper-mt-dev (to build zablab-load when it is not built yet), a built zablab-server.
@@ -63,10 +64,19 @@ except OSError:
     _libc = None
 
 
+_child_nice = [0]  # --nice: the niceness of every server and load generator
+
+
 def _die_with_parent():
-    """In the forked child: SIGKILL it when this script dies, so nothing outlives a run."""
+    """In the forked child: SIGKILL it when this script dies, so nothing outlives a run; and the
+    same scheduling priority for every server and load generator (--nice)."""
     if _libc is not None:
         _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if _child_nice[0]:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, _child_nice[0])
+        except OSError:
+            pass
 
 
 _live = []       # Popen objects still to be killed
@@ -606,8 +616,9 @@ def fmt(v, unit):
 def render(results, cfg, pending, machine, elapsed):
     out = []
     out.append("Medians of %d rounds (standalone) and %d (ensemble); loads %gs measured after %gs warm-up; "
-               "fsync on (forceSync=yes), tickTime 2000; total run time %.0f s." % (
-                   cfg.rounds, cfg.ens_rounds if cfg.ensemble else 0, cfg.duration, cfg.warmup, elapsed))
+               "fsync on (forceSync=yes), tickTime 2000; servers and load at nice %d; total run time %.0f s." % (
+                   cfg.rounds, cfg.ens_rounds if cfg.ensemble else 0, cfg.duration, cfg.warmup, cfg.nice,
+                   elapsed))
     out.append("")
     out.append("| | metric | zablab | ZooKeeper 3.8 | zablab/ZK | target | |")
     out.append("|---|---|---:|---:|---:|---:|---|")
@@ -712,6 +723,9 @@ def main():
     ap.add_argument("--no-standalone", dest="standalone", action="store_false", help="ensembles only")
     ap.add_argument("--quiet-wait", type=float, help="before each server instance, wait for the CPUs to be "
                     ">= 85%% idle; this many seconds of waiting in all (default 120; quick 10)")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="niceness of the servers and load generators (default 0; e.g. -10 on a machine "
+                         "shared with builds, needs root); the same for both servers")
     ap.add_argument("--only", choices=["zablab", "apache"], help="run one server only (debugging)")
     ap.add_argument("--zablab", default=os.path.join(REPO, "build", "apps", "zablab-server"))
     ap.add_argument("--load", help="zablab-load binary (default: build/bench/load/zablab-load, else built "
@@ -727,6 +741,7 @@ def main():
     cfg.warmup = cfg.warmup if cfg.warmup is not None else (0.5 if q else 1.0)
     cfg.quiet_wait = cfg.quiet_wait if cfg.quiet_wait is not None else (10.0 if q else 120.0)
     _quiet_budget[0] = cfg.quiet_wait
+    _child_nice[0] = cfg.nice
     cfg.warm = 1.0 if q else 2.0                  # per-instance warm-up load
     cfg.failover_before = 2.0 if q else 3.0       # steady writes before the kill
     cfg.failover_window = 25.0 if q else 30.0     # how long after the kill writes may take to return
@@ -753,13 +768,19 @@ def main():
     kinds = [cfg.only] if cfg.only else ["zablab", "apache"]
     results = {k: {"standalone": [], "ensemble": []} for k in ("zablab", "apache")}
     pending = {}
+    failures = []
     try:
         for r in range(cfg.rounds if cfg.standalone else 0):
             order = kinds if r % 2 == 0 else list(reversed(kinds))
             for kind in order:
                 log("standalone round %d/%d: %s" % (r + 1, cfg.rounds, kind))
                 idle = wait_quiet()
-                res = standalone_instance(kind, cfg, load, base, cfg.zablab)
+                try:
+                    res = standalone_instance(kind, cfg, load, base, cfg.zablab)
+                except (StartError, RuntimeError, ValueError, KeyError) as e:
+                    failures.append("%s standalone round %d: %s" % (kind, r + 1, str(e)[:600]))
+                    log("  FAILED: %s" % failures[-1])
+                    continue
                 res["idle_before"] = idle
                 results[kind]["standalone"].append(res)
                 log("  %s" % ", ".join("%s=%.0f" % (k, v) for k, v in sorted(res.items()) if v is not None))
@@ -780,6 +801,10 @@ def main():
                                          if m else why[:600])
                         log("  %s ensemble pending: %s" % (kind, pending[kind]))
                         continue
+                    except (RuntimeError, ValueError, KeyError) as e:
+                        failures.append("%s ensemble round %d: %s" % (kind, r + 1, str(e)[:600]))
+                        log("  FAILED: %s" % failures[-1])
+                        continue
                     res["idle_before"] = idle
                     results[kind]["ensemble"].append(res)
                     log("  %s" % ", ".join("%s=%.0f" % (k, v) for k, v in sorted(res.items()) if v is not None))
@@ -790,6 +815,8 @@ def main():
         raise
     elapsed = time.monotonic() - t_begin
     table = render(results, cfg, pending, machine, elapsed)
+    if failures:
+        table += "\n\nFailed runs (left out of the medians):\n" + "\n".join("* " + f for f in failures)
     print(table)
     if cfg.markdown:
         with open(cfg.markdown, "w") as f:
@@ -797,7 +824,8 @@ def main():
     if cfg.json:
         with open(cfg.json, "w") as f:
             json.dump({"config": {k: v for k, v in vars(cfg).items()}, "machine": machine,
-                       "results": results, "pending": pending, "elapsed_s": elapsed}, f, indent=1)
+                       "results": results, "pending": pending, "failures": failures, "elapsed_s": elapsed},
+                      f, indent=1)
     log("done in %.0f s" % elapsed)
 
 

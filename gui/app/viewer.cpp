@@ -33,7 +33,27 @@ void draw_all(UiState& ui, const WorldView& view, float width, float height, boo
   panel("Space-time diagram", p.spacetime, pin, canvas, draw_spacetime, ui, view);
 }
 
-int run_viewer(Controller& controller, const ViewerOptions& options) {
+namespace {
+
+// A new controller over `source`, keeping the view settings the user chose.
+std::unique_ptr<Controller> switch_to(std::unique_ptr<TraceSource> source, const UiState& old) {
+  auto next = std::make_unique<Controller>(std::move(source));
+  UiState& ui = next->ui();
+  ui.speed = old.speed;
+  ui.axis_mode = old.axis_mode;
+  ui.show_phase_lanes = old.show_phase_lanes;
+  ui.show_labels = old.show_labels;
+  ui.tab = old.tab;
+  ui.tab_requested = true;
+  ui.source_menu = old.source_menu;
+  next->set_filter(old.filter);
+  next->jump_to_start();
+  return next;
+}
+
+}  // namespace
+
+int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) {
   Window window;
   std::string error;
   WindowOptions wo = options.window;
@@ -42,14 +62,14 @@ int run_viewer(Controller& controller, const ViewerOptions& options) {
     std::fprintf(stderr, "zablab-viz: %s\n", error.c_str());
     return 1;
   }
-  if (options.at) controller.jump_to_time(*options.at);
-  if (options.record) controller.jump_to_record(*options.record);
+  if (options.at) owned->jump_to_time(*options.at);
+  if (options.record) owned->jump_to_record(*options.record);
   if (options.at || options.record) {
-    controller.update(0);
-    controller.ui().display = -1;  // no glide: show the record itself
-    controller.ui().axis_fit = true;
+    owned->update(0);
+    owned->ui().display = -1;  // no glide: show the record itself
+    owned->ui().axis_fit = true;
   }
-  controller.play(options.play);
+  owned->play(options.play);
   const bool shot = !options.screenshot.empty();
   double last = window.seconds();
   int last_w = 0, last_h = 0;
@@ -58,13 +78,25 @@ int run_viewer(Controller& controller, const ViewerOptions& options) {
     const double now = window.seconds();
     const double dt = shot ? 1.0 / 30 : std::min(0.1, now - last);
     last = now;
-    controller.update(dt);
+    owned->update(dt);
     const int w = window.width(), h = window.height();
     const bool pin = shot || w != last_w || h != last_h;
     last_w = w;
     last_h = h;
-    draw_all(controller.ui(), WorldView::of(controller), static_cast<float>(w), static_cast<float>(h), pin);
+    draw_all(owned->ui(), WorldView::of(*owned), static_cast<float>(w), static_cast<float>(h), pin);
     window.end_frame();
+    if (!owned->ui().open_source.empty()) {
+      const std::string entry = std::move(owned->ui().open_source);
+      owned->ui().open_source.clear();
+      std::unique_ptr<TraceSource> source;
+      if (options.open_source) source = options.open_source(entry, error);
+      if (source) {
+        owned = switch_to(std::move(source), owned->ui());
+        owned->ui().status = "opened " + entry;
+      } else {
+        owned->ui().status = "cannot open " + entry + (error.empty() ? "" : ": " + error);
+      }
+    }
     if (shot && frame >= std::max(1, options.frames)) {
       PixelStats stats;
       if (!window.save_png(options.screenshot, stats, error)) {
@@ -84,7 +116,7 @@ int run_viewer(Controller& controller, const ViewerOptions& options) {
     window.present();
   }
   if (!options.save_trace.empty()) {
-    if (!save_trace_text(options.save_trace, controller.timeline().records(), error)) {
+    if (!save_trace_text(options.save_trace, owned->timeline().records(), error)) {
       std::fprintf(stderr, "zablab-viz: %s\n", error.c_str());
       code = code ? code : 1;
     }

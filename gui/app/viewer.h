@@ -3,6 +3,8 @@
 // checks it is not blank and returns.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -19,10 +21,14 @@ struct ViewerOptions {
   std::optional<std::uint64_t> record;  // start at this record (after `at`, which runs a live world there)
   bool play = false;               // start playing
   std::string save_trace;          // on exit, write the timeline's records as text here
+  // Builds the source for an entry of UiState::source_menu ("live 5", a scenario file...), when
+  // the user picks one; nullptr (and `error`) if it cannot.
+  std::function<std::unique_ptr<TraceSource>(const std::string& entry, std::string& error)> open_source;
 };
 
 // Runs until the window closes (or the screenshot is written). Returns a process exit code:
 // 0, 1 (could not open the window / write files) or 2 (the screenshot came out blank).
-int run_viewer(Controller& controller, const ViewerOptions& options);
+// `controller` may be replaced when the user opens another source.
+int run_viewer(std::unique_ptr<Controller> controller, const ViewerOptions& options);
 
 }  // namespace zablab::gui

@@ -10,7 +10,7 @@ namespace tk = sim::trace_kind;
 
 std::string_view role_name(Role r) {
   switch (r) {
-    case Role::unknown: return "?";
+    case Role::unknown: return "not started";
     case Role::looking: return "LOOKING";
     case Role::following: return "FOLLOWING";
     case Role::leading: return "LEADING";
@@ -360,7 +360,15 @@ const EnsembleState& StateCache::at(const Timeline& timeline, std::int64_t seq) 
   for (std::int64_t s = current_.last_seq + 1; s <= seq; ++s) {
     apply(current_, timeline.at(static_cast<std::uint64_t>(s)), timeline);
     const auto done = static_cast<std::size_t>(s + 1);
-    if (done % every_ == 0 && done / every_ == checkpoints_.size()) checkpoints_.push_back(current_);
+    if (done % every_ == 0 && done / every_ == checkpoints_.size()) {
+      checkpoints_.push_back(current_);
+      if (checkpoints_.size() > max_) {
+        std::vector<EnsembleState> kept;
+        for (std::size_t k = 0; k < checkpoints_.size(); k += 2) kept.push_back(std::move(checkpoints_[k]));
+        checkpoints_ = std::move(kept);
+        every_ *= 2;
+      }
+    }
   }
   return current_;
 }

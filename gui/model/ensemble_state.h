@@ -121,7 +121,11 @@ void apply(EnsembleState& state, const TraceRecord& record, const Timeline& time
 
 class StateCache {
  public:
-  explicit StateCache(std::size_t checkpoint_every = 512) : every_(checkpoint_every) {}
+  // A checkpoint every `checkpoint_every` records; past `max_checkpoints`, every other one is
+  // dropped and the spacing doubles, so memory stays bounded on long runs (a jump then folds at
+  // most size / max_checkpoints records).
+  explicit StateCache(std::size_t checkpoint_every = 512, std::size_t max_checkpoints = 48)
+      : every_(checkpoint_every), max_(max_checkpoints) {}
   // The state after record `seq` (inclusive); before any record if seq < 0. The reference stays
   // valid until the next call.
   const EnsembleState& at(const Timeline& timeline, std::int64_t seq);
@@ -130,6 +134,7 @@ class StateCache {
 
  private:
   std::size_t every_;
+  std::size_t max_;
   std::vector<EnsembleState> checkpoints_;  // checkpoints_[i]: after record i*every_-1
   EnsembleState current_;
 };

@@ -67,7 +67,6 @@ struct UiState {
   double speed = 6;           // visible events per second while playing
   double fraction = 0;        // progress toward the next visible event while playing
   double display = -1;        // the animated playhead, in visible-event positions
-  bool follow_head = true;    // live: keep the cursor on the newest record while playing
 
   // --- selections ---
   std::optional<EndpointId> selected_server;
@@ -99,6 +98,10 @@ struct UiState {
   EndpointId menu_server = kNoEndpoint;   // the server a context menu is open for
   EndpointId command_server = 1;          // the server the control bar's buttons act on
   int jump_ms = 0;                        // the control bar's "go to ms" field
+
+  // --- switching source (the viewer builds a new controller between frames) ---
+  std::vector<std::string> source_menu;  // "live 3", "live 5", ..., scenario files
+  std::string open_source;               // a menu entry asked for ("" = none)
 
   // --- feedback ---
   std::string status;

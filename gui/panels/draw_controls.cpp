@@ -4,6 +4,7 @@
 // Keys: Space play/pause, Right/Left step, Home/End first/last record.
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "gui/panels/panels.h"
@@ -78,7 +79,17 @@ void draw_controls(UiState& ui, const WorldView& view) {
   if (ImGui::SmallButton("go to ms"))
     ui.navigation.push_back(Navigation{Navigation::Kind::time, 0, ui.jump_ms * sim::kMillisecond, Category::zab});
   ImGui::SameLine();
-  ImGui::TextDisabled("| %s", view.source.description().c_str());
+  ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x));
+  const std::string current = view.source.description();
+  if (ImGui::BeginCombo("##source", current.c_str())) {
+    ImGui::TextDisabled("open another source:");
+    for (const auto& entry : ui.source_menu) {
+      const auto slash = entry.find_last_of('/');
+      const std::string shown = slash == std::string::npos ? entry : "scenario " + entry.substr(slash + 1);
+      if (ImGui::Selectable(shown.c_str())) ui.open_source = entry;
+    }
+    ImGui::EndCombo();
+  }
 
   // --- row 2: faults and writes (live) ---
   const bool live = view.source.live();

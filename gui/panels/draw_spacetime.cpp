@@ -155,7 +155,7 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
       axis.fit(0, hi);
     } else if (ui.axis_mode == AxisMode::order) {
       axis.px_per_unit = 26;
-      axis.origin = cursor_x - axis.width * 0.6 / axis.px_per_unit;
+      axis.origin = std::max(-1.0, cursor_x - axis.width * 0.6 / axis.px_per_unit);
     } else {
       axis.fit(std::max(0.0, cursor_x - 5), cursor_x + 2);
     }
@@ -227,6 +227,8 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
     dl->AddText(ImVec2(origin.x + 6, origin.y + 1), kDim, unit_name(ui.axis_mode));
   }
 
+  // Messages and records are drawn in the plot only, never over the lane names.
+  dl->PushClipRect(ImVec2(axis.left, origin.y), end, true);
   // Messages.
   struct Segment {
     ImVec2 a, b;
@@ -291,6 +293,7 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
     dot_seqs.push_back(seq);
   }
 
+  dl->PopClipRect();
   // The cursor and the animated playhead.
   const float cx = axis.to_px(cursor_x);
   dl->AddLine(ImVec2(cx, origin.y + top - 4), ImVec2(cx, end.y), kCursor, 2);

@@ -38,6 +38,7 @@ bool word_char(char c) {
 std::vector<Token> lex(const std::string& line, int line_no) {
   std::vector<Token> out;
   std::size_t i = 0;
+  std::size_t end_at = line.size();  // where the statement ends: the line's end or its comment
   auto loc = [&](std::size_t at) { return Loc{line_no, static_cast<int>(at) + 1}; };
   while (i < line.size()) {
     const char c = line[i];
@@ -45,7 +46,10 @@ std::vector<Token> lex(const std::string& line, int line_no) {
       ++i;
       continue;
     }
-    if (c == '#') break;
+    if (c == '#') {
+      end_at = i;
+      break;
+    }
     Token t;
     t.loc = loc(i);
     if (c == '"') {
@@ -143,7 +147,7 @@ std::vector<Token> lex(const std::string& line, int line_no) {
   }
   Token end;
   end.kind = Token::Kind::end;
-  end.loc = loc(line.size());
+  end.loc = loc(end_at);
   out.push_back(end);
   return out;
 }
@@ -445,6 +449,12 @@ class LineParser {
       const Token& t = peek();
       s_.bug = word("a bug name");
       if (!bug_by_name(s_.bug)) fail(t.loc, "unknown bug '" + s_.bug + "' (zablab-sim bugs lists them)");
+    } else if (k == "expect") {
+      expect_word("violation");
+      const Token& t = peek();
+      std::string name = word("an invariant name");
+      if (!check::is_invariant(name)) fail(t.loc, "unknown invariant '" + name + "' (zablab-sim checks lists them)");
+      s_.expect_violation = name;
     } else if (k == "lenient") {
       s_.lenient = true;
     } else if (k == "checks") {
@@ -729,16 +739,6 @@ class LineParser {
       x.kind = Expectation::Kind::verdict_ok;
       return x;
     }
-    if (is_word("violation")) {
-      const Token& t = peek(1);
-      i_ += 1;
-      std::string name = word("an invariant name");
-      if (!check::is_invariant(name)) fail(t.loc, "unknown invariant '" + name + "' (zablab-sim checks lists them)");
-      s_.expect_violation = name;
-      x.kind = Expectation::Kind::verdict_ok;
-      x.negate = true;  // marks "violation expected": checked when the run stops
-      return x;
-    }
     if (accept_word("saw")) {
       x.kind = Expectation::Kind::saw;
       x.event = event();
@@ -857,11 +857,16 @@ ParseResult parse_scenario(const std::string& text, const std::string& file) {
       std::vector<Token> tokens = lex(line, line_no);
       if (tokens.front().kind == Token::Kind::end) continue;
       const Token& first = tokens.front();
-      const bool is_setting = first.kind == Token::Kind::word && kSettings.count(first.text) &&
-                              !(tokens.size() > 1 && tokens[1].kind == Token::Kind::symbol && tokens[1].text == ":");
+      const bool expects_violation = first.kind == Token::Kind::word && first.text == "expect" && tokens.size() > 1 &&
+                                     tokens[1].kind == Token::Kind::word && tokens[1].text == "violation";
+      const bool is_setting = expects_violation ||
+                              (first.kind == Token::Kind::word && kSettings.count(first.text) &&
+                               !(tokens.size() > 1 && tokens[1].kind == Token::Kind::symbol && tokens[1].text == ":"));
       LineParser p(line, std::move(tokens), s, names, server_refs);
       if (is_setting) {
-        if (seen_step) fail(first.loc, "settings come before the first step ('" + first.text + "')");
+        // `expect violation NAME` is about the whole run: it may stand anywhere.
+        if (seen_step && !expects_violation)
+          fail(first.loc, "settings come before the first step ('" + first.text + "')");
         if (first.text == "ensemble") {
           if (seen_ensemble) fail(first.loc, "the ensemble is declared twice");
           seen_ensemble = true;

@@ -1072,7 +1072,6 @@ class Run {
   }
 
   void expect(const Expectation& x) {
-    if (x.kind == Expectation::Kind::verdict_ok && x.negate) return;  // `expect violation NAME`: settled at the end
     info_.clear();
     std::optional<std::string> why = evaluate(x);
     if (why && x.within) {
@@ -1105,11 +1104,16 @@ class Run {
       res.failures.push_back(s_.file + ": expected a violation of " + *s_.expect_violation + ", but none happened");
     }
     res.passed = res.failures.empty() && (!res.violation || res.violation_expected);
+    record("scenario.end", kNoEndpoint,
+           Json().str("verdict", res.verdict()).num("failures", static_cast<std::int64_t>(res.failures.size())).done(),
+           res.passed ? "pass" : "fail");
     res.records = w_->trace().size();
     res.trace_hash = w_->trace().hash_hex();
     res.end_time = w_->now();
     res.ops_ok = ops_ok_;
     res.ops_failed = ops_failed_;
+    closing_ = true;  // nothing after this changes the verdict
+    if (o_.on_end) o_.on_end(*w_, res);
     if (o_.out) {
       std::ostream& out = *o_.out;
       out << "\n";

@@ -29,6 +29,9 @@ struct RunOptions {
   bool verbose = false;               // every Zab message and commit in the timeline
   // Called once the world is built, before it starts (a trace recorder subscribes here).
   std::function<void(World&)> on_world;
+  // Called when the run is over, before the world is torn down (whose teardown still makes trace
+  // records: a recorder finishes here so that it keeps exactly the run's records).
+  std::function<void(World&, const struct RunResult&)> on_end;
   // Keep every trace record in memory (expectations `saw`/`never` and replay-free tests need it).
   bool retain_trace = true;
 };

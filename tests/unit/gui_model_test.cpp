@@ -174,7 +174,7 @@ TEST_CASE("gui/state: the fold matches the live peers after an election and some
   Timeline t;
   live.pull(t);
   StateCache cache(64);
-  const EnsembleState& st = cache.at(t, static_cast<std::int64_t>(t.size()) - 1);
+  const EnsembleState st = cache.at(t, static_cast<std::int64_t>(t.size()) - 1);
   REQUIRE(st.servers.size() == 3);
   CHECK(st.leader() == std::optional<EndpointId>(3));
   const auto* world = live.world();
@@ -200,6 +200,21 @@ TEST_CASE("gui/state: the fold matches the live peers after an election and some
   REQUIRE(c != nullptr);
   CHECK(c->state == "CONNECTED");
   CHECK(c->completed >= 2);
+
+  // A cache with few, thinned checkpoints answers the same.
+  StateCache thin(16, 4);
+  for (std::int64_t s : {static_cast<std::int64_t>(t.size()) - 1, std::int64_t{100}, std::int64_t{7},
+                         static_cast<std::int64_t>(t.size()) / 2}) {
+    INFO(s);
+    const EnsembleState a = thin.at(t, s);
+    const EnsembleState& b = cache.at(t, s);
+    CHECK(a.last_seq == b.last_seq);
+    for (const auto& [id, sv] : b.servers) {
+      CHECK(a.servers.at(id).last_committed == sv.last_committed);
+      CHECK(a.servers.at(id).tree.size() == sv.tree.size());
+      CHECK(a.servers.at(id).role == sv.role);
+    }
+  }
 
   // Asking for an earlier state (from a checkpoint) and coming back gives the same answer.
   const auto early = cache.at(t, 40);

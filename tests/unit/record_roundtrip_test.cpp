@@ -47,14 +47,20 @@ TEST_CASE("record/roundtrip: every trace record of a run comes back unchanged") 
 
   std::vector<TraceRecord> live;
   scenario::RunOptions o;
+  bool over = false;
   o.on_world = [&](World& w) {
     recorder.attach(w.trace());
     live = w.trace().records();
-    w.trace().subscribe([&](const TraceRecord& r) { live.push_back(r); });
+    w.trace().subscribe([&](const TraceRecord& r) {
+      if (!over) live.push_back(r);
+    });
+  };
+  o.on_end = [&](World&, const scenario::RunResult& r) {
+    recorder.finish(r.verdict(), "", r.trace_hash);
+    over = true;
   };
   const scenario::RunResult r = scenario::run_scenario(*parsed.scenario, o);
   REQUIRE(r.passed);
-  recorder.finish(r.verdict(), "", r.trace_hash);
   CHECK(recorder.written() == live.size());
 
   const record::Recording back = record::read_recording(path);

@@ -62,7 +62,7 @@ expect violation zab.primary-integrity
   CHECK(s.clients[0].session_timeout == 6 * kSecond);
   CHECK(s.clients[1].servers.empty());
   CHECK(s.expect_violation == std::optional<std::string>("zab.primary-integrity"));
-  REQUIRE(s.steps.size() == 17);
+  REQUIRE(s.steps.size() == 15);
 
   const Step& first = s.steps[0];
   CHECK(first.loc.line == 13);

@@ -29,9 +29,10 @@ def read_png(path):
     if not chunks or chunks[0][0] != b"IHDR":
         raise ValueError("no IHDR chunk first")
     width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
-    if depth != 8 or color not in (2, 6) or interlace:
-        raise ValueError("expected 8-bit RGB/RGBA, not interlaced (depth %d, colour type %d)" % (depth, color))
-    channels = 3 if color == 2 else 4
+    if depth != 8 or color not in (2, 3, 6) or interlace:
+        raise ValueError("expected 8-bit RGB/RGBA/indexed, not interlaced (depth %d, colour type %d)" % (depth, color))
+    channels = {2: 3, 3: 1, 6: 4}[color]
+    plte = b"".join(body for kind, body in chunks if kind == b"PLTE")
     raw = zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
     stride = width * channels
     rows, prev = [], bytearray(stride)
@@ -60,7 +61,11 @@ def read_png(path):
             raise ValueError("bad filter %d on row %d" % (f, y))
         rows.append(bytes(line))
         prev = line
-    pixels = [[row[x * channels:x * channels + 3] for x in range(width)] for row in rows]
+    if color == 3:
+        palette = [plte[i:i + 3] for i in range(0, len(plte), 3)]
+        pixels = [[palette[i] for i in row] for row in rows]
+    else:
+        pixels = [[row[x * channels:x * channels + 3] for x in range(width)] for row in rows]
     return width, height, pixels
 
 
