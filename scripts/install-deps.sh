@@ -12,7 +12,7 @@ packages=(
   # visualizer (ImGui 1.86 + GLFW, software GL and a virtual screen for headless runs)
   libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb
   # integration tests: kazoo under /usr/bin/python3, and Apache's C client
-  python3 python3-kazoo python3-pytest zookeeper-bin libzookeeper-mt-dev
+  python3 python3-kazoo python3-pytest zookeeper-bin libzookeeper-mt-dev netcat-openbsd
 )
 
 missing=()
