@@ -93,16 +93,18 @@ for t in "${targets[@]}"; do
   status=0
   "$bin" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 \
     -artifact_prefix="$artifacts" "$corpus" "$work/seeds/$t" "$regressions" >"$log" 2>&1 || status=$?
-  done_line=$(grep -E '^#[0-9]+ +DONE' "$log" | tail -1 || true)
-  [ -n "$done_line" ] || done_line=$(grep -E '^#[0-9]+ ' "$log" | tail -1 || true)
-  cov=$(echo "$done_line" | grep -oE 'cov: [0-9]+' | awk '{print $2}')
-  ft=$(echo "$done_line" | grep -oE 'ft: [0-9]+' | awk '{print $2}')
-  corp=$(echo "$done_line" | grep -oE 'corp: [0-9]+' | awk '{print $2}')
-  execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
-  rate=$(grep -E '^stat::average_exec_per_sec' "$log" | awk '{print $2}')
+  # libFuzzer's last status line: "#312589<TAB>DONE   cov: 3132 ft: 4896 corp: 512/21Kb ... exec/s: 28417"
+  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)
+  [ -n "$done_line" ] || done_line=$(grep -E '^#[0-9]+[[:space:]]' "$log" | tail -1 || true)
+  field() { echo "$done_line" | grep -oE "$1: [0-9]+" | awk '{print $2}' || true; }
+  cov=$(field cov)
+  ft=$(field ft)
+  corp=$(field corp)
+  execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' || true)
+  rate=$(grep -E '^stat::average_exec_per_sec' "$log" | awk '{print $2}' || true)
   line=$(printf '%-9s execs %-9s exec/s %-7s cov %-6s ft %-7s corpus %s' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}")
   if [ $status -ne 0 ]; then
-    crash=$(ls -t "$artifacts" 2>/dev/null | head -1)
+    crash=$(ls -t "$artifacts" 2>/dev/null | head -1 || true)
     line="$line  FAILED (status $status; input: $artifacts$crash; log: $log)"
     failed=1
     grep -E 'ERROR|SUMMARY|fuzz property|#[0-9]+ 0x' "$log" | head -20 >&2 || true

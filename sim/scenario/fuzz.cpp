@@ -29,8 +29,22 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
+constexpr const char* kLivenessMarker = "# liveness:";
+
 bool is_step_line(const std::string& line) {
   return line.rfind("at ", 0) == 0 || line.rfind("when ", 0) == 0 || line.rfind("after ", 0) == 0;
+}
+
+// The step lines the shrinker may delete: not those of the liveness phase, or a scenario that
+// never heals could "fail the same way" for a reason of its own.
+std::vector<bool> removable(const std::vector<std::string>& lines) {
+  std::vector<bool> out(lines.size(), false);
+  bool liveness = false;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].rfind(kLivenessMarker, 0) == 0) liveness = true;
+    out[i] = !liveness && is_step_line(lines[i]);
+  }
+  return out;
 }
 
 RunResult run_text(const std::string& text) {
@@ -205,6 +219,7 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& 
     out << "at " << ms_text(t) << ": " << action << "\n";
   }
   // Liveness: heal everything and require a working ensemble.
+  out << kLivenessMarker << " heal everything, then require a leader, convergence and every acknowledged write\n";
   const Nanos end = fault_phase + pick(1, 3) * kSecond;
   out << "at " << ms_text(end) << ": heal; latency all <-> all 100us..400us; disk all fast; restart crashed\n";
   out << "after 0s: expect leader elected within 60s\n";
@@ -228,7 +243,7 @@ std::string shrink_scenario(const std::string& text, const std::string& signatur
   std::vector<std::string> lines = split_lines(text);
   // 1. Delete steps (ddmin over the step lines; the header stays).
   std::size_t chunk = 0;
-  for (const auto& l : lines) chunk += is_step_line(l) ? 1 : 0;
+  for (bool r : removable(lines)) chunk += r ? 1 : 0;
   chunk = std::max<std::size_t>(1, chunk / 2);
   while (chunk >= 1) {
     bool removed_any = false;
@@ -236,8 +251,9 @@ std::string shrink_scenario(const std::string& text, const std::string& signatur
       // The `start`-th group of `chunk` step lines.
       std::vector<std::size_t> idx;
       std::size_t seen = 0;
+      const std::vector<bool> can = removable(lines);
       for (std::size_t i = 0; i < lines.size(); ++i) {
-        if (!is_step_line(lines[i])) continue;
+        if (!can[i]) continue;
         if (seen >= start && seen < start + chunk) idx.push_back(i);
         ++seen;
       }
@@ -258,8 +274,9 @@ std::string shrink_scenario(const std::string& text, const std::string& signatur
   }
   // 2. Smaller numbers: workload rates and durations, flapping, latencies.
   static const std::regex kNumber(R"((\d+)(ms| per second|s\b))");
+  const std::vector<bool> can = removable(lines);
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (!is_step_line(lines[i])) continue;
+    if (!can[i]) continue;
     for (int round = 0; round < 6; ++round) {
       std::string& line = lines[i];
       bool changed = false;

@@ -89,7 +89,7 @@ class Run {
         step_ = &st;
         wait_for(st.trigger, prev);
         describe_step(st);
-        for (const Action& a : st.actions) execute(a, st);
+        for (const Action& a : st.actions) execute(a);
         prev = w_->now();  // `after D` counts from the end of the previous step
       }
       step_ = nullptr;
@@ -553,17 +553,16 @@ class Run {
     record("scenario.action", kNoEndpoint, Json().num("line", current_line_).str("what", what).done(), kind);
   }
 
-  void execute(const Action& a, const Step& st) {
+  void execute(const Action& a) {
     current_text_ = a.text;
     try {
-      execute_action(a, st);
+      execute_action(a);
     } catch (const Skipped& skip) {
       action_record("skip", "skipped: " + skip.why);
     }
   }
 
-  void execute_action(const Action& a, const Step& st) {
-    (void)st;
+  void execute_action(const Action& a) {
     switch (a.kind) {
       case Action::Kind::crash: {
         auto ids = resolve(a.targets[0]);
