@@ -443,9 +443,9 @@ def standalone_instance(kind, cfg, load, base, zablab):
         # Warm-up (a JIT needs it; zablab gets the same), not recorded.
         load.run(hosts, "mixed", S, K, cfg.warm, 0)
 
-        def measured(name, op, sessions, inflight, extra=()):
+        def measured(name, op, sessions, inflight, extra=(), duration=None, warmup=None):
             c0 = node.cpu()
-            r = load.run(hosts, op, sessions, inflight, D, W, extra)
+            r = load.run(hosts, op, sessions, inflight, duration or D, W if warmup is None else warmup, extra)
             c1 = node.cpu()
             if r.get("errors_total"):
                 log("  %s %s: %d errors %s" % (kind, name, r["errors_total"], r.get("errors")))
@@ -460,12 +460,20 @@ def standalone_instance(kind, cfg, load, base, zablab):
 
         measured("read", "get", S, K)
         measured("write", "set", S, K)
-        measured("create", "create", S, K)
+        # A fixed number of creates (not a fixed time), so that both servers hold the same znodes
+        # when their memory is read below.
+        measured("create", "create", S, K, extra=["--total-ops", str(cfg.create_count)],
+                 duration=cfg.create_limit, warmup=min(W, 0.5))
         measured("rt_read", "get", 1, 1)
         measured("rt_write", "set", 1, 1)
         time.sleep(0.3)
         rss = node.rss_kib()
         res["rss_mib"] = rss / 1024.0 if rss is not None else None
+        try:
+            m = re.search(r"^Node count: (\d+)", four_letter_word(node.port, "srvr"), re.M)
+            res["znodes"] = int(m.group(1)) if m else None
+        except OSError:
+            res["znodes"] = None
         hwm = vm_kib(node.proc.pid, "VmHWM") if node.alive() else None
         res["hwm_mib"] = hwm / 1024.0 if hwm is not None else None
         if not node.alive():
@@ -539,13 +547,16 @@ def ensemble_instance(kind, cfg, load, base, zablab):
         res["ens_rss_mib"] = sum((n.rss_kib() or 0) for n in ens.nodes.values()) / 1024.0
 
         # Failover: steady writes (3 sessions x 1 in flight) across all members; kill -9 the leader.
+        # The C client retries a refused/closed connection every session-timeout/60 ms, so the
+        # smallest session timeout the servers allow (2 x tickTime = 4 s) gives a 67 ms retry
+        # cadence; a longer one would round every failover up to a multiple of a coarser step.
         leader = ens.leader()
         if leader is None:
             raise StartError("%s ensemble: no leader before the failover test" % kind)
         before = cfg.failover_before
         window = cfg.failover_window
         p = load.start(hosts, "set", 3, 1, before + window, 0,
-                       extra=["--session-timeout", "20000", "--drain-timeout", "2",
+                       extra=["--session-timeout", "4000", "--drain-timeout", "2",
                               "--stop-after-recovery", "0.5"])
         time.sleep(before + 0.5)  # connect + steady state
         ens.nodes[leader].kill9()
@@ -574,7 +585,7 @@ def ensemble_instance(kind, cfg, load, base, zablab):
 ROWS = [
     ("read_ops", "read throughput (get, {S}x{K} in flight)", "ops/s", True, 2.0, "standalone"),
     ("write_ops", "write throughput (set, {S}x{K})", "ops/s", True, 1.5, "standalone"),
-    ("create_ops", "create throughput (sequential, {S}x{K})", "ops/s", True, 1.5, "standalone"),
+    ("create_ops", "create throughput (sequential, {S}x{K}, {C} creates)", "ops/s", True, 1.5, "standalone"),
     ("read_p50_us", "get p50 under load", "us", False, 1.0, "standalone"),
     ("read_p99_us", "get p99 under load", "us", False, 1.0, "standalone"),
     ("write_p50_us", "set p50 under load", "us", False, 1.0, "standalone"),
@@ -586,6 +597,7 @@ ROWS = [
     ("read_cpu_us_per_op", "server CPU per get under load", "us", False, None, "standalone"),
     ("write_cpu_us_per_op", "server CPU per set under load", "us", False, None, "standalone"),
     ("rss_mib", "resident memory after the loads (VmRSS)", "MiB", False, 0.1, "standalone"),
+    ("znodes", "znodes held at that moment", "", None, None, "standalone"),
     ("startup_ms", "process start -> first request served", "ms", False, 0.05, "standalone"),
     ("ens_ready_ms", "3 processes start -> all serve, leader elected", "ms", False, 0.05, "ensemble"),
     ("ens_read_ops", "read throughput (get, {S}x{K}, all members)", "ops/s", True, 2.0, "ensemble"),
@@ -604,7 +616,7 @@ def median(values):
 def fmt(v, unit):
     if v is None:
         return "-"
-    if unit == "ops/s":
+    if unit in ("ops/s", ""):
         return "{:,.0f}".format(v)
     if unit == "MiB":
         return "%.1f" % v
@@ -623,7 +635,7 @@ def render(results, cfg, pending, machine, elapsed):
     out.append("| | metric | zablab | ZooKeeper 3.8 | zablab/ZK | target | |")
     out.append("|---|---|---:|---:|---:|---:|---|")
     for key, label, unit, higher, target, section in ROWS:
-        label = label.format(S=cfg.sessions, K=cfg.inflight)
+        label = label.format(S=cfg.sessions, K=cfg.inflight, C="{:,}".format(cfg.create_count))
         z = median([r.get(key) for r in results["zablab"][section]])
         a = median([r.get(key) for r in results["apache"][section]])
         zs = fmt(z, unit)
@@ -633,13 +645,15 @@ def render(results, cfg, pending, machine, elapsed):
             a = None
         ratio = (z / a) if (z is not None and a not in (None, 0) and zs != "pending") else None
         verdict = ""
-        if ratio is not None:
+        if ratio is not None and higher is None:
+            verdict = "same data" if abs(ratio - 1) < 0.02 else ""
+        elif ratio is not None:
             ahead = ratio > 1.0 if higher else ratio < 1.0
             met = target is not None and (ratio >= target if higher else ratio <= target)
             verdict = ("target met" if met else "ahead") if ahead else ("even" if abs(ratio - 1) < 0.03 else "behind")
         tgt = ("" if target is None else ("%sx" % ("%g" % target) if higher else "<= %gx" % target))
-        out.append("| %s | %s (%s) | %s | %s | %s | %s | %s |" % (
-            section, label, unit, zs, fmt(a, unit), "-" if ratio is None else "%.2f" % ratio, tgt, verdict))
+        out.append("| %s | %s%s | %s | %s | %s | %s | %s |" % (
+            section, label, " (%s)" % unit if unit else "", zs, fmt(a, unit), "-" if ratio is None else "%.2f" % ratio, tgt, verdict))
     for kind, why in pending.items():
         if why:
             out.append("")
@@ -742,6 +756,8 @@ def main():
     cfg.quiet_wait = cfg.quiet_wait if cfg.quiet_wait is not None else (10.0 if q else 120.0)
     _quiet_budget[0] = cfg.quiet_wait
     _child_nice[0] = cfg.nice
+    cfg.create_count = 25000 if q else 60000   # creates per create load (a count, not a time)
+    cfg.create_limit = 10.0 if q else 25.0     # ... but never longer than this many seconds
     cfg.warm = 1.0 if q else 2.0                  # per-instance warm-up load
     cfg.failover_before = 2.0 if q else 3.0       # steady writes before the kill
     cfg.failover_window = 25.0 if q else 30.0     # how long after the kill writes may take to return

@@ -125,6 +125,7 @@ struct Options {
   double connect_timeout_s = 15.0;
   double drain_timeout_s = 5.0;
   double stop_after_recovery_s = -1;  // < 0: run the whole --duration
+  std::uint64_t total_ops = 0;        // > 0: end once this many requests succeeded (warm-up included)
   bool setup = true;
   std::string label;
   int client_log = 1;  // ZOO_LOG_LEVEL_ERROR; 0 = silent
@@ -148,6 +149,8 @@ struct Options {
                "  --session-timeout MS  requested session timeout (10000)\n"
                "  --connect-timeout S   give up if a session is not connected by then (15)\n"
                "  --drain-timeout S     wait at most this long for in-flight replies at the end (5)\n"
+               "  --total-ops N         end once N requests succeeded, warm-up included (at most N + the\n"
+               "                        requests in flight), or at the end of --duration, whichever is first\n"
                "  --stop-after-recovery S  after a USR1 mark, end the run S seconds after the first success\n"
                "                        of a request sent after the mark (default: run the whole duration)\n"
                "  --label TEXT          copied into the JSON\n"
@@ -234,6 +237,8 @@ Options parse_options(int argc, char** argv) {
       o.connect_timeout_s = parse_double("--connect-timeout", value(), 0.1, 600.0);
     } else if (a == "--drain-timeout") {
       o.drain_timeout_s = parse_double("--drain-timeout", value(), 0.0, 600.0);
+    } else if (a == "--total-ops") {
+      o.total_ops = static_cast<std::uint64_t>(parse_int("--total-ops", value(), 1, 2000000000));
     } else if (a == "--stop-after-recovery") {
       o.stop_after_recovery_s = parse_double("--stop-after-recovery", value(), 0.0, 3600.0);
     } else if (a == "--label") {
@@ -261,6 +266,8 @@ std::atomic<std::int64_t> g_mark_ns{0};                  // set by SIGUSR1
 std::atomic<std::int64_t> g_first_ok_after_mark_ns{0};   // first success sent after the mark
 std::atomic<std::int64_t> g_last_ok_before_mark_ns{0};   // last success completed before the mark
 std::atomic<bool> g_done{false};
+std::atomic<std::uint64_t> g_ok_all{0};   // successes of the whole run, all sessions
+std::atomic<bool> g_cap_reached{false};   // --total-ops reached: send nothing more
 
 void on_usr1(int) {
   timespec ts{};
@@ -316,6 +323,8 @@ void finish(Slot* slot, int rc) {
   const int phase = g_phase.load(std::memory_order_relaxed);
   if (rc == ZOK) {
     s.ok_total.fetch_add(1, std::memory_order_relaxed);
+    const std::uint64_t cap = s.opt->total_ops;
+    if (cap != 0 && g_ok_all.fetch_add(1, std::memory_order_relaxed) + 1 >= cap) g_cap_reached.store(true);
     if (phase == kMeasure) {
       s.ok[slot->kind].fetch_add(1, std::memory_order_relaxed);
       std::lock_guard lock(s.mu);
@@ -330,7 +339,7 @@ void finish(Slot* slot, int rc) {
       while (prev < t && !g_last_ok_before_mark_ns.compare_exchange_weak(prev, t)) {
       }
     }
-    if (phase != kStopping) {
+    if (phase != kStopping && !g_cap_reached.load(std::memory_order_relaxed)) {
       issue(slot);  // keep the slot: the next request goes out at once
       return;
     }
@@ -399,7 +408,7 @@ void issue(Slot* slot) {
 
 // Tops a connected session up to K requests in flight.
 void refill(Session& s) {
-  if (g_phase.load() == kStopping) return;
+  if (g_phase.load() == kStopping || g_cap_reached.load()) return;
   zhandle_t* zh = s.zh.load();
   if (zh == nullptr || zoo_state(zh) != ZOO_CONNECTED_STATE) return;
   for (;;) {
@@ -530,11 +539,12 @@ Report make_report(const Options& o, std::vector<std::unique_ptr<Session>>& sess
   std::snprintf(head, sizeof head,
                 "{\"tool\":\"zablab-load\",\"label\":\"%s\",\"server\":\"%s\",\"op\":\"%s\",\"read_ratio\":%.3f,"
                 "\"sessions\":%d,\"inflight\":%d,\"value_size\":%d,\"keys\":%d,\"warmup_s\":%.3f,"
-                "\"duration_s\":%.3f,\"complete\":%s,\"connect_ms\":%.1f,\"ops\":%llu,\"reads\":%llu,"
+                "\"duration_s\":%.3f,\"total_ops_cap\":%llu,\"complete\":%s,\"connect_ms\":%.1f,\"ops\":%llu,\"reads\":%llu,"
                 "\"writes\":%llu,\"ops_per_s\":%.1f,\"ok_total\":%llu,\"errors_total\":%llu,\"reconnects\":%llu,",
                 json_escape(o.label).c_str(), json_escape(o.server).c_str(), o.op_name.c_str(),
                 o.op == Op::mixed ? o.read_ratio : (o.op == Op::get || o.op == Op::exists ? 1.0 : 0.0),
-                o.sessions, o.inflight, o.value_size, o.keys, o.warmup_s, measured_s, complete ? "true" : "false",
+                o.sessions, o.inflight, o.value_size, o.keys, o.warmup_s, measured_s,
+                static_cast<unsigned long long>(o.total_ops), complete ? "true" : "false",
                 connect_ms, static_cast<unsigned long long>(ops), static_cast<unsigned long long>(ok[0]),
                 static_cast<unsigned long long>(ok[1]), ops_s, static_cast<unsigned long long>(ok_total),
                 static_cast<unsigned long long>(err_count), static_cast<unsigned long long>(reconnects));
@@ -664,7 +674,7 @@ int main(int argc, char** argv) {
   std::int64_t measure_started = o.warmup_s > 0 ? 0 : t_run;
   for (;;) {
     const std::int64_t t = now_ns();
-    if (t >= t_end) break;
+    if (t >= t_end || g_cap_reached.load()) break;
     if (o.stop_after_recovery_s >= 0) {
       const std::int64_t recovered = g_first_ok_after_mark_ns.load();
       if (recovered != 0 && t >= recovered + static_cast<std::int64_t>(o.stop_after_recovery_s * 1e9)) break;

@@ -66,10 +66,15 @@ void Election::arm_retry() {
   retry_timer_ = env_.set_timer(retry_ms_);
 }
 
-bool Election::has_quorum(const std::map<std::int64_t, Vote>& votes, const Vote& v) const {
+bool Election::has_quorum(const std::map<std::int64_t, Vote>& votes, const Vote& v, bool settled) const {
+  // Settled servers (FOLLOWING/LEADING) decided in different rounds; ZooKeeper compares their
+  // votes by leader and epoch only (ZOOKEEPER-1732), else a latecomer could never join them.
   std::size_t agree = 0;
-  for (const auto& [sid, vote] : votes)
-    if (is_voter(sid) && vote == v) ++agree;
+  for (const auto& [sid, vote] : votes) {
+    if (!is_voter(sid)) continue;
+    const bool same = settled ? vote.leader == v.leader && vote.peer_epoch == v.peer_epoch : vote == v;
+    if (same) ++agree;
+  }
   return agree * 2 > voters_.size();
 }
 
@@ -153,7 +158,7 @@ std::optional<Vote> Election::on_notification(std::int64_t from, const Notificat
           return decide(vote);
       }
       out_of_election_[from] = vote;
-      if (has_quorum(out_of_election_, vote) && leader_confirmed(out_of_election_, vote.leader, vote.election_epoch)) {
+      if (has_quorum(out_of_election_, vote, true) && leader_confirmed(out_of_election_, vote.leader, vote.election_epoch)) {
         logical_clock_ = n.election_epoch;
         return decide(vote);
       }

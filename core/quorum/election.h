@@ -57,7 +57,7 @@ class Election {
 
  private:
   bool is_voter(std::int64_t sid) const { return voters_.count(sid) > 0; }
-  bool has_quorum(const std::map<std::int64_t, Vote>& votes, const Vote& v) const;
+  bool has_quorum(const std::map<std::int64_t, Vote>& votes, const Vote& v, bool settled = false) const;
   bool leader_confirmed(const std::map<std::int64_t, Vote>& votes, std::int64_t leader, std::int64_t epoch) const;
   void broadcast();
   void arm_retry();

@@ -403,11 +403,15 @@ void StandaloneServer::commit(const data::Txn& txn) {
       send(c, jute::frame(jute::encode(resp)));
       env_.log(LogLevel::info, "established session " + util::hex(c.session_id) + " with negotiated timeout " +
                                    std::to_string(c.timeout_ms) + " for client " + c.remote);
-      // Frames that arrived during session creation are requests now.
-      while (!c.held.empty()) {
-        std::string frame = std::move(c.held.front());
-        c.held.pop_front();
-        handle_request(c, std::move(frame));
+      // Frames that arrived during session creation are requests now. Any of them may close the
+      // connection (a frame too short for a header), so look it up again each time.
+      const ConnId cid = c.id;
+      for (;;) {
+        auto it = conns_.find(cid);
+        if (it == conns_.end() || it->second.held.empty()) break;
+        std::string frame = std::move(it->second.held.front());
+        it->second.held.pop_front();
+        handle_request(it->second, std::move(frame));
       }
     }
     return;
