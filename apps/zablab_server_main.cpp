@@ -10,6 +10,10 @@
 // which tests read to learn the port (clientPort=0 lets the OS pick one). An ensemble member may not
 // serve clients yet at that point: until it has a leader it closes their connections, as ZooKeeper
 // does. Everything else goes to stderr as log lines.
+//
+// --trace FILE records the core's trace events (elections, Zab phases, proposals, commits,
+// sessions) to FILE in the simulator's SQLite schema (docs/trace.md), with wall-clock times, so
+// `zablab-sim replay FILE` and `zablab-sim export FILE --chrome out.json` read it.
 #include <chrono>
 #include <cstdlib>
 #include <exception>
@@ -28,6 +32,8 @@
 #include "runtime/asio_env.h"
 #include "runtime/log.h"
 #include "runtime/zoo_config.h"
+#include "sim/json.h"
+#include "sim/record/live_recorder.h"
 
 namespace {
 
@@ -67,10 +73,13 @@ int main(int argc, char** argv) {
   // ----- command line ---------------------------------------------------------------------------
   std::string log_level_text = "info";
   std::string config_path;
+  std::string trace_path;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help and exit")(
       "log-level", po::value<std::string>(&log_level_text)->value_name("LEVEL")->default_value("info"),
-      "least severe log level written to stderr: debug, info, warn or error");
+      "least severe log level written to stderr: debug, info, warn or error")(
+      "trace", po::value<std::string>(&trace_path)->value_name("FILE"),
+      "record the core's trace events to this SQLite file (docs/trace.md); replaces the file");
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(&config_path), "zoo.cfg");
   po::options_description all;
@@ -171,6 +180,43 @@ int main(int argc, char** argv) {
     }
     server_config.client_port = port;  // the real one when clientPort=0
 
+    // Declared before the node, so it outlives it.
+    std::unique_ptr<zablab::sim::record::LiveRecorder> recorder;
+    auto finish_trace = [&](const std::string& reason) {
+      if (!recorder) return;
+      env.set_trace_listener(nullptr);
+      try {
+        recorder->finish(env.wall_ms(), reason);
+        env.log(LogLevel::info, "trace: " + std::to_string(recorder->written()) + " events written to " + trace_path);
+      } catch (const zablab::sim::record::RecordError& e) {
+        env.log(LogLevel::error, std::string("trace: ") + e.what());
+      }
+      recorder.reset();
+    };
+    if (!trace_path.empty()) {
+      const std::int64_t node_id = ensemble ? myid : 1;
+      const std::string description = std::string(ensemble ? "zablab-server ensemble member " : "zablab-server standalone ") +
+                                      std::to_string(node_id) + " (" + config.file + ")";
+      const std::string cfg = zablab::sim::Json()
+                                  .str("zoo_cfg", config.file)
+                                  .num("myid", node_id)
+                                  .num("servers", static_cast<std::int64_t>(server_config.quorum_servers.size()))
+                                  .num("client_port", port)
+                                  .num("tick_ms", server_config.tick_time_ms)
+                                  .str("data_dir", server_config.data_dir)
+                                  .done();
+      try {
+        recorder = std::make_unique<zablab::sim::record::LiveRecorder>(trace_path, node_id, description, cfg,
+                                                                         env.wall_ms());
+      } catch (const zablab::sim::record::RecordError& e) {
+        env.log(LogLevel::error, std::string("--trace: ") + e.what());
+        return kExitFailure;
+      }
+      env.set_trace_listener([&recorder, &env](const zablab::TraceEvent& e) {
+        if (recorder) recorder->add(env.wall_ms(), e);
+      });
+    }
+
     std::unique_ptr<zablab::server::StandaloneServer> node;
     if (ensemble) {
       // The peer transport: our own server.N line says where to listen, the others where to
@@ -202,7 +248,10 @@ int main(int argc, char** argv) {
     }
     env.attach(*node);
     node->start();  // recovers from the data directory; may shut down on a disk error
-    if (env.shutdown_reason()) return kExitFailure;
+    if (env.shutdown_reason()) {
+      finish_trace(*env.shutdown_reason());
+      return kExitFailure;
+    }
 
     std::cout << "zablab-server: serving on " << env.listening_on() << std::endl;
     const std::string hosts = client_host_for(server_config.client_port_address) + ":" + std::to_string(port);
@@ -215,6 +264,7 @@ int main(int argc, char** argv) {
                 client_host_for(server_config.client_port_address) + " " + std::to_string(port));
 
     env.run();
+    finish_trace(env.shutdown_reason() ? *env.shutdown_reason() : "stopped");
     if (env.shutdown_reason()) return kExitFailure;
     env.log(LogLevel::info, "stopped");
   } catch (const std::exception& e) {

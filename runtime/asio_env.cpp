@@ -46,7 +46,10 @@ std::string endpoint_string(const tcp::endpoint& ep) {
 //   closing: the node no longer sees it (it called client_close(), or the client half-closed);
 //            queued bytes are still being written, then the socket is closed.
 //   dead:    socket closed, forgotten.
-// Note: the write queue is not bounded yet; a client that never reads makes it grow.
+// Reading stops while the node asked for a pause (client_pause_reading) or while more than
+// max_unsent_bytes of replies wait to be written (a client that sends and never reads), and
+// starts again when neither holds: so neither the node's queues nor the write queue grow without
+// bound, and TCP's window slows the client down.
 struct AsioEnv::Connection {
   enum class State { open, closing, dead };
 
@@ -59,6 +62,9 @@ struct AsioEnv::Connection {
   std::vector<char> read_buffer;
   std::deque<std::string> write_queue;
   std::size_t writing = 0;  // how many entries at the front of write_queue are being written
+  std::size_t unsent = 0;   // bytes in write_queue
+  bool reading = false;     // an async_read_some is under way
+  bool node_paused = false; // the node asked to stop reading
   State state = State::open;
 };
 
@@ -267,13 +273,33 @@ void AsioEnv::on_accept(tcp::acceptor& acceptor, boost::system::error_code ec, t
   conns_.emplace(id, conn);
   log(LogLevel::debug, "client connection " + std::to_string(id) + " from " + remote);
   node->on_client_connected(id, remote);
-  if (conn->state == Connection::State::open) start_read(conn);
+  maybe_read(conn);
+}
+
+void AsioEnv::maybe_read(const std::shared_ptr<Connection>& conn) {
+  if (conn->state != Connection::State::open || conn->reading || conn->node_paused) return;
+  if (max_unsent_bytes_ > 0 && conn->unsent > max_unsent_bytes_) return;
+  start_read(conn);
+}
+
+void AsioEnv::client_pause_reading(ConnId id, bool paused) {
+  const auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  it->second->node_paused = paused;
+  if (!paused) maybe_read(it->second);
+}
+
+bool AsioEnv::reading(ConnId id) const {
+  const auto it = conns_.find(id);
+  return it != conns_.end() && it->second->reading;
 }
 
 void AsioEnv::start_read(const std::shared_ptr<Connection>& conn) {
+  conn->reading = true;
   conn->socket.async_read_some(
       asio::buffer(conn->read_buffer),
       [this, conn](boost::system::error_code ec, std::size_t n) {
+        conn->reading = false;
         if (conn->state != Connection::State::open) return;  // the node closed it meanwhile
         if (ec) {
           if (ec == asio::error::eof) {
@@ -286,7 +312,7 @@ void AsioEnv::start_read(const std::shared_ptr<Connection>& conn) {
         Node* node = live_node();
         if (node == nullptr) return;
         node->on_client_bytes(conn->id, std::string_view(conn->read_buffer.data(), n));
-        if (conn->state == Connection::State::open) start_read(conn);
+        maybe_read(conn);
       });
 }
 
@@ -295,6 +321,7 @@ void AsioEnv::client_send(ConnId id, std::string bytes) {
   if (it == conns_.end() || it->second->state != Connection::State::open) return;
   if (bytes.empty()) return;
   const auto& conn = it->second;
+  conn->unsent += bytes.size();
   conn->write_queue.push_back(std::move(bytes));
   if (conn->writing == 0) start_write(conn);
 }
@@ -316,13 +343,18 @@ void AsioEnv::start_write(const std::shared_ptr<Connection>& conn) {
       }
       return;
     }
-    for (std::size_t i = 0; i < conn->writing; ++i) conn->write_queue.pop_front();
+    for (std::size_t i = 0; i < conn->writing; ++i) {
+      conn->unsent -= conn->write_queue.front().size();
+      conn->write_queue.pop_front();
+    }
     conn->writing = 0;
     if (!conn->write_queue.empty()) {
       start_write(conn);
     } else if (conn->state == Connection::State::closing) {
       destroy(conn);
+      return;
     }
+    maybe_read(conn);  // the client read its replies: read its requests again
   });
 }
 
@@ -411,6 +443,7 @@ void AsioEnv::shutdown(std::string_view reason) {
 }
 
 void AsioEnv::trace(const TraceEvent& event) {
+  if (trace_listener_) trace_listener_(event);
   if (static_cast<int>(LogLevel::debug) < static_cast<int>(min_log_level_)) return;
   log(LogLevel::debug, "trace " + event.kind + (event.detail.empty() ? "" : " " + event.detail));
 }

@@ -71,6 +71,12 @@ class AsioEnv final : public zablab::Env {
   // maxCnxns: connections beyond this many open ones are closed at accept, unseen by the node.
   // 0 = unlimited (the default).
   void set_max_connections(std::size_t max_connections) { max_connections_ = max_connections; }
+  // Back-pressure on clients that do not read their replies: a connection is not read while more
+  // than this many bytes wait to be written to it (the client's socket fills, then its writes
+  // block). 0 = no bound. Default 4 MiB: several of the largest replies (jute.maxbuffer).
+  void set_max_unsent_bytes(std::size_t bytes) { max_unsent_bytes_ = bytes; }
+  // Whether a read is under way on a client connection (tests of the flow control).
+  bool reading(ConnId conn) const;
 
   // Runs the event loop until stop(). Rethrows what a node handler throws. Requires attach().
   // run() may be called again afterwards; what was pending is still pending.
@@ -105,6 +111,7 @@ class AsioEnv final : public zablab::Env {
   void cancel_timer(TimerId id) override;
   void client_send(ConnId conn, std::string bytes) override;
   void client_close(ConnId conn) override;
+  void client_pause_reading(ConnId conn, bool paused) override;
   // Through the peer transport (enable_peer_transport()); without one (standalone) peer_send
   // logs an error and drops the message, and peer_disconnect does nothing.
   void peer_send(PeerId peer, PeerChannel channel, std::string message) override;
@@ -118,8 +125,10 @@ class AsioEnv final : public zablab::Env {
   // open_file_descriptor_count (entries of /proc/self/fd) and max_file_descriptor_count (the soft
   // RLIMIT_NOFILE; -1 when unlimited), as the JVM reports them to ZooKeeper's mntr.
   std::vector<std::pair<std::string, std::string>> host_metrics() const override;
-  // Logged at debug level: "trace <kind> <detail>".
+  // Logged at debug level: "trace <kind> <detail>"; and handed to the trace listener, if any.
   void trace(const TraceEvent& event) override;
+  // zablab-server --trace: every core trace event also goes here (on the loop's thread).
+  void set_trace_listener(std::function<void(const TraceEvent&)> listener) { trace_listener_ = std::move(listener); }
   void log(LogLevel level, std::string_view message) override;
 
  private:
@@ -130,6 +139,8 @@ class AsioEnv final : public zablab::Env {
   void on_accept(boost::asio::ip::tcp::acceptor& acceptor, boost::system::error_code ec,
                  boost::asio::ip::tcp::socket socket);
   void start_read(const std::shared_ptr<Connection>& conn);
+  // Starts a read unless one is under way or reading is paused (by the node or the unsent bound).
+  void maybe_read(const std::shared_ptr<Connection>& conn);
   void start_write(const std::shared_ptr<Connection>& conn);
   // The connection broke or the client closed it: tell the node (once) unless the node closed it.
   // flush: write what is still queued before closing (the client only half-closed, at EOF).
@@ -145,6 +156,7 @@ class AsioEnv final : public zablab::Env {
 
   Node* node_ = nullptr;
   std::optional<std::string> shutdown_reason_;
+  std::function<void(const TraceEvent&)> trace_listener_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   LogLevel min_log_level_;
@@ -162,6 +174,7 @@ class AsioEnv final : public zablab::Env {
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::string listening_on_;
   std::size_t max_connections_ = 0;
+  std::size_t max_unsent_bytes_ = 4 * 1024 * 1024;
   ConnId next_conn_id_ = 1;
   std::map<ConnId, std::shared_ptr<Connection>> conns_;
   std::unique_ptr<PeerTransport> peers_;  // ensembles only

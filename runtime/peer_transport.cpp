@@ -66,14 +66,15 @@ std::string_view channel_name(PeerChannel channel) {
 // One TCP connection between this server and a peer.
 //   connecting: outbound, being resolved or connected; messages queue up.
 //   hello:      inbound, accepted; waiting for the peer's sid.
-//   open:       outbound: writing what is queued; inbound: delivering what arrives.
+//   open:       writing what is queued and delivering what arrives (a wake-up only writes our sid).
 //   dead:       closed and forgotten; handlers still in flight see this and do nothing.
 struct PeerTransport::Link {
   enum class State { connecting, hello, open, dead };
 
-  Link(std::uint64_t id_, asio::io_context& io, bool outbound_, Key key_)
+  Link(std::uint64_t id_, asio::io_context& io, bool outbound_, Key key_, bool wake_up_ = false)
       : id(id_),
         outbound(outbound_),
+        wake_up(wake_up_),
         key(key_),
         state(outbound_ ? State::connecting : State::hello),
         socket(io),
@@ -84,17 +85,18 @@ struct PeerTransport::Link {
 
   std::uint64_t id;
   bool outbound;
+  bool wake_up;  // outbound to a larger id on the election port: announce our sid, then close
   Key key;  // for an inbound link, the peer is known only after its hello
   State state;
   tcp::socket socket;
   asio::steady_timer timer;  // connect timeout (outbound) / hello timeout (inbound)
   tcp::resolver resolver;
   std::string remote;        // "ip:port" of the other end, once known
-  bool carried = false;      // a message was handed to it (outbound) or came over it (inbound)
+  bool carried = false;      // a message was handed to it or came over it
   std::vector<char> read_buffer;
   std::string hello;         // inbound: the sid bytes received so far
   jute::FrameDecoder frames;
-  std::deque<std::string> queue;  // outbound: framed messages, our hello first
+  std::deque<std::string> queue;  // framed messages to write (outbound: our hello first)
   std::size_t writing = 0;        // entries at the front of queue being written
   bool hello_queued = false;      // the front of queue is our hello, not a message
 };
@@ -217,14 +219,19 @@ void PeerTransport::on_accept(PeerChannel channel, boost::system::error_code ec,
 
 // ----- sending --------------------------------------------------------------------------------
 
+std::size_t PeerTransport::count_current(bool outbound) const {
+  std::size_t n = 0;
+  for (const auto& [key, link] : current_) n += link->outbound == outbound ? 1 : 0;
+  return n;
+}
+
 void PeerTransport::send(PeerId peer, PeerChannel channel, std::string message) {
   const Key key{peer, channel};
   if (peer == self_) {
     log(LogLevel::debug, "message to " + describe(key) + " dropped: a server does not send to itself");
     return;
   }
-  const auto address = peers_.find(peer);
-  if (address == peers_.end()) {
+  if (!peers_.contains(peer)) {
     if (warned_unknown_.insert(peer).second) {
       log(LogLevel::warn, "message to " + describe(key) + " dropped: no server." + std::to_string(peer) +
                               " line in the configuration");
@@ -237,20 +244,62 @@ void PeerTransport::send(PeerId peer, PeerChannel channel, std::string message) 
                              " MiB a peer accepts");
     return;
   }
-  LinkPtr link;
-  if (const auto it = outbound_.find(key); it != outbound_.end()) {
-    link = it->second;
-  } else {
-    link = std::make_shared<Link>(next_link_id_++, io_, /*outbound=*/true, key);
-    links_.emplace(link->id, link);
-    outbound_.emplace(key, link);
-    link->queue.push_back(encode_hello(self_));
-    link->hello_queued = true;
-    start_connect(link, address->second);
+  if (channel == PeerChannel::election) last_vote_[peer] = jute::frame(message);
+  if (const auto it = current_.find(key); it != current_.end() && it->second->state == Link::State::open) {
+    const LinkPtr link = it->second;
+    link->carried = true;
+    link->queue.push_back(jute::frame(message));
+    if (link->writing == 0) start_write(link);
+    return;
   }
-  link->carried = true;
-  link->queue.push_back(jute::frame(message));
-  if (link->state == Link::State::open && link->writing == 0) start_write(link);
+  auto& waiting = waiting_[key];
+  if (channel == PeerChannel::election && !waiting.empty()) {
+    // As ZooKeeper's send queue of one: a newer vote supersedes the one not sent yet.
+    log(LogLevel::debug, "election message to " + describe(key) + " superseded before a connection opened");
+    waiting.clear();
+  }
+  waiting.push_back(jute::frame(message));
+  ensure_connection(key);
+}
+
+void PeerTransport::ensure_connection(const Key& key) {
+  if (current_.contains(key) || waking_.contains(key)) return;
+  // Only the larger id opens election connections: a smaller one asks it to.
+  const bool wake_up = key.second == PeerChannel::election && key.first > self_;
+  open_link(key, wake_up);
+}
+
+PeerTransport::LinkPtr PeerTransport::open_link(const Key& key, bool wake_up) {
+  auto link = std::make_shared<Link>(next_link_id_++, io_, /*outbound=*/true, key, wake_up);
+  links_.emplace(link->id, link);
+  (wake_up ? waking_ : current_)[key] = link;
+  link->queue.push_back(encode_hello(self_));
+  link->hello_queued = true;
+  start_connect(link, peers_.at(key.first));
+  return link;
+}
+
+void PeerTransport::flush(const LinkPtr& link) {
+  const auto it = waiting_.find(link->key);
+  if (it != waiting_.end() && !it->second.empty()) {
+    for (auto& framed : it->second) link->queue.push_back(std::move(framed));
+    link->carried = true;
+  } else if (const auto last = last_vote_.find(link->key.first);
+             link->key.second == PeerChannel::election && last != last_vote_.end()) {
+    link->queue.push_back(last->second);
+    link->carried = true;
+  }
+  if (it != waiting_.end()) waiting_.erase(it);
+  if (link->state == Link::State::open && link->writing == 0 && !link->queue.empty()) start_write(link);
+}
+
+bool PeerTransport::drop_waiting(const Key& key, const std::string& why) {
+  const auto it = waiting_.find(key);
+  if (it == waiting_.end()) return false;
+  const std::size_t n = it->second.size();
+  waiting_.erase(it);
+  if (n > 0) log(LogLevel::debug, plural(n, "message") + " to " + describe(key) + " lost: " + why);
+  return n > 0;
 }
 
 void PeerTransport::start_connect(const LinkPtr& link, const PeerAddress& address) {
@@ -310,8 +359,10 @@ void PeerTransport::on_connected(const LinkPtr& link) {
   link->timer.cancel();
   boost::system::error_code ignored;
   link->socket.set_option(tcp::no_delay(true), ignored);
-  log(LogLevel::debug, "connected to " + describe(link->key) + " at " + link->remote);
-  start_read(link);  // peers send nothing back; this only notices the connection's end
+  log(LogLevel::debug, std::string(link->wake_up ? "woke up " : "connected to ") + describe(link->key) + " at " +
+                           link->remote);
+  start_read(link);
+  if (!link->wake_up) flush(link);
   if (link->writing == 0 && !link->queue.empty()) start_write(link);
 }
 
@@ -331,6 +382,11 @@ void PeerTransport::start_write(const LinkPtr& link) {
     for (std::size_t i = 0; i < link->writing; ++i) link->queue.pop_front();
     link->hello_queued = false;
     link->writing = 0;
+    if (link->wake_up) {
+      // The larger id knows we want to talk: it closes this and connects back.
+      destroy(link);
+      return;
+    }
     if (!link->queue.empty()) start_write(link);
   });
 }
@@ -351,11 +407,11 @@ void PeerTransport::start_read(const LinkPtr& link) {
 
 void PeerTransport::on_read(const LinkPtr& link, std::size_t n) {
   std::string_view data(link->read_buffer.data(), n);
-  if (link->outbound) {  // a peer never writes on a connection we opened: ignore it
+  if (link->wake_up) {  // nothing comes back on a wake-up; reading only notices its end
     start_read(link);
     return;
   }
-  if (link->state == Link::State::hello) {
+  if (!link->outbound && link->state == Link::State::hello) {
     const std::size_t take = std::min(kHelloBytes - link->hello.size(), data.size());
     link->hello.append(data.substr(0, take));
     data.remove_prefix(take);
@@ -401,31 +457,49 @@ void PeerTransport::on_hello(const LinkPtr& link, PeerId sid) {
     return;
   }
   link->timer.cancel();
-  link->key = Key{sid, channel};
-  link->state = Link::State::open;
-  log(LogLevel::debug, describe(link->key) + " connected from " + link->remote);
+  const Key key{sid, channel};
+  if (channel == PeerChannel::election && sid < self_) {
+    // A smaller id asks us to connect: close its connection and open ours, unless we have one
+    // (open or being made), as ZooKeeper's connectOne. A stale one breaks on its own.
+    log(LogLevel::debug, describe(key) + " asks us to connect (only the larger id opens election connections)");
+    destroy(link);
+    if (!current_.contains(key)) open_link(key, /*wake_up=*/false);
+    return;
+  }
   bool report_old = false;
-  if (const auto old = inbound_.find(link->key); old != inbound_.end()) {
-    // The peer reconnected: its old connection is dead to it, so it is to us.
+  if (const auto old = current_.find(key); old != current_.end()) {
     const LinkPtr previous = old->second;
+    if (previous->outbound && self_ > sid) {
+      log(LogLevel::debug, describe(key) + ": closing its connection from " + link->remote +
+                               ", which crosses ours (the larger id's is kept)");
+      destroy(link);
+      return;
+    }
+    // The peer reconnected (its old connection is dead to it, so it is to us), or its connection
+    // wins over the one we are making.
     report_old = previous->carried;
-    log(LogLevel::debug, describe(link->key) + ": a new connection from " + link->remote + " replaces the one from " +
-                             previous->remote);
+    log(LogLevel::debug, describe(key) + ": a new connection from " + link->remote + " replaces " +
+                             (previous->outbound ? "ours to " : "the one from ") + previous->remote);
     destroy(previous);
   }
-  inbound_[link->key] = link;
-  if (report_old) report(link->key);
+  link->key = key;
+  link->state = Link::State::open;
+  log(LogLevel::debug, describe(key) + " connected from " + link->remote);
+  current_[key] = link;
+  if (report_old) report(key);
+  if (link->state == Link::State::open) flush(link);  // unless the report made the node close it
 }
 
 // ----- closing --------------------------------------------------------------------------------
 
 void PeerTransport::disconnect(PeerId peer, PeerChannel channel) {
   const Key key{peer, channel};
-  for (auto* table : {&outbound_, &inbound_}) {
+  drop_waiting(key, "disconnected before a connection opened");
+  for (auto* table : {&current_, &waking_}) {
     const auto it = table->find(key);
     if (it == table->end()) continue;
     const LinkPtr link = it->second;
-    const std::size_t unsent = link->outbound ? link->queue.size() - (link->hello_queued ? 1 : 0) : 0;
+    const std::size_t unsent = link->queue.size() - (link->hello_queued ? 1 : 0);
     log(LogLevel::debug, "closing the connection " + std::string(link->outbound ? "to " : "from ") + describe(key) +
                              (unsent > 0 ? " (" + plural(unsent, "queued message") + " dropped)" : ""));
     destroy(link);
@@ -445,16 +519,22 @@ void PeerTransport::lost(const LinkPtr& link, const std::string& why, LogLevel l
     what = (link->outbound ? "connection to " : "connection from ") + describe(key) +
            (link->remote.empty() ? std::string() : " at " + link->remote);
   }
-  std::size_t unsent = 0;
-  if (link->outbound) {
-    unsent = link->queue.size() - (link->hello_queued ? 1 : 0);
+  std::size_t unsent = link->queue.size() - (link->hello_queued ? 1 : 0);
+  // A connection that could not be made (a wake-up too) loses what waited for it.
+  std::size_t lost_waiting = 0;
+  if (was_connecting) {
+    if (const auto it = waiting_.find(key); it != waiting_.end()) {
+      lost_waiting = it->second.size();
+      waiting_.erase(it);
+    }
   }
+  unsent += lost_waiting;
   // A connection that worked and broke is news; one that could not be made is routine (the peer
   // is down) and the election retries it constantly.
   const LogLevel effective = (level == LogLevel::debug && announced && !was_connecting) ? LogLevel::info : level;
   log(effective, what + ": " + why + (unsent > 0 ? " (" + plural(unsent, "message") + " lost)" : ""));
   destroy(link);
-  if (announced && carried) report(key);
+  if ((announced && carried) || lost_waiting > 0) report(key);
 }
 
 void PeerTransport::destroy(const LinkPtr& link) {
@@ -466,8 +546,9 @@ void PeerTransport::destroy(const LinkPtr& link) {
   link->socket.shutdown(tcp::socket::shutdown_both, ignored);
   link->socket.close(ignored);
   links_.erase(link->id);
-  auto& table = link->outbound ? outbound_ : inbound_;
-  if (const auto it = table.find(link->key); it != table.end() && it->second == link) table.erase(it);
+  for (auto* table : {&current_, &waking_}) {
+    if (const auto it = table->find(link->key); it != table->end() && it->second == link) table->erase(it);
+  }
 }
 
 void PeerTransport::report(const Key& key) {
@@ -483,6 +564,8 @@ void PeerTransport::close() {
   std::vector<LinkPtr> all;
   for (const auto& [id, link] : links_) all.push_back(link);
   for (const auto& link : all) destroy(link);
+  waiting_.clear();
+  last_vote_.clear();
 }
 
 }  // namespace zablab::runtime

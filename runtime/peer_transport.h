@@ -1,21 +1,25 @@
 // The real peer transport behind AsioEnv::peer_send / peer_disconnect: whole messages between the
 // members of an ensemble over TCP, on the quorum and election ports of their server.N lines.
 //
-// It behaves as the simulator's (sim/peer_links.h):
-// - Each server sends to a peer over a connection it opened itself, one per (peer, channel), made
-//   on demand by the first send; it receives over the connections its peers opened to it. Every
-//   connection thus carries messages one way, and two servers connecting to each other at once
-//   never collide.
-// - Messages sent while a connection is being made are queued and go out once it is open. If it
-//   cannot be made (refused, unreachable, not open within the connect timeout) they are lost, with
-//   a debug log line; the next send tries again.
-// - When a connection that carried a message breaks (either direction: EOF, reset, a write error,
-//   a bad frame), the node hears Node::on_peer_disconnected(peer, channel) once for it. A failed
-//   connection attempt counts: its queued messages were handed to it.
-// - A newer incoming connection from the same peer and channel replaces the older one, whose end
-//   is reported first, so "disconnected" always comes before any message of a later connection.
-// - disconnect() closes our connection to the peer on the channel and the one from it, reporting
-//   nothing to ourselves (as Env::client_close).
+// It behaves as the simulator's (sim/peer_links.h), and as ZooKeeper's QuorumCnxManager:
+// - Between two servers there is at most one connection per channel, carrying messages both ways.
+//   On the quorum port whoever sends first opens it (in Zab, the learner with FOLLOWERINFO).
+// - Election port: only the larger id opens connections. A smaller server with something to send
+//   opens a "wake-up" connection that only announces its sid and is closed; the larger server
+//   closes such a connection and connects back. Until then the smaller keeps only its newest
+//   election message (ZooKeeper's send queue holds one). Every new election connection starts with
+//   the last message sent to that peer if nothing waits (ZooKeeper's lastMessageSent), so a vote
+//   lost with a broken connection is not lost for good.
+// - Two connections of one channel crossing: the one opened by the larger id is kept.
+// - Messages sent while no connection is open wait for one. If it cannot be made (refused,
+//   unreachable, not open within the connect timeout) they are lost, with a debug log line, and
+//   the node hears on_peer_disconnected; the next send tries again.
+// - When a connection that carried a message breaks (EOF, reset, a write error, a bad frame), the
+//   node hears Node::on_peer_disconnected(peer, channel) once for it.
+// - A newer connection from the same peer and channel replaces the older one, whose end is
+//   reported first, so "disconnected" always comes before any message of a later connection.
+// - disconnect() closes the connection with the peer on the channel, reporting nothing to
+//   ourselves (as Env::client_close); the peer hears it.
 //
 // Wire format, per connection: first the sender's sid (int64, big-endian, 8 bytes), then each
 // message as an int32 big-endian length and that many bytes. A length above max_message (64 MiB)
@@ -27,6 +31,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -95,9 +100,9 @@ class PeerTransport {
   // Closes the listening ports and every connection, reporting nothing.
   void close();
 
-  // For tests: open or opening connections we made / peers made to us (announced ones).
-  std::size_t outbound_count() const { return outbound_.size(); }
-  std::size_t inbound_count() const { return inbound_.size(); }
+  // For tests: connections in use (open or being opened) that we made / that peers made to us.
+  std::size_t outbound_count() const { return count_current(true); }
+  std::size_t inbound_count() const { return count_current(false); }
 
  private:
   using Key = std::pair<PeerId, PeerChannel>;
@@ -105,6 +110,14 @@ class PeerTransport {
   using LinkPtr = std::shared_ptr<Link>;
 
   static std::string describe(const Key& key);
+  std::size_t count_current(bool outbound) const;
+  // Opens what `key` needs for its waiting messages (a connection or a wake-up), unless under way.
+  void ensure_connection(const Key& key);
+  LinkPtr open_link(const Key& key, bool wake_up);
+  // Hands the waiting messages of the link's key to it.
+  void flush(const LinkPtr& link);
+  // Drops the waiting messages (logged); returns whether there were any.
+  bool drop_waiting(const Key& key, const std::string& why);
   void start_accept(PeerChannel channel);
   void on_accept(PeerChannel channel, boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
   void start_connect(const LinkPtr& link, const PeerAddress& address);
@@ -136,8 +149,10 @@ class PeerTransport {
 
   std::uint64_t next_link_id_ = 1;
   std::map<std::uint64_t, LinkPtr> links_;  // every live link, announced or not
-  std::map<Key, LinkPtr> outbound_;
-  std::map<Key, LinkPtr> inbound_;
+  std::map<Key, LinkPtr> current_;  // the connection in use: open, or ours being opened
+  std::map<Key, LinkPtr> waking_;   // a wake-up connection under way (election, to a larger id)
+  std::map<Key, std::deque<std::string>> waiting_;  // framed messages waiting for a connection
+  std::map<PeerId, std::string> last_vote_;         // framed: the last election message to each peer
 };
 
 }  // namespace zablab::runtime

@@ -18,6 +18,8 @@ namespace {
 
 // At most this many append descriptors stay open; a transaction log uses one or two.
 constexpr std::size_t kMaxOpenFiles = 32;
+// A batch of merged appends stops taking more at this size, so one write(2) stays moderate.
+constexpr std::size_t kMaxBatchBytes = 1024 * 1024;
 
 std::string errno_text(int err) { return std::generic_category().message(err); }
 
@@ -87,12 +89,19 @@ std::string PosixDisk::resolve(const std::string& file) const {
   return (root_ / file).string();
 }
 
-void PosixDisk::enqueue(Job job) {
+void PosixDisk::enqueue(Job job, std::shared_ptr<AppendBatch> batch) {
   {
     std::lock_guard lock(mutex_);
     jobs_.push_back(std::move(job));
+    // Any other job closes the open batch: a later append must not overtake it.
+    open_batch_ = std::move(batch);
   }
   wake_.notify_one();
+}
+
+std::uint64_t PosixDisk::append_batches() const {
+  std::lock_guard lock(mutex_);
+  return append_batches_;
 }
 
 void PosixDisk::worker_loop() {
@@ -130,10 +139,39 @@ void PosixDisk::complete(DiskToken token, DiskStatus status) {
   });
 }
 
-void PosixDisk::append(const std::string& file, std::string bytes, DiskToken token) {
-  enqueue([this, path = resolve(file), bytes = std::move(bytes), token] {
-    complete(token, do_append(path, bytes));
+void PosixDisk::complete_all(std::vector<DiskToken> tokens, DiskStatus status) {
+  boost::asio::post(io_, [handler = handler_, tokens = std::move(tokens), status = std::move(status)] {
+    for (const DiskToken token : tokens) {
+      if (*handler) (*handler)(token, status);
+    }
   });
+}
+
+void PosixDisk::append(const std::string& file, std::string bytes, DiskToken token) {
+  std::string path = resolve(file);
+  {
+    std::lock_guard lock(mutex_);
+    if (open_batch_ && open_batch_->path == path && open_batch_->bytes.size() < kMaxBatchBytes) {
+      open_batch_->bytes += bytes;
+      open_batch_->tokens.push_back(token);
+      return;  // its job is queued and the worker was woken for it
+    }
+  }
+  auto batch = std::make_shared<AppendBatch>();
+  batch->path = std::move(path);
+  batch->bytes = std::move(bytes);
+  batch->tokens.push_back(token);
+  enqueue(
+      [this, batch] {
+        {
+          std::lock_guard lock(mutex_);  // from here on no append joins this batch
+          if (open_batch_ == batch) open_batch_.reset();
+          ++append_batches_;
+        }
+        DiskStatus status = do_append(batch->path, batch->bytes);
+        complete_all(std::move(batch->tokens), std::move(status));
+      },
+      batch);
 }
 
 void PosixDisk::sync(const std::string& file, DiskToken token) {

@@ -356,6 +356,12 @@ const std::map<std::string, KeyDef, std::less<>>& key_table() {
     add("cnxTimeout", [](ZooConfig& c, const Line& l) { c.cnx_timeout_ms = parse_i32(l, 1); });
     add("globalOutstandingLimit",
         [](ZooConfig& c, const Line& l) { c.global_outstanding_limit = parse_i32(l, 1); });
+    // zablab's own limits (docs/hardening.md); 0 = no bound.
+    add("maxOutstandingPerConnection",
+        [](ZooConfig& c, const Line& l) { c.max_outstanding_per_connection = parse_i32(l, 0); });
+    add("maxWatchesPerConnection",
+        [](ZooConfig& c, const Line& l) { c.max_watches_per_connection = parse_int(l, 0, kInt64Max); });
+    add("maxWatches", [](ZooConfig& c, const Line& l) { c.max_watches = parse_int(l, 0, kInt64Max); });
 
     for (const char* key : {"extendedTypesEnabled", "skipACL", "DigestAuthenticationProvider.superDigest",
                             "4lw.commands.whitelist", "snapCount", "preAllocSize", "forceSync",
@@ -572,6 +578,10 @@ zablab::server::ServerConfig to_server_config(const ZooConfig& config, std::int6
   s.container_check_interval_ms = config.container_check_interval_ms;
   s.four_letter_words = config.four_letter_words;
   s.max_client_cnxns = config.max_client_cnxns;
+  s.global_outstanding_limit = config.global_outstanding_limit;
+  s.max_outstanding_per_connection = config.max_outstanding_per_connection;
+  s.max_watches_per_connection = static_cast<std::size_t>(config.max_watches_per_connection);
+  s.max_watches = static_cast<std::size_t>(config.max_watches);
   s.super_digest = config.super_digest;
   s.skip_acl = config.skip_acl;
   s.data_dir = config.data_dir;

@@ -99,6 +99,9 @@ struct ZooConfig {
   bool quorum_listen_on_all_ips = false;
   int cnx_timeout_ms = 5000;
   int global_outstanding_limit = 1000;
+  int max_outstanding_per_connection = 500;       // zablab; 0 = no per-connection bound
+  std::int64_t max_watches_per_connection = 100000;  // zablab; 0 = unlimited
+  std::int64_t max_watches = 2000000;             // zablab; 0 = unlimited
 
   // Things that were accepted but deserve a log line ("<file>:<line>: <key>: ..."): ignored keys,
   // values raised to their minimum, a key set twice (the last one wins, as in Java).

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import signal
 import sys
 import threading
@@ -269,7 +270,31 @@ class Chaos:
                 if t.zk is not None:
                     zlharness.close_client(t.zk)
             failed = not self.report.get("ok", False)
+            if failed and self.args.keep:
+                self.keep_evidence()
             self.ens.cleanup(failed=failed and self.args.logs)
+
+    def keep_evidence(self):
+        """--keep DIR: after a failed run, keep every member's dataDir (txn logs, snapshots, myid),
+        its logs and zoo.cfg, and what each writer had acknowledged, for a post-mortem
+        (`zablab-cli`'s log tools, or reading the logs)."""
+        dest = os.path.join(self.args.keep, "chaos-%d" % self.size)
+        for sid in self.ens.sids:
+            self.ens.kill(sid)   # stop writing before copying
+        try:
+            shutil.rmtree(dest, ignore_errors=True)
+            if self.ens.tmpdir:
+                shutil.copytree(self.ens.tmpdir, dest, symlinks=True)
+            os.makedirs(dest, exist_ok=True)
+            with open(os.path.join(dest, "acknowledged.json"), "w") as f:
+                json.dump({w.name: {"acked": {n: hex(z) for n, z in w.acked.items()},
+                                    "present": sorted(w.present), "unknown": sorted(w.unknown)}
+                           for w in self.writers}, f, indent=1, sort_keys=True)
+            with open(os.path.join(dest, "report.json"), "w") as f:
+                json.dump(self.report, f, indent=1)
+            log("%d servers: kept the evidence in %s" % (self.size, dest))
+        except OSError as e:
+            log("%d servers: could not keep the evidence in %s: %s" % (self.size, dest, e))
 
     def one_round(self, rnd):
         t0 = time.monotonic()
@@ -339,8 +364,14 @@ class Chaos:
             moved = sorted(n for n in acked if n in view and view[n] != acked[n])
             lost_present = sorted(n for n in present if n not in view)
             if lost or lost_present:
-                problems.append("server %d lost %d acknowledged writes: %r"
-                                % (sid, len(lost) + len(lost_present), (lost + lost_present)[:10]))
+                detail = ""
+                if lost:
+                    lo, hi = min(acked[n] for n in lost), max(acked[n] for n in lost)
+                    later = len([z for z in view.values() if z > hi])
+                    detail = (" (acknowledged at zxids 0x%x..0x%x; the server has %d znodes created after them, "
+                              "so this is a %s)" % (lo, hi, later, "hole in its history" if later else "lost tail"))
+                problems.append("server %d lost %d acknowledged writes: %r%s"
+                                % (sid, len(lost) + len(lost_present), (lost + lost_present)[:10], detail))
             if moved:
                 problems.append("server %d has %d acknowledged writes at another zxid than their ack: %r"
                                 % (sid, len(moved), [(n, hex(acked[n]), hex(view[n])) for n in moved[:5]]))
@@ -418,6 +449,8 @@ def main():
     ap.add_argument("--budget", type=float, default=3600.0, help="the whole run, s (default 3600)")
     ap.add_argument("--no-logs", dest="logs", action="store_false", help="don't print server log "
                     "tails on failure")
+    ap.add_argument("--keep", metavar="DIR", default=None, help="on failure, copy every member's "
+                    "dataDir and logs and the acknowledged writes to DIR/chaos-<size>/")
     ap.add_argument("--verbose", action="store_true", help="kazoo's warnings too (every dropped connection)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR, stream=sys.stderr,

@@ -4,6 +4,8 @@
 #   scripts/fuzz.sh                  every target 20 s (CI)
 #   scripts/fuzz.sh 600              every target 10 min (by hand)
 #   scripts/fuzz.sh 300 server quorum    only these targets
+#   scripts/fuzz.sh --build          only configure, build and write the seed corpus
+#   scripts/fuzz.sh --run 20 server  only run (built and seeded before; CI runs targets in parallel so)
 #   ZABLAB_FUZZ_BUILD=/tmp/f scripts/fuzz.sh   another build directory (default build-fuzz/)
 #   ZABLAB_FUZZ_JOBS=1 scripts/fuzz.sh         compile jobs (default 2)
 #
@@ -17,6 +19,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+mode=all
+case "${1:-}" in
+  --build) mode=build; shift ;;
+  --run) mode=run; shift ;;
+esac
 seconds=${1:-20}
 shift || true
 all_targets=(jute server quorum txn_log snapshot zoo_cfg scenario)
@@ -24,6 +31,9 @@ if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 build=${ZABLAB_FUZZ_BUILD:-build-fuzz}
 jobs=${ZABLAB_FUZZ_JOBS:-2}
+# ZABLAB_BUILD_LOCK=FILE: build under `flock FILE` (a machine whose builds take turns).
+lock=()
+[ -n "${ZABLAB_BUILD_LOCK:-}" ] && lock=(flock "$ZABLAB_BUILD_LOCK")
 
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz: clang++ not found (Debian: apt-get install clang); libFuzzer needs it" >&2
@@ -34,34 +44,41 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fn
 link="-fsanitize=address,undefined"
 command -v ld.lld >/dev/null 2>&1 && link="$link -fuse-ld=lld"
 
-start=$(date +%s)
-if [ ! -f "$build/build.ninja" ]; then
-  extra=()
-  # tests/fuzz is added by tests/CMakeLists.txt once it says add_subdirectory(fuzz); until then,
-  # inject.cmake adds it at the end of the top-level CMakeLists.
-  if ! grep -q 'add_subdirectory(fuzz)' tests/CMakeLists.txt; then
-    extra+=("-DCMAKE_PROJECT_INCLUDE=$root/tests/fuzz/inject.cmake")
-  fi
-  echo "fuzz: configuring $build"
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz -DZABLAB_FUZZ=ON \
-    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
-    -DCMAKE_EXE_LINKER_FLAGS="$link" "${extra[@]}" >/dev/null
-fi
-echo "fuzz: building the fuzzers (-j$jobs)"
-cmake --build "$build" -j "$jobs" --target fuzzers
-echo "fuzz: build took $(( $(date +%s) - start )) s"
-
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
+start=$(date +%s)
 work="$build/fuzz"
-rm -rf "$work/seeds"
-"$build/tests/fuzz/zablab-fuzz-seeds" "$work/seeds" >/dev/null
-# Real files as seeds too.
-cp conf/*.cfg "$work/seeds/zoo_cfg/" 2>/dev/null || true
-for f in labs/*/zoo.cfg; do [ -f "$f" ] && cp "$f" "$work/seeds/zoo_cfg/$(echo "$f" | tr / _)"; done
-for f in scenarios/*.scn tests/scenarios/*.scn; do [ -f "$f" ] && cp "$f" "$work/seeds/scenario/$(basename "$f")"; done
+if [ "$mode" != run ]; then
+  if [ ! -f "$build/build.ninja" ]; then
+    extra=()
+    # tests/fuzz is added by tests/CMakeLists.txt once it says add_subdirectory(fuzz); until then,
+    # inject.cmake adds it at the end of the top-level CMakeLists.
+    if ! grep -q 'add_subdirectory(fuzz)' tests/CMakeLists.txt; then
+      extra+=("-DCMAKE_PROJECT_INCLUDE=$root/tests/fuzz/inject.cmake")
+    fi
+    echo "fuzz: configuring $build"
+    cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz -DZABLAB_FUZZ=ON \
+      -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+      -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
+      -DCMAKE_EXE_LINKER_FLAGS="$link" -DZABLAB_HARDENING_TESTS=OFF "${extra[@]}" >/dev/null
+  fi
+  echo "fuzz: building the fuzzers (-j$jobs)"
+  ${lock[@]+"${lock[@]}"} cmake --build "$build" -j "$jobs" --target fuzzers
+  echo "fuzz: build took $(( $(date +%s) - start )) s"
+
+  rm -rf "$work/seeds"
+  "$build/tests/fuzz/zablab-fuzz-seeds" "$work/seeds" >/dev/null
+  # Real files as seeds too.
+  cp conf/*.cfg "$work/seeds/zoo_cfg/" 2>/dev/null || true
+  for f in labs/*/zoo.cfg; do [ -f "$f" ] && cp "$f" "$work/seeds/zoo_cfg/$(echo "$f" | tr / _)"; done
+  for f in scenarios/*.scn tests/scenarios/*.scn; do [ -f "$f" ] && cp "$f" "$work/seeds/scenario/$(basename "$f")"; done
+  [ "$mode" = build ] && exit 0
+fi
+if [ ! -d "$work/seeds" ]; then
+  echo "fuzz: no seed corpus in $work/seeds (run scripts/fuzz.sh --build first)" >&2
+  exit 1
+fi
 
 summary=()
 failed=0

@@ -13,6 +13,9 @@ packages=(
   libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb
   # integration tests: kazoo under /usr/bin/python3, and Apache's C client
   python3 python3-kazoo python3-pytest zookeeper-bin libzookeeper-mt-dev netcat-openbsd
+  # hardening (docs/hardening.md): clang with libFuzzer and the sanitizer runtimes, lld (links the
+  # instrumented binaries in seconds), llvm-symbolizer (readable sanitizer stacks)
+  clang clang-14 libclang-rt-14-dev lld llvm-14
 )
 
 missing=()

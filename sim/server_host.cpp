@@ -2,6 +2,7 @@
 
 #include "sim/addresses.h"
 #include "sim/check.h"
+#include "sim/crash_points.h"
 #include "sim/json.h"
 
 namespace zablab::sim {
@@ -44,6 +45,15 @@ void ServerHost::dispatch(F&& handler) {
   in_handler_ = true;
   handler();
   in_handler_ = false;
+  if (!dying_.empty()) {
+    // An armed crash point was reached: the machine loses power right there.
+    const std::string point = std::move(dying_);
+    dying_.clear();
+    shutdown_requested_.clear();
+    stop_process("crash at " + point);
+    disk_.crash();
+    return;
+  }
   if (!shutdown_requested_.empty()) {
     const std::string reason = std::move(shutdown_requested_);
     shutdown_requested_.clear();
@@ -89,6 +99,7 @@ TimerId ServerHost::set_timer(std::int64_t delay_ms) {
 }
 
 void ServerHost::shutdown(std::string_view reason) {
+  if (!dying_.empty()) return;  // already dead at a crash point
   sim_.record(make_record(trace_kind::shutdown, id_, kNoEndpoint, kNoEndpoint, Json().str("reason", reason).done()));
   shutdown_requested_ = reason.empty() ? "shutdown" : std::string(reason);
   if (!in_handler_) {  // called from outside any handler (a test poking the Env)
@@ -98,9 +109,19 @@ void ServerHost::shutdown(std::string_view reason) {
   }
 }
 
-void ServerHost::trace(const TraceEvent& event) { sim_.record(core_record(id_, event)); }
+void ServerHost::trace(const TraceEvent& event) {
+  if (!dying_.empty()) return;
+  sim_.record(core_record(id_, event));
+  if (event.kind != kPersistPointKind || !in_handler_ || armed_points_.empty()) return;
+  const std::string point = crash_point_of(event.detail);
+  auto it = armed_points_.find(point);
+  if (it == armed_points_.end()) return;
+  armed_points_.erase(it);
+  dying_ = point;
+}
 
 void ServerHost::log(LogLevel level, std::string_view message) {
+  if (!dying_.empty()) return;
   logs_.add(sim_, id_, level, message, options_.trace_logs);
 }
 

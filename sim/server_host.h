@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,11 @@ class ServerHost final : public Env, public NetEndpoint {
   // Power loss: the process is gone (timers, connections), and the disk keeps only what a crash
   // keeps. On a node that is already down it only power-cycles the disk.
   void crash(const std::string& reason);
+  // Crash (as crash() does) the next time the node reaches the named persistence point
+  // (sim/crash_points.h), in this incarnation or a later one. Each arming fires once.
+  void arm_crash_point(const std::string& point) { armed_points_.insert(point); }
+  void disarm_crash_points() { armed_points_.clear(); }
+  const std::multiset<std::string>& armed_crash_points() const { return armed_points_; }
 
   EndpointId id() const { return id_; }
   bool up() const { return up_; }
@@ -57,17 +63,25 @@ class ServerHost final : public Env, public NetEndpoint {
   ServerState state() const;
 
   // --- Env ---
+  // Once the node has hit an armed crash point, its calls reach nothing: the process is dead
+  // from that instruction on, and stops for good when the running handler returns.
   std::int64_t now_ms() const override { return sim_.now() / kMillisecond; }
   std::int64_t wall_ms() const override { return options_.wall_epoch_ms + now_ms(); }
   TimerId set_timer(std::int64_t delay_ms) override;
   void cancel_timer(TimerId id) override { timers_.cancel(id); }
-  void client_send(ConnId conn, std::string bytes) override { network_.send(id_, conn, std::move(bytes)); }
-  void client_close(ConnId conn) override { network_.close(id_, conn); }
-  void peer_send(PeerId peer, PeerChannel channel, std::string message) override {
-    peers_.send(peer, channel, std::move(message));
+  void client_send(ConnId conn, std::string bytes) override {
+    if (dying_.empty()) network_.send(id_, conn, std::move(bytes));
   }
-  void peer_disconnect(PeerId peer, PeerChannel channel) override { peers_.disconnect(peer, channel); }
-  Disk& disk() override { return disk_; }
+  void client_close(ConnId conn) override {
+    if (dying_.empty()) network_.close(id_, conn);
+  }
+  void peer_send(PeerId peer, PeerChannel channel, std::string message) override {
+    if (dying_.empty()) peers_.send(peer, channel, std::move(message));
+  }
+  void peer_disconnect(PeerId peer, PeerChannel channel) override {
+    if (dying_.empty()) peers_.disconnect(peer, channel);
+  }
+  Disk& disk() override { return dying_.empty() ? static_cast<Disk&>(disk_) : static_cast<Disk&>(dead_disk_); }
   std::uint64_t random_u64() override { return prng_.next(); }
   void shutdown(std::string_view reason) override;
   void trace(const TraceEvent& event) override;
@@ -90,6 +104,23 @@ class ServerHost final : public Env, public NetEndpoint {
   void stop_process(const std::string& reason);
   void deliver_peer_inputs(std::vector<PeerLinks::Input> inputs);
 
+  // The disk a dead process writes to: nothing it does reaches the SimDisk (reads still see it).
+  class DeadDisk final : public Disk {
+   public:
+    explicit DeadDisk(SimDisk& real) : real_(real) {}
+    void append(const std::string&, std::string, DiskToken) override {}
+    void sync(const std::string&, DiskToken) override {}
+    void write_atomic(const std::string&, std::string, DiskToken) override {}
+    std::optional<std::string> read(const std::string& file) override { return real_.read(file); }
+    std::vector<std::string> list(const std::string& dir) override { return real_.list(dir); }
+    bool truncate(const std::string&, std::uint64_t) override { return false; }
+    bool remove(const std::string&) override { return false; }
+    bool make_dirs(const std::string&) override { return false; }
+
+   private:
+    SimDisk& real_;
+  };
+
   Simulator& sim_;
   SimNetwork& network_;
   EndpointId id_;
@@ -107,6 +138,9 @@ class ServerHost final : public Env, public NetEndpoint {
   int incarnation_ = 0;
   std::string down_reason_;
   std::string shutdown_requested_;  // non-empty: stop once the running handler returns
+  std::multiset<std::string> armed_points_;  // crash points armed (sim/crash_points.h)
+  std::string dying_;  // non-empty: hit this armed crash point; power loss once the handler returns
+  DeadDisk dead_disk_{disk_};
 };
 
 }  // namespace zablab::sim

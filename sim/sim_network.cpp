@@ -143,7 +143,7 @@ void SimNetwork::enqueue(Conn& c, int d, Segment seg, bool force) {
   }
   const bool needs_ack = carries_bytes(static_cast<int>(seg.kind));
   dir.in_flight.push_back(std::move(seg));
-  if (!c.stalled) schedule(c, d, dir.in_flight.back());
+  if (!c.stalled && !must_hold(c, d)) schedule(c, d, dir.in_flight.back());
   // It arrives, but the acknowledgements cannot come back: the sender's TCP will give up.
   if (!force && needs_ack && blocked(dir.dst, dir.src)) doom(c, options_.break_timeout);
 }
@@ -197,6 +197,16 @@ void SimNetwork::arrive(ConnId id, int d, std::uint64_t serial) {
     case SegKind::data:
       if (!c->attached[to_end]) {
         trace_segment(trace_kind::drop, *c, d, seg, dst, "receiver closed");
+        // Its kernel answers data for a socket that is gone with a reset, as a real one does; so
+        // a half-open connection (the FIN lost to a partition) ends when the sender next writes,
+        // not at the break timeout.
+        // (A reset is not part of the byte stream: an earlier loss on it does not hold it back.)
+        if (c->attached[d] && !blocked(dst, src)) {
+          Segment rst;
+          rst.kind = SegKind::rst;
+          rst.why = "connection reset by peer";
+          enqueue(*c, to_end, std::move(rst), /*force=*/true);
+        }
         return;
       }
       sim_.record(make_record(trace_kind::deliver, dst, src, dst,
@@ -406,6 +416,70 @@ bool SimNetwork::stall(ConnId id, bool stalled) {
         schedule(*c, d, seg);  // in order, each after the one before
       }
     }
+  return true;
+}
+
+// ------------------------------------------------------------------------------ manual delivery
+
+bool SimNetwork::must_hold(const Conn& c, int d) const {
+  if (!hold_) return false;
+  const auto& q = c.dir[d].in_flight;
+  // Behind a held segment everything waits (FIFO); otherwise only data on the chosen ports.
+  if (q.size() >= 2 && q[q.size() - 2].event == 0) return true;
+  if (q.back().kind != SegKind::data) return false;
+  return hold_ports_.empty() || std::find(hold_ports_.begin(), hold_ports_.end(), c.port) != hold_ports_.end();
+}
+
+void SimNetwork::hold_deliveries(bool on, std::vector<int> ports) {
+  hold_ = on;
+  hold_ports_ = std::move(ports);
+  if (on) return;
+  for (auto& [id, c] : conns_) {
+    if (c.stalled) continue;  // unstall() schedules them
+    for (int d = 0; d < 2; ++d)
+      for (auto& seg : c.dir[d].in_flight)
+        if (seg.event == 0) schedule(c, d, seg);  // in order, each after the one before
+  }
+}
+
+std::vector<HeldMessage> SimNetwork::held_messages() const {
+  std::vector<HeldMessage> out;
+  for (const auto& [id, c] : conns_) {
+    if (c.stalled) continue;
+    for (int d = 0; d < 2; ++d) {
+      const auto& q = c.dir[d].in_flight;
+      if (q.empty() || q.front().event != 0) continue;
+      HeldMessage m;
+      m.conn = id;
+      m.from = c.dir[d].src;
+      m.to = c.dir[d].dst;
+      m.port = c.port;
+      m.msg_type = q.front().msg_type;
+      m.zxid = q.front().zxid;
+      m.send_seq = q.front().send_seq;
+      m.queued = static_cast<std::size_t>(
+          std::count_if(q.begin(), q.end(), [](const Segment& s) { return s.event == 0; }));
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+bool SimNetwork::deliver_held(ConnId id, EndpointId from) {
+  Conn* c = find(id);
+  if (!c || c->stalled) return false;
+  const int d = end_of(*c, from);
+  if (d < 0) return false;
+  Direction& dir = c->dir[d];
+  if (dir.in_flight.empty() || dir.in_flight.front().event != 0) return false;
+  // Nothing of this stream is ahead of its head, so arriving now keeps the stream in order.
+  dir.last_arrival = std::max(dir.last_arrival, sim_.now());
+  for (std::size_t i = 0; i < dir.in_flight.size(); ++i) {
+    Segment& seg = dir.in_flight[i];
+    if (seg.event != 0) break;
+    if (i > 0 && seg.kind == SegKind::data) break;  // the next message waits for its own turn
+    seg.event = sim_.at(dir.last_arrival, [this, id, d, serial = seg.serial] { arrive(id, d, serial); });
+  }
   return true;
 }
 

@@ -97,6 +97,19 @@ struct ConnInfo {
   std::size_t in_flight_to_initiator = 0;
 };
 
+// A message held back by hold_deliveries(): the head of one direction of one connection (TCP
+// delivers in order, so only a stream's head can be delivered next).
+struct HeldMessage {
+  ConnId conn = 0;
+  EndpointId from = kNoEndpoint;
+  EndpointId to = kNoEndpoint;
+  int port = 0;
+  std::string msg_type;
+  std::int64_t zxid = -1;
+  std::uint64_t send_seq = 0;  // the net.send record
+  std::size_t queued = 0;      // held segments in this direction, the head included
+};
+
 class SimNetwork {
  public:
   SimNetwork(Simulator& sim, NetworkOptions options);
@@ -124,6 +137,21 @@ class SimNetwork {
   void heal();  // unblocks every link
   bool reset(ConnId conn);
   bool stall(ConnId conn, bool stalled);
+
+  // --- manual delivery (the visualizer's teacher picks the next message) ---
+  // While on, data segments sent on `ports` (every port if empty) are not scheduled: they wait,
+  // in stream order, until deliver_held() releases a stream's head. Turning it off sends every
+  // held segment on its way as if it had just been sent. Other faults still apply (a crash or a
+  // partition loses held bytes like any in flight). Determinism holds: which head is released,
+  // and when, is an input like any other fault.
+  void hold_deliveries(bool on, std::vector<int> ports = {});
+  bool holding() const { return hold_; }
+  // The heads of the streams that have held messages, by connection then direction.
+  std::vector<HeldMessage> held_messages() const;
+  // Releases the head of `conn`'s stream from `from`: it arrives now (after events already due
+  // now), followed by any non-data segments (FIN/RST) queued right behind it. False if that
+  // stream has no held head.
+  bool deliver_held(ConnId conn, EndpointId from);
 
   // --- inspection ---
   bool blocked(EndpointId from, EndpointId to) const { return blocked_.count({from, to}) > 0; }
@@ -172,6 +200,8 @@ class SimNetwork {
   // injected RST comes from a box next to each end.
   void enqueue(Conn& c, int d, Segment seg, bool force = false);
   void schedule(Conn& c, int d, Segment& seg);
+  // hold_deliveries(): whether a segment just queued at the back of `d` must wait.
+  bool must_hold(const Conn& c, int d) const;
   void arrive(ConnId id, int d, std::uint64_t serial);
   void lose(Conn& c, int d, const std::string& reason);
   void doom(Conn& c, Nanos timeout);
@@ -198,6 +228,8 @@ class SimNetwork {
   std::set<std::pair<EndpointId, EndpointId>> blocked_;
   ConnId next_conn_ = 1;
   std::uint64_t next_serial_ = 1;
+  bool hold_ = false;
+  std::vector<int> hold_ports_;
 };
 
 }  // namespace zablab::sim

@@ -18,11 +18,11 @@ void PortTaps::forget(ConnId conn) {
     if (tap) tap->forget(conn);
 }
 
-WireInfo PeerFrameTap::describe(ConnId conn, int port_number, bool, std::string_view bytes) {
+WireInfo PeerFrameTap::describe(ConnId conn, int port_number, bool from_initiator, std::string_view bytes) {
   // Every message is decoded as the core would decode it: a Zab QuorumPacket on the quorum port
   // ("PROPOSAL" with its zxid), a Notification on the election port ("vote" with the vote).
   WireInfo info;
-  auto it = decoders_.try_emplace(conn, std::size_t{1} << 30).first;
+  auto it = decoders_.try_emplace(std::pair{conn, from_initiator}, std::size_t{1} << 30).first;
   it->second.feed(bytes);
   const bool quorum_port = port_number == port::quorum;
   std::string frames = "[";

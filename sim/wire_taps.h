@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 
 #include "core/jute/frame.h"
 #include "sim/sim_network.h"
@@ -25,10 +26,14 @@ class PortTaps final : public WireTap {
 class PeerFrameTap final : public WireTap {
  public:
   WireInfo describe(ConnId conn, int port_number, bool from_initiator, std::string_view bytes) override;
-  void forget(ConnId conn) override { decoders_.erase(conn); }
+  void forget(ConnId conn) override {
+    decoders_.erase({conn, true});
+    decoders_.erase({conn, false});
+  }
 
  private:
-  std::map<ConnId, jute::FrameDecoder> decoders_;
+  // Peer connections carry messages both ways: one decoder per direction.
+  std::map<std::pair<ConnId, bool>, jute::FrameDecoder> decoders_;
 };
 
 }  // namespace zablab::sim

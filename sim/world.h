@@ -125,6 +125,8 @@ class World {
   // --- faults ---
   void crash(EndpointId server);    // power loss: volatile state and un-synced writes lost
   void restart(EndpointId server);  // a new process recovering from the simulated disk
+  // Crash `server` when it next reaches a persistence point (sim/crash_points.h), up or down now.
+  void arm_crash_point(EndpointId server, const std::string& point) { server_host(server).arm_crash_point(point); }
   void partition(const std::vector<std::vector<EndpointId>>& groups);
   void isolate(EndpointId id);  // cut off from every other endpoint, both ways
   void block(EndpointId from, EndpointId to) { network_.block(from, to); }

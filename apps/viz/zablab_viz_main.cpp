@@ -3,13 +3,14 @@
 //   zablab-viz [--ensemble 3|5|7] [--observers N] [--seed S] [--clients N]   a live world
 //   zablab-viz --trace run.db                                               replay a recording
 //   zablab-viz --scenario scenarios/leader-crash.scn                         run a scenario, step through it
-//   ... [--at TIME_MS] [--record SEQ] [--play] [--speed EV_PER_S] [--axis order|time|lamport] [--tab votes|server|message|clients]
+//   ... [--at TIME_MS] [--record|--event SEQ] [--manual-delivery] [--play] [--speed EV_PER_S] [--axis order|time|lamport] [--tab votes|server|message|clients]
 //   ... [--frames N] [--screenshot out.png]      render N frames, write a PNG, exit (non-zero if blank)
 //
 // Headless: xvfb-run -a -s "-screen 0 1280x800x24" zablab-viz --at 2005 --screenshot viz.png
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -59,15 +60,20 @@ int main(int argc, char** argv) {
       ("trace", po::value(&trace), "replay a recording: trace.db (zablab-sim run --trace) or a text trace")
       ("at", po::value(&at_ms), "start at the last record at or before this virtual time (ms)")
       ("record", po::value<std::uint64_t>(), "start at this record (its seq, as the event list shows it)")
+      ("event", po::value<std::uint64_t>(), "the same as --record")
+      ("manual-delivery", "live: start in manual-delivery mode (peer messages wait until picked)")
       ("play", "start running")
       ("speed", po::value(&speed)->default_value(6), "records per second while running")
       ("axis", po::value(&axis)->default_value("order"), "space-time x axis: order, time or lamport")
-      ("tab", po::value(&tab)->default_value("votes"), "inspector tab: votes, server, message or clients")
+      ("tab", po::value(&tab)->default_value("votes"), "inspector tab: votes, server, message, clients, deliver or sessions")
       ("server", po::value(&select_server), "select this server in the inspector")
       ("filter", po::value(&filter)->default_value("default"), "records shown: default or all")
       ("frames", po::value(&frames)->default_value(3), "with --screenshot: frames to render first")
       ("screenshot", po::value(&screenshot), "render, write this PNG and exit (non-zero if blank)")
       ("save-trace", po::value(&save_trace), "on exit, write the records seen as a text trace")
+      ("record-to", po::value<std::string>(), "on exit, record the session (every record seen) to this trace.db")
+      ("bench-frames", po::value<int>(), "render this many frames as fast as possible, print frames/s, exit")
+      ("timing", "print how long opening the source and the first frame took")
       ("open", po::value<std::string>(), "after the first frame, open this entry of the source menu (\"live 5\", a .scn file)")
       ("width", po::value(&width)->default_value(1280), "window width")
       ("height", po::value(&height)->default_value(800), "window height")
@@ -94,6 +100,7 @@ int main(int argc, char** argv) {
     return 64;
   }
 
+  const auto opening = std::chrono::steady_clock::now();
   std::unique_ptr<TraceSource> source;
   std::string error;
   if (!trace.empty()) {
@@ -118,6 +125,11 @@ int main(int argc, char** argv) {
   }
 
   auto controller = std::make_unique<Controller>(std::move(source));
+  if (vm.count("timing"))
+    std::printf("zablab-viz: opened %s: %zu records indexed (the first ones) in %.3f s\n",
+                controller->source().description().c_str(),
+                controller->timeline().size(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - opening).count());
   UiState& ui = controller->ui();
   ui.speed = speed;
   if (axis == "time") ui.axis_mode = AxisMode::time;
@@ -125,6 +137,8 @@ int main(int argc, char** argv) {
   if (tab == "server") ui.tab = InspectorTab::server;
   else if (tab == "message") ui.tab = InspectorTab::message;
   else if (tab == "clients") ui.tab = InspectorTab::clients;
+  else if (tab == "deliver") ui.tab = InspectorTab::deliver;
+  else if (tab == "sessions") ui.tab = InspectorTab::sessions;
   ui.tab_requested = true;
   if (select_server > 0) ui.selected_server = select_server;
   if (filter == "all") controller->set_filter(Filter::all());
@@ -151,8 +165,13 @@ int main(int argc, char** argv) {
   vo.frames = frames;
   if (at_ms >= 0) vo.at = static_cast<Nanos>(at_ms * 1e6);
   if (vm.count("record")) vo.record = vm["record"].as<std::uint64_t>();
+  if (vm.count("event")) vo.record = vm["event"].as<std::uint64_t>();
+  if (vm.count("manual-delivery")) controller->set_manual_delivery(true);
   vo.play = vm.count("play") > 0;
   vo.save_trace = save_trace;
+  if (vm.count("record-to")) vo.record_to = vm["record-to"].as<std::string>();
+  if (vm.count("bench-frames")) vo.bench_frames = vm["bench-frames"].as<int>();
+  vo.timing = vm.count("timing") > 0;
   if (vm.count("open")) ui.open_source = vm["open"].as<std::string>();
   vo.open_source = [seed, clients, write_every_ms, tick_ms](const std::string& entry,
                                                            std::string& why) -> std::unique_ptr<TraceSource> {

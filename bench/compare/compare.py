@@ -18,6 +18,8 @@ Ensembles (3 servers, server.N lines + myid, the same for both):
   * leader failover: a steady write load on 3 sessions, kill -9 of the leader (found with `srvr`),
     time from the kill until the first write sent after the kill succeeds.
   If zablab-server cannot run an ensemble yet, its ensemble rows say "pending" with the reason.
+Beside each instance: the CPU idle share just before it and the 1-minute load average before and
+after it (in the JSON and summarised under the table), since the machine may be shared.
 
 Usage (from anywhere; paths default to this checkout):
   /usr/bin/python3 bench/compare/compare.py            # full: about 7-10 minutes
@@ -664,6 +666,13 @@ def render(results, cfg, pending, machine, elapsed):
         out.append("")
         out.append("CPU idle just before each server instance (other processes on the machine): min %.0f%%, "
                    "median %.0f%%." % (min(idles) * 100, statistics.median(idles) * 100))
+    loads = [r.get(k) for kind in results for sec in results[kind] for r in results[kind][sec]
+             for k in ("load1_before", "load1_after")]
+    loads = [v for v in loads if v is not None]
+    if loads:
+        out.append("")
+        out.append("Load average (1 min, %d CPUs) before and after each server instance: min %.2f, median %.2f, "
+                   "max %.2f." % (os.cpu_count(), min(loads), statistics.median(loads), max(loads)))
     out.append("")
     out.append("Machine: " + "; ".join("%s: %s" % kv for kv in machine.items()))
     return "\n".join(out)
@@ -693,6 +702,12 @@ def machine_info():
         r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "zookeeper"], stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, timeout=30)
         info["zookeeper package"] = r.stdout.decode().strip() or "?"
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    try:
+        r = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, timeout=30)
+        info["zablab commit"] = r.stdout.decode().strip() or "?"
     except (OSError, subprocess.TimeoutExpired):
         pass
     info["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -769,6 +784,7 @@ def main():
     ensure_apache()
     if not os.access(cfg.zablab, os.X_OK):
         sys.exit("compare.py: zablab-server not found at %s (build it, or pass --zablab)" % cfg.zablab)
+    zablab_built = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(cfg.zablab)))
     if cfg.keep:
         os.makedirs(cfg.keep, exist_ok=True)
         base = tempfile.mkdtemp(prefix="zablab-compare-", dir=cfg.keep)
@@ -779,6 +795,7 @@ def main():
     os.makedirs(logdir)
     load = Load(find_or_build_load(cfg.load, base), logdir)
     machine = machine_info()
+    machine["zablab-server built"] = zablab_built
     log("machine: %s" % machine)
 
     kinds = [cfg.only] if cfg.only else ["zablab", "apache"]
@@ -791,6 +808,7 @@ def main():
             for kind in order:
                 log("standalone round %d/%d: %s" % (r + 1, cfg.rounds, kind))
                 idle = wait_quiet()
+                load1 = os.getloadavg()[0]
                 try:
                     res = standalone_instance(kind, cfg, load, base, cfg.zablab)
                 except (StartError, RuntimeError, ValueError, KeyError) as e:
@@ -798,6 +816,8 @@ def main():
                     log("  FAILED: %s" % failures[-1])
                     continue
                 res["idle_before"] = idle
+                res["load1_before"] = load1
+                res["load1_after"] = os.getloadavg()[0]
                 results[kind]["standalone"].append(res)
                 log("  %s" % ", ".join("%s=%.0f" % (k, v) for k, v in sorted(res.items()) if v is not None))
         if cfg.ensemble:
@@ -808,6 +828,7 @@ def main():
                         continue
                     log("ensemble round %d/%d: %s" % (r + 1, cfg.ens_rounds, kind))
                     idle = wait_quiet()
+                    load1 = os.getloadavg()[0]
                     try:
                         res = ensemble_instance(kind, cfg, load, base, cfg.zablab)
                     except StartError as e:
@@ -822,6 +843,8 @@ def main():
                         log("  FAILED: %s" % failures[-1])
                         continue
                     res["idle_before"] = idle
+                    res["load1_before"] = load1
+                    res["load1_after"] = os.getloadavg()[0]
                     results[kind]["ensemble"].append(res)
                     log("  %s" % ", ".join("%s=%.0f" % (k, v) for k, v in sorted(res.items()) if v is not None))
         else:

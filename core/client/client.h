@@ -204,6 +204,8 @@ class Client final : public ClientNode {
   // Requests waiting for a connection / sent and not answered yet.
   std::size_t queued_count() const { return outgoing_.size(); }
   std::size_t in_flight_count() const { return pending_.size(); }
+  // The env's deterministic randomness, for code built on the client (recipes' GUIDs).
+  std::uint64_t random_u64() { return env_.random_u64(); }
 
   // Called on every state change, with the new state.
   std::uint64_t add_state_listener(StateListener listener);

@@ -56,6 +56,12 @@ class Env {
   // Flushes what was queued, then closes. The node gets no on_client_closed for a close it asked for.
   virtual void client_close(ConnId conn) = 0;
 
+  // Flow control: paused = stop reading the connection (bytes stay in the kernel, so TCP slows the
+  // client down) until called again with false. A read already under way may still deliver its
+  // bytes. An Env may also stop reading on its own (the runtime does while a client leaves its
+  // replies unread); it resumes only when neither reason holds. The default ignores it.
+  virtual void client_pause_reading(ConnId /*conn*/, bool /*paused*/) {}
+
   // --- peer transport (quorum and election ports) ---
   // Sends one whole message to a peer on a channel. The transport keeps a connection per peer and
   // channel, opens it on demand and delivers messages whole and in order while it lasts (TCP). A

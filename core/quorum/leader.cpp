@@ -39,6 +39,9 @@ void QuorumPeer::leader_packet(std::int64_t from, const jute::QuorumPacket& p) {
     case packet::request:
       on_request(l, p);
       break;
+    case packet::revalidate:
+      on_revalidate(l, p);
+      break;
     case packet::ping: {
       // The learner's clients' sessions are alive: (long session, int timeout) pairs.
       const std::string data = p.data.value_or("");
@@ -57,6 +60,30 @@ void QuorumPeer::leader_packet(std::int64_t from, const jute::QuorumPacket& p) {
       env_.log(LogLevel::warn, "leader: unexpected " + std::string(packet_name(p.type)) + " from " +
                                    std::to_string(from));
   }
+}
+
+void QuorumPeer::on_revalidate(Learner& l, const jute::QuorumPacket& p) {
+  // A client reconnects to session `sid` through this learner: alive sessions are touched (the
+  // client is back) and the answer is (long sid, boolean valid), as ZooKeeper's LearnerHandler.
+  std::int64_t sid = 0;
+  try {
+    const std::string data = p.data.value_or("");
+    jute::Reader r(data);
+    sid = r.i64();
+    r.i32();  // the timeout the client asked for; the session keeps the one it was created with
+  } catch (const jute::DecodeError& e) {
+    env_.log(LogLevel::warn, "leader: undecodable REVALIDATE from " + std::to_string(l.sid) + ": " + e.what());
+    return;
+  }
+  const server::Session* s = sessions_.find(sid);
+  const bool valid = s && !s->closing;
+  if (valid) sessions_.touch(sid, env_.now_ms());
+  jute::Writer w;
+  w.i64(sid);
+  w.boolean(valid);
+  env_.trace({"zab.revalidated", "{\"session\":\"" + util::hex(sid) + "\",\"learner\":" + std::to_string(l.sid) +
+                                     ",\"valid\":" + (valid ? "true" : "false") + "}"});
+  send_packet(l.sid, packet::revalidate, -1, w.take());
 }
 
 void QuorumPeer::on_learner_info(std::int64_t from, const jute::QuorumPacket& p) {
@@ -92,6 +119,7 @@ void QuorumPeer::maybe_choose_epoch() {
   env_.trace({"zab.new_epoch", "{\"epoch\":" + std::to_string(new_epoch_) + "}"});
   after_disk([this, epoch = new_epoch_] {
     if (state_ != PeerState::leading || new_epoch_ != epoch) return;
+    persistence_point("after-accepted-epoch");
     epoch_ready_ = true;
     epoch_acks_.insert(id());
     for (auto& [sid, l] : learners_) send_leaderinfo(l);
@@ -137,6 +165,7 @@ void QuorumPeer::on_ackepoch(Learner& l, const jute::QuorumPacket& p) {
   persist_epoch("currentEpoch", current_epoch_);
   after_disk([this, epoch = new_epoch_] {
     if (state_ != PeerState::leading || new_epoch_ != epoch) return;
+    persistence_point("after-current-epoch");
     newleader_acks_.insert(id());
     maybe_establish();
   });

@@ -82,6 +82,9 @@ void QuorumPeer::learner_packet(const jute::QuorumPacket& p) {
     case packet::sync:
       on_leader_sync();
       break;
+    case packet::revalidate:
+      on_revalidate_answer(p);
+      break;
     default:
       env_.log(LogLevel::warn, "learner: unexpected " + std::string(packet_name(p.type)));
   }
@@ -102,6 +105,7 @@ void QuorumPeer::on_leaderinfo(const jute::QuorumPacket& p) {
   }
   after_disk([this, leader = *leader_, reported] {
     if (!leader_ || *leader_ != leader || learner_stage_ != LearnerStage::connecting) return;
+    persistence_point("after-accepted-epoch");
     jute::Writer w;
     w.i32(reported);
     send_packet(leader, packet::ackepoch, last_logged_zxid(), w.take());
@@ -114,8 +118,15 @@ void QuorumPeer::on_trunc(std::int64_t zxid) {
   env_.trace({"zab.trunc", "{\"zxid\":\"" + util::hex(zxid) + "\",\"from\":\"" + util::hex(last_logged_zxid()) + "\"}"});
   pending_.clear();
   unsynced_.clear();
+  not_logged_.clear();
   if (persistent_) {
     persist::truncate_after(env_.disk(), config_.data_dir, config_.log_dir(), zxid);
+    if (bugs_.keep_db_after_trunc) {
+      // ZOOKEEPER-2845: the log is cut, the database in memory is not: what was never committed
+      // stays visible to our clients, until a restart reloads it.
+      current_log_.clear();
+      return;
+    }
     reload_from_disk();
   }
   if (tree_.last_processed_zxid() != zxid) {
@@ -129,6 +140,7 @@ void QuorumPeer::on_snap(const jute::QuorumPacket& p) {
   // snapshot is durable.
   pending_.clear();
   unsynced_.clear();
+  not_logged_.clear();
   try {
     data::DataTree fresh;
     persist::load_snapshot(p.data.value_or(""), p.zxid, config_.extended_types_enabled, fresh);
@@ -162,7 +174,21 @@ void QuorumPeer::on_proposal(const jute::QuorumPacket& p) {
   }
   if (txn.zxid() <= last_logged_zxid()) return;  // already have it (a resent DIFF)
   pending_[txn.zxid()] = txn;
+  // While the leader syncs us, its txns wait for NEWLEADER, which logs and fsyncs them in one go
+  // before we ACK it (ZooKeeper's packetsNotLogged). With ZOOKEEPER-3911 they wait for UPTODATE.
+  const bool syncing = learner_stage_ == LearnerStage::epoch_acked ||
+                       (bugs_.log_diff_after_uptodate && learner_stage_ == LearnerStage::synced);
+  if (syncing) {
+    not_logged_.push_back(std::move(txn));
+    return;
+  }
   log_txn(std::move(txn));  // ACK once durable (on_logged)
+}
+
+void QuorumPeer::log_not_logged() {
+  std::vector<data::Txn> txns = std::move(not_logged_);
+  not_logged_.clear();
+  for (auto& txn : txns) log_txn(std::move(txn));
 }
 
 void QuorumPeer::on_commit(std::int64_t zxid) {
@@ -178,18 +204,87 @@ void QuorumPeer::on_commit(std::int64_t zxid) {
 }
 
 void QuorumPeer::on_newleader(const jute::QuorumPacket& p) {
+  // The order that keeps committed txns (ZOOKEEPER-3911, -4643, -4646 each broke one link):
+  // log what the sync brought, fsync it, only then take the new epoch as current, then ACK.
+  // The ACK promises the leader that its history is on our disk.
   const std::int64_t epoch = epoch_of(p.zxid);
-  current_epoch_ = epoch;
-  persist_epoch("currentEpoch", current_epoch_);
-  request_sync();  // what the DIFF brought must be durable before we ACK
-  after_disk([this, leader = *leader_, zxid = p.zxid] {
-    if (!leader_ || *leader_ != leader) return;
-    send_packet(leader, packet::ack, zxid);
-    learner_stage_ = LearnerStage::synced;
+  const std::int64_t leader = *leader_;
+  learner_stage_ = LearnerStage::synced;
+  auto still_ours = [this, leader] { return leader_ && *leader_ == leader; };
+  auto write_current_epoch = [this, epoch] {
+    current_epoch_ = epoch;
+    persist_epoch("currentEpoch", current_epoch_);
+  };
+  if (bugs_.log_diff_after_uptodate) {
+    // ZOOKEEPER-3911: epoch and ACK now, the txns only once UPTODATE comes.
+    write_current_epoch();
+    after_disk([this, still_ours, leader, zxid = p.zxid] {
+      if (!still_ours()) return;
+      persistence_point("after-current-epoch");
+      send_newleader_ack(leader, zxid);
+    });
+    return;
+  }
+  if (bugs_.epoch_before_log) {
+    // ZOOKEEPER-4643: currentEpoch first; a crash before the fsync leaves a new epoch over an old log.
+    write_current_epoch();
+    after_disk([this, still_ours, leader, zxid = p.zxid] {
+      if (!still_ours()) return;
+      persistence_point("after-current-epoch");
+      log_not_logged();
+      persistence_point("before-log-sync");
+      request_sync();
+      after_disk([this, still_ours, leader, zxid] {
+        if (!still_ours()) return;
+        persistence_point("after-log-sync");
+        send_newleader_ack(leader, zxid);
+      });
+    });
+    return;
+  }
+  if (bugs_.ack_newleader_before_fsync) {
+    // ZOOKEEPER-4646: the txns are handed to an asynchronous logger, and the ACK does not wait
+    // for it: here the logger gets to them right after the ACK.
+    write_current_epoch();
+    after_disk([this, still_ours, leader, zxid = p.zxid] {
+      if (!still_ours()) return;
+      persistence_point("after-current-epoch");
+      send_newleader_ack(leader, zxid);
+      log_not_logged();
+      persistence_point("before-log-sync");
+      request_sync();
+      after_disk([this, still_ours] {
+        if (still_ours()) persistence_point("after-log-sync");
+      });
+    });
+    return;
+  }
+  log_not_logged();
+  persistence_point("before-log-sync");
+  request_sync();
+  after_disk([this, still_ours, leader, write_current_epoch, zxid = p.zxid] {
+    if (!still_ours()) return;
+    persistence_point("after-log-sync");
+    write_current_epoch();
+    after_disk([this, still_ours, leader, zxid] {
+      if (!still_ours()) return;
+      persistence_point("after-current-epoch");
+      send_newleader_ack(leader, zxid);
+    });
   });
 }
 
+void QuorumPeer::send_newleader_ack(std::int64_t leader, std::int64_t zxid) {
+  send_packet(leader, packet::ack, zxid);
+  persistence_point("after-ack-newleader");
+}
+
 void QuorumPeer::on_uptodate() {
+  if (bugs_.log_diff_after_uptodate) {
+    // ZOOKEEPER-3911: only now do the DIFF's txns go to the log.
+    log_not_logged();
+    request_sync();
+  }
   learner_stage_ = LearnerStage::up_to_date;
   serving_ = true;
   set_phase(Phase::broadcast);
@@ -237,6 +332,40 @@ void QuorumPeer::submit_new_session(Connection& c, std::int64_t sid, std::int32_
   jute::Writer w;
   w.i32(timeout_ms);
   forward(op::create_session, sid, 0, w.data(), c.identities);
+}
+
+void QuorumPeer::revalidate_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms) {
+  if (state_ == PeerState::leading || !leader_) {
+    StandaloneServer::revalidate_session(c, sid, timeout_ms);
+    return;
+  }
+  // Only the leader knows whether a session is alive (it expires them): ask it, as ZooKeeper's
+  // Learner.validateSession does. The leader touches the session and answers (sid, valid).
+  revalidating_[sid] = c.id;
+  jute::Writer w;
+  w.i64(sid);
+  w.i32(timeout_ms);
+  env_.trace({"zab.revalidate", "{\"session\":\"" + util::hex(sid) + "\"}"});
+  send_packet(*leader_, packet::revalidate, -1, w.take());
+}
+
+void QuorumPeer::on_revalidate_answer(const jute::QuorumPacket& p) {
+  std::int64_t sid = 0;
+  bool valid = false;
+  try {
+    const std::string data = p.data.value_or("");
+    jute::Reader r(data);
+    sid = r.i64();
+    valid = r.boolean();
+  } catch (const jute::DecodeError& e) {
+    env_.log(LogLevel::warn, std::string("learner: undecodable REVALIDATE: ") + e.what());
+    return;
+  }
+  const auto it = revalidating_.find(sid);
+  if (it == revalidating_.end()) return;  // its client went away meanwhile
+  const ConnId conn = it->second;
+  revalidating_.erase(it);
+  finish_reconnect(conn, sid, valid);
 }
 
 void QuorumPeer::submit_write(Connection& c, Pending& p) {

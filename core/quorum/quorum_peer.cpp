@@ -107,7 +107,9 @@ void QuorumPeer::go_looking(const std::string& why) {
     env_.peer_disconnect(*leader_, PeerChannel::quorum);
   }
   // What is in our log is our history: apply it, as a restart would (ZooKeeper reloads its
-  // database from disk here). A new leader may TRUNC what was never committed.
+  // database from disk here). A new leader may TRUNC what was never committed. Txns a sync
+  // brought but we had not logged yet go to the log first, so that memory and log agree.
+  log_not_logged();
   for (auto& [zxid, p] : outstanding_) commit(p.txn);
   for (auto& [zxid, txn] : pending_) commit(txn);
   outstanding_.clear();
@@ -123,6 +125,7 @@ void QuorumPeer::go_looking(const std::string& why) {
   sync_waiters_.clear();
   forwarded_syncs_.clear();
   touched_.clear();
+  revalidating_.clear();  // their connections were closed above
   leader_.reset();
 
   change_state(PeerState::looking, Phase::election, why);
@@ -223,6 +226,10 @@ void QuorumPeer::send_packet(std::int64_t to, std::int32_t type, std::int64_t zx
 
 void QuorumPeer::persist_epoch(const char* name, std::int64_t value) {
   write_small_file(name, std::to_string(value));
+}
+
+void QuorumPeer::persistence_point(std::string_view name) {
+  if (persistent_) env_.trace({"persist.point", "{\"point\":\"" + std::string(name) + "\"}"});
 }
 
 void QuorumPeer::reload_from_disk() {

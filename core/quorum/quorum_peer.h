@@ -15,9 +15,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/quorum/election.h"
 #include "core/quorum/messages.h"
+#include "core/quorum/zab_bugs.h"
 #include "core/server/standalone_server.h"
 
 namespace zablab::quorum {
@@ -46,6 +49,11 @@ class QuorumPeer : public server::StandaloneServer {
   std::optional<std::int64_t> leader() const { return leader_; }
   const Vote& current_vote() const { return vote_; }
   const Election& election() const { return election_; }
+
+  // Deliberate reproductions of real ZooKeeper bugs (zab_bugs.h); the simulator sets them
+  // before start(). Off: the correct code.
+  void set_zab_bugs(const ZabBugs& bugs) { bugs_ = bugs; }
+  const ZabBugs& zab_bugs() const { return bugs_; }
   // Proposed but not yet committed (leader) / logged but not yet committed (follower).
   std::size_t uncommitted() const { return state_ == PeerState::leading ? outstanding_.size() : pending_.size(); }
   std::int64_t last_logged_zxid() const;
@@ -53,6 +61,7 @@ class QuorumPeer : public server::StandaloneServer {
  protected:
   void submit_write(Connection& c, Pending& p) override;
   void submit_new_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms) override;
+  void revalidate_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms) override;
   void submit_txn(data::Txn txn) override;
   void on_logged(std::int64_t upto_zxid) override;
   void after_apply(const data::Txn& txn) override;
@@ -97,6 +106,9 @@ class QuorumPeer : public server::StandaloneServer {
   void send_packet(std::int64_t to, std::int32_t type, std::int64_t zxid, jute::Bytes data = std::nullopt,
                    std::vector<jute::Id> authinfo = {});
   void persist_epoch(const char* name, std::int64_t value);
+  // A named boundary in the persistence sequence ("after-current-epoch", ...), as a trace event
+  // (kind "persist.point"): the simulator can crash the server exactly there (docs/scenarios.md).
+  void persistence_point(std::string_view name);
   void reload_from_disk();
   void on_tick();
   void complete_sync(const SyncWaiter& w);
@@ -112,6 +124,7 @@ class QuorumPeer : public server::StandaloneServer {
   void on_learner_ack(Learner& l, std::int64_t zxid);
   void maybe_establish();
   void on_request(Learner& l, const jute::QuorumPacket& p);
+  void on_revalidate(Learner& l, const jute::QuorumPacket& p);
   void propose(data::Txn txn);
   void try_commit();
   void leader_tick();
@@ -127,7 +140,10 @@ class QuorumPeer : public server::StandaloneServer {
   void on_commit(std::int64_t zxid);
   void on_newleader(const jute::QuorumPacket& p);
   void on_uptodate();
+  void log_not_logged();
+  void send_newleader_ack(std::int64_t leader, std::int64_t zxid);
   void on_leader_sync();
+  void on_revalidate_answer(const jute::QuorumPacket& p);
   void learner_tick();
   void forward(std::int32_t type, std::int64_t session, std::int32_t xid, std::string_view body,
                const data::Identities& identities);
@@ -160,7 +176,13 @@ class QuorumPeer : public server::StandaloneServer {
   std::map<std::int64_t, data::Txn> pending_;  // proposals logged, awaiting COMMIT
   std::deque<SyncWaiter> forwarded_syncs_;     // in the order sent; SYNC answers the oldest
   std::map<std::int64_t, std::int32_t> touched_;  // sessions seen since the last PING
+  std::map<std::int64_t, ConnId> revalidating_;   // learner: reconnects waiting for the leader's REVALIDATE
   std::int64_t last_leader_contact_ms_ = 0;
+  // Txns the leader sent while syncing us (before NEWLEADER), applied or pending but not yet in
+  // our log: ZooKeeper's packetsNotLogged. NEWLEADER logs and fsyncs them before the ACK.
+  std::vector<data::Txn> not_logged_;
+
+  ZabBugs bugs_;
 };
 
 }  // namespace zablab::quorum

@@ -55,8 +55,8 @@ std::optional<std::string> StandaloneServer::four_letter_word(const std::string&
 }
 
 std::string StandaloneServer::four_letter_text(const std::string& word) const {
-  std::size_t outstanding = 0;
-  for (const auto& [id, c] : conns_) outstanding += c.queue.size();
+  // Requests taken off connections and not yet answered (what globalOutstandingLimit bounds).
+  const std::size_t outstanding = outstanding_;
   // ZooKeeper's node count includes the root twice (as "" and "/").
   const std::size_t node_count = tree_.node_count() + 1;
   const std::int64_t min_latency = stats_.latency_min_ms < 0 ? 0 : stats_.latency_min_ms;

@@ -35,6 +35,21 @@ struct ServerConfig {
   std::set<std::string> four_letter_words{"srvr"};
   // maxClientCnxns per client IP; 0 = unlimited.
   int max_client_cnxns = 60;
+  // Throttling (docs/hardening.md). A request is outstanding from the moment its frame is taken
+  // off the connection until its reply is handed to the Env. Past a limit the server takes no
+  // more frames from the connection and asks the Env to stop reading it (Env::client_pause_reading);
+  // it reads on once answers went out. Nothing is refused: a flooding client is slowed down.
+  // globalOutstandingLimit: over all connections; when it is reached every connection that has a
+  // request outstanding is paused (ZooKeeper's shouldThrottle). 0 = none.
+  int global_outstanding_limit = 1000;
+  // maxOutstandingPerConnection (zablab; ZooKeeper has only the global one): one connection's
+  // outstanding requests, so that one client cannot use up the global budget. 0 = none.
+  int max_outstanding_per_connection = 500;
+  // maxWatchesPerConnection / maxWatches (zablab; ZooKeeper has no bound): watch entries one
+  // connection may hold, and all together. A read that would set a watch beyond them fails with
+  // QUOTAEXCEEDED and sets nothing. 0 = unlimited.
+  std::size_t max_watches_per_connection = 100000;
+  std::size_t max_watches = 2000000;
   // zookeeper.DigestAuthenticationProvider.superDigest ("super:<base64 sha1>"), empty = none.
   std::string super_digest;
   // zookeeper.skipACL

@@ -40,9 +40,12 @@ Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& bo
       // ZooKeeper refuses a NUL in an exists path (other reads just miss).
       if (req.path.find('\0') != std::string::npos) return Err::bad_arguments;
       const data::DataNode* n = tree_.find(req.path);
-      if (n && !allowed(*n, perm::read)) return Err::no_auth;
+      if (n && !allowed(*n, perm::read)) return Err::no_auth;  // and no watch, as in ZooKeeper
       // The watch is set even when the node is missing: it fires on NodeCreated.
-      if (req.watch) watches_.add_data_watch(c.id, req.path);
+      if (req.watch) {
+        if (!watch_room(c, req.path, true, false)) return Err::quota_exceeded;
+        watches_.add_data_watch(c.id, req.path);
+      }
       if (!n) return Err::no_node;
       jute::write(out, data::DataTree::stat_of(*n));
       return Err::ok;
@@ -52,7 +55,10 @@ Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& bo
       const data::DataNode* n = tree_.find(req.path);
       if (!n) return Err::no_node;
       if (!allowed(*n, perm::read)) return Err::no_auth;
-      if (req.watch) watches_.add_data_watch(c.id, req.path);
+      if (req.watch) {
+        if (!watch_room(c, req.path, true, false)) return Err::quota_exceeded;
+        watches_.add_data_watch(c.id, req.path);
+      }
       jute::write(out, jute::GetDataResponse{n->data, data::DataTree::stat_of(*n)});
       return Err::ok;
     }
@@ -62,7 +68,10 @@ Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& bo
       const data::DataNode* n = tree_.find(req.path);
       if (!n) return Err::no_node;
       if (!allowed(*n, perm::read)) return Err::no_auth;
-      if (req.watch) watches_.add_child_watch(c.id, req.path);
+      if (req.watch) {
+        if (!watch_room(c, req.path, false, true)) return Err::quota_exceeded;
+        watches_.add_child_watch(c.id, req.path);
+      }
       std::vector<std::string> children(n->children.begin(), n->children.end());
       if (type == op::get_children) {
         jute::write(out, jute::GetChildrenResponse{std::move(children)});
@@ -117,6 +126,9 @@ Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& bo
         return Err::bad_arguments;
       const WatchMode mode =
           req.mode == add_watch_mode::persistent ? WatchMode::persistent : WatchMode::persistent_recursive;
+      // No ACL check here (ZooKeeper has none: the path may not exist yet); every event such a
+      // watch fires is checked against the changed node's ACL instead (commit()).
+      if (!watch_room(c, req.path, true, true)) return Err::quota_exceeded;
       watches_.add_data_watch(c.id, req.path, mode);
       watches_.add_child_watch(c.id, req.path, mode);
       jute::write(out, jute::AddWatchResponse{0});  // the Java client needs these 4 bytes
@@ -134,14 +146,11 @@ Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& bo
     }
     case op::set_watches: {
       auto req = take<jute::SetWatches>(body);
-      set_watches(c, jute::SetWatches2{req.relative_zxid, req.data_watches, req.exist_watches, req.child_watches,
-                                       {}, {}});
-      return Err::ok;
+      return set_watches(c, jute::SetWatches2{req.relative_zxid, req.data_watches, req.exist_watches,
+                                              req.child_watches, {}, {}});
     }
-    case op::set_watches2: {
-      set_watches(c, take<jute::SetWatches2>(body));
-      return Err::ok;
-    }
+    case op::set_watches2:
+      return set_watches(c, take<jute::SetWatches2>(body));
     case op::auth:
       return authenticate(c, take<jute::AuthPacket>(body));
     case op::reconfig:
@@ -153,8 +162,24 @@ Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& bo
   }
 }
 
-void StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) {
+Err StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) {
   // Re-arm what a reconnecting client watched; fire now whatever it missed since relative_zxid.
+  // All or nothing against the watch limits: a reconnect that would exceed them sets none and
+  // fails with QUOTAEXCEEDED (the limits count the worst case: every path a new entry).
+  const std::size_t asked = req.data_watches.size() + req.exist_watches.size() + req.child_watches.size() +
+                            2 * (req.persistent_watches.size() + req.persistent_recursive_watches.size());
+  const std::size_t per = config_.max_watches_per_connection, all = config_.max_watches;
+  if ((per > 0 && watches_.watch_count(c.id) + asked > per) || (all > 0 && watches_.watch_count() + asked > all)) {
+    env_.log(LogLevel::warn, "connection " + c.remote + ": setWatches of " + std::to_string(asked) +
+                                 " watches refused: over maxWatchesPerConnection " + std::to_string(per) +
+                                 " or maxWatches " + std::to_string(all));
+    return Err::quota_exceeded;
+  }
+  // A node the client may not READ (any more) gets no watch and no event: setWatches must not
+  // reveal more than the getData/exists/getChildren that set the watch could.
+  const auto readable = [&](const data::DataNode& n) {
+    return config_.skip_acl || data::acl_allows(n.acl, perm::read, c.identities);
+  };
   auto notify = [&](std::int32_t type, const std::string& path) {
     jute::Writer w;
     w.i32(0);
@@ -167,6 +192,8 @@ void StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) 
     const data::DataNode* n = tree_.find(path);
     if (!n) {
       notify(event_type::node_deleted, path);
+    } else if (!readable(*n)) {
+      continue;
     } else if (n->stat.mzxid > req.relative_zxid) {
       notify(event_type::node_data_changed, path);
     } else {
@@ -174,8 +201,8 @@ void StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) 
     }
   }
   for (const auto& path : req.exist_watches) {
-    if (tree_.find(path)) {
-      notify(event_type::node_created, path);
+    if (const data::DataNode* n = tree_.find(path)) {
+      if (readable(*n)) notify(event_type::node_created, path);
     } else {
       watches_.add_data_watch(c.id, path);
     }
@@ -184,6 +211,8 @@ void StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) 
     const data::DataNode* n = tree_.find(path);
     if (!n) {
       notify(event_type::node_deleted, path);
+    } else if (!readable(*n)) {
+      continue;
     } else if (n->stat.pzxid > req.relative_zxid) {
       notify(event_type::node_children_changed, path);
     } else {
@@ -198,6 +227,7 @@ void StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) 
     watches_.add_data_watch(c.id, path, WatchMode::persistent_recursive);
     watches_.add_child_watch(c.id, path, WatchMode::persistent_recursive);
   }
+  return Err::ok;
 }
 
 std::string StandaloneServer::multi_read(Connection& c, jute::Reader& body, bool& malformed) {

@@ -121,34 +121,28 @@ void StandaloneServer::on_client_bytes(ConnId id, std::string_view bytes) {
     flush_dirty();
     return;
   }
-  for (;;) {
-    std::string frame;
-    auto status = c.frames.next(frame);
-    if (status == jute::FrameDecoder::Status::need_more) break;
-    if (status != jute::FrameDecoder::Status::frame) {
-      // ZooKeeper closes without a reply: the client sees a lost connection and nothing applied.
-      close_connection(id, "frame length " + std::to_string(c.frames.bad_length()) +
-                               (status == jute::FrameDecoder::Status::too_large
-                                    ? " exceeds jute.maxbuffer " + std::to_string(config_.max_buffer)
-                                    : " is negative"));
-      break;
-    }
-    c.saw_frame = true;
-    handle_frame(c, std::move(frame));
-    if (!conns_.count(id)) break;  // the frame closed the connection
-  }
+  pump(id);
   flush_dirty();
 }
 
 void StandaloneServer::on_client_closed(ConnId id) {
+  if (!conns_.count(id)) return;
+  forget_connection(id);
+  // Its unanswered requests no longer count against globalOutstandingLimit: others may read on.
+  flush_dirty();
+}
+
+void StandaloneServer::forget_connection(ConnId id) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   // The session lives on until it expires or the client reconnects; its watches die now.
   watches_.remove_connection(id);
   auto owner = session_owner_.find(it->second.session_id);
   if (owner != session_owner_.end() && owner->second == id) session_owner_.erase(owner);
+  outstanding_ -= std::min(outstanding_, it->second.queue.size() + it->second.held.size());
   conns_.erase(it);
   dirty_.erase(id);
+  paused_.erase(id);
 }
 
 void StandaloneServer::close_connection(ConnId id, const std::string& why) {
@@ -157,7 +151,7 @@ void StandaloneServer::close_connection(ConnId id, const std::string& why) {
   env_.log(LogLevel::info, "closing connection " + it->second.remote +
                                (it->second.session_id ? " session " + util::hex(it->second.session_id) : "") +
                                ": " + why);
-  on_client_closed(id);
+  forget_connection(id);
   env_.client_close(id);
 }
 
@@ -175,7 +169,9 @@ void StandaloneServer::handle_frame(Connection& c, std::string frame) {
       handle_connect(c, frame);
       return;
     case ConnState::creating_session:
+    case ConnState::revalidating:
       c.held.push_back(std::move(frame));  // ZooKeeper stops reading until the session exists
+      ++outstanding_;
       return;
     case ConnState::open:
       handle_request(c, std::move(frame));
@@ -226,27 +222,68 @@ void StandaloneServer::handle_connect(Connection& c, std::string_view frame) {
   if (owner != session_owner_.end() && owner->second != c.id) {
     close_connection(owner->second, "session " + util::hex(req.session_id) + " reopened from " + c.remote);
   }
-  const Session* s = sessions_.find(req.session_id);
   const bool password_ok = req.passwd && *req.passwd == SessionTracker::password_for(req.session_id);
-  if (!s || s->closing || !password_ok) {
-    // Expired (or never existed, or wrong password): timeout 0 tells the client, then close.
-    jute::ConnectResponse resp{0, 0, 0, std::string(16, '\0'), false, req.has_read_only};
-    send(c, jute::frame(jute::encode(resp)));
-    close_connection(c.id, !s           ? "session " + util::hex(req.session_id) + " is unknown or expired"
-                           : s->closing ? "session " + util::hex(req.session_id) + " is closing"
-                                        : "wrong password for session " + util::hex(req.session_id));
+  if (!password_ok) {
+    refuse_reconnect(c, req.session_id, "wrong password for session " + util::hex(req.session_id));
     return;
   }
-  sessions_.touch(req.session_id, now);
-  session_touched(req.session_id);
   c.session_id = req.session_id;
+  c.timeout_ms = timeout;
+  c.state = ConnState::revalidating;
+  session_owner_[req.session_id] = c.id;
+  revalidate_session(c, req.session_id, timeout);
+}
+
+void StandaloneServer::revalidate_session(Connection& c, std::int64_t sid, std::int32_t) {
+  const Session* s = sessions_.find(sid);
+  const bool valid = s && !s->closing;
+  if (valid) sessions_.touch(sid, env_.now_ms());
+  finish_reconnect(c.id, sid, valid);
+}
+
+void StandaloneServer::refuse_reconnect(Connection& c, std::int64_t sid, const std::string& why) {
+  // Expired (or never existed, or wrong password): timeout 0 tells the client, then close.
+  jute::ConnectResponse resp{0, 0, 0, std::string(16, '\0'), false, c.connect_has_read_only};
+  send(c, jute::frame(jute::encode(resp)));
+  if (auto owner = session_owner_.find(sid); owner != session_owner_.end() && owner->second == c.id) {
+    session_owner_.erase(owner);
+  }
+  c.session_id = 0;
+  close_connection(c.id, why);
+}
+
+void StandaloneServer::finish_reconnect(ConnId conn, std::int64_t sid, bool valid) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end() || it->second.state != ConnState::revalidating || it->second.session_id != sid) return;
+  Connection& c = it->second;
+  const Session* s = sessions_.find(sid);
+  if (!valid || !s || s->closing) {
+    refuse_reconnect(c, sid,
+                     !s          ? "session " + util::hex(sid) + " is unknown or expired"
+                     : s->closing ? "session " + util::hex(sid) + " is closing"
+                                  : "session " + util::hex(sid) + " is expired (the leader says)");
+    return;
+  }
+  session_touched(sid);
   c.timeout_ms = s->timeout_ms;
   c.state = ConnState::open;
-  session_owner_[req.session_id] = c.id;
-  jute::ConnectResponse resp{0, s->timeout_ms, req.session_id, SessionTracker::password_for(req.session_id), false,
-                             req.has_read_only};
+  jute::ConnectResponse resp{0, s->timeout_ms, sid, SessionTracker::password_for(sid), false,
+                             c.connect_has_read_only};
   send(c, jute::frame(jute::encode(resp)));
-  env_.log(LogLevel::info, "session " + util::hex(req.session_id) + " reconnected from " + c.remote);
+  env_.log(LogLevel::info, "session " + util::hex(sid) + " reconnected from " + c.remote);
+  release_held(conn);
+}
+
+void StandaloneServer::release_held(ConnId cid) {
+  // Any frame may close the connection (one too short for a header): look it up each time.
+  for (;;) {
+    auto it = conns_.find(cid);
+    if (it == conns_.end() || it->second.held.empty()) break;
+    std::string frame = std::move(it->second.held.front());
+    it->second.held.pop_front();
+    --outstanding_;
+    handle_request(it->second, std::move(frame));
+  }
 }
 
 void StandaloneServer::handle_request(Connection& c, std::string frame) {
@@ -269,6 +306,7 @@ void StandaloneServer::handle_request(Connection& c, std::string frame) {
   if (header.xid >= 0) c.last_cxid = header.xid;  // pings and auth use special xids
   c.last_op = last_op_code(header.type);
   c.queue.push_back(std::move(p));
+  ++outstanding_;
   dirty_.insert(c.id);
 }
 
@@ -276,12 +314,17 @@ void StandaloneServer::handle_request(Connection& c, std::string frame) {
 
 void StandaloneServer::flush_dirty() {
   // Draining may commit txns that make other connections dirty; bounded because every pass
-  // either sends replies or stops at a write that is still waiting for its commit.
-  for (int rounds = 0; !dirty_.empty() && rounds < 1000; ++rounds) {
-    ConnId id = *dirty_.begin();
-    dirty_.erase(dirty_.begin());
-    auto it = conns_.find(id);
-    if (it != conns_.end()) drain(it->second);
+  // either sends replies or stops at a write that is still waiting for its commit. Answers that
+  // went out may let throttled connections read on, which queues more requests to drain; each
+  // such pass takes at least one buffered frame, and a decoder holds finitely many.
+  for (int pass = 0; pass < 100000; ++pass) {
+    for (int rounds = 0; !dirty_.empty() && rounds < 1000; ++rounds) {
+      ConnId id = *dirty_.begin();
+      dirty_.erase(dirty_.begin());
+      auto it = conns_.find(id);
+      if (it != conns_.end()) drain(it->second);
+    }
+    if (paused_.empty() || !resume_reading()) break;
   }
 }
 
@@ -302,6 +345,7 @@ void StandaloneServer::drain(Connection& c) {
   while (!c.queue.empty() && c.queue.front().done) {
     Pending p = std::move(c.queue.front());
     c.queue.pop_front();
+    --outstanding_;
     const std::int64_t latency = env_.now_ms() - p.arrived_ms;
     stats_.latency_min_ms = stats_.latency_min_ms < 0 ? latency : std::min(stats_.latency_min_ms, latency);
     stats_.latency_max_ms = std::max(stats_.latency_max_ms, latency);
@@ -361,7 +405,33 @@ void StandaloneServer::submit_txn(data::Txn txn) {
   }
 }
 
+namespace {
+
+// The ACLs of the nodes `txn` may delete, read before it is applied: a persistent watch's
+// NodeDeleted event is checked against the ACL the node had. A node a multi creates and deletes
+// again has the ACL of its create.
+std::map<std::string, data::Acl> acls_of_doomed(const data::DataTree& tree, const data::Txn& txn) {
+  std::map<std::string, data::Acl> out;
+  auto keep = [&](const std::string& path) {
+    if (const data::DataNode* n = tree.find(path)) out.emplace(path, n->acl);
+  };
+  for (const auto& op : txn.ops) {
+    if (const auto* d = std::get_if<jute::DeleteTxn>(&op.body)) keep(d->path);
+    if (const auto* c = std::get_if<jute::CreateTxn>(&op.body)) out.emplace(c->path, c->acl);
+    if (const auto* c = std::get_if<jute::CreateContainerTxn>(&op.body)) out.emplace(c->path, c->acl);
+    if (const auto* c = std::get_if<jute::CreateTTLTxn>(&op.body)) out.emplace(c->path, c->acl);
+    if (const auto* cs = std::get_if<jute::CloseSessionTxn>(&op.body)) {
+      for (const auto& path : cs->paths2_delete) keep(path);
+      for (const auto& path : tree.ephemerals(txn.header.client_id)) keep(path);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void StandaloneServer::commit(const data::Txn& txn) {
+  const std::map<std::string, data::Acl> doomed = acls_of_doomed(tree_, txn);
   const data::ApplyResult result = tree_.apply(txn);
   prep_.committed(txn.zxid());
   env_.trace({"txn.commit", data::txn_to_json(txn)});
@@ -372,6 +442,18 @@ void StandaloneServer::commit(const data::Txn& txn) {
     for (const auto& notice : watches_.trigger(trigger)) {
       auto it = conns_.find(notice.conn);
       if (it == conns_.end()) continue;
+      // A persistent watch was set without reading the node that changed now (it may be a
+      // descendant, or created since): tell only a client that may READ it (ZooKeeper 3.8.4,
+      // CVE-2024-23944). A one-shot watch was checked by the read that set it.
+      if (notice.persistent && !config_.skip_acl) {
+        const data::Acl* acl = nullptr;
+        if (const data::DataNode* n = tree_.find(notice.path)) {
+          acl = &n->acl;
+        } else if (auto d = doomed.find(notice.path); d != doomed.end()) {
+          acl = &d->second;
+        }
+        if (!acl || !data::acl_allows(*acl, perm::read, it->second.identities)) continue;
+      }
       jute::WatcherEvent event{notice.type, keeper_state::sync_connected, notice.path};
       send(it->second, framed_reply(xid::notification, -1, Err::ok, &event));
     }
@@ -403,16 +485,7 @@ void StandaloneServer::commit(const data::Txn& txn) {
       send(c, jute::frame(jute::encode(resp)));
       env_.log(LogLevel::info, "established session " + util::hex(c.session_id) + " with negotiated timeout " +
                                    std::to_string(c.timeout_ms) + " for client " + c.remote);
-      // Frames that arrived during session creation are requests now. Any of them may close the
-      // connection (a frame too short for a header), so look it up again each time.
-      const ConnId cid = c.id;
-      for (;;) {
-        auto it = conns_.find(cid);
-        if (it == conns_.end() || it->second.held.empty()) break;
-        std::string frame = std::move(it->second.held.front());
-        it->second.held.pop_front();
-        handle_request(it->second, std::move(frame));
-      }
+      release_held(c.id);
     }
     return;
   }

@@ -53,6 +53,10 @@ class StandaloneServer : public Node {
   const WatchManager& watches() const { return watches_; }
   const ServerStats& stats() const { return stats_; }
   std::size_t connection_count() const { return conns_.size(); }
+  // Throttling, for tests and mntr: requests taken off connections and not yet answered, and
+  // whether the server asked the Env to stop reading a connection.
+  std::size_t outstanding_requests() const { return outstanding_; }
+  bool reading_paused(ConnId conn) const { return paused_.count(conn) > 0; }
 
   // The text a four-letter word answers (without closing anything); nullopt if `word` is not one.
   std::optional<std::string> four_letter_word(const std::string& word) const;
@@ -75,7 +79,8 @@ class StandaloneServer : public Node {
     bool close_after = false;
   };
 
-  enum class ConnState { handshake, creating_session, open };
+  // revalidating: a reconnect waits for the leader's word on the session (REVALIDATE).
+  enum class ConnState { handshake, creating_session, revalidating, open };
 
   struct Connection {
     Connection(ConnId id_, std::string remote_, std::string address_, std::size_t max_frame)
@@ -97,14 +102,27 @@ class StandaloneServer : public Node {
     std::int64_t last_zxid = 0;
     std::int32_t last_cxid = 0;
     std::string last_op = "NA";
+    bool reading_paused = false;  // Env::client_pause_reading(id, true) was the last call
   };
 
   // --- connections and framing ---
+  // Takes whole frames off the connection's decoder while it is not throttled, then pauses or
+  // resumes reading it (limits.cpp).
+  void pump(ConnId id);
+  bool throttled(const Connection& c) const;
+  void update_reading(Connection& c);
+  // After replies went out: pumps the paused connections that may go on. True if that queued
+  // requests (so the caller drains again).
+  bool resume_reading();
+  // Whether `c` may hold these new watch entries (maxWatchesPerConnection, maxWatches); logs why not.
+  bool watch_room(const Connection& c, const std::string& path, bool data, bool child);
   void handle_frame(Connection& c, std::string frame);
   void handle_connect(Connection& c, std::string_view frame);
   void handle_request(Connection& c, std::string frame);
   void send(Connection& c, std::string framed);
   void close_connection(ConnId id, const std::string& why);
+  // Drops the server's state of a connection (no Env call).
+  void forget_connection(ConnId id);
   bool try_four_letter_word(Connection& c);
 
   // --- the request pipeline ---
@@ -115,6 +133,16 @@ class StandaloneServer : public Node {
   virtual void submit_write(Connection& c, Pending& p);
   // A new session was asked for on `c`; its createSession txn must be committed.
   virtual void submit_new_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms);
+  // A client reconnects to session `sid` with the right password: is the session alive? Here
+  // (and on a leader) the session tracker says so at once; a learner asks its leader. Either way
+  // the answer goes to finish_reconnect().
+  virtual void revalidate_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms);
+  // Answers a reconnect waiting on `conn` (gone by now, or no longer waiting: nothing to do).
+  void finish_reconnect(ConnId conn, std::int64_t sid, bool valid);
+  // Answers the client that its session is gone (timeout 0), then closes.
+  void refuse_reconnect(Connection& c, std::int64_t sid, const std::string& why);
+  // Frames held while the session was being set up are requests now.
+  void release_held(ConnId conn);
   // A txn this server decided on its own (session expiry, container reaping).
   virtual void submit_server_txn(data::Txn txn);
   // Every txn up to this zxid is durable in the log.
@@ -145,7 +173,7 @@ class StandaloneServer : public Node {
 
   // --- reads ---
   Err read_op(Connection& c, std::int32_t type, jute::Reader& body, jute::Writer& out);
-  void set_watches(Connection& c, const jute::SetWatches2& req);
+  Err set_watches(Connection& c, const jute::SetWatches2& req);
   std::string multi_read(Connection& c, jute::Reader& body, bool& malformed);
   Err authenticate(Connection& c, const jute::AuthPacket& auth);
 
@@ -174,6 +202,8 @@ class StandaloneServer : public Node {
   std::map<ConnId, Connection> conns_;
   std::map<std::int64_t, ConnId> session_owner_;
   std::set<ConnId> dirty_;
+  std::size_t outstanding_ = 0;  // sum over connections of queue.size() + held.size()
+  std::set<ConnId> paused_;      // connections whose reading the server paused
   ServerStats stats_;
   std::int64_t started_ms_ = 0;
   std::optional<TimerId> session_timer_;

@@ -7,16 +7,46 @@
 
 namespace zablab::server {
 
+void WatchManager::added(ConnId conn) {
+  ++per_conn_[conn];
+  ++total_;
+}
+
+void WatchManager::removed(ConnId conn, std::size_t n) {
+  auto it = per_conn_.find(conn);
+  if (it == per_conn_.end()) return;
+  n = std::min(n, it->second);
+  it->second -= n;
+  total_ -= n;
+  if (it->second == 0) per_conn_.erase(it);
+}
+
+std::size_t WatchManager::watch_count(ConnId conn) const {
+  auto it = per_conn_.find(conn);
+  return it == per_conn_.end() ? 0 : it->second;
+}
+
+std::size_t WatchManager::new_entries(ConnId conn, const std::string& path, bool data, bool child) const {
+  auto absent = [&](const Table& table) {
+    auto it = table.find(path);
+    return it == table.end() || !it->second.count(conn);
+  };
+  return (data && absent(data_) ? 1 : 0) + (child && absent(child_) ? 1 : 0);
+}
+
 void WatchManager::add_data_watch(ConnId conn, const std::string& path, WatchMode mode) {
   auto& slot = data_[path];
   auto it = slot.find(conn);
+  if (it == slot.end()) added(conn);
   if (it != slot.end() && it->second == WatchMode::persistent_recursive) --recursive_entries_;
   slot[conn] = mode;
   if (mode == WatchMode::persistent_recursive) ++recursive_entries_;
 }
 
 void WatchManager::add_child_watch(ConnId conn, const std::string& path, WatchMode mode) {
-  child_[path][conn] = mode;
+  auto& slot = child_[path];
+  if (!slot.count(conn)) added(conn);
+  slot[conn] = mode;
 }
 
 std::vector<WatchNotice> WatchManager::trigger(const data::WatchTrigger& change) {
@@ -34,8 +64,10 @@ std::vector<WatchNotice> WatchManager::trigger(const data::WatchTrigger& change)
         ++w;
         continue;
       }
-      if (told.insert(w->first).second) out.push_back({w->first, change.type, change.path});
+      if (told.insert(w->first).second)
+        out.push_back({w->first, change.type, change.path, w->second != WatchMode::standard});
       if (w->second == WatchMode::standard) {
+        removed(w->first);
         w = watchers.erase(w);
       } else {
         ++w;
@@ -55,7 +87,7 @@ std::vector<WatchNotice> WatchManager::trigger(const data::WatchTrigger& change)
       if (it != data_.end())
         for (const auto& [conn, mode] : it->second)
           if (mode == WatchMode::persistent_recursive && told.insert(conn).second)
-            out.push_back({conn, change.type, change.path});
+            out.push_back({conn, change.type, change.path, true});
       p = data::parent_path(p);
     }
     std::sort(out.begin(), out.end(), [](const WatchNotice& a, const WatchNotice& b) { return a.conn < b.conn; });
@@ -97,6 +129,7 @@ bool WatchManager::remove_from(Table& table, ConnId conn, const std::string& pat
   auto w = it->second.find(conn);
   if (w == it->second.end() || !matches(w->second, watcher_type)) return false;
   it->second.erase(w);
+  removed(conn);
   if (it->second.empty()) table.erase(it);
   return true;
 }
@@ -123,17 +156,11 @@ void WatchManager::remove_connection(ConnId conn) {
       if (w != it->second.end()) {
         if (table == &data_ && w->second == WatchMode::persistent_recursive) --recursive_entries_;
         it->second.erase(w);
+        removed(conn);
       }
       it = it->second.empty() ? table->erase(it) : std::next(it);
     }
   }
-}
-
-std::size_t WatchManager::watch_count() const {
-  std::size_t n = 0;
-  for (const Table* table : {&data_, &child_})
-    for (const auto& [path, watchers] : *table) n += watchers.size();
-  return n;
 }
 
 std::tuple<std::size_t, std::size_t, std::size_t> WatchManager::data_watch_summary() const {

@@ -25,12 +25,18 @@ struct WatchNotice {
   ConnId conn;
   std::int32_t type;  // event_type::*
   std::string path;
+  // The watch that fired is persistent (or recursive): it was set once, on another node maybe,
+  // so the server checks READ on the changed node before telling (ZooKeeper 3.8.4, CVE-2024-23944).
+  bool persistent;
 };
 
 class WatchManager {
  public:
   void add_data_watch(ConnId conn, const std::string& path, WatchMode mode = WatchMode::standard);
   void add_child_watch(ConnId conn, const std::string& path, WatchMode mode = WatchMode::standard);
+  // How many entries adding these would create (an existing entry is replaced, not added): what
+  // the server checks against maxWatchesPerConnection / maxWatches first.
+  std::size_t new_entries(ConnId conn, const std::string& path, bool data, bool child) const;
 
   // Who hears about `change`; one-shot entries are consumed. Order: connection id, no duplicates.
   std::vector<WatchNotice> trigger(const data::WatchTrigger& change);
@@ -41,7 +47,9 @@ class WatchManager {
   bool remove_watch(ConnId conn, const std::string& path, std::int32_t watcher_type);
   void remove_connection(ConnId conn);
 
-  std::size_t watch_count() const;
+  // Entries in both tables, all together and of one connection (kept as counters: O(1)).
+  std::size_t watch_count() const { return total_; }
+  std::size_t watch_count(ConnId conn) const;
   // The data table alone, as ZooKeeper's wchs summarises it: (connections, paths, watches).
   std::tuple<std::size_t, std::size_t, std::size_t> data_watch_summary() const;
   // conn -> paths and path -> conns of the data table, for the wchc / wchp four-letter words
@@ -52,11 +60,15 @@ class WatchManager {
  private:
   using Table = std::map<std::string, std::map<ConnId, WatchMode>>;
   static bool matches(WatchMode mode, std::int32_t watcher_type);
-  static bool remove_from(Table& table, ConnId conn, const std::string& path, std::int32_t watcher_type);
+  bool remove_from(Table& table, ConnId conn, const std::string& path, std::int32_t watcher_type);
+  void added(ConnId conn);
+  void removed(ConnId conn, std::size_t n = 1);
 
   Table data_;
   Table child_;
   std::size_t recursive_entries_ = 0;  // lets trigger skip the ancestor walk when there are none
+  std::map<ConnId, std::size_t> per_conn_;  // entries per connection (no zero counts kept)
+  std::size_t total_ = 0;
 };
 
 }  // namespace zablab::server

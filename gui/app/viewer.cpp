@@ -2,6 +2,7 @@
 
 #include <imgui.h>
 
+#include <chrono>
 #include <cstdio>
 
 #include "gui/panels/panels.h"
@@ -71,12 +72,18 @@ int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) 
   }
   owned->play(options.play);
   const bool shot = !options.screenshot.empty();
+  const bool bench = options.bench_frames > 0;
   double last = window.seconds();
+  const auto wall = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  double bench_start = 0;
+  const double window_opened = wall();
+  bool loading = owned->source().loading();
+  std::size_t bench_flights = 0;
   int last_w = 0, last_h = 0;
   int code = 0;
   for (int frame = 1; window.begin_frame(); ++frame) {
     const double now = window.seconds();
-    const double dt = shot ? 1.0 / 30 : std::min(0.1, now - last);
+    const double dt = shot || bench ? 1.0 / 30 : std::min(0.1, now - last);
     last = now;
     owned->update(dt);
     const int w = window.width(), h = window.height();
@@ -85,6 +92,13 @@ int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) 
     last_h = h;
     draw_all(owned->ui(), WorldView::of(*owned), static_cast<float>(w), static_cast<float>(h), pin);
     window.end_frame();
+    if (!owned->ui().record_to.empty()) {
+      const std::string path = std::move(owned->ui().record_to);
+      owned->ui().record_to.clear();
+      owned->ui().status = owned->record_session(path, error)
+                               ? "recorded " + std::to_string(owned->timeline().size()) + " records to " + path
+                               : "cannot record: " + error;
+    }
     if (!owned->ui().open_source.empty()) {
       const std::string entry = std::move(owned->ui().open_source);
       owned->ui().open_source.clear();
@@ -113,7 +127,31 @@ int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) 
       }
       break;
     }
+    if (options.timing && loading && !owned->source().loading()) {
+      loading = false;
+      std::printf("zablab-viz: every record indexed %.3f s after opening the window (frame %d)\n", wall() - window_opened,
+                  frame);
+    }
+    if (frame == 1 && options.timing)
+      std::printf("zablab-viz: first frame drawn %.3f s after opening the window\n", wall() - window_opened);
+    if (bench) {
+      if (frame == 3) bench_start = wall();  // after layout settled
+      if (frame > 3) bench_flights += owned->flights().size();
+      if (frame >= 3 + options.bench_frames) {
+        const double secs = wall() - bench_start;
+        std::printf("zablab-viz: %d frames in %.3f s = %.1f frames/s, %.0f messages in flight drawn per frame, %zu records\n",
+                    options.bench_frames, secs, options.bench_frames / secs,
+                    static_cast<double>(bench_flights) / options.bench_frames, owned->timeline().size());
+        break;
+      }
+    }
     window.present();
+  }
+  if (!options.record_to.empty()) {
+    if (!owned->record_session(options.record_to, error)) {
+      std::fprintf(stderr, "zablab-viz: %s\n", error.c_str());
+      code = code ? code : 1;
+    }
   }
   if (!options.save_trace.empty()) {
     if (!save_trace_text(options.save_trace, owned->timeline().records(), error)) {

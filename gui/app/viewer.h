@@ -21,6 +21,9 @@ struct ViewerOptions {
   std::optional<std::uint64_t> record;  // start at this record (after `at`, which runs a live world there)
   bool play = false;               // start playing
   std::string save_trace;          // on exit, write the timeline's records as text here
+  std::string record_to;           // on exit, write them as a trace.db (sim/record) here
+  int bench_frames = 0;            // render this many frames as fast as possible, print the rate, exit
+  bool timing = false;             // print when the first frame is on screen
   // Builds the source for an entry of UiState::source_menu ("live 5", a scenario file...), when
   // the user picks one; nullptr (and `error`) if it cannot.
   std::function<std::unique_ptr<TraceSource>(const std::string& entry, std::string& error)> open_source;

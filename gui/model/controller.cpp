@@ -22,7 +22,12 @@ void Controller::pull() {
 }
 
 bool Controller::fetch_more() {
-  if (!source_->live()) return false;
+  if (!source_->live()) {
+    // A replay still loading: index its next chunk.
+    const std::size_t before = timeline_.size();
+    pull();
+    return timeline_.size() > before;
+  }
   if (!source_->advance()) return false;
   pull();
   return true;
@@ -60,6 +65,8 @@ void Controller::jump_to_time(Nanos t) {
     source_->run_to(t);
     pull();
   }
+  while (!source_->live() && source_->loading() && t > timeline_.end_time() && fetch_more()) {
+  }
   if (auto s = timeline_.last_at_or_before(t)) move_to(visible_.at_or_before(static_cast<std::int64_t>(*s)));
 }
 
@@ -72,6 +79,8 @@ void Controller::jump_to_record(std::uint64_t seq) {
 void Controller::jump_to_start() { move_to(visible_.next(-1)); }
 
 void Controller::jump_to_end() {
+  while (!source_->live() && source_->loading() && fetch_more()) {
+  }
   if (!visible_.seqs().empty()) move_to(visible_.seqs().back());
 }
 
@@ -101,12 +110,19 @@ void Controller::play(bool on) {
 }
 
 void Controller::apply_commands() {
+  if (ui_.manual_delivery != source_->manual_delivery() && source_->live()) set_manual_delivery(ui_.manual_delivery);
+  auto deliveries = std::move(ui_.deliveries);
+  ui_.deliveries.clear();
+  for (const auto& d : deliveries) deliver(d.conn, d.from);
   if (ui_.commands.empty()) return;
   auto commands = std::move(ui_.commands);
   ui_.commands.clear();
   for (const auto& c : commands) {
     std::string error;
-    // A command changes the world now: show the newest record first, so cause and effect line up.
+    // A command changes the world at the cursor: if the teacher went back, the world goes back
+    // there too (a new branch); then the newest record is shown, so cause and effect line up.
+    if (source_->live() && ui_.cursor >= 0 && static_cast<std::size_t>(ui_.cursor) + 1 < timeline_.size())
+      rewind_to_cursor();
     if (source_->live()) jump_to_end();
     if (source_->apply(c, error)) {
       ui_.status = describe(c);
@@ -129,6 +145,11 @@ void Controller::navigate() {
       case Navigation::Kind::end: jump_to_end(); break;
       case Navigation::Kind::time: jump_to_time(n.time); break;
       case Navigation::Kind::next_category: jump_to_next(n.category); break;
+      case Navigation::Kind::record: jump_to_record(n.seq); break;
+      case Navigation::Kind::rewind:
+        select(n.seq);
+        rewind_to_cursor();
+        break;
     }
     if (n.kind != Navigation::Kind::select) ui_.playing = false;
   }
@@ -164,6 +185,89 @@ void Controller::update(double dt) {
   refresh();
 }
 
+void Controller::reload() {
+  timeline_ = Timeline();
+  cache_.reset();
+  visible_.rebuild(timeline_, ui_.filter);
+  pull();
+  refreshed_cursor_ = -2;
+  ui_.selected_message.reset();
+  ui_.axis_fit = true;
+  ui_.display = -1;
+}
+
+bool Controller::rewind_to_cursor() {
+  if (ui_.cursor < 0) return false;
+  if (!source_->live()) {
+    ui_.status = "replay: stepping back is just moving the cursor";
+    return false;
+  }
+  std::string error;
+  const auto seq = static_cast<std::uint64_t>(ui_.cursor);
+  if (!source_->rewind(seq, error)) {
+    ui_.status = "cannot go back: " + error;
+    return false;
+  }
+  reload();
+  ui_.playing = false;
+  ui_.manual_delivery = source_->manual_delivery();
+  ui_.status = "the world is back at #" + std::to_string(seq) + " (" + time_text(timeline_.at(seq).time_ns) +
+               "); what happens next is a new branch";
+  return true;
+}
+
+bool Controller::set_manual_delivery(bool on) {
+  std::string error;
+  if (!source_->set_manual_delivery(on, error)) {
+    ui_.status = error;
+    ui_.manual_delivery = false;
+    return false;
+  }
+  ui_.manual_delivery = on;
+  ui_.status = on ? "manual delivery: peer messages wait until you pick one (Deliver tab)"
+                  : "manual delivery off: held messages are on their way";
+  if (on) {
+    ui_.tab = InspectorTab::deliver;
+    ui_.tab_requested = true;
+  }
+  pull();
+  return true;
+}
+
+bool Controller::deliver(ConnId conn, EndpointId from) {
+  if (source_->live() && ui_.cursor >= 0 && static_cast<std::size_t>(ui_.cursor) + 1 < timeline_.size()) {
+    // Delivering from the past: go back there first (the pending list shown was the world's).
+    if (!rewind_to_cursor()) return false;
+  }
+  std::string error;
+  const std::size_t before = timeline_.size();
+  std::string field;
+  for (const auto& m : source_->pending_deliveries())
+    if (m.conn == conn && m.from == from) field = "\"send_seq\":" + std::to_string(m.send_seq);
+  if (!source_->deliver(conn, from, error)) {
+    ui_.status = "deliver: " + error;
+    return false;
+  }
+  pull();
+  // Show the arrival: the first net.deliver (or drop) after `before` on that connection.
+  for (std::size_t s = before; s < timeline_.size(); ++s) {
+    const auto& r = timeline_.at(s);
+    if ((r.kind == sim::trace_kind::deliver || r.kind == sim::trace_kind::drop) && !field.empty() &&
+        r.detail.find(field) != std::string::npos) {
+      if (!visible_.visible(s)) {
+        // Make it visible: the teacher asked for exactly this message.
+        Filter f = ui_.filter;
+        f.set(timeline_.category(s), true);
+        set_filter(f);
+      }
+      select(s);
+      break;
+    }
+  }
+  ui_.status = "delivered the message from " + endpoint_name(from) + " (connection " + std::to_string(conn) + ")";
+  return true;
+}
+
 void Controller::refresh() {
   if (ui_.cursor != refreshed_cursor_ || timeline_.size() != refreshed_size_) {
     const bool cursor_moved = ui_.cursor != refreshed_cursor_;
@@ -180,6 +284,7 @@ void Controller::refresh() {
     }
   }
   flights_ = in_flight(timeline_, visible_, ui_.display, ui_.cursor);
+  pending_ = source_->pending_deliveries();
 }
 
 }  // namespace zablab::gui

@@ -40,6 +40,23 @@ class Controller {
   void set_filter(const Filter& filter);
   void play(bool on);
 
+  // --- going back in a live world ---
+  // Makes the live world what it was at the cursor (a deterministic re-run, see
+  // TraceSource::rewind); the records after it are forgotten and the world goes on from there.
+  // A replay just moves its cursor. False (and ui().status) if the source cannot.
+  bool rewind_to_cursor();
+
+  // --- manual delivery (live) ---
+  bool set_manual_delivery(bool on);
+  // Delivers the head of that stream and moves the cursor to its arrival.
+  bool deliver(ConnId conn, EndpointId from);
+  const std::vector<sim::HeldMessage>& pending() const { return pending_; }
+
+  // --- recording ---
+  // Writes every record of the timeline (the whole session so far) to a trace.db that
+  // zablab-viz --trace and zablab-sim replay open. False (and `error`) if it cannot.
+  bool record_session(const std::string& path, std::string& error) const;
+
   // --- what panels read ---
   UiState& ui() { return ui_; }
   const UiState& ui() const { return ui_; }
@@ -61,6 +78,7 @@ class Controller {
   bool move_to(std::optional<std::uint64_t> seq);
   void refresh();
   bool fetch_more();  // live: one more record; false if the source cannot
+  void reload();      // the source's records changed under us (rewind): index them again
 
   std::unique_ptr<TraceSource> source_;
   Timeline timeline_;
@@ -72,6 +90,7 @@ class Controller {
   Explanation explanation_;
   VoteMatrix votes_;
   std::vector<Flight> flights_;
+  std::vector<sim::HeldMessage> pending_;
   std::int64_t refreshed_cursor_ = -2;
   std::size_t refreshed_size_ = 0;
 };

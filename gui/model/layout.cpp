@@ -113,7 +113,7 @@ double glide(double current, double target, double dt_seconds, double rate) {
 
 PanelLayout panel_layout(float width, float height) {
   PanelLayout p;
-  const float top = 64;
+  const float top = 88;  // three rows of controls
   const float gap = 0;
   const float body_h = std::max(100.0f, height - top);
   const float upper_h = std::floor(body_h * 0.58f);

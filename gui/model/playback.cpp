@@ -1,6 +1,7 @@
 #include "gui/model/playback.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace zablab::gui {
 
@@ -54,11 +55,20 @@ std::vector<Flight> in_flight(const Timeline& timeline, const VisibleIndex& visi
   std::vector<Flight> out;
   if (cursor < 0) return out;
   const Nanos now = timeline.at(static_cast<std::uint64_t>(cursor)).time_ns;
-  // Messages are few compared with records; walk back from the newest until sends are far behind.
-  const auto& messages = timeline.messages();
-  for (std::size_t i = messages.size(); i-- > 0;) {
-    const Message& m = messages[i];
-    if (static_cast<std::int64_t>(m.send_seq) > cursor) continue;
+  // Lost messages stay drawn until the playhead is 1.5 positions past their end: nothing that
+  // ended before the visible record two positions back can show.
+  std::uint64_t seq_lo = 0;
+  const auto& seqs = visible.seqs();
+  if (!seqs.empty() && display >= 2) {
+    const auto k = std::min(seqs.size() - 1, static_cast<std::size_t>(std::floor(display - 2)));
+    seq_lo = seqs[k];
+  }
+  std::vector<std::size_t> candidates;
+  timeline.messages_overlapping(seq_lo, static_cast<std::uint64_t>(cursor), candidates);
+  const std::size_t first = candidates.size() > 4096 ? candidates.size() - 4096 : 0;  // the newest, if crowded
+  for (std::size_t k = first; k < candidates.size(); ++k) {
+    const std::size_t i = candidates[k];
+    const Message& m = timeline.message(i);
     if (!visible.filter().visible(m.category)) continue;
     const double start = visible.position(static_cast<std::int64_t>(m.send_seq));
     if (m.end_seq >= 0 && m.end_seq <= cursor) {
@@ -76,10 +86,7 @@ std::vector<Flight> in_flight(const Timeline& timeline, const VisibleIndex& visi
       p = static_cast<float>(std::clamp(static_cast<double>(now - m.sent_ns) / 400000.0, 0.0, 0.85));
     }
     out.push_back({i, p, false});
-    // Stop once sends are far older than anything still in flight could be (bounded scan).
-    if (out.size() > 4096) break;
   }
-  std::reverse(out.begin(), out.end());
   return out;
 }
 

@@ -128,30 +128,40 @@ std::unique_ptr<ReplaySource> run_scenario_file(const std::string& path, std::op
 }
 
 std::string ReplaySource::description() const {
-  return "replay " + name_ + " (" + std::to_string(records_.size()) + " records)";
+  return "replay " + name_ + " (" + std::to_string(count_) + " records)";
 }
 
 std::size_t ReplaySource::pull(Timeline& timeline) {
+  // Copied, not moved: a source can fill a fresh timeline again (a test, a reopened view).
   const std::size_t before = timeline.size();
-  timeline.append_all(records_, before);
+  if (before == 0) timeline.reserve(records_.size());
+  const std::size_t end = std::min(records_.size(), before + kChunk);
+  for (std::size_t i = before; i < end; ++i) timeline.append(records_[i]);
+  pulled_ = timeline.size();
   return timeline.size() - before;
 }
 
 // ------------------------------------------------------------------------------ live
 
-LiveSource::LiveSource(LiveOptions options) : options_(options) {
+LiveSource::LiveSource(LiveOptions options) : options_(options) { build(); }
+
+void LiveSource::build() {
   sim::WorldOptions o;
   o.seed = options_.seed;
   o.server.tick_time_ms = options_.tick_time_ms;
   sim::configure_ensemble(o, options_.voters, options_.observers);
+  writers_.clear();
+  manual_writes_ = 0;
+  world_.reset();  // the taps forget the old world's connections below
+  taps_ = std::make_unique<DecodingTaps>();
   world_ = std::make_unique<sim::World>(o);
-  if (options_.decode_messages) taps_.install(*world_);
+  if (options_.decode_messages) taps_->install(*world_);
   world_->start();
   for (int i = 0; i < options_.clients; ++i) {
     Command c;
     c.kind = CommandKind::add_client;
     std::string ignored;
-    apply(c, ignored);
+    apply_to_world(c, ignored);
   }
 }
 
@@ -229,6 +239,28 @@ void LiveSource::drive_workload() {
 }
 
 bool LiveSource::advance() {
+  const bool ok = advance_world();
+  log(Input::of(Input::Kind::advance));
+  return ok;
+}
+
+bool LiveSource::run_to(Nanos t) {
+  const bool ok = run_world_to(t);
+  Input in = Input::of(Input::Kind::run_to);
+  in.time = t;
+  log(std::move(in));
+  return ok;
+}
+
+bool LiveSource::apply(const Command& c, std::string& error) {
+  const bool ok = apply_to_world(c, error);
+  Input in = Input::of(Input::Kind::command);
+  in.command = c;
+  log(std::move(in));
+  return ok;
+}
+
+bool LiveSource::advance_world() {
   auto& trace = world_->trace();
   const std::uint64_t before = trace.size();
   for (int i = 0; i < 2'000'000 && trace.size() == before; ++i) {
@@ -245,7 +277,7 @@ bool LiveSource::advance() {
   return trace.size() > before;
 }
 
-bool LiveSource::run_to(Nanos t) {
+bool LiveSource::run_world_to(Nanos t) {
   for (int i = 0; i < 50'000'000 && world_->now() < t; ++i) {
     drive_workload();
     const auto next = world_->sim().next_time();
@@ -263,7 +295,7 @@ bool LiveSource::run_to(Nanos t) {
   return true;
 }
 
-bool LiveSource::apply(const Command& c, std::string& error) {
+bool LiveSource::apply_to_world(const Command& c, std::string& error) {
   sim::World& w = *world_;
   auto server_ok = [&](EndpointId id) {
     const auto ids = w.servers();
@@ -329,6 +361,9 @@ bool LiveSource::apply(const Command& c, std::string& error) {
       writers_.push_back(wr);
       return true;
     }
+    case CommandKind::drop_client:
+    case CommandKind::client_op:
+      return apply_client_command(c, error);
   }
   error = "unknown command";
   return false;

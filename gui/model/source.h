@@ -19,6 +19,7 @@
 #include "gui/model/timeline.h"
 #include "gui/model/ui_state.h"
 #include "gui/model/wire_decoder.h"
+#include "sim/sim_network.h"
 
 namespace zablab::sim {
 class World;
@@ -45,8 +46,11 @@ class TraceSource {
   virtual ~TraceSource() = default;
   virtual std::string description() const = 0;
   virtual bool live() const = 0;
-  // Appends the records `timeline` does not have yet; returns how many.
+  // Appends the records `timeline` does not have yet (a replay: at most a chunk per call, so a
+  // huge trace shows its first frame at once and indexes the rest frame by frame); returns how many.
   virtual std::size_t pull(Timeline& timeline) = 0;
+  // A replay still has records to hand over (see pull()).
+  virtual bool loading() const { return false; }
   // Live: runs the world until it has produced at least one more record. False if it cannot.
   virtual bool advance() { return false; }
   // Live: runs the world until virtual time `t` (ms). False if not live.
@@ -57,6 +61,30 @@ class TraceSource {
   virtual const sim::World* world() const { return nullptr; }
   // Live: a server's exact state now.
   virtual std::optional<LivePeerInfo> live_peer(EndpointId) const { return std::nullopt; }
+
+  // --- going back (live) ---
+  // Rebuilds the world as it was just after the step that made record `seq`, by running the
+  // same world again from the start with the same inputs (the simulator is deterministic, so
+  // records 0..seq come out identical). Later records are forgotten: what happens next is a new
+  // branch. The world's trace may hold a few records past `seq` (those of the same step).
+  virtual bool rewind(std::uint64_t, std::string& error) {
+    error = "a recorded trace cannot be rewound into a live world";
+    return false;
+  }
+
+  // --- manual delivery (live) ---
+  virtual bool manual_delivery() const { return false; }
+  virtual bool set_manual_delivery(bool, std::string& error) {
+    error = "manual delivery needs a live world";
+    return false;
+  }
+  // The messages held back, one per stream (only a stream's head can go next).
+  virtual std::vector<sim::HeldMessage> pending_deliveries() const { return {}; }
+  // Delivers the head of `conn`'s stream from `from` and runs the world until it has arrived.
+  virtual bool deliver(ConnId, EndpointId, std::string& error) {
+    error = "manual delivery needs a live world";
+    return false;
+  }
 };
 
 // ----------------------------------------------------------------------------------------------
@@ -72,16 +100,20 @@ bool save_trace_text(const std::string& path, const std::vector<TraceRecord>& re
 class ReplaySource final : public TraceSource {
  public:
   ReplaySource(std::string name, std::vector<TraceRecord> records)
-      : name_(std::move(name)), records_(std::move(records)) {}
+      : name_(std::move(name)), records_(std::move(records)), count_(records_.size()) {}
+  static constexpr std::size_t kChunk = 100000;  // records indexed per pull()
   static std::unique_ptr<ReplaySource> open(const std::string& path, std::string& error);
 
   std::string description() const override;
   bool live() const override { return false; }
   std::size_t pull(Timeline& timeline) override;
+  bool loading() const override { return pulled_ < records_.size(); }
 
  private:
   std::string name_;
   std::vector<TraceRecord> records_;
+  std::size_t count_ = 0;
+  std::size_t pulled_ = 0;  // the timeline's size after the last pull
 };
 
 // Runs a scenario file (scenarios/*.scn, sim/scenario) to its end in a fresh world and returns
@@ -119,13 +151,46 @@ class LiveSource final : public TraceSource {
   std::optional<LivePeerInfo> live_peer(EndpointId id) const override;
   sim::World& mutable_world();
 
+  bool rewind(std::uint64_t seq, std::string& error) override;
+  bool manual_delivery() const override;
+  bool set_manual_delivery(bool on, std::string& error) override;
+  std::vector<sim::HeldMessage> pending_deliveries() const override;
+  bool deliver(ConnId conn, EndpointId from, std::string& error) override;
+  // How many inputs (steps asked for, commands, deliveries) a rewind would replay.
+  std::size_t input_count() const { return inputs_.size(); }
+
  private:
+  // Everything that changes the world, in order, so rewind() can run it again (live_branch.cpp).
+  struct Input {
+    enum class Kind : std::uint8_t { advance, run_to, command, hold, release };
+    Kind kind = Kind::advance;
+    Nanos time = 0;            // run_to
+    Command command;           // command
+    bool on = false;           // hold
+    ConnId conn = 0;           // release: the stream's head let go
+    EndpointId from = kNoEndpoint;
+    std::uint64_t trace_after = 0;  // the trace's size when it was done
+    std::uint64_t repeat = 1;       // advance: consecutive calls folded into one entry
+    static Input of(Kind k) {
+      Input i;
+      i.kind = k;
+      return i;
+    }
+  };
+  void build();  // a fresh world with the options' clients
+  void log(Input input);
+  bool advance_world();
+  bool run_world_to(Nanos t);
+  bool apply_to_world(const Command& command, std::string& error);
+  bool apply_client_command(const Command& command, std::string& error);
   // Issues due writes (between steps only).
   void drive_workload();
   std::optional<Nanos> next_write_due();
 
+  std::vector<Input> inputs_;
+  bool holding_ = false;
   LiveOptions options_;
-  DecodingTaps taps_;
+  std::unique_ptr<DecodingTaps> taps_;
   std::unique_ptr<sim::World> world_;
   struct Writer {
     EndpointId client = kNoEndpoint;

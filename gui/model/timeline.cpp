@@ -189,12 +189,35 @@ void Timeline::on_send(const TraceRecord& r, Meta& meta, const JsonValue& d) {
   meta.message = static_cast<std::int64_t>(m.index);
   by_send_[r.seq] = m.index;
   if (m.conn >= 0) open_by_conn_[m.conn].push_back(m.index);
+  if (m.index / kMessageBlock >= blocks_.size()) blocks_.emplace_back();
+  ++blocks_[m.index / kMessageBlock].open;
   messages_.push_back(std::move(m));
+}
+
+void Timeline::messages_overlapping(std::uint64_t seq_lo, std::uint64_t seq_hi, std::vector<std::size_t>& out) const {
+  out.clear();
+  // Messages are in send order: those sent by seq_hi are a prefix.
+  const auto end = std::upper_bound(messages_.begin(), messages_.end(), seq_hi,
+                                    [](std::uint64_t s, const Message& m) { return s < m.send_seq; });
+  const std::size_t n = static_cast<std::size_t>(end - messages_.begin());
+  for (std::size_t b = (n + kMessageBlock - 1) / kMessageBlock; b-- > 0;) {
+    const MessageBlock& block = blocks_[b];
+    if (block.open == 0 && block.max_end < static_cast<std::int64_t>(seq_lo)) continue;  // all over before seq_lo
+    const std::size_t first = b * kMessageBlock, last = std::min(n, first + kMessageBlock);
+    for (std::size_t i = last; i-- > first;) {
+      const Message& m = messages_[i];
+      if (m.end_seq < 0 || m.end_seq >= static_cast<std::int64_t>(seq_lo)) out.push_back(i);
+    }
+  }
+  std::reverse(out.begin(), out.end());
 }
 
 void Timeline::end_message(std::size_t index, const TraceRecord& r, Message::Fate fate, std::string reason) {
   Message& m = messages_[index];
   if (m.fate == Message::Fate::delivered || m.fate == Message::Fate::dropped) return;
+  MessageBlock& block = blocks_[index / kMessageBlock];
+  if (m.end_seq < 0) --block.open;
+  block.max_end = std::max(block.max_end, static_cast<std::int64_t>(r.seq));
   m.fate = fate;
   m.end_seq = static_cast<std::int64_t>(r.seq);
   m.ended_ns = r.time_ns;
@@ -321,13 +344,11 @@ void Timeline::track_phases(const TraceRecord& r, const JsonValue& d) {
   }
 }
 
-void Timeline::append(const TraceRecord& record) {
-  if (record.seq != records_.size()) {
-    TraceRecord copy = record;
-    copy.seq = records_.size();  // tolerate gaps (a filtered export): keep seq dense here
-    return append(copy);
-  }
-  records_.push_back(record);
+void Timeline::append(const TraceRecord& record) { append(TraceRecord(record)); }
+
+void Timeline::append(TraceRecord&& record) {
+  record.seq = records_.size();  // tolerate gaps (a filtered export): keep seq dense here
+  records_.push_back(std::move(record));
   meta_.push_back({});
   const TraceRecord& r = records_.back();
   Meta& meta = meta_.back();

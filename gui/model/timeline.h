@@ -89,7 +89,13 @@ class Timeline {
  public:
   // Appends the next record; its seq must equal size() (traces are dense from 0).
   void append(const TraceRecord& record);
+  void append(TraceRecord&& record);
   void append_all(const std::vector<TraceRecord>& records, std::size_t from = 0);
+  // Room for `n` records (a trace.db says how many it holds): no reallocation while loading.
+  void reserve(std::size_t n) {
+    records_.reserve(n);
+    meta_.reserve(n);
+  }
 
   const std::vector<TraceRecord>& records() const { return records_; }
   std::size_t size() const { return records_.size(); }
@@ -101,6 +107,10 @@ class Timeline {
   std::optional<std::size_t> message_of(std::uint64_t seq) const;
   const std::vector<Message>& messages() const { return messages_; }
   const Message& message(std::size_t index) const { return messages_.at(index); }
+  // The messages sent at or before record `seq_hi` that are still in flight at `seq_lo` or end
+  // later (or never), in send order. Skips whole blocks of messages that ended before seq_lo, so
+  // a view of a few hundred records costs little even in a trace of millions.
+  void messages_overlapping(std::uint64_t seq_lo, std::uint64_t seq_hi, std::vector<std::size_t>& out) const;
 
   // Endpoints that appear, by id: servers 1..N (from world.config, or as seen), then clients.
   const std::vector<EndpointId>& servers() const { return servers_; }
@@ -134,6 +144,13 @@ class Timeline {
   std::vector<TraceRecord> records_;
   std::vector<Meta> meta_;
   std::vector<Message> messages_;
+  // Per block of kMessageBlock messages: how many never ended (yet), and the latest end.
+  static constexpr std::size_t kMessageBlock = 256;
+  struct MessageBlock {
+    std::int64_t max_end = -1;
+    std::uint32_t open = 0;
+  };
+  std::vector<MessageBlock> blocks_;
   std::map<std::uint64_t, std::size_t> by_send_;           // send seq -> message
   std::map<std::int64_t, std::vector<std::size_t>> open_by_conn_;  // conn -> messages in flight
   std::map<EndpointId, std::uint64_t> clock_;              // Lamport counters

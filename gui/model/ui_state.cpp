@@ -45,6 +45,14 @@ std::string describe(const Command& c) {
     case CommandKind::unblock: return "unblock " + endpoint_name(c.a) + " -> " + endpoint_name(c.b);
     case CommandKind::write: return "write " + c.text + " from " + endpoint_name(c.a);
     case CommandKind::add_client: return "add a client";
+    case CommandKind::drop_client: return "drop " + endpoint_name(c.a) + "'s connection";
+    case CommandKind::client_op: {
+      std::string out = endpoint_name(c.a) + " " + c.op + " " + c.text;
+      if (c.op == "create" || c.op == "set") out += " \"" + c.data + "\"";
+      if (c.ephemeral) out += " (ephemeral)";
+      if (c.watch) out += " (watch)";
+      return out;
+    }
   }
   return "?";
 }

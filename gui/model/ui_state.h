@@ -38,6 +38,8 @@ enum class CommandKind : std::uint8_t {
   unblock,     // a -> b
   write,       // a: client; text: path
   add_client,  // a new client of every server
+  drop_client, // a: client; its connection is reset (it reconnects, its session lives on)
+  client_op,   // a: client; op: create|set|get|exists|ls|delete|sync|close; text: path; data
 };
 
 struct Command {
@@ -46,16 +48,21 @@ struct Command {
   EndpointId b = kNoEndpoint;
   std::vector<std::vector<EndpointId>> groups;
   std::string text;
+  // client_op
+  std::string op;
+  std::string data;
+  bool ephemeral = false;  // create
+  bool watch = false;      // get / exists / ls: leave a watch
 };
 std::string describe(const Command& command);
 
-enum class InspectorTab : std::uint8_t { server, message, votes, clients };
+enum class InspectorTab : std::uint8_t { server, message, votes, clients, deliver, sessions };
 
 // A move of the cursor a panel asks for; the controller carries it out before the next frame.
 struct Navigation {
-  enum class Kind : std::uint8_t { select, forward, back, start, end, time, next_category };
+  enum class Kind : std::uint8_t { select, forward, back, start, end, time, next_category, record, rewind };
   Kind kind = Kind::select;
-  std::uint64_t seq = 0;         // select
+  std::uint64_t seq = 0;         // select, record (jump to that record), rewind (branch the live world there)
   Nanos time = 0;                // time
   Category category = Category::zab;  // next_category
 };
@@ -98,6 +105,26 @@ struct UiState {
   EndpointId menu_server = kNoEndpoint;   // the server a context menu is open for
   EndpointId command_server = 1;          // the server the control bar's buttons act on
   int jump_ms = 0;                        // the control bar's "go to ms" field
+  int jump_record = 0;                    // the control bar's "go to #" field
+  int focus_jump = 0;                     // keyboard: 1 focus the ms field, 2 the # field
+
+  // --- manual delivery (live): the teacher picks which held message arrives next ---
+  bool manual_delivery = false;           // wanted; the controller switches the source
+  struct Delivery {
+    std::uint64_t conn = 0;
+    EndpointId from = kNoEndpoint;
+  };
+  std::vector<Delivery> deliveries;       // asked for, applied by Controller::update in order
+
+  // --- the client console (live) ---
+  EndpointId console_client = kNoEndpoint;
+  std::array<char, 128> console_path{'/', 'a'};
+  std::array<char, 128> console_data{'v'};
+  std::vector<std::string> console_log;   // what was asked, newest last
+
+  // --- recording (the viewer writes the timeline to this trace.db between frames) ---
+  std::string record_to;
+  std::array<char, 256> record_path{'s', 'e', 's', 's', 'i', 'o', 'n', '.', 'd', 'b'};
 
   // --- switching source (the viewer builds a new controller between frames) ---
   std::vector<std::string> source_menu;  // "live 3", "live 5", ..., scenario files

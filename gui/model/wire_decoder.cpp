@@ -136,9 +136,9 @@ DecodedFrame decode_quorum_frame(std::string_view message) {
   return f;
 }
 
-sim::WireInfo PeerMessageTap::describe(ConnId conn, int port_number, bool, std::string_view bytes) {
+sim::WireInfo PeerMessageTap::describe(ConnId conn, int port_number, bool from_initiator, std::string_view bytes) {
   sim::WireInfo info;
-  auto it = decoders_.try_emplace(conn, std::size_t{1} << 30).first;
+  auto it = decoders_.try_emplace(std::pair{conn, from_initiator}, std::size_t{1} << 30).first;
   it->second.feed(bytes);
   std::string frames = "[";
   int count = 0;

@@ -15,6 +15,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/jute/frame.h"
 #include "sim/client_protocol_tap.h"
@@ -41,10 +42,14 @@ DecodedFrame decode_quorum_frame(std::string_view message);
 class PeerMessageTap final : public sim::WireTap {
  public:
   sim::WireInfo describe(ConnId conn, int port_number, bool from_initiator, std::string_view bytes) override;
-  void forget(ConnId conn) override { decoders_.erase(conn); }
+  void forget(ConnId conn) override {
+    decoders_.erase({conn, true});
+    decoders_.erase({conn, false});
+  }
 
  private:
-  std::map<ConnId, jute::FrameDecoder> decoders_;
+  // Peer connections carry messages both ways: one decoder per direction.
+  std::map<std::pair<ConnId, bool>, jute::FrameDecoder> decoders_;
 };
 
 class DecodingTaps {

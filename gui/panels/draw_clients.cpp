@@ -11,6 +11,7 @@ void draw_clients(UiState& ui, const WorldView& view) {
   (void)ui;
   if (view.state.clients.empty()) {
     ImGui::TextDisabled("No clients.");
+    draw_console(ui, view);
     return;
   }
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
@@ -44,6 +45,8 @@ void draw_clients(UiState& ui, const WorldView& view) {
   ImGui::EndTable();
   ImGui::TextDisabled("Writes go to the leader (forwarded as REQUEST), commit through Zab, and are answered by the");
   ImGui::TextDisabled("client's own server once it applies the txn. Click a pending request to see when it was sent.");
+  ImGui::Separator();
+  draw_console(ui, view);
 }
 
 }  // namespace zablab::gui

@@ -1,7 +1,9 @@
 // The control bar: step / run / pause / speed, jumps to the next election, Zab, commit or fault
 // record, a time to jump to, and for a live world the faults (crash, restart, isolate, partition,
 // heal) and client writes, queued as Commands and applied between simulation steps.
-// Keys: Space play/pause, Right/Left step, Home/End first/last record.
+// Row 3: go back (branch the live world at the cursor), manual delivery, record to trace.db.
+// Keys: Space play/pause, Right/Left step, Home/End first/last record, PageUp/PageDown 10 records,
+// Ctrl+T / Ctrl+G type a time / a record number to jump to (Enter jumps).
 #include <imgui.h>
 
 #include <algorithm>
@@ -32,6 +34,13 @@ void keys(UiState& ui) {
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) ui.go(Navigation::Kind::back);
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home), false)) ui.go(Navigation::Kind::start);
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) ui.go(Navigation::Kind::end);
+  for (int k = 0; k < 10; ++k) {
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_PageDown))) ui.go(Navigation::Kind::forward);
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_PageUp))) ui.go(Navigation::Kind::back);
+  }
+  // Letters are GLFW key codes (ImGui 1.86 has no named keys for them).
+  if (io.KeyCtrl && ImGui::IsKeyPressed('T', false)) ui.focus_jump = 1;
+  if (io.KeyCtrl && ImGui::IsKeyPressed('G', false)) ui.focus_jump = 2;
 }
 
 }  // namespace
@@ -74,10 +83,20 @@ void draw_controls(UiState& ui, const WorldView& view) {
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(70);
-  ImGui::InputInt("##ms", &ui.jump_ms, 0, 0);
+  if (ui.focus_jump == 1) ImGui::SetKeyboardFocusHere();
+  const bool ms_enter = ImGui::InputInt("##ms", &ui.jump_ms, 0, 0, ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
-  if (ImGui::SmallButton("go to ms"))
+  if (ImGui::SmallButton("go to ms") || ms_enter)
     ui.navigation.push_back(Navigation{Navigation::Kind::time, 0, ui.jump_ms * sim::kMillisecond, Category::zab});
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(70);
+  if (ui.focus_jump == 2) ImGui::SetKeyboardFocusHere();
+  ui.focus_jump = 0;
+  const bool rec_enter = ImGui::InputInt("##record", &ui.jump_record, 0, 0, ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  if ((ImGui::SmallButton("go to #") || rec_enter) && ui.jump_record >= 0)
+    ui.navigation.push_back(
+        Navigation{Navigation::Kind::record, static_cast<std::uint64_t>(ui.jump_record), 0, Category::zab});
   ImGui::SameLine();
   ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x));
   const std::string current = view.source.description();
@@ -140,9 +159,44 @@ void draw_controls(UiState& ui, const WorldView& view) {
   if (ImGui::Button("write")) command(ui, CommandKind::write);
   ImGui::SameLine();
   if (ImGui::Button("add client")) command(ui, CommandKind::add_client);
+  ImGui::SameLine();
+  if (ImGui::Button("drop client") && !view.timeline.clients().empty()) {
+    Command c;
+    c.kind = CommandKind::drop_client;
+    c.a = ui.console_client == kNoEndpoint ? view.timeline.clients().front() : ui.console_client;
+    ui.commands.push_back(c);
+  }
+
+  // --- row 3: going back, manual delivery, recording ---
+  const bool behind = ui.cursor >= 0 && static_cast<std::size_t>(ui.cursor) + 1 < view.timeline.size();
+  if (!behind) ImGui::BeginDisabled();
+  if (ImGui::Button("go back here")) ui.navigation.push_back(Navigation{Navigation::Kind::rewind,
+                                                                       static_cast<std::uint64_t>(ui.cursor), 0,
+                                                                       Category::zab});
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("Re-run the world to the cursor and continue from there (a new branch).\n"
+                      "A fault or delivery given while the cursor is in the past does this first.");
+  if (!behind) ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::Checkbox("manual delivery", &ui.manual_delivery);
+  if (ui.manual_delivery) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton(("pick (" + std::to_string(view.pending.size()) + " waiting)").c_str())) {
+      ui.tab = InspectorTab::deliver;
+      ui.tab_requested = true;
+    }
+  }
   if (!live) ImGui::EndDisabled();
   ImGui::SameLine();
-  if (!live)
+  ImGui::TextDisabled("|");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(150);
+  ImGui::InputText("##record_path", ui.record_path.data(), ui.record_path.size());
+  ImGui::SameLine();
+  if (ImGui::Button("record")) ui.record_to = ui.record_path.data();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Write every record so far to this trace.db (zablab-viz --trace opens it)");
+  ImGui::SameLine();
+  if (!live && ui.status.empty())
     ImGui::TextDisabled("replay: the recorded run cannot be changed");
   else if (!ui.status.empty())
     ImGui::TextColored(style::to_vec4(IM_COL32(255, 200, 120, 255)), "%s", ui.status.c_str());

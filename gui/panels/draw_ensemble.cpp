@@ -67,7 +67,7 @@ void server_tooltip(const ServerView* s, EndpointId id) {
     if (s->leader) ImGui::Text("leader %lld", static_cast<long long>(*s->leader));
     ImGui::Text("%zu znodes, %zu sessions", s->tree.size(), s->sessions.size());
   }
-  ImGui::TextDisabled("click: inspect   right-click: crash / restart / isolate");
+  ImGui::TextDisabled("click: inspect   double-click: crash / restart   right-click: faults, partition groups");
   ImGui::EndTooltip();
 }
 
@@ -102,6 +102,42 @@ void server_menu(UiState& ui, const WorldView& view) {
     ImGui::EndMenu();
   }
   if (ImGui::MenuItem("Heal every link", nullptr, false, live)) command(CommandKind::heal, kNoEndpoint);
+  // Partition groups: tick servers into group A; "partition" cuts A from the rest both ways.
+  const auto& servers = view.timeline.servers();
+  const auto index = std::find(servers.begin(), servers.end(), id) - servers.begin();
+  if (index < static_cast<std::ptrdiff_t>(ui.partition_side.size())) {
+    bool& side = ui.partition_side[static_cast<std::size_t>(index)];
+    if (ImGui::MenuItem("In group A (to split off)", nullptr, side, live)) side = !side;
+  }
+  if (ImGui::MenuItem("Partition: group A | the rest", nullptr, false, live)) {
+    Command c;
+    c.kind = CommandKind::partition;
+    c.groups.resize(2);
+    for (std::size_t i = 0; i < servers.size(); ++i)
+      c.groups[i < ui.partition_side.size() && ui.partition_side[i] ? 0 : 1].push_back(servers[i]);
+    if (!c.groups[0].empty() && !c.groups[1].empty()) ui.commands.push_back(c);
+    else ui.status = "put some servers in group A first";
+  }
+  if (!live) ImGui::TextDisabled("(a replay cannot be changed)");
+  ImGui::EndPopup();
+}
+
+void client_menu(UiState& ui, const WorldView& view) {
+  if (!ImGui::BeginPopup("client_menu")) return;
+  const EndpointId id = ui.console_client;
+  const bool live = view.source.live();
+  ImGui::TextDisabled("%s", endpoint_name(id).c_str());
+  ImGui::Separator();
+  if (ImGui::MenuItem("Drop its connection", nullptr, false, live)) {
+    Command c;
+    c.kind = CommandKind::drop_client;
+    c.a = id;
+    ui.commands.push_back(c);
+  }
+  if (ImGui::MenuItem("Console (Clients tab)")) {
+    ui.tab = InspectorTab::clients;
+    ui.tab_requested = true;
+  }
   if (!live) ImGui::TextDisabled("(a replay cannot be changed)");
   ImGui::EndPopup();
 }
@@ -218,9 +254,22 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     for (const Rect& o : placed) n += r.x < o.x + o.w && o.x < r.x + r.w && r.y < o.y + o.h && o.y < r.y + r.h ? 1 : 0;
     return n;
   };
+  // A lane with many messages (a backlog, manual delivery) shows labels on its first few only
+  // (the oldest: the next to arrive), with a count, and dots for a few more.
+  const bool busy = view.flights.size() > 100;
+  const int kLabelsPerLane = busy ? 1 : 3, kDotsPerLane = busy ? 8 : 24;
+  std::map<std::pair<EndpointId, EndpointId>, int> per_lane, seen_on_lane;
+  for (const Flight& f : view.flights) {
+    const Message& m = view.timeline.message(f.message);
+    ++per_lane[{m.from, m.to}];
+  }
   for (const Flight& f : view.flights) {
     const Message& m = view.timeline.message(f.message);
     if (!at.count(m.from) || !at.count(m.to)) continue;
+    const int nth = seen_on_lane[{m.from, m.to}]++;
+    const int on_lane = per_lane[{m.from, m.to}];
+    if (nth >= kDotsPerLane && !f.lost) continue;
+    const bool labelled = ui.show_labels && nth < kLabelsPerLane;
     const Placed& pf = at[m.from];
     const Placed& pt = at[m.to];
     const Lane lane = directed_lane(pf.pos, pt.pos, 0, 7);
@@ -228,9 +277,13 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     const float len = distance(lane.from, lane.to);
     const float t0 = len > 1 ? pf.radius / len : 0, t1 = len > 1 ? 1 - pt.radius / len : 1;
     Vec2 p = along(lane, t0 + (t1 - t0) * f.progress);
-    if (ui.show_labels && !f.lost) {
+    std::string more;
+    if (nth == kLabelsPerLane - 1 && on_lane > kLabelsPerLane)
+      more = " +" + std::to_string(on_lane - kLabelsPerLane) + " more";
+    if (labelled && !f.lost) {
       std::string label = m.label;
       if (m.channel == Channel::election) label = label.substr(0, label.find(" ("));
+      label += more;
       const float w = ImGui::CalcTextSize(label.c_str()).x + 8;
       // Pills are wide: step aside vertically, whatever the lane's direction.
       Vec2 best = p;
@@ -255,10 +308,11 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
       continue;
     }
     const ImU32 color = message_color(m, 235);
-    if (ui.show_labels) {
+    if (labelled) {
       // On the ring a vote shows only its candidate and round; the rest is in the inspector.
       std::string label = m.label;
       if (m.channel == Channel::election) label = label.substr(0, label.find(" ("));
+      label += more;
       hits.push_back({label_pill(dl, im(p), color, IM_COL32(15, 15, 20, 255), label, selected), f.message});
     } else {
       dl->AddCircleFilled(im(p), 5, color);
@@ -338,10 +392,17 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
       if (distance(at[id].pos, mouse) <= at[id].radius + 6) over_client = id;
     if (over_message) {
       const Message& m = view.timeline.message(*over_message);
-      ImGui::SetTooltip("%s -> %s  %s\nsent %s%s\nclick: inspect this message", endpoint_name(m.from).c_str(),
-                        endpoint_name(m.to).c_str(), m.label.c_str(), time_text(m.sent_ns).c_str(),
-                        m.end_seq >= 0 ? (", arrives " + time_text(m.ended_ns)).c_str() : "");
-      if (left_click) {
+      // Manual delivery: a held stream head is delivered by clicking it.
+      const sim::HeldMessage* held = nullptr;
+      for (const auto& h : view.pending)
+        if (h.send_seq == m.send_seq) held = &h;
+      ImGui::SetTooltip("%s -> %s  %s\nsent %s%s\n%s", endpoint_name(m.from).c_str(), endpoint_name(m.to).c_str(),
+                        m.label.c_str(), time_text(m.sent_ns).c_str(),
+                        m.end_seq >= 0 ? (", arrives " + time_text(m.ended_ns)).c_str() : "",
+                        held ? "click: deliver this one next" : "click: inspect this message");
+      if (left_click && held) {
+        ui.deliveries.push_back({held->conn, held->from});
+      } else if (left_click) {
         ui.selected_message = *over_message;
         ui.tab = InspectorTab::message;
         ui.tab_requested = true;
@@ -358,14 +419,26 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
         ui.menu_server = *over_server;
         ImGui::OpenPopup("server_menu");
       }
+      // Double-click: crash a running server, restart a crashed one.
+      if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) && view.source.live()) {
+        const ServerView* sv = st.server(*over_server);
+        Command c;
+        c.kind = sv && sv->up ? CommandKind::crash : CommandKind::restart;
+        c.a = *over_server;
+        ui.commands.push_back(c);
+      }
     } else if (over_client) {
+      ImGui::SetTooltip("%s\nclick: clients tab   right-click: drop its connection", endpoint_name(*over_client).c_str());
+      if (left_click || right_click) ui.console_client = *over_client;
       if (left_click) {
         ui.tab = InspectorTab::clients;
         ui.tab_requested = true;
       }
+      if (right_click) ImGui::OpenPopup("client_menu");
     }
   }
   server_menu(ui, view);
+  client_menu(ui, view);
 }
 
 }  // namespace zablab::gui

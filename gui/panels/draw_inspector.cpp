@@ -1,4 +1,5 @@
-// The inspector: tabs for the vote matrix, one server, one message, and the clients.
+// The inspector: tabs for the vote matrix, one server, one message, the clients (with the client
+// console), manual delivery, and the session and watch timeline.
 #include <imgui.h>
 
 #include "gui/panels/panels.h"
@@ -15,7 +16,9 @@ void draw_inspector(UiState& ui, const WorldView& view) {
   const Tab tabs[] = {{"Votes", InspectorTab::votes, draw_votes},
                       {"Server", InspectorTab::server, draw_server_inspector},
                       {"Message", InspectorTab::message, draw_message_inspector},
-                      {"Clients", InspectorTab::clients, draw_clients}};
+                      {"Clients", InspectorTab::clients, draw_clients},
+                      {"Deliver", InspectorTab::deliver, draw_deliver},
+                      {"Sessions", InspectorTab::sessions, draw_sessions}};
   const bool forced = ui.tab_requested;
   ui.tab_requested = false;
   for (const Tab& t : tabs) {

@@ -237,7 +237,22 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
   std::vector<Segment> segments;
   const auto& messages = view.timeline.messages();
   const double head_value = axis_value(view, ui.axis_mode, ui.cursor);
-  for (const Message& m : messages) {
+  // Only the messages that can cross [lo, hi] (a trace may hold millions).
+  std::uint64_t seq_lo = 0, seq_hi = view.timeline.empty() ? 0 : view.timeline.size() - 1;
+  if (const auto& seqs = view.visible.seqs(); ui.axis_mode == AxisMode::order && !seqs.empty()) {
+    const double last = static_cast<double>(seqs.size() - 1);
+    seq_lo = seqs[static_cast<std::size_t>(std::clamp(std::floor(lo) - 1, 0.0, last))];
+    seq_hi = seqs[static_cast<std::size_t>(std::clamp(std::ceil(hi) + 1, 0.0, last))];
+  } else if (ui.axis_mode == AxisMode::time) {
+    seq_lo = view.timeline.last_at_or_before(static_cast<Nanos>(lo * 1e6)).value_or(0);
+    seq_hi = view.timeline.last_at_or_before(static_cast<Nanos>(hi * 1e6) + 1).value_or(0);
+  }
+  static std::vector<std::size_t> crossing;
+  view.timeline.messages_overlapping(seq_lo, seq_hi, crossing);
+  // A crowded window (hundreds of messages) is drawn plainer: solid in-flight lines, no labels.
+  const bool crowded = crossing.size() > 200;
+  for (const std::size_t index : crossing) {
+    const Message& m = messages[index];
     if (!view.visible.filter().visible(m.category)) continue;
     if (static_cast<std::int64_t>(m.send_seq) > ui.cursor && ui.axis_mode != AxisMode::order) {
       // Not sent yet at the cursor: still drawn, faintly, so the future is visible too.
@@ -256,6 +271,8 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
       b = ImVec2(a.x + (b.x - a.x) * 0.6f + 4, a.y + (b.y - a.y) * 0.6f);
       dl->AddLine(a, b, color, selected ? 3.0f : 1.4f);
       cross(dl, b, 4, kBlocked, 2);
+    } else if (m.end_seq < 0 && crowded) {
+      dl->AddLine(a, b, message_color(m, 90), selected ? 3.0f : 1.0f);
     } else if (m.end_seq < 0) {
       dashed_line(dl, a, b, color, selected ? 3.0f : 1.4f, 5, 3);
     } else {
@@ -263,7 +280,7 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
       arrow_head(dl, a, b, selected ? kSelect : color, 7);
     }
     segments.push_back({a, b, m.index});
-    if (ui.show_labels) {
+    if (ui.show_labels && !crowded) {
       const ImVec2 size = ImGui::CalcTextSize(m.label.c_str());
       const float len = std::hypot(b.x - a.x, b.y - a.y);
       if (len > size.x + 24 && std::abs(b.x - a.x) > size.x * 0.6f)

@@ -27,10 +27,11 @@ struct WorldView {
   const std::vector<Flight>& flights;
   const TraceSource& source;
   bool at_head = false;
+  const std::vector<sim::HeldMessage>& pending;  // manual delivery: the heads waiting
 
   static WorldView of(const Controller& c) {
     return WorldView{c.timeline(), c.visible(), c.state(), c.before(), c.explanation(),
-                     c.votes(),    c.flights(), c.source(), c.at_head()};
+                     c.votes(),    c.flights(), c.source(), c.at_head(), c.pending()};
   }
 };
 
@@ -45,6 +46,9 @@ void draw_votes(UiState& ui, const WorldView& view);
 void draw_server_inspector(UiState& ui, const WorldView& view);
 void draw_message_inspector(UiState& ui, const WorldView& view);
 void draw_clients(UiState& ui, const WorldView& view);
+void draw_console(UiState& ui, const WorldView& view);   // client operations (live), under the clients
+void draw_deliver(UiState& ui, const WorldView& view);   // manual delivery: pick the next message
+void draw_sessions(UiState& ui, const WorldView& view);  // session and watch timeline
 
 // Every panel at its place in a display of `width` x `height` (positions forced each frame when
 // `pin` is set, e.g. for screenshots; otherwise only on first use).

@@ -1,6 +1,7 @@
 #include "gui/panels/style.h"
 
 #include <cmath>
+#include <utility>
 
 namespace zablab::gui::style {
 
@@ -99,7 +100,25 @@ void dashed_line(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 color, float thicknes
   const float len = std::sqrt(dx * dx + dy * dy);
   if (len < 1e-3f) return;
   const float ux = dx / len, uy = dy / len;
-  for (float t = 0; t < len; t += dash + gap) {
+  // Only the part inside the clip rectangle: a line may start thousands of pixels off screen
+  // (a message sent long before the visible window), and each dash costs vertices.
+  float lo = 0, hi = len;
+  const ImVec2 cmin = dl->GetClipRectMin(), cmax = dl->GetClipRectMax();
+  auto clip = [&](float p, float u, float min, float max) {
+    if (std::fabs(u) < 1e-6f) {
+      if (p < min || p > max) hi = -1;
+      return;
+    }
+    float t0 = (min - p) / u, t1 = (max - p) / u;
+    if (t0 > t1) std::swap(t0, t1);
+    lo = std::max(lo, t0);
+    hi = std::min(hi, t1);
+  };
+  clip(a.x, ux, cmin.x - dash, cmax.x + dash);
+  clip(a.y, uy, cmin.y - dash, cmax.y + dash);
+  if (hi <= lo) return;
+  const float period = dash + gap;
+  for (float t = std::floor(lo / period) * period; t < hi; t += period) {
     const float e = std::min(len, t + dash);
     dl->AddLine(ImVec2(a.x + ux * t, a.y + uy * t), ImVec2(a.x + ux * e, a.y + uy * e), color, thickness);
   }

@@ -24,7 +24,12 @@ const std::vector<Invariant> kInvariants = {
     {"client.acked-writes-survive", "a write acknowledged to a client is in the history of every later leader"},
     {"client.monotonic-zxid", "the zxids a client sees never go backwards, across reconnects too"},
     {"client.real-time-order", "a write acknowledged before another began has the lower zxid"},
-    {"client.sync-linearizable", "a read right after sync(path) sees every write to path acknowledged before the sync"},
+    {"client.sync-linearizable",
+     "a read right after sync(path) sees every write to path acknowledged before the sync, when the sync was "
+     "answered in the write's epoch or later"},
+    {"client.reads-committed", "a read never sees a txn that no leader committed"},
+    {"client.bounded-staleness",
+     "a read sees every write to its path acknowledged more than syncLimit x tick + the session timeout before it"},
 };
 
 // FNV-1a over the txn's JSON: the same txn gives the same text on every server.
@@ -109,6 +114,12 @@ std::optional<EndpointId> CheckEngine::leader_of_epoch(std::int64_t epoch) const
 }
 
 void CheckEngine::configure(const TraceRecord& r) {
+  if (r.kind == record_kind::config && config_.staleness_bound == 0) {
+    const std::int64_t tick = json_int(r.detail, "tick_ms").value_or(2000);
+    const std::int64_t sync_limit = json_int(r.detail, "sync_limit").value_or(5);
+    const std::int64_t session = json_int(r.detail, "session_ms").value_or(10000);
+    config_.staleness_bound = (sync_limit * tick + session) * kMillisecond;
+  }
   if (configured_) return;
   if (r.kind == record_kind::config) {
     if (auto v = json_int_array(r.detail, "voters")) config_.voters = *v;
@@ -204,6 +215,7 @@ void CheckEngine::on_deliver(const TraceRecord& r) {
     // Every reply carries the zxid of the server's view when it answered.
     if (r.zxid <= 0 || r.msg_type.find("reply") == std::string::npos) return;
     Client& c = clients_[to];
+    c.last_from = r.from;
     if (r.zxid < c.max_zxid) {
       report("client.monotonic-zxid", r, to,
              name_of(to) + " got a reply from " + name_of(r.from) + " with zxid " + hx(r.zxid) +
@@ -501,7 +513,10 @@ void CheckEngine::on_op_result(const TraceRecord& r) {
   const auto op_id = json_int(r.detail, "op_id");
   if (!op_id) return;
   auto it = ops_.find(static_cast<std::uint64_t>(*op_id));
-  if (it == ops_.end() || !it->second.synced_read || !it->second.returned) return;
+  if (it == ops_.end() || !it->second.returned) return;
+  if ((it->second.op == "getData" || it->second.op == "exists") && it->second.err == "Ok")
+    if (const auto mzxid = json_int(r.detail, "mzxid")) check_read(r, it->second, *mzxid);
+  if (!it->second.synced_read) return;
   const Op& read = it->second;
   // The latest write to the path acknowledged before the sync began.
   auto pw = path_writes_.find(read.path);
@@ -512,6 +527,13 @@ void CheckEngine::on_op_result(const TraceRecord& r) {
     if (!latest || w.zxid > latest->zxid) latest = &w;
   }
   if (!latest) return;
+  // ZooKeeper's sync is a barrier through the leader the server follows, not a proof that it is
+  // still the leader: a deposed leader (or its followers) that has not noticed yet answers in
+  // its old epoch. That is how ZooKeeper behaves, so only a sync answered in the epoch of the
+  // write (or later) must see it.
+  if (auto s = ops_.find(read.sync_op); s != ops_.end() && s->second.zxid >= 0 &&
+                                        (s->second.zxid >> 32) < (latest->zxid >> 32))
+    return;
   const std::string what = "getData " + read.path + " by " + name_of(read.client) + " after sync (op " +
                            std::to_string(read.sync_op) + ")";
   if (read.err == "Ok") {
@@ -528,6 +550,37 @@ void CheckEngine::on_op_result(const TraceRecord& r) {
              what + " found no node, though the write " + hx(latest->zxid) +
                  " creating or setting it was acknowledged before the sync began");
   }
+}
+
+void CheckEngine::check_read(const TraceRecord& r, const Op& read, std::int64_t mzxid) {
+  const auto who = clients_.find(read.client);
+  const std::string server =
+      who != clients_.end() && who->second.last_from != kNoEndpoint ? " from " + name_of(who->second.last_from) : "";
+  const std::string what = read.op + " " + read.path + " by " + name_of(read.client) + server;
+  // Committed: a leader committed it, or a quorum took it with a leader's history (committed_).
+  if (enabled("client.reads-committed") && mzxid > 0 && !committed_.count(mzxid)) {
+    report("client.reads-committed", r, read.client,
+           what + " saw the version written by txn " + hx(mzxid) + ", which no leader committed" +
+               (committed_.empty() ? std::string() : " (the committed history ends at " + hx(committed_.rbegin()->first) + ")"));
+    return;
+  }
+  // Bounded staleness: writes to the path acknowledged long enough before the read began.
+  if (!enabled("client.bounded-staleness")) return;
+  auto pw = path_writes_.find(read.path);
+  if (pw == path_writes_.end()) return;
+  const Nanos bound = config_.staleness_bound > 0 ? config_.staleness_bound : 20 * kSecond;  // no scenario.config
+  const Nanos horizon = read.invoked_ns - bound;
+  const PathWrite* latest = nullptr;
+  for (const auto& w : pw->second) {
+    if (w.returned_ns >= horizon) break;
+    if (!latest || w.zxid > latest->zxid) latest = &w;
+  }
+  if (!latest) return;
+  if (latest->is_delete ? mzxid <= latest->zxid : mzxid < latest->zxid)
+    report("client.bounded-staleness", r, read.client,
+           what + " began at " + at_time(read.invoked_ns) + " and read the version with mzxid " + hx(mzxid) +
+               ", older than the write " + hx(latest->zxid) + " acknowledged at " + at_time(latest->returned_ns) +
+               ", more than " + at_time(bound) + " before");
 }
 
 }  // namespace zablab::sim::check

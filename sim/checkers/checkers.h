@@ -21,6 +21,11 @@
 //     client.real-time-order        a write acknowledged before another began has the lower zxid
 //     client.sync-linearizable      a read right after sync(path) sees every write to that path
 //                                   acknowledged before the sync began
+//     client.reads-committed        a read never sees a txn no leader committed (a znode version
+//                                   whose mzxid is outside the committed history)
+//     client.bounded-staleness      a read sees every write to its path acknowledged more than
+//                                   syncLimit x tick + the longest session timeout before it began:
+//                                   a server cut off from its leader stops serving within that
 //
 // Which records it reads (kinds and msg_types), and why each rule holds in correct ZooKeeper, is
 // in docs/scenarios.md ("The checkers"). Single-threaded; deterministic.
@@ -73,6 +78,9 @@ struct CheckConfig {
   std::vector<EndpointId> observers;
   // Invariants to check; empty means all of them.
   std::set<std::string> enabled;
+  // client.bounded-staleness: how old a read may be. 0: syncLimit x tick + the longest session
+  // timeout, from the scenario.config record (10 s + syncLimit x tick without session_ms).
+  Nanos staleness_bound = 0;
 };
 
 class CheckEngine {
@@ -134,6 +142,7 @@ class CheckEngine {
     std::uint64_t sync_op = 0;
   };
   struct Client {
+    EndpointId last_from = kNoEndpoint;  // the server of its latest reply
     std::int64_t max_zxid = 0;
     EndpointId max_from = kNoEndpoint;
     std::uint64_t max_seq = 0;
@@ -164,6 +173,7 @@ class CheckEngine {
   void on_invoke(const TraceRecord& r);
   void on_return(const TraceRecord& r);
   void on_op_result(const TraceRecord& r);
+  void check_read(const TraceRecord& r, const Op& read, std::int64_t mzxid);
   void check_acked_against_leaders(const TraceRecord& r, const Op& op, std::uint64_t op_id);
   void add_committed(std::int64_t zxid, std::uint64_t digest, EndpointId by, std::uint64_t seq);
   bool is_voter(EndpointId id) const;

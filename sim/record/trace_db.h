@@ -1,8 +1,8 @@
 // Recording a simulator trace to SQLite, and reading it back without loss.
 //
-// One database per recording (layout in docs/trace-schema.md): a one-row `run` table (the
+// One database per recording (layout in docs/trace.md): a one-row `runs` table (the
 // scenario's text, seed, build id, configuration and, once finished, the verdict and the trace
-// hash) and an `event` table with one row per TraceRecord (seq, virtual time, kind, node, from,
+// hash) and an `events` table with one row per TraceRecord (seq, virtual time, kind, node, from,
 // to, message type, epoch, zxid, detail JSON). Rows are written in batched transactions through
 // prepared statements; indexes are built once, at finish().
 //
@@ -26,7 +26,8 @@
 
 namespace zablab::sim::record {
 
-inline constexpr int kFormatVersion = 1;
+// 2: tables `runs` and `events` (1 named them `run` and `event`; still read).
+inline constexpr int kFormatVersion = 2;
 
 class RecordError : public std::runtime_error {
  public:
@@ -64,6 +65,9 @@ class TraceRecorder {
   // subscription stays harmless after finish() or destruction (it then writes nothing).
   void attach(Trace& trace);
   void add(const TraceRecord& record);
+  // Commits the rows of the open batch now (a live recording does so every second, so a killed
+  // server leaves a readable file).
+  void flush();
   // Flushes, builds the indexes and fills in the run row's outcome. Idempotent.
   void finish(const std::string& verdict, const std::string& violation_json, const std::string& trace_hash);
   std::uint64_t written() const;

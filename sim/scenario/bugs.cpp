@@ -34,12 +34,48 @@ const std::vector<BugInfo> kBugs = {
     {Bug::reorder_inform, "reorder-inform", "an observer's link from its leader swaps INFORMs that come close together",
      "zab.delivery-order"},
     {Bug::stale_reconnect, "stale-reconnect",
-     "a server ignores the lastZxidSeen of a connecting client and serves a client that has seen more than it has",
+     "a server ignores the lastZxidSeen of a connecting client, vouches for its session itself instead of asking the "
+     "leader, and serves a client that has seen more than it has",
      "client.monotonic-zxid"},
     {Bug::sync_no_barrier, "sync-no-barrier",
      "a follower answers sync() at once instead of waiting for the leader's SYNC, so the read after it may be stale",
      "client.sync-linearizable"},
+    {Bug::skip_trunc, "skip-trunc",
+     "a learner told to TRUNC ignores it and keeps the uncommitted tail of its log, and serves it to its clients",
+     "client.reads-committed", "scenarios/bug-skip-trunc.scn"},
+    {Bug::stale_follower_reads, "stale-follower-reads",
+     "a follower that lost its leader never notices (neither the silence nor the broken connection) and keeps "
+     "serving reads long after the majority moved on",
+     "client.bounded-staleness", "scenarios/bug-stale-follower-reads.scn"},
+    {Bug::zookeeper_2845, "zookeeper-2845",
+     "ZOOKEEPER-2845: after a TRUNC a follower cuts its log but keeps its in-memory database, so txns that were "
+     "never committed stay visible until it restarts",
+     "client.reads-committed", "scenarios/known-bugs/zookeeper-2845.scn"},
+    {Bug::zookeeper_3911, "zookeeper-3911",
+     "ZOOKEEPER-3911: a follower ACKs NEWLEADER before it has logged the txns of the DIFF (it logs them on UPTODATE), "
+     "so the leader's quorum for its history is not on disk",
+     "zab.primary-integrity, client.acked-writes-survive", "scenarios/known-bugs/zookeeper-3911.scn"},
+    {Bug::zookeeper_4643, "zookeeper-4643",
+     "ZOOKEEPER-4643: a follower writes currentEpoch before it logs and fsyncs the txns the sync brought; crashing "
+     "in between, it comes back with a new epoch over an old log, wins an election and TRUNCs committed txns",
+     "zab.primary-integrity", "scenarios/known-bugs/zookeeper-4643.scn"},
+    {Bug::zookeeper_4646, "zookeeper-4646",
+     "ZOOKEEPER-4646: a follower ACKs NEWLEADER before the txns the sync brought are fsynced; crashing right after "
+     "the ACK loses txns the new leader already counts as committed",
+     "zab.primary-integrity", "scenarios/known-bugs/zookeeper-4646.scn"},
 };
+
+// The core switch (core/quorum/zab_bugs.h) for each real ZooKeeper bug; nullopt for the others.
+std::optional<quorum::ZabBugs> zab_bugs_for(Bug bug) {
+  quorum::ZabBugs b;
+  switch (bug) {
+    case Bug::zookeeper_2845: b.keep_db_after_trunc = true; return b;
+    case Bug::zookeeper_3911: b.log_diff_after_uptodate = true; return b;
+    case Bug::zookeeper_4643: b.epoch_before_log = true; return b;
+    case Bug::zookeeper_4646: b.ack_newleader_before_fsync = true; return b;
+    default: return std::nullopt;
+  }
+}
 
 // ----------------------------------------------------------------------------- BuggyPeer
 
@@ -54,12 +90,17 @@ class BuggyPeer final : public Node, private Env, private Disk {
   // --- Node: the host's inputs, to the peer ---
   void start() override { peer_->start(); }
   void on_client_connected(ConnId conn, std::string remote) override {
-    if (bug_ == Bug::stale_reconnect) fresh_.insert(conn);
+    if (bug_ == Bug::stale_reconnect) fresh_[conn];
     peer_->on_client_connected(conn, std::move(remote));
   }
   void on_client_bytes(ConnId conn, std::string_view bytes) override {
-    if (bug_ == Bug::stale_reconnect && fresh_.erase(conn)) {
-      peer_->on_client_bytes(conn, forget_last_zxid_seen(bytes));
+    if (auto it = fresh_.find(conn); bug_ == Bug::stale_reconnect && it != fresh_.end()) {
+      // The ConnectRequest may come in pieces: hold them until the whole frame is here.
+      it->second += bytes;
+      if (!whole_frame(it->second)) return;
+      const std::string first = std::move(it->second);
+      fresh_.erase(it);
+      peer_->on_client_bytes(conn, forget_last_zxid_seen(first));
       return;
     }
     peer_->on_client_bytes(conn, bytes);
@@ -69,6 +110,8 @@ class BuggyPeer final : public Node, private Env, private Disk {
     peer_->on_client_closed(conn);
   }
   void on_peer_message(PeerId from, PeerChannel channel, std::string_view message) override {
+    if (bug_ == Bug::skip_trunc && channel == PeerChannel::quorum && is_learner() && type_of(message) == packet::trunc)
+      return;  // "we have nothing to cut": the uncommitted tail stays, in the log and in memory
     if (bug_ == Bug::reorder_inform && channel == PeerChannel::quorum &&
         peer_->state() == quorum::PeerState::observing && type_of(message) == packet::inform) {
       if (!held_) {
@@ -90,6 +133,9 @@ class BuggyPeer final : public Node, private Env, private Disk {
     peer_->on_peer_message(from, channel, message);
   }
   void on_peer_disconnected(PeerId peer, PeerChannel channel) override {
+    if (bug_ == Bug::stale_follower_reads && channel == PeerChannel::quorum &&
+        peer_->state() == quorum::PeerState::following && peer_->leader() == peer)
+      return;  // the broken connection to the leader goes unnoticed
     if (bug_ == Bug::commit_without_quorum && channel == PeerChannel::quorum &&
         peer_->state() == quorum::PeerState::leading)
       return;  // a lost follower goes unnoticed
@@ -98,6 +144,10 @@ class BuggyPeer final : public Node, private Env, private Disk {
   void on_timer(TimerId id) override {
     auto it = own_.find(id);
     if (it == own_.end()) {
+      if (bug_ == Bug::stale_follower_reads && peer_->state() == quorum::PeerState::following && peer_->leader()) {
+        // The leader's silence goes unnoticed too: before each tick it seems to have just pinged.
+        peer_->on_peer_message(*peer_->leader(), PeerChannel::quorum, quorum::encode_packet(packet::ping, 0, std::string()));
+      }
       peer_->on_timer(id);
       return;
     }
@@ -127,6 +177,21 @@ class BuggyPeer final : public Node, private Env, private Disk {
         break;
       case Bug::election_ignores_zxid:
         message = without_zxid(channel, std::move(message));
+        break;
+      case Bug::stale_reconnect:
+        if (channel == PeerChannel::quorum && is_learner()) {
+          if (auto sid = revalidated_session(message)) {
+            // Vouch for the session ourselves: asking the leader would have made us wait behind
+            // its COMMITs, and caught us up before the client is taken.
+            later(0, [this, peer, sid = *sid] {
+              jute::Writer w;
+              w.i64(sid);
+              w.boolean(true);
+              peer_->on_peer_message(peer, PeerChannel::quorum, quorum::encode_packet(packet::revalidate, -1, w.take()));
+            });
+            return;
+          }
+        }
         break;
       case Bug::sync_no_barrier:
         if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::following && is_sync_request(message)) {
@@ -185,11 +250,27 @@ class BuggyPeer final : public Node, private Env, private Disk {
     peer_->on_peer_message(h.from, PeerChannel::quorum, h.message);
   }
 
+  bool is_learner() const {
+    return peer_->state() == quorum::PeerState::following || peer_->state() == quorum::PeerState::observing;
+  }
+
   static std::int32_t type_of(std::string_view message) {
     try {
       return jute::decode<jute::QuorumPacket>(message).type;
     } catch (const jute::DecodeError&) {
       return -1;
+    }
+  }
+
+  // The session a learner's REVALIDATE asks about; nullopt for any other message.
+  static std::optional<std::int64_t> revalidated_session(std::string_view message) {
+    try {
+      const auto p = jute::decode<jute::QuorumPacket>(message);
+      if (p.type != packet::revalidate || !p.data) return std::nullopt;
+      jute::Reader r(*p.data);
+      return r.i64();
+    } catch (const jute::DecodeError&) {
+      return std::nullopt;
     }
   }
 
@@ -253,6 +334,15 @@ class BuggyPeer final : public Node, private Env, private Disk {
     }
   }
 
+  static bool whole_frame(std::string_view bytes) {
+    if (bytes.size() < 4) return false;
+    const std::uint32_t len = (std::uint32_t{static_cast<unsigned char>(bytes[0])} << 24) |
+                              (std::uint32_t{static_cast<unsigned char>(bytes[1])} << 16) |
+                              (std::uint32_t{static_cast<unsigned char>(bytes[2])} << 8) |
+                              std::uint32_t{static_cast<unsigned char>(bytes[3])};
+    return len > (1u << 20) || bytes.size() >= 4 + std::size_t{len};  // an absurd length: let the server refuse it
+  }
+
   // The first frame of a client connection is its ConnectRequest: claim to have seen nothing.
   static std::string forget_last_zxid_seen(std::string_view bytes) {
     if (bytes.size() < 4) return std::string(bytes);
@@ -274,7 +364,7 @@ class BuggyPeer final : public Node, private Env, private Disk {
   Bug bug_;
   std::unique_ptr<quorum::QuorumPeer> peer_;
   std::map<TimerId, std::function<void()>> own_;
-  std::set<ConnId> fresh_;  // client connections whose ConnectRequest has not arrived
+  std::map<ConnId, std::string> fresh_;  // client connections whose ConnectRequest has not arrived (bytes so far)
   std::optional<Held> held_;
   TimerId held_timer_ = 0;
 };
@@ -313,6 +403,14 @@ ServerKind buggy_quorum_kind(Bug bug) {
   ServerKind kind = quorum_kind();
   if (bug == Bug::none) return kind;
   kind.name = "quorum+" + std::string(bug_name(bug));
+  if (auto zab = zab_bugs_for(bug)) {
+    kind.make = [zab = *zab](Env& env, const server::ServerConfig& config) -> std::unique_ptr<Node> {
+      auto peer = std::make_unique<quorum::QuorumPeer>(env, config);
+      peer->set_zab_bugs(zab);
+      return peer;
+    };
+    return kind;
+  }
   if (bug == Bug::split_config) {
     kind.make = [](Env& env, const server::ServerConfig& config) -> std::unique_ptr<Node> {
       return std::make_unique<quorum::QuorumPeer>(env, split_view(config));

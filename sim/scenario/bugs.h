@@ -18,9 +18,22 @@
 //   split-config           the lowest-numbered minority of servers believes the ensemble is
 //                          smaller (a botched reconfiguration): each side can form a "quorum".
 //   reorder-inform         an observer's link delivers INFORMs out of order (two swapped).
-//   stale-reconnect        a server that ignores the lastZxidSeen of a reconnecting client and
-//                          takes clients that have seen more than it has.
+//   stale-reconnect        a server that ignores the lastZxidSeen of a reconnecting client, and
+//                          answers its own REVALIDATE (a round trip to the leader would catch it
+//                          up first): it takes clients that have seen more than it has.
 //   sync-no-barrier        a follower that answers sync() at once instead of through the leader.
+//   skip-trunc             a learner that ignores TRUNC and keeps the uncommitted tail of its log.
+//   stale-follower-reads   a follower that never notices its leader is gone (its silence and the
+//                          broken connection are hidden from it) and goes on serving reads.
+//
+// And the real ZooKeeper bugs that model checking found in Zab's implementation. These do change
+// the core: each is a switch in core/quorum/zab_bugs.h that puts our code back into the buggy
+// order, and a scenario in scenarios/known-bugs/ shows it losing data.
+//
+//   zookeeper-2845   after a TRUNC the in-memory database is not reloaded from the cut log
+//   zookeeper-3911   a follower logs a DIFF's txns only on UPTODATE, after ACKing NEWLEADER
+//   zookeeper-4643   a follower writes currentEpoch before it logs and fsyncs the synced txns
+//   zookeeper-4646   a follower ACKs NEWLEADER before the synced txns are fsynced
 #pragma once
 
 #include <memory>
@@ -44,6 +57,12 @@ enum class Bug {
   reorder_inform,
   stale_reconnect,
   sync_no_barrier,
+  skip_trunc,
+  stale_follower_reads,
+  zookeeper_2845,
+  zookeeper_3911,
+  zookeeper_4643,
+  zookeeper_4646,
 };
 
 struct BugInfo {
@@ -51,6 +70,7 @@ struct BugInfo {
   std::string_view name;
   std::string_view description;
   std::string_view caught_by;  // the invariant(s) a run with this bug is expected to break
+  std::string_view reproducer = {};  // the scenario that shows it (known ZooKeeper bugs)
 };
 const std::vector<BugInfo>& bug_catalog();  // every bug but `none`
 std::optional<Bug> bug_by_name(std::string_view name);

@@ -1,5 +1,6 @@
 #include "sim/scenario/fuzz.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -47,17 +48,64 @@ std::vector<bool> removable(const std::vector<std::string>& lines) {
   return out;
 }
 
-RunResult run_text(const std::string& text) {
+RunResult run_text(const std::string& text) { return run_scenario_text(text); }
+
+// The generator's fault kinds. The first kSwarmKinds are the ones a seed may pick by itself;
+// the order is part of what a seed generates, so new kinds go at the end.
+const std::vector<std::string> kFaultKinds = {"crash-leader", "crash-follower", "crash-many", "partition",
+                                              "isolate-leader", "one-way", "slow-link", "slow-disk",
+                                              "disconnect", "outage", "flap", "disk-full", "disk-errors"};
+constexpr std::size_t kSwarmKinds = 11;
+
+}  // namespace
+
+RunResult run_scenario_text(const std::string& text, const RunOptions& options) {
   ParseResult p = parse_scenario(text, "<fuzz>");
   if (!p.scenario) {
     RunResult r;
     r.failures.push_back("does not parse: " + p.describe("<fuzz>"));
     return r;
   }
-  return run_scenario(*p.scenario);
+  return run_scenario(*p.scenario, options);
 }
 
-}  // namespace
+const std::vector<std::string>& fuzz_fault_kinds() { return kFaultKinds; }
+std::size_t swarm_fault_kinds() { return kSwarmKinds; }
+
+std::optional<std::string> parse_fault_list(const std::string& text, std::vector<std::string>& out) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kGroups = {
+      {"all", kFaultKinds},
+      {"crash", {"crash-leader", "crash-follower", "crash-many", "outage"}},
+      {"network", {"partition", "isolate-leader", "one-way", "slow-link", "flap"}},
+      {"disk", {"slow-disk", "disk-full", "disk-errors"}},
+      {"client", {"disconnect"}}};
+  out.clear();
+  std::istringstream in(text);
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    if (name.empty()) continue;
+    std::vector<std::string> add;
+    for (const auto& [group, kinds] : kGroups)
+      if (name == group) add = kinds;
+    if (add.empty() && std::find(kFaultKinds.begin(), kFaultKinds.end(), name) != kFaultKinds.end()) add = {name};
+    if (add.empty()) {
+      std::string valid;
+      for (const auto& k : kFaultKinds) valid += (valid.empty() ? "" : ", ") + k;
+      std::string groups;
+      for (const auto& g : kGroups) groups += (groups.empty() ? "" : ", ") + g.first;
+      return "unknown fault kind '" + name + "'; valid kinds: " + valid + "; groups: " + groups;
+    }
+    for (const auto& k : add)
+      if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+  }
+  if (out.empty()) return "no fault kind named in '" + text + "'";
+  // The generator's order, whatever order they were named in.
+  std::vector<std::string> ordered;
+  for (const auto& k : kFaultKinds)
+    if (std::find(out.begin(), out.end(), k) != out.end()) ordered.push_back(k);
+  out = std::move(ordered);
+  return std::nullopt;
+}
 
 std::string failure_signature(const RunResult& result) {
   if (result.violation && !result.violation_expected) return "violation:" + result.violation->invariant;
@@ -75,6 +123,15 @@ std::string failure_signature(const RunResult& result) {
 }
 
 FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& bug) {
+  FuzzShape shape;
+  shape.servers = servers;
+  shape.bug = bug;
+  return generate_fuzz_case(seed, shape);
+}
+
+FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
+  const int servers = shape.servers;
+  const std::string& bug = shape.bug;
   util::Prng rng(seed * 0x9E3779B97F4A7C15ULL + 0x51ED);
   auto pick = [&](std::int64_t lo, std::int64_t hi) { return rng.uniform(lo, hi); };
   auto coin = [&](int num, int den) { return rng.chance(static_cast<std::uint64_t>(num), static_cast<std::uint64_t>(den)); };
@@ -106,11 +163,17 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& 
   if (bug == "ack-before-fsync") force("outage");
   if (bug == "split-config" || bug == "commit-without-quorum") force("partition");
   if (bug == "election-ignores-zxid") force("crash-leader");
+  // Kinds a seed never picks by itself: only a shape that names them turns them on.
+  faults.push_back({"disk-full", false});
+  faults.push_back({"disk-errors", false});
+  if (!shape.faults.empty())
+    for (auto& f : faults) f.on = std::find(shape.faults.begin(), shape.faults.end(), f.name) != shape.faults.end();
   bool any = false;
   for (auto& f : faults) any = any || f.on;
   if (!any) faults[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(faults.size()) - 1))].on = true;
   const Nanos mean_gap = pick(1500, 6000) * kMillisecond;
-  const Nanos fault_phase = pick(30, 70) * kSecond;
+  const Nanos picked_phase = pick(30, 70) * kSecond;
+  const Nanos fault_phase = shape.fault_phase > 0 ? shape.fault_phase : picked_phase;
   const std::int64_t write_rate = pick(5, 40);
   const std::int64_t read_rate = pick(2, 20);
   const Nanos session = std::max<Nanos>(4 * tick_ms * kMillisecond, pick(4, 10) * kSecond);
@@ -206,6 +269,10 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& 
       action = "disconnect c" + std::to_string(pick(1, clients));
     } else if (f == "outage") {
       action = "crash all";
+    } else if (f == "disk-full") {
+      action = "disk " + server() + " full";
+    } else if (f == "disk-errors") {
+      action = "disk " + server() + " sync-errors";
     } else if (f == "flap") {
       const std::string a = server();
       std::string b = server();
@@ -221,7 +288,11 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& 
   // Liveness: heal everything and require a working ensemble.
   out << kLivenessMarker << " heal everything, then require a leader, convergence and every acknowledged write\n";
   const Nanos end = fault_phase + pick(1, 3) * kSecond;
-  out << "at " << ms_text(end) << ": heal; latency all <-> all 100us..400us; disk all fast; restart crashed\n";
+  const bool disk_faults = std::any_of(faults.begin(), faults.end(), [](const Fault& f) {
+    return f.on && (std::string_view(f.name) == "disk-full" || std::string_view(f.name) == "disk-errors");
+  });
+  out << "at " << ms_text(end) << ": heal; latency all <-> all 100us..400us; disk all fast; "
+      << (disk_faults ? "disk all ok; " : "") << "restart crashed\n";
   out << "after 0s: expect leader elected within 60s\n";
   out << "after 0s: expect converged within 90s\n";
   out << "after 0s: expect no acknowledged write lost\n";
@@ -305,7 +376,12 @@ std::string shrink_scenario(const std::string& text, const std::string& signatur
 FuzzResult fuzz(const FuzzOptions& o) {
   FuzzResult result;
   for (std::uint64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
-    const FuzzCase fc = generate_fuzz_case(seed, o.servers, o.bug);
+    FuzzShape shape;
+    shape.servers = o.servers;
+    shape.bug = o.bug;
+    shape.faults = o.faults;
+    shape.fault_phase = o.fault_phase;
+    const FuzzCase fc = generate_fuzz_case(seed, shape);
     if (o.out) *o.out << fc.swarm << "\n" << std::flush;
     const RunResult r = run_text(fc.scenario);
     ++result.runs;

@@ -24,11 +24,21 @@
 
 namespace zablab::sim::scenario {
 
+// What every seed of a sweep shares; the rest each seed picks itself.
+struct FuzzShape {
+  int servers = 0;                  // 3 or 5; 0 lets each seed pick
+  std::string bug = "none";
+  std::vector<std::string> faults;  // fault kinds every seed uses; empty lets each seed pick some
+  Nanos fault_phase = 0;            // how long faults strike (virtual); 0 lets each seed pick 30..70 s
+};
+
 struct FuzzOptions {
   std::uint64_t first_seed = 1;
   std::uint64_t seeds = 100;
   int servers = 0;          // 3 or 5; 0 lets each seed pick
   std::string bug = "none";
+  std::vector<std::string> faults;  // as in FuzzShape
+  Nanos fault_phase = 0;
   bool shrink = true;
   std::ostream* out = nullptr;  // progress and the minimal scenario
   std::string out_dir = ".";    // where the minimal scenario file is written
@@ -42,6 +52,19 @@ struct FuzzCase {
 
 // The scenario a seed generates.
 FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& bug);
+FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape);
+
+// The fault kinds the generator knows, in its order ("crash-leader", "partition", ...). Those
+// after the first `swarm_fault_kinds()` are never picked by a seed itself, only by a FuzzShape
+// that names them (so adding a kind does not change what existing seeds generate).
+const std::vector<std::string>& fuzz_fault_kinds();
+std::size_t swarm_fault_kinds();
+// Parses "crash-leader,partition" (or "all", or a group: "crash", "network", "disk", "client")
+// into kinds; on an unknown name returns an error message that lists the valid ones.
+std::optional<std::string> parse_fault_list(const std::string& text, std::vector<std::string>& out);
+
+// Runs a scenario's text (as the fuzzer and the shrinker do); a text that does not parse fails.
+RunResult run_scenario_text(const std::string& text, const RunOptions& options = {});
 
 // How a run failed, for comparing runs while shrinking: "violation:INVARIANT" or
 // "fail:<the failing step's text>"; empty when the run passed.

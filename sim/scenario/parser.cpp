@@ -8,6 +8,7 @@
 
 #include "core/jute/codes.h"
 #include "sim/checkers/checkers.h"
+#include "sim/crash_points.h"
 #include "sim/scenario/bugs.h"
 #include "sim/scenario/scenario.h"
 
@@ -120,7 +121,14 @@ std::vector<Token> lex(const std::string& line, int line_no) {
         auto u = kUnits.find(unit);
         if (u == kUnits.end()) fail(loc(i - unit.size()), "unknown time unit '" + unit + "' (use ms, s, m or h)");
         t.kind = Token::Kind::duration;
-        t.duration = whole * u->second + frac * u->second / frac_scale;
+        // Overflow-checked (fuzzing found `tick 9223372036854775807h` and `1.123456789h`): the fraction
+        // is frac/frac_scale < 1 of a unit, computed as frac*(u/scale) + frac*(u%scale)/scale so no
+        // product exceeds u or scale^2 (<= 1e18).
+        const Nanos unit_ns = u->second;
+        const Nanos part = frac * (unit_ns / frac_scale) + frac * (unit_ns % frac_scale) / frac_scale;
+        Nanos whole_ns = 0;
+        if (__builtin_mul_overflow(whole, unit_ns, &whole_ns) || __builtin_add_overflow(whole_ns, part, &t.duration))
+          fail(t.loc, "duration too large");
       }
     } else if (word_start(c)) {
       t.kind = Token::Kind::word;
@@ -326,6 +334,23 @@ class LineParser {
     return out;
   }
   Target client(const char* what = "a client (c1, c2, ...)") { return target(kClient, what); }
+
+  // `at after-current-epoch`, or a phrase: `after writing currentEpoch`, `between ACK and fsync`...
+  std::string crash_point() {
+    const Loc at = peek().loc;
+    std::string words;
+    const bool by_name = accept_word("at");
+    while (peek().kind == Token::Kind::word && !is_word("as")) {
+      words += (words.empty() ? "" : " ") + next().text;
+      if (by_name) break;
+    }
+    if (auto p = crash_point_named(words); p && (!by_name || *p == words)) return std::string(*p);
+    std::string known;
+    for (const auto& p : crash_points())
+      known += std::string(known.empty() ? "" : ", ") + (by_name ? std::string(p.name) : "'" + std::string(p.phrases.front()) + "'");
+    fail(at, "unknown crash point '" + std::string(by_name ? "at " : "") + words + "' (expected " +
+                 (by_name ? "at " : "") + "one of: " + known + ")");
+  }
 
   // --- events ---
   Event event() {
@@ -537,6 +562,7 @@ class LineParser {
     if (w == "crash") {
       a.kind = Action::Kind::crash;
       a.targets.push_back(target(kOneServer | kFollowers | kAll, "what to crash: sN, leader, follower, followers, observer, all"));
+      if (is_word("at") || is_word("after") || is_word("before") || is_word("between")) a.crash_point = crash_point();
       if (accept_word("as")) {
         const Token& t = peek();
         a.bind_as = word("a name");

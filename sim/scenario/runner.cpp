@@ -141,6 +141,9 @@ class Run {
     for (EndpointId i = 1; i <= s_.voters; ++i) cc.voters.push_back(i);
     for (EndpointId i = s_.voters + 1; i <= s_.voters + s_.observers; ++i) cc.observers.push_back(i);
     for (const auto& c : s_.checks) cc.enabled.insert(c);
+    Nanos longest_session = s_.clients.empty() ? 10 * kSecond : 0;
+    for (const auto& c : s_.clients) longest_session = std::max(longest_session, c.session_timeout);
+    cc.staleness_bound = static_cast<Nanos>(s_.sync_limit) * s_.tick_ms * kMillisecond + longest_session;
     engine_ = std::make_unique<check::CheckEngine>(cc);
 
     for (const auto& r : w_->trace().records()) listen(r);
@@ -164,6 +167,7 @@ class Run {
                .num("tick_ms", s_.tick_ms)
                .num("init_limit", s_.init_limit)
                .num("sync_limit", s_.sync_limit)
+               .num("session_ms", longest_session / kMillisecond)
                .str("network", s_.network)
                .done());
     if (o_.on_world) o_.on_world(*w_);
@@ -567,6 +571,12 @@ class Run {
       case Action::Kind::crash: {
         auto ids = resolve(a.targets[0]);
         if (!a.bind_as.empty()) names_[a.bind_as] = ids.front();
+        if (!a.crash_point.empty()) {
+          // Armed, not done: the server crashes itself when it reaches the point (sim/crash_points.h).
+          action_record("crash", "crash " + join(ids) + " when it reaches " + a.crash_point);
+          for (EndpointId id : ids) w_->arm_crash_point(id, a.crash_point);
+          break;
+        }
         action_record("crash", "crash " + join(ids));
         for (EndpointId id : ids) w_->crash(id);
         break;

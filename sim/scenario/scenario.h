@@ -123,6 +123,7 @@ struct Action {
   std::vector<std::vector<Target>> groups;   // partition
   bool both_ways = false;                    // cut/restore/flap/latency with <->
   std::string bind_as;                       // crash ... as NAME
+  std::string crash_point;                   // crash ... at POINT / after writing currentEpoch (sim/crash_points.h)
   Nanos duration = 0, duration2 = 0;         // flap every/for, latency lo/hi, disk slow
   std::string word;                          // disk mode, client op, workload kind, note text
   std::string path;

@@ -74,6 +74,13 @@ class FakeEnv : public Env {
   }
   void client_send(ConnId conn, std::string bytes) override { out[conn] += bytes; }
   void client_close(ConnId conn) override { closed.insert(conn); }
+  void client_pause_reading(ConnId conn, bool paused) override {
+    if (paused) {
+      reading_paused.insert(conn);
+    } else {
+      reading_paused.erase(conn);
+    }
+  }
   void peer_send(PeerId peer, PeerChannel, std::string bytes) override { peer_out[peer].push_back(std::move(bytes)); }
   void peer_disconnect(PeerId, PeerChannel) override {}
   Disk& disk() override { return mem_disk; }
@@ -111,6 +118,7 @@ class FakeEnv : public Env {
   std::map<std::pair<std::int64_t, TimerId>, TimerId> timers;
   std::map<ConnId, std::string> out;
   std::set<ConnId> closed;
+  std::set<ConnId> reading_paused;  // connections the node asked not to read
   std::map<PeerId, std::vector<std::string>> peer_out;
   MemDisk mem_disk;
   std::uint64_t random_state = 0;

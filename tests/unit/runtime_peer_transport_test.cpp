@@ -227,8 +227,45 @@ TEST_CASE("runtime/peer_transport: whole messages, in order, on both channels an
   CHECK(b.node.count("disc") == 0);
   CHECK_FALSE(a.node.reentered);
   CHECK_FALSE(b.node.reentered);
-  CHECK(a.transport->outbound_count() == 2);
-  CHECK(b.transport->inbound_count() == 2);
+  // One connection per channel, both ways: a opened the quorum one (it sent first), b the
+  // election one (only the larger id opens those; a's send woke b up).
+  CHECK(a.transport->outbound_count() == 1);
+  CHECK(a.transport->inbound_count() == 1);
+  CHECK(b.transport->outbound_count() == 1);
+  CHECK(b.transport->inbound_count() == 1);
+}
+
+TEST_CASE("runtime/peer_transport: election connections are opened by the larger id only",
+          "[runtime][peer_transport]") {
+  Member a(1), b(2), c(3);
+  introduce(a, b);
+  introduce(a, c);
+  introduce(b, c);
+  // Every pair talks both ways on the election channel, the smaller ids first.
+  a.env->peer_send(2, PeerChannel::election, "a>b");
+  a.env->peer_send(3, PeerChannel::election, "a>c");
+  b.env->peer_send(3, PeerChannel::election, "b>c");
+  REQUIRE(pump({&a, &b, &c}, [&] { return b.node.payloads.size() == 1 && c.node.payloads.size() == 2; }));
+  c.env->peer_send(1, PeerChannel::election, "c>a");
+  b.env->peer_send(1, PeerChannel::election, "b>a");
+  c.env->peer_send(2, PeerChannel::election, "c>b");
+  REQUIRE(pump({&a, &b, &c}, [&] { return a.node.payloads.size() == 2 && b.node.payloads.size() == 2; }));
+  settle({&a, &b, &c}, std::chrono::milliseconds(30));
+  CHECK(a.transport->outbound_count() == 0);  // the smallest opens none
+  CHECK(a.transport->inbound_count() == 2);
+  CHECK(b.transport->outbound_count() == 1);  // to 1
+  CHECK(b.transport->inbound_count() == 1);   // from 3
+  CHECK(c.transport->outbound_count() == 2);
+  CHECK(c.transport->inbound_count() == 0);
+  CHECK(a.logged("woke up peer 2 (election)"));
+  CHECK(c.logged("peer 1 (election) asks us to connect"));
+  for (auto* m : {&a, &b, &c}) CHECK(m->node.count("disc") == 0);
+
+  // A smaller id's own connection (a wake-up with a message after its sid) is closed unread.
+  RawPeer raw(c.address.election_port);
+  raw.send(hello(1) + zablab::jute::frame("ignored"));
+  REQUIRE(pump({&c}, [&] { return raw.closed_by_peer(); }));
+  CHECK(c.node.count("msg 1 e ignored") == 0);
 }
 
 TEST_CASE("runtime/peer_transport: an unreachable peer loses the messages, is reported, and is retried",
@@ -288,7 +325,7 @@ TEST_CASE("runtime/peer_transport: a connection that cannot be made in time is g
   for (const int fd : fillers) ::close(fd);
   ::close(listener);
   CHECK(a.node.events == std::vector<std::string>{"disc 9 e"});
-  CHECK(a.logged("timed out after 200 ms (1 message lost)"));
+  CHECK(a.logged("timed out after 200 ms (1 message lost)"));  // a wake-up: 9 is the larger id
   CHECK(took >= std::chrono::milliseconds(190));
   CHECK(took < std::chrono::milliseconds(1500));
 }
@@ -363,14 +400,16 @@ TEST_CASE("runtime/peer_transport: a newer connection from a peer replaces the o
   CHECK_FALSE(second.closed_by_peer());
   CHECK(b.transport->inbound_count() == 1);
 
-  // A replaced connection that never carried a message is not reported.
+  // A replaced connection that never carried a message is not reported. (Election connections
+  // come from larger ids only: peer 3 here.)
+  b.transport->set_peer(3, PeerAddress{"127.0.0.1", 1, 1});
   RawPeer silent(b.address.election_port);
-  silent.send(hello(1));
+  silent.send(hello(3));
   REQUIRE(pump({&b}, [&] { return b.transport->inbound_count() == 2; }));
   RawPeer third(b.address.election_port);
-  third.send(hello(1) + zablab::jute::frame("e"));
+  third.send(hello(3) + zablab::jute::frame("e"));
   REQUIRE(pump({&b}, [&] { return b.node.payloads.size() == 3; }));
-  CHECK(b.node.events == std::vector<std::string>{"msg 1 q old", "disc 1 q", "msg 1 q new", "msg 1 e e"});
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q old", "disc 1 q", "msg 1 q new", "msg 3 e e"});
 }
 
 TEST_CASE("runtime/peer_transport: strangers, bad frames and silent connections are closed",

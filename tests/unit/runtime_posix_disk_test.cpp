@@ -172,3 +172,49 @@ TEST_CASE("runtime/posix_disk: destruction finishes queued writes", "[runtime][d
   }  // no io.run(): completions are dropped, the bytes are still written
   CHECK(std::filesystem::file_size(dir.path / "log") == 1000);
 }
+
+TEST_CASE("runtime/posix_disk: appends waiting for the worker share one write, completions stay per token",
+          "[runtime][disk]") {
+  Harness h;
+  // The worker takes the first append at once; the 9,999 after it are queued far faster than it
+  // can issue one write(2) each, so they join batches. A sync or another file closes a batch.
+  constexpr int kAppends = 10000;
+  std::string expected;
+  for (int i = 0; i < kAppends; ++i) {
+    const std::string bytes = std::to_string(i) + ",";
+    h.disk.append("log", bytes, static_cast<DiskToken>(i));
+    expected += bytes;
+  }
+  h.disk.sync("log", kAppends);
+  h.disk.append("log", "after-sync", kAppends + 1);
+  h.disk.append("other", "x", kAppends + 2);
+  h.disk.append("log", "!", kAppends + 3);
+  h.deliver();
+  CHECK(h.disk.read("log") == std::optional<std::string>(expected + "after-sync!"));
+  CHECK(h.disk.read("other") == std::optional<std::string>("x"));
+  std::vector<DiskToken> want;
+  for (int i = 0; i <= kAppends + 3; ++i) want.push_back(static_cast<DiskToken>(i));
+  CHECK(h.tokens() == want);  // each token once, in call order
+  for (const auto& [token, status] : h.done) CHECK(status.ok);
+  // Fewer writes than appends (merged), and at least the 4 the sync and the other file force.
+  const auto batches = h.disk.append_batches();
+  INFO("write batches: " << batches);
+  CHECK(batches < static_cast<std::uint64_t>(kAppends) / 2);
+  CHECK(batches >= 4);
+}
+
+TEST_CASE("runtime/posix_disk: a failed batched write fails every append in it", "[runtime][disk]") {
+  Harness h;
+  std::filesystem::create_directories(h.dir.path / "dir");
+  for (int i = 0; i < 50; ++i) h.disk.append("dir", "x", static_cast<DiskToken>(i));  // a directory
+  h.disk.append("ok.log", "y", 50);
+  h.deliver();
+  REQUIRE(h.done.size() == 51);
+  for (int i = 0; i < 50; ++i) {
+    CHECK(h.done[static_cast<std::size_t>(i)].first == static_cast<DiskToken>(i));
+    CHECK_FALSE(h.done[static_cast<std::size_t>(i)].second.ok);
+    CHECK(h.done[static_cast<std::size_t>(i)].second.error.find("append") == 0);
+  }
+  CHECK(h.done[50].second.ok);
+  CHECK(h.disk.read("ok.log") == std::optional<std::string>("y"));
+}

@@ -329,3 +329,49 @@ TEST_CASE("zab/outage: every server crashes and restarts; nothing acknowledged i
     for (int i = 0; i < 10; ++i) CHECK(peer(w, s).tree().find("/durable-" + std::to_string(i)) != nullptr);
   CHECK(trees_identical(w));
 }
+
+TEST_CASE("zab/sessions: a reconnect through a follower asks the leader (REVALIDATE); an expired session is refused") {
+  World w(ensemble(3));
+  w.start();
+  REQUIRE(w.run_until_within([&] { return settled(w, 3); }, seconds(10)));
+  const EndpointId leader = *leader_of(w);
+  std::vector<std::string> followers;
+  for (EndpointId s : w.servers())
+    if (s != leader) followers.push_back("s" + std::to_string(s) + ":2181");
+  EndpointId c = connected_client(w, followers);
+  const std::int64_t session = w.client(c).session_id();
+  const EndpointId first = w.client(c).connected_host() == followers[0] ? std::stoi(followers[0].substr(1))
+                                                                         : std::stoi(followers[1].substr(1));
+  const std::size_t mark = w.trace().records().size();
+  w.crash(first);
+  REQUIRE(w.run_until_within([&] { return w.client(c).state() != client::State::connected; }, seconds(30)));
+  REQUIRE(w.run_until_within([&] { return w.client(c).state() == client::State::connected; }, seconds(30)));
+  CHECK(w.client(c).session_id() == session);
+  // The other follower asked the leader, which said the session lives.
+  bool asked = false, answered = false;
+  const auto& records = w.trace().records();
+  for (std::size_t i = mark; i < records.size(); ++i) {
+    const auto& r = records[i];
+    if (r.kind != trace_kind::core) continue;
+    asked = asked || (r.msg_type == "zab.revalidate" && r.node != leader && r.node != first);
+    answered = answered || (r.msg_type == "zab.revalidated" && r.node == leader &&
+                            r.detail.find("\"valid\":true") != std::string::npos);
+  }
+  CHECK(asked);
+  CHECK(answered);
+
+  // Cut off from every server past its timeout: the leader expires the session, and when the
+  // client comes back through the follower the leader's answer is "invalid".
+  w.isolate(c);
+  w.run_for(seconds(30));
+  const std::size_t mark2 = w.trace().records().size();
+  w.heal();
+  REQUIRE(w.run_until_within([&] { return w.client(c).state() == client::State::lost; }, seconds(30)));
+  bool refused = false;
+  for (std::size_t i = mark2; i < w.trace().records().size(); ++i) {
+    const auto& r = w.trace().records()[i];
+    refused = refused || (r.kind == trace_kind::core && r.msg_type == "zab.revalidated" &&
+                          r.detail.find("\"valid\":false") != std::string::npos);
+  }
+  CHECK(refused);  // a learner asks even when it has applied the closeSession itself
+}

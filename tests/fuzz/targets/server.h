@@ -7,7 +7,9 @@
 //           the stream is requests of an open session); clear: the stream is the raw handshake too
 //   bit 1   persistent server (txn log + snapshots on the in-memory disk, snapCount 8)
 //   bit 2   zookeeper.extendedTypesEnabled (TTL nodes)
-//   bit 3   disk completions only at the end (writes stay pending, reads queue behind them)
+//   bit 3   disk completions only at the end (writes stay pending, reads queue behind them), and
+//           tight limits so that throttling and the watch bounds are exercised: 3 outstanding
+//           requests per connection, 5 in all, 4 watches per connection, 6 in all
 //   bits 4-5  chunking: the whole stream at once / 1-byte / 7-byte / 61-byte chunks
 //   bit 6   the clock advances 1.5 s after each chunk (sessions expire, containers are reaped)
 //   bit 7   every four-letter word is allowed
@@ -40,6 +42,12 @@ inline server::ServerConfig fuzz_server_config(std::uint8_t flags) {
   c.extended_types_enabled = (flags & 0x04) != 0;
   c.four_letter_words = (flags & 0x80) ? std::set<std::string>{"*"} : std::set<std::string>{"srvr"};
   c.container_check_interval_ms = 1000;
+  if (flags & 0x08) {
+    c.max_outstanding_per_connection = 3;
+    c.global_outstanding_limit = 5;
+    c.max_watches_per_connection = 4;
+    c.max_watches = 6;
+  }
   return c;
 }
 

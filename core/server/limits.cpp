@@ -1,0 +1,98 @@
+// Resource limits of the client side (docs/hardening.md): throttling of outstanding requests
+// and the bound on watch entries.
+//
+// Throttling, as ZooKeeper does it, slows a client down rather than refusing it: the server stops
+// taking frames off a connection that has too many requests outstanding and asks the Env to stop
+// reading it, so the bytes wait in the client's socket and TCP's window pushes back on the client.
+// Frames already read stay whole in the connection's FrameDecoder (at most one read's worth).
+// Once answers went out (flush_dirty), resume_reading takes the buffered frames and resumes.
+#include <string>
+
+#include "core/server/standalone_server.h"
+
+namespace zablab::server {
+
+bool StandaloneServer::throttled(const Connection& c) const {
+  const std::size_t mine = c.queue.size() + c.held.size();
+  if (config_.max_outstanding_per_connection > 0 &&
+      mine >= static_cast<std::size_t>(config_.max_outstanding_per_connection))
+    return true;
+  // ZooKeeper's shouldThrottle: over the global limit, every connection that is waiting for an
+  // answer pauses; one with nothing outstanding may still send one request.
+  return config_.global_outstanding_limit > 0 &&
+         outstanding_ >= static_cast<std::size_t>(config_.global_outstanding_limit) && mine > 0;
+}
+
+void StandaloneServer::pump(ConnId id) {
+  for (;;) {
+    auto it = conns_.find(id);
+    if (it == conns_.end()) return;  // a frame closed the connection
+    Connection& c = it->second;
+    if (throttled(c)) break;
+    std::string frame;
+    const auto status = c.frames.next(frame);
+    if (status == jute::FrameDecoder::Status::need_more) break;
+    if (status != jute::FrameDecoder::Status::frame) {
+      // ZooKeeper closes without a reply: the client sees a lost connection and nothing applied.
+      close_connection(id, "frame length " + std::to_string(c.frames.bad_length()) +
+                               (status == jute::FrameDecoder::Status::too_large
+                                    ? " exceeds jute.maxbuffer " + std::to_string(config_.max_buffer)
+                                    : " is negative"));
+      return;
+    }
+    c.saw_frame = true;
+    handle_frame(c, std::move(frame));
+  }
+  auto it = conns_.find(id);
+  if (it != conns_.end()) update_reading(it->second);
+}
+
+void StandaloneServer::update_reading(Connection& c) {
+  const bool pause = throttled(c);
+  if (pause == c.reading_paused) return;
+  c.reading_paused = pause;
+  if (pause) {
+    paused_.insert(c.id);
+    env_.log(LogLevel::debug, "throttling connection " + c.remote + ": " +
+                                  std::to_string(c.queue.size() + c.held.size()) + " requests outstanding (" +
+                                  std::to_string(outstanding_) + " in all)");
+  } else {
+    paused_.erase(c.id);
+  }
+  env_.client_pause_reading(c.id, pause);
+}
+
+bool StandaloneServer::resume_reading() {
+  const std::vector<ConnId> ids(paused_.begin(), paused_.end());  // pump may close connections
+  for (ConnId id : ids) {
+    auto it = conns_.find(id);
+    if (it == conns_.end()) {
+      paused_.erase(id);
+      continue;
+    }
+    if (!throttled(it->second)) pump(id);
+  }
+  return !dirty_.empty();
+}
+
+bool StandaloneServer::watch_room(const Connection& c, const std::string& path, bool data, bool child) {
+  const std::size_t adding = watches_.new_entries(c.id, path, data, child);
+  if (adding == 0) return true;
+  const std::size_t per = config_.max_watches_per_connection;
+  const std::size_t all = config_.max_watches;
+  if (per > 0 && watches_.watch_count(c.id) + adding > per) {
+    env_.log(LogLevel::warn, "connection " + c.remote + ": watch on " + path + " refused: the connection holds " +
+                                 std::to_string(watches_.watch_count(c.id)) + " watches, maxWatchesPerConnection is " +
+                                 std::to_string(per));
+    return false;
+  }
+  if (all > 0 && watches_.watch_count() + adding > all) {
+    env_.log(LogLevel::warn, "connection " + c.remote + ": watch on " + path + " refused: the server holds " +
+                                 std::to_string(watches_.watch_count()) + " watches, maxWatches is " +
+                                 std::to_string(all));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace zablab::server
