@@ -18,6 +18,13 @@ void QuorumPeer::become_leading() {
   newleader_acks_.clear();
   established_ = false;
   maybe_choose_epoch();  // a lone voter (with observers only) is a quorum by itself
+  // Learners that decided before us and asked already.
+  auto early = std::move(early_learners_);
+  early_learners_.clear();
+  for (auto& [from, info] : early) {
+    if (state_ != PeerState::leading) break;
+    on_learner_info(from, info);
+  }
 }
 
 void QuorumPeer::leader_packet(std::int64_t from, const jute::QuorumPacket& p) {

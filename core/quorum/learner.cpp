@@ -17,6 +17,7 @@ void QuorumPeer::become_learner(std::int64_t leader) {
   change_state(observer ? PeerState::observing : PeerState::following, Phase::discovery,
                "leader is " + std::to_string(leader));
   learner_stage_ = LearnerStage::connecting;
+  early_learners_.clear();  // we follow: whoever asked us must find the leader
   last_leader_contact_ms_ = env_.now_ms();
   send_learner_info();
 }

@@ -126,6 +126,7 @@ void QuorumPeer::go_looking(const std::string& why) {
   forwarded_syncs_.clear();
   touched_.clear();
   revalidating_.clear();  // their connections were closed above
+  early_learners_.clear();
   leader_.reset();
 
   change_state(PeerState::looking, Phase::election, why);
@@ -177,6 +178,9 @@ void QuorumPeer::on_peer_message(PeerId from, PeerChannel channel, std::string_v
     }
     if (state_ == PeerState::leading) {
       leader_packet(from, p);
+    } else if (state_ == PeerState::looking &&
+               (p.type == packet::followerinfo || p.type == packet::observerinfo)) {
+      early_learners_[from] = std::move(p);
     } else if ((state_ == PeerState::following || state_ == PeerState::observing) && leader_ && from == *leader_) {
       learner_packet(p);
     }
@@ -187,6 +191,7 @@ void QuorumPeer::on_peer_message(PeerId from, PeerChannel channel, std::string_v
 
 void QuorumPeer::on_peer_disconnected(PeerId peer, PeerChannel channel) {
   if (channel != PeerChannel::quorum || failed_) return;
+  early_learners_.erase(peer);
   if (state_ == PeerState::leading) {
     if (learners_.erase(peer)) env_.trace({"zab.learner_lost", "{\"sid\":" + std::to_string(peer) + "}"});
   } else if ((state_ == PeerState::following || state_ == PeerState::observing) && leader_ && peer == *leader_) {

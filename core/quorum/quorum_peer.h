@@ -176,6 +176,10 @@ class QuorumPeer : public server::StandaloneServer {
   std::map<std::int64_t, data::Txn> pending_;  // proposals logged, awaiting COMMIT
   std::deque<SyncWaiter> forwarded_syncs_;     // in the order sent; SYNC answers the oldest
   std::map<std::int64_t, std::int32_t> touched_;  // sessions seen since the last PING
+  // FOLLOWERINFO/OBSERVERINFO that reached us while still LOOKING: a learner that decided before
+  // us. ZooKeeper's learner retries its connection every 100 ms until our learner port opens;
+  // we keep its request, as a listen backlog would, and serve it if we become the leader.
+  std::map<PeerId, jute::QuorumPacket> early_learners_;
   std::map<std::int64_t, ConnId> revalidating_;   // learner: reconnects waiting for the leader's REVALIDATE
   std::int64_t last_leader_contact_ms_ = 0;
   // Txns the leader sent while syncing us (before NEWLEADER), applied or pending but not yet in

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The exercises' C++ reference solutions (labs/exercises/solution/cpp, built by CMake as
+lab-dqueue, lab-barrier, lab-unique_ids) against a real zablab-server: the same properties the
+kazoo solutions' tests check, driven through the programs' command lines.
+LAB_CPP_<name> (CMake sets them) or build/labs/tests/lab-<name> name the binaries."""
+
+import os
+import subprocess
+import time
+import unittest
+
+import labtest
+
+REPO = os.path.dirname(labtest.LABS)
+
+
+def prog(name):
+    path = os.environ.get("LAB_CPP_" + name) or os.path.join(REPO, "build", "labs", "tests", "lab-" + name)
+    if not os.access(path, os.X_OK):
+        raise unittest.SkipTest("not built: " + path)
+    return path
+
+
+class CppSolutions(labtest.LabTestCase):
+
+    def run_prog(self, *args, timeout=60):
+        p = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+
+    def spawn(self, *args):
+        p = subprocess.Popen(list(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        return p
+
+    def test_queue_each_item_once_in_order(self):
+        q = prog("dqueue")
+        hosts = self.server.hosts
+        consumers = [self.spawn(q, hosts, "/q", "take", "15", "20") for _ in range(2)]
+        items = ["item-%02d" % i for i in range(30)]
+        rc, out, err = self.run_prog(q, hosts, "/q", "put", *items)
+        self.assertEqual(rc, 0, err)
+        got = []
+        for c in consumers:
+            out, err = c.communicate(timeout=30)
+            self.assertEqual(c.returncode, 0, err)
+            mine = out.split()
+            self.assertEqual(mine, sorted(mine), "a consumer got items out of order")
+            got += mine
+        self.assertEqual(sorted(got), items)  # every item, exactly once
+        # An empty queue: take waits (on a watch) and gives up at its timeout.
+        rc, out, err = self.run_prog(q, hosts, "/q", "take", "1", "0.5")
+        self.assertEqual(rc, 3)
+
+    def test_barrier_and_double_barrier(self):
+        b = prog("barrier")
+        hosts = self.server.hosts
+        self.assertEqual(self.run_prog(b, hosts, "hold", "/gate")[0], 0)
+        waiter = self.spawn(b, hosts, "wait", "/gate", "20")
+        time.sleep(0.5)
+        self.assertIsNone(waiter.poll(), "passed a barrier that is up")
+        self.assertEqual(self.run_prog(b, hosts, "remove", "/gate")[0], 0)
+        out, err = waiter.communicate(timeout=20)
+        self.assertEqual((waiter.returncode, out.strip()), (0, "passed"), err)
+
+        members = []
+        for i in range(3):
+            members.append((time.monotonic(), self.spawn(b, hosts, "double", "/round1", "3", "m%d" % i, "0.2")))
+            time.sleep(0.4)
+            if i < 2:
+                for _, m in members:
+                    self.assertIsNone(m.poll(), "a member passed enter before all 3 arrived")
+        for _, m in members:
+            out, err = m.communicate(timeout=20)
+            self.assertEqual((m.returncode, out.split()), (0, ["entered", "left"]), err)
+
+    def test_unique_ids_recycled_when_owner_dies(self):
+        u = prog("unique_ids")
+        hosts = self.server.hosts
+        # A takes all 8 IDs of a small pool (the same code as 1..1024, faster to exhaust).
+        a = self.spawn(u, hosts, "/ids", "8", "8", "2000")
+        ids = []
+        while len(ids) < 8:
+            line = a.stdout.readline()
+            self.assertTrue(line, "A stopped early: " + a.stderr.read())
+            ids.append(int(line.split()[1]))
+        self.assertEqual(sorted(ids), list(range(1, 9)))
+        # B waits for a free ID; A dies without releasing; after A's session expires B gets one.
+        b = self.spawn(u, hosts, "/ids", "1", "8", "2000")
+        time.sleep(0.5)
+        a.kill()
+        a.wait()
+        t0 = time.monotonic()
+        line = b.stdout.readline()
+        self.assertTrue(line.startswith("id "), line + b.stderr.read())
+        self.assertIn(int(line.split()[1]), range(1, 9))
+        self.assertLess(time.monotonic() - t0, 15)
+        b.stdin.write("\n")
+        b.stdin.flush()
+        out, err = b.communicate(timeout=10)
+        self.assertIn("released 1", out)
+        # And 1..1024 as the exercise asks: two processes, 1024 distinct IDs.
+        c = self.spawn(u, hosts, "/ids1024", "512", "1024")
+        d = self.spawn(u, hosts, "/ids1024", "512", "1024")
+        got = []
+        for p in (c, d):
+            while True:
+                line = p.stdout.readline()
+                self.assertTrue(line, p.stderr.read())
+                got.append(int(line.split()[1]))
+                if sum(1 for _ in got) % 512 == 0 and len(got) in (512, 1024):
+                    break
+        self.assertEqual(sorted(got), list(range(1, 1025)))
+        for p in (c, d):
+            p.stdin.close()
+            p.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    unittest.main()

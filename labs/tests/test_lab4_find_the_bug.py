@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Lab 4: the handout's commands, headless, for the bugs its teacher answers cover.
+
+For each bug: `zablab-sim fuzz --seeds N --servers 3 --bug NAME --out DIR` must find a failing
+seed and save a shrunk scenario; `zablab-sim run` of that scenario must fail with the invariant
+the answers name; the same scenario with `--bug none` must pass; and zablab-viz must render it
+(under xvfb-run, when available). ZABLAB_SIM / ZABLAB_VIZ name the binaries.
+"""
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import labtest
+
+REPO = os.path.dirname(labtest.LABS)
+LAB4 = os.path.join(labtest.LABS, "lab4-find-the-bug")
+SIM = os.environ.get("ZABLAB_SIM") or os.path.join(REPO, "build", "apps", "sim", "zablab-sim")
+VIZ = os.environ.get("ZABLAB_VIZ") or os.path.join(REPO, "build", "apps", "viz", "zablab-viz")
+
+# bug -> (seeds to fuzz, the invariants ANSWERS.md says catch it)
+BUGS = {
+    "commit-without-quorum": (10, {"zab.commit-quorum"}),
+    "election-ignores-zxid": (60, {"zab.primary-integrity", "zab.prefix-agreement"}),
+}
+
+
+def run(*args, timeout=300):
+    p = subprocess.run(list(args), cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout + p.stderr
+
+
+class Lab4(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(SIM, os.X_OK):
+            raise unittest.SkipTest("zablab-sim not built: " + SIM)
+
+    def test_handout_and_answers_name_the_bugs(self):
+        with open(os.path.join(LAB4, "README.md"), encoding="utf-8") as f:
+            handout = f.read()
+        with open(os.path.join(LAB4, "ANSWERS.md"), encoding="utf-8") as f:
+            answers = f.read()
+        self.assertIn("build/apps/sim/zablab-sim fuzz --seeds 60 --servers 3 --bug <NAME> --out lab4-out", handout)
+        rc, bugs = run(SIM, "bugs")
+        self.assertEqual(rc, 0)
+        for bug, (_, invariants) in BUGS.items():
+            self.assertIn(bug, bugs)
+            self.assertIn("## `%s`" % bug, answers)
+            for inv in invariants:
+                self.assertIn(inv, answers)
+
+    def check_bug(self, bug):
+        seeds, invariants = BUGS[bug]
+        with tempfile.TemporaryDirectory() as out:
+            rc, text = run(SIM, "fuzz", "--seeds", str(seeds), "--servers", "3", "--bug", bug, "--out", out)
+            self.assertNotEqual(rc, 0, "fuzz found nothing for %s:\n%s" % (bug, text[-2000:]))
+            found = re.search(r"seed \d+: violation:(\S+)", text)
+            self.assertTrue(found, text[-2000:])
+            self.assertIn(found.group(1), invariants)
+            scns = glob.glob(os.path.join(out, "fuzz-seed-*.scn"))
+            self.assertEqual(len(scns), 1, text[-2000:])
+            rc, replay = run(SIM, "run", scns[0])
+            self.assertNotEqual(rc, 0)
+            self.assertIn("verdict: VIOLATION " + found.group(1), replay)
+            rc, fixed = run(SIM, "run", scns[0], "--bug", "none")
+            self.assertEqual(rc, 0, "the correct server fails the shrunk scenario:\n" + fixed[-2000:])
+            self.assertIn("verdict: PASS", fixed)
+            if os.access(VIZ, os.X_OK) and shutil.which("xvfb-run"):
+                ms = int(float(re.search(r"VIOLATION: seq \d+ at ([0-9.]+)s", replay).group(1)) * 1000)
+                png = os.path.join(out, "bug.png")
+                rc, viz = run("xvfb-run", "-a", "-s", "-screen 0 1280x800x24", VIZ, "--scenario", scns[0],
+                              "--at", str(max(0, ms - 5)), "--screenshot", png)
+                self.assertEqual(rc, 0, viz[-2000:])
+                self.assertGreater(os.path.getsize(png), 10000)
+
+    def test_commit_without_quorum(self):
+        self.check_bug("commit-without-quorum")
+
+    def test_election_ignores_zxid(self):
+        self.check_bug("election-ignores-zxid")
+
+
+if __name__ == "__main__":
+    unittest.main()
