@@ -4,7 +4,8 @@
 
 namespace zablab::client::recipes {
 
-IdPool::IdPool(Client& client, std::string dir, int size) : client_(client), dir_(std::move(dir)), size_(size) {
+IdPool::IdPool(Client& client, std::string dir, int size)
+    : client_(client), dir_(std::move(dir)), size_(size), token_(new_protection_prefix(client)) {
   listener_id_ = client_.add_state_listener(guard([this](State s) { on_state(s); }));
 }
 
@@ -32,7 +33,7 @@ void IdPool::acquire(Callback<int> cb) {
 void IdPool::try_id(int id, int tried) {
   if (tried == size_) return wait_for_free();
   auto g = gen_;
-  client_.create(path_of(id), std::string(), data::open_acl_unsafe(), create_mode::ephemeral,
+  client_.create(path_of(id), token_, data::open_acl_unsafe(), create_mode::ephemeral,
                  guard([this, g, id, tried](const Result<CreateResult>& r) {
                    if (g != gen_) {
                      if (r.ok()) client_.remove(path_of(id), -1, [](Err) {});  // abandoned attempt
@@ -42,9 +43,9 @@ void IdPool::try_id(int id, int tried) {
                    if (r.ok()) return hold(id);
                    if (r.err == Err::node_exists || retryable(client_, r.err)) {
                      // Taken -- by us, if this is a retry whose first answer was lost?
-                     return client_.exists(path_of(id), nullptr, guard([this, g, id, next, tried](const Result<jute::Stat>& s) {
+                     return client_.get_data(path_of(id), nullptr, guard([this, g, id, next, tried](const Result<jute::GetDataResponse>& s) {
                                              if (g != gen_) return;
-                                             if (s.ok() && s.value.ephemeral_owner == client_.session_id()) return hold(id);
+                                             if (s.ok() && mine(s.value)) return hold(id);
                                              if (s.err == Err::no_node) return try_id(id, tried);  // free (again)
                                              if (s.err == Err::session_expired) return;
                                              try_id(next, tried + 1);
@@ -85,10 +86,10 @@ void IdPool::hold(int id) {
 
 void IdPool::recheck() {
   auto g = gen_;
-  client_.exists(path_of(id_), nullptr, guard([this, g](const Result<jute::Stat>& r) {
+  client_.get_data(path_of(id_), nullptr, guard([this, g](const Result<jute::GetDataResponse>& r) {
                    if (g != gen_ || id_ == 0) return;
                    if (retryable(client_, r.err)) return;  // the next reconnect re-checks
-                   if (r.ok() && r.value.ephemeral_owner == client_.session_id() && client_.state() == State::connected)
+                   if (r.ok() && mine(r.value) && client_.state() == State::connected)
                      return hold(id_);
                    if (r.ok() || r.err == Err::no_node) on_state(State::lost);  // not ours any more
                  }));

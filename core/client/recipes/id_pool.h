@@ -4,8 +4,8 @@
 //
 // acquire() tries IDs from a random starting point (Client::random_u64, so contenders rarely
 // collide), skipping taken ones (NodeExists); when all N are taken it waits on a children watch.
-// A create whose answer was lost is resolved by the node's ephemeralOwner: ours -> the ID is
-// ours. Holding follows the locks' rules (HoldEvent): not held while SUSPENDED, held again
+// A create whose answer was lost is resolved by the node's ephemeralOwner and data (a token per
+// IdPool object, as several pools may share a session): both ours -> the ID is ours. Holding follows the locks' rules (HoldEvent): not held while SUSPENDED, held again
 // after a reconnect that finds the node still ours, lost when the session expired.
 #pragma once
 
@@ -38,10 +38,15 @@ class IdPool : private Guarded {
     if (listener_) listener_(e);
   }
   std::string path_of(int id) const { return join_path(dir_, std::to_string(id)); }
+  // Our node: this session's, and this object's token (two pools may share a session).
+  bool mine(const jute::GetDataResponse& r) const {
+    return r.stat.ephemeral_owner == client_.session_id() && r.data.value_or("") == token_;
+  }
 
   Client& client_;
   std::string dir_;
   int size_;
+  std::string token_;  // stored in our ID node
   HoldListener listener_;
   std::uint64_t listener_id_ = 0;
   std::uint64_t gen_ = 0;
