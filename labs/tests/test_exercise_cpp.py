@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The exercises' C++ reference solutions (labs/exercises/solution/cpp, built by CMake as
-lab-dqueue, lab-barrier, lab-unique_ids) against a real zablab-server: the same properties the
+lab-dqueue, lab-barrier, lab-unique_ids, lab-messaging) against a real zablab-server: the same properties the
 kazoo solutions' tests check, driven through the programs' command lines.
 LAB_CPP_<name> (CMake sets them) or build/labs/tests/lab-<name> name the binaries."""
 
@@ -115,6 +115,39 @@ class CppSolutions(labtest.LabTestCase):
         out, err = c.communicate(timeout=20)
         self.assertIn("released 1024", out)
 
+
+    def test_messaging_in_order_exactly_once(self):
+        m = prog("messaging")
+        hosts = self.server.hosts
+        receiver = self.spawn(m, hosts, "receive", "bob", "20", "30")
+        a = self.spawn(m, hosts, "send", "alice", "bob", *["a%d" % i for i in range(10)])
+        c = self.spawn(m, hosts, "send", "carol", "bob", *["c%d" % i for i in range(10)])
+        for s in (a, c):
+            out, err = s.communicate(timeout=30)
+            self.assertEqual(s.returncode, 0, err)
+            self.assertEqual(out.split(), [str(i) for i in range(1, 11)])  # seqs 1..10
+        out, err = receiver.communicate(timeout=30)
+        self.assertEqual(receiver.returncode, 0, err)
+        got = [line.split() for line in out.splitlines()]
+        self.assertEqual(len(got), 20)
+        for sender, prefix in (("alice", "a"), ("carol", "c")):
+            mine = [g for g in got if g[0] == sender]
+            # Each message once, in the order sent.
+            self.assertEqual([g[2] for g in mine], ["%s%d" % (prefix, i) for i in range(10)])
+            self.assertEqual([int(g[1]) for g in mine], list(range(1, 11)))
+        # Everything acknowledged: nothing more comes (exit 3 at the timeout).
+        rc, out, err = self.run_prog(m, hosts, "receive", "bob", "1", "0.5")
+        self.assertEqual((rc, out), (3, ""), err)
+
+    def test_messaging_survives_the_sender_and_keeps_seqs(self):
+        m = prog("messaging")
+        hosts = self.server.hosts
+        # A sender restarted (a new process) continues its seqs from ZooKeeper, not from 1.
+        self.assertEqual(self.run_prog(m, hosts, "send", "dave", "erin", "x")[1].split(), ["1"])
+        self.assertEqual(self.run_prog(m, hosts, "send", "dave", "erin", "y", "z")[1].split(), ["2", "3"])
+        rc, out, err = self.run_prog(m, hosts, "receive", "erin", "3", "10")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out.split(), ["dave", "1", "x", "dave", "2", "y", "dave", "3", "z"])
 
 if __name__ == "__main__":
     unittest.main()
