@@ -76,12 +76,20 @@ class CppSolutions(labtest.LabTestCase):
             self.assertEqual((m.returncode, out.split()), (0, ["entered", "left"]), err)
 
     def read_line(self, p, timeout=20):
-        """One line of p's stdout, or fail after timeout (never hang the suite)."""
-        ready, _, _ = select.select([p.stdout], [], [], timeout)
-        self.assertTrue(ready, "no output within %ss" % timeout)
-        line = p.stdout.readline()
-        self.assertTrue(line, "the program ended early")
-        return line
+        """One line of p's stdout, or fail after timeout (never hang the suite). Reads the pipe's
+        file descriptor a byte at a time: select() on a buffered reader would miss lines the
+        reader had already pulled in, and communicate() later still sees everything after."""
+        fd = p.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        line = b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([fd], [], [], max(left, 0))
+            self.assertTrue(ready, "no output within %ss" % timeout)
+            byte = os.read(fd, 1)
+            self.assertTrue(byte, "the program ended early")
+            line += byte
+        return line.decode()
 
     def test_unique_ids_recycled_when_owner_dies(self):
         u = prog("unique_ids")
