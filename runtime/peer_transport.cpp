@@ -293,13 +293,12 @@ void PeerTransport::flush(const LinkPtr& link) {
   if (link->state == Link::State::open && link->writing == 0 && !link->queue.empty()) start_write(link);
 }
 
-bool PeerTransport::drop_waiting(const Key& key, const std::string& why) {
+std::size_t PeerTransport::take_waiting(const Key& key) {
   const auto it = waiting_.find(key);
-  if (it == waiting_.end()) return false;
+  if (it == waiting_.end()) return 0;
   const std::size_t n = it->second.size();
   waiting_.erase(it);
-  if (n > 0) log(LogLevel::debug, plural(n, "message") + " to " + describe(key) + " lost: " + why);
-  return n > 0;
+  return n;
 }
 
 void PeerTransport::start_connect(const LinkPtr& link, const PeerAddress& address) {
@@ -494,7 +493,10 @@ void PeerTransport::on_hello(const LinkPtr& link, PeerId sid) {
 
 void PeerTransport::disconnect(PeerId peer, PeerChannel channel) {
   const Key key{peer, channel};
-  drop_waiting(key, "disconnected before a connection opened");
+  if (const std::size_t n = take_waiting(key); n > 0) {
+    log(LogLevel::debug,
+        plural(n, "message") + " to " + describe(key) + " dropped: disconnected before a connection opened");
+  }
   for (auto* table : {&current_, &waking_}) {
     const auto it = table->find(key);
     if (it == table->end()) continue;
@@ -521,13 +523,7 @@ void PeerTransport::lost(const LinkPtr& link, const std::string& why, LogLevel l
   }
   std::size_t unsent = link->queue.size() - (link->hello_queued ? 1 : 0);
   // A connection that could not be made (a wake-up too) loses what waited for it.
-  std::size_t lost_waiting = 0;
-  if (was_connecting) {
-    if (const auto it = waiting_.find(key); it != waiting_.end()) {
-      lost_waiting = it->second.size();
-      waiting_.erase(it);
-    }
-  }
+  const std::size_t lost_waiting = was_connecting ? take_waiting(key) : 0;
   unsent += lost_waiting;
   // A connection that worked and broke is news; one that could not be made is routine (the peer
   // is down) and the election retries it constantly.

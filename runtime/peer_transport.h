@@ -116,8 +116,8 @@ class PeerTransport {
   LinkPtr open_link(const Key& key, bool wake_up);
   // Hands the waiting messages of the link's key to it.
   void flush(const LinkPtr& link);
-  // Drops the waiting messages (logged); returns whether there were any.
-  bool drop_waiting(const Key& key, const std::string& why);
+  // Forgets the messages waiting for a connection to `key`; returns how many there were.
+  std::size_t take_waiting(const Key& key);
   void start_accept(PeerChannel channel);
   void on_accept(PeerChannel channel, boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
   void start_connect(const LinkPtr& link, const PeerAddress& address);

@@ -82,9 +82,7 @@ void QuorumPeer::on_revalidate(Learner& l, const jute::QuorumPacket& p) {
     env_.log(LogLevel::warn, "leader: undecodable REVALIDATE from " + std::to_string(l.sid) + ": " + e.what());
     return;
   }
-  const server::Session* s = sessions_.find(sid);
-  const bool valid = s && !s->closing;
-  if (valid) sessions_.touch(sid, env_.now_ms());
+  const bool valid = touch_if_alive(sid);
   jute::Writer w;
   w.i64(sid);
   w.boolean(valid);

@@ -234,11 +234,15 @@ void StandaloneServer::handle_connect(Connection& c, std::string_view frame) {
   revalidate_session(c, req.session_id, timeout);
 }
 
-void StandaloneServer::revalidate_session(Connection& c, std::int64_t sid, std::int32_t) {
+bool StandaloneServer::touch_if_alive(std::int64_t sid) {
   const Session* s = sessions_.find(sid);
-  const bool valid = s && !s->closing;
-  if (valid) sessions_.touch(sid, env_.now_ms());
-  finish_reconnect(c.id, sid, valid);
+  const bool alive = s && !s->closing;
+  if (alive) sessions_.touch(sid, env_.now_ms());
+  return alive;
+}
+
+void StandaloneServer::revalidate_session(Connection& c, std::int64_t sid, std::int32_t) {
+  finish_reconnect(c.id, sid, touch_if_alive(sid));
 }
 
 void StandaloneServer::refuse_reconnect(Connection& c, std::int64_t sid, const std::string& why) {

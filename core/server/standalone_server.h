@@ -137,6 +137,8 @@ class StandaloneServer : public Node {
   // (and on a leader) the session tracker says so at once; a learner asks its leader. Either way
   // the answer goes to finish_reconnect().
   virtual void revalidate_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms);
+  // Whether session `sid` lives (not closing); touches it if so (its client is back).
+  bool touch_if_alive(std::int64_t sid);
   // Answers a reconnect waiting on `conn` (gone by now, or no longer waiting: nothing to do).
   void finish_reconnect(ConnId conn, std::int64_t sid, bool valid);
   // Answers the client that its session is gone (timeout 0), then closes.
