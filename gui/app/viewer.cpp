@@ -2,36 +2,92 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <map>
+#include <string>
 
 #include "gui/panels/panels.h"
+#include "gui/panels/style.h"
 
 namespace zablab::gui {
 
 namespace {
 
-void panel(const char* name, const Rect& r, bool pin, ImGuiWindowFlags flags, void (*draw)(UiState&, const WorldView&),
-           UiState& ui, const WorldView& view) {
+// Whether each panel sat at its layout place last frame (then, lean, it needs no background).
+std::map<std::string, bool, std::less<>> at_layout_place;
+
+void panel(const char* name, const Rect& r, bool pin, bool lean, ImGuiWindowFlags flags,
+           void (*draw)(UiState&, const WorldView&), UiState& ui, const WorldView& view, bool canvas = false) {
   const ImGuiCond cond = pin ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
   ImGui::SetNextWindowPos(ImVec2(r.x, r.y), cond);
   ImGui::SetNextWindowSize(ImVec2(r.w, r.h), cond);
+  bool& placed = at_layout_place[name];
+  // A drawing panel's window background is its canvas: filled once, not once more by the panel.
+  // Lean, a panel where the layout put it (panels do not overlap there) shows the cleared screen,
+  // which is the canvas colour; a panel the user moved draws its own.
+  if (lean && (placed || pin)) ImGui::SetNextWindowBgAlpha(0);
+  if (canvas) ImGui::PushStyleColor(ImGuiCol_WindowBg, style::kCanvas);
   if (ImGui::Begin(name, nullptr, flags | ImGuiWindowFlags_NoCollapse)) draw(ui, view);
+  const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+  placed = std::abs(pos.x - r.x) < 0.5f && std::abs(pos.y - r.y) < 0.5f && std::abs(size.x - r.w) < 0.5f &&
+           std::abs(size.y - r.h) < 0.5f;
   ImGui::End();
+  if (canvas) ImGui::PopStyleColor();
+}
+
+// The pixels the rasteriser fills for one window's draw list: the sum of its triangles' areas
+// inside their clip rectangles (approximately: a triangle is clipped by its bounding box). On
+// software GL (llvmpipe) a frame's cost follows this more than the triangle count.
+double covered_area(const ImDrawList* list) {
+  double area = 0;
+  for (const ImDrawCmd& cmd : list->CmdBuffer) {
+    if (cmd.UserCallback) continue;
+    for (unsigned i = 0; i + 2 < cmd.ElemCount; i += 3) {
+      const ImDrawVert& a = list->VtxBuffer[cmd.VtxOffset + list->IdxBuffer[cmd.IdxOffset + i]];
+      const ImDrawVert& b = list->VtxBuffer[cmd.VtxOffset + list->IdxBuffer[cmd.IdxOffset + i + 1]];
+      const ImDrawVert& c = list->VtxBuffer[cmd.VtxOffset + list->IdxBuffer[cmd.IdxOffset + i + 2]];
+      const double whole = std::abs((b.pos.x - a.pos.x) * (c.pos.y - a.pos.y) - (c.pos.x - a.pos.x) * (b.pos.y - a.pos.y)) / 2;
+      const float x0 = std::min({a.pos.x, b.pos.x, c.pos.x}), x1 = std::max({a.pos.x, b.pos.x, c.pos.x});
+      const float y0 = std::min({a.pos.y, b.pos.y, c.pos.y}), y1 = std::max({a.pos.y, b.pos.y, c.pos.y});
+      const double box = static_cast<double>(x1 - x0) * (y1 - y0);
+      const double cx = std::max(0.0f, std::min(x1, cmd.ClipRect.z) - std::max(x0, cmd.ClipRect.x));
+      const double cy = std::max(0.0f, std::min(y1, cmd.ClipRect.w) - std::max(y0, cmd.ClipRect.y));
+      area += box > 0 ? whole * (cx * cy) / box : 0;
+    }
+  }
+  return area;
+}
+
+double covered_area(const ImDrawData* dd) {
+  double area = 0;
+  for (int n = 0; n < dd->CmdListsCount; ++n) area += covered_area(dd->CmdLists[n]);
+  return area;
+}
+
+// Per window: pixels filled (as a fraction of the screen) and triangles, for --bench-frames.
+void print_area_by_window(const ImDrawData* dd, double screen) {
+  for (int n = 0; n < dd->CmdListsCount; ++n) {
+    const ImDrawList* list = dd->CmdLists[n];
+    std::printf("zablab-viz:   %-22s %5.2f x screen, %6d triangles\n", list->_OwnerName ? list->_OwnerName : "?",
+                covered_area(list) / screen, list->IdxBuffer.Size / 3);
+  }
 }
 
 }  // namespace
 
-void draw_all(UiState& ui, const WorldView& view, float width, float height, bool pin) {
+void draw_all(UiState& ui, const WorldView& view, float width, float height, bool pin, bool lean) {
   const PanelLayout p = panel_layout(width, height);
   const ImGuiWindowFlags canvas = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
-  panel("controls", p.controls, true, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove,
+  panel("controls", p.controls, true, lean, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove,
         draw_controls, ui, view);
-  panel("Ensemble", p.ensemble, pin, canvas, draw_ensemble, ui, view);
-  panel("Inspector", p.inspector, pin, 0, draw_inspector, ui, view);
-  panel("What is happening", p.explain, pin, 0, draw_explain, ui, view);
-  panel("Events", p.events, pin, ImGuiWindowFlags_NoScrollbar, draw_events, ui, view);
-  panel("Space-time diagram", p.spacetime, pin, canvas, draw_spacetime, ui, view);
+  panel("Ensemble", p.ensemble, pin, lean, canvas, draw_ensemble, ui, view, true);
+  panel("Inspector", p.inspector, pin, lean, 0, draw_inspector, ui, view);
+  panel("What is happening", p.explain, pin, lean, 0, draw_explain, ui, view);
+  panel("Events", p.events, pin, lean, ImGuiWindowFlags_NoScrollbar, draw_events, ui, view);
+  panel("Space-time diagram", p.spacetime, pin, lean, canvas, draw_spacetime, ui, view, true);
 }
 
 namespace {
@@ -63,6 +119,8 @@ int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) 
     std::fprintf(stderr, "zablab-viz: %s\n", error.c_str());
     return 1;
   }
+  if (options.bench_frames > 0 || options.timing)
+    std::printf("zablab-viz: OpenGL renderer %s, lean drawing %s\n", window.renderer().c_str(), window.lean() ? "on" : "off");
   if (options.at) owned->jump_to_time(*options.at);
   if (options.record) owned->jump_to_record(*options.record);
   if (options.at || options.record) {
@@ -78,7 +136,8 @@ int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) 
   double bench_start = 0;
   const double window_opened = wall();
   bool loading = owned->source().loading();
-  std::size_t bench_flights = 0;
+  std::size_t bench_flights = 0, bench_vertices = 0, bench_indices = 0;
+  double bench_area = 0;
   int last_w = 0, last_h = 0;
   int code = 0;
   for (int frame = 1; window.begin_frame(); ++frame) {
@@ -90,7 +149,7 @@ int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) 
     const bool pin = shot || w != last_w || h != last_h;
     last_w = w;
     last_h = h;
-    draw_all(owned->ui(), WorldView::of(*owned), static_cast<float>(w), static_cast<float>(h), pin);
+    draw_all(owned->ui(), WorldView::of(*owned), static_cast<float>(w), static_cast<float>(h), pin, window.lean());
     window.end_frame();
     if (!owned->ui().record_to.empty()) {
       const std::string path = std::move(owned->ui().record_to);
@@ -136,12 +195,23 @@ int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) 
       std::printf("zablab-viz: first frame drawn %.3f s after opening the window\n", wall() - window_opened);
     if (bench) {
       if (frame == 3) bench_start = wall();  // after layout settled
-      if (frame > 3) bench_flights += owned->flights().size();
+      if (frame > 3) {
+        bench_flights += owned->flights().size();
+        const ImDrawData* dd = ImGui::GetDrawData();
+        bench_vertices += static_cast<std::size_t>(dd->TotalVtxCount);
+        bench_indices += static_cast<std::size_t>(dd->TotalIdxCount);
+        bench_area += covered_area(dd);
+      }
       if (frame >= 3 + options.bench_frames) {
         const double secs = wall() - bench_start;
-        std::printf("zablab-viz: %d frames in %.3f s = %.1f frames/s, %.0f messages in flight drawn per frame, %zu records\n",
+        std::printf("zablab-viz: %d frames in %.3f s = %.1f frames/s, %.0f messages in flight drawn per frame, %zu records, "
+                    "%.0f vertices and %.0f triangles per frame, %.2f x the window's pixels shaded\n",
                     options.bench_frames, secs, options.bench_frames / secs,
-                    static_cast<double>(bench_flights) / options.bench_frames, owned->timeline().size());
+                    static_cast<double>(bench_flights) / options.bench_frames, owned->timeline().size(),
+                    static_cast<double>(bench_vertices) / options.bench_frames,
+                    static_cast<double>(bench_indices) / 3 / options.bench_frames,
+                    bench_area / options.bench_frames / (static_cast<double>(last_w) * last_h));
+        print_area_by_window(ImGui::GetDrawData(), static_cast<double>(last_w) * last_h);
         break;
       }
     }

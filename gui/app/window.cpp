@@ -9,6 +9,7 @@
 #include <stb/stb_image_write.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -60,6 +61,10 @@ bool Window::open(const WindowOptions& options, std::string& error) {
   }
   glfwMakeContextCurrent(window_);
   glfwSwapInterval(options.vsync ? 1 : 0);
+  if (const auto* name = reinterpret_cast<const char*>(glGetString(GL_RENDERER))) renderer_ = name;
+  const bool software = renderer_.find("llvmpipe") != std::string::npos ||
+                        renderer_.find("softpipe") != std::string::npos || renderer_.find("swrast") != std::string::npos;
+  lean_ = options.lean == WindowOptions::Lean::on || (options.lean == WindowOptions::Lean::automatic && software);
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
@@ -88,7 +93,15 @@ bool Window::open(const WindowOptions& options, std::string& error) {
 bool Window::begin_frame() {
   if (glfwWindowShouldClose(window_)) return false;
   glfwPollEvents();
-  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplOpenGL3_NewFrame();  // creates the font texture on the first call
+  if (lean_ && !font_filter_set_) {
+    // Bilinear filtering is most of a software rasteriser's per-pixel cost, and every pixel ImGui
+    // draws samples the font texture (solid shapes use its white texel).
+    font_filter_set_ = true;
+    glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(reinterpret_cast<std::intptr_t>(ImGui::GetIO().Fonts->TexID)));
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  }
   ImGui_ImplGlfw_NewFrame();
   ImGui::NewFrame();
   return true;
@@ -99,7 +112,7 @@ void Window::end_frame() {
   int w = 0, h = 0;
   glfwGetFramebufferSize(window_, &w, &h);
   glViewport(0, 0, w, h);
-  glClearColor(0.08f, 0.085f, 0.10f, 1);
+  glClearColor(22 / 255.0f, 24 / 255.0f, 30 / 255.0f, 1);  // style::kCanvas: lean panels show it
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }

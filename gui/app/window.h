@@ -21,6 +21,11 @@ struct WindowOptions {
   std::string font;        // a TTF file; "" picks DejaVu Sans if installed, else ImGui's font
   float font_size = 15;
   bool vsync = true;
+  // Lean drawing for software GL (Mesa's llvmpipe: a projector laptop without a GPU, Xvfb): a
+  // frame costs what it fills, so glyphs are sampled nearest (they are drawn at their baked size,
+  // texel to pixel) and panels that sit where the layout put them draw no background of their own
+  // (the cleared screen is their background). auto: on when the renderer is software.
+  enum class Lean { automatic, on, off } lean = Lean::automatic;
 };
 
 // What a rendered frame looks like, to tell a real picture from a blank one.
@@ -51,10 +56,16 @@ class Window {
   double seconds() const;
   int width() const;
   int height() const;
+  // Whether lean drawing is on (see WindowOptions::lean), and the OpenGL renderer's name.
+  bool lean() const { return lean_; }
+  const std::string& renderer() const { return renderer_; }
 
  private:
   GLFWwindow* window_ = nullptr;
   bool imgui_ = false;
+  bool lean_ = false;
+  bool font_filter_set_ = false;
+  std::string renderer_;
 };
 
 }  // namespace zablab::gui

@@ -155,8 +155,7 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
   const bool right_click = ImGui::IsItemClicked(ImGuiMouseButton_Right);
   const Vec2 mouse = vec(ImGui::GetIO().MousePos);
   const ImVec2 end(origin.x + avail.x, origin.y + avail.y);
-  dl->PushClipRect(origin, end, true);
-  dl->AddRectFilled(origin, end, kCanvas);
+  dl->PushClipRect(origin, end, true);  // the window's background is the canvas (draw_all)
 
   const EnsembleState& st = view.state;
   const auto& servers = view.timeline.servers();
@@ -256,8 +255,11 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
   };
   // A lane with many messages (a backlog, manual delivery) shows labels on its first few only
   // (the oldest: the next to arrive), with a count, and dots for a few more.
-  const bool busy = view.flights.size() > 100;
-  const int kLabelsPerLane = busy ? 1 : 3, kDotsPerLane = busy ? 8 : 24;
+  // Swamped (hundreds: a write storm, a long manual-delivery backlog), a lane's one label is short
+  // ("PROPOSAL +23": the next to arrive, and how many behind it) and it shows fewer dots, so the
+  // ring stays readable; every message is still in the Deliver tab and the space-time diagram.
+  const bool busy = view.flights.size() > 100, swamped = view.flights.size() > 300;
+  const int kLabelsPerLane = busy ? 1 : 3, kDotsPerLane = swamped ? 4 : busy ? 8 : 24;
   std::map<std::pair<EndpointId, EndpointId>, int> per_lane, seen_on_lane;
   for (const Flight& f : view.flights) {
     const Message& m = view.timeline.message(f.message);
@@ -280,10 +282,12 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     std::string more;
     if (nth == kLabelsPerLane - 1 && on_lane > kLabelsPerLane)
       more = " +" + std::to_string(on_lane - kLabelsPerLane) + " more";
+    if (swamped && labelled && !f.lost)
+      more = on_lane > 1 ? (m.type.empty() ? m.label : m.type) + " +" + std::to_string(on_lane - 1) : std::string();
     if (labelled && !f.lost) {
       std::string label = m.label;
       if (m.channel == Channel::election) label = label.substr(0, label.find(" ("));
-      label += more;
+      label = swamped && !more.empty() ? more : label + more;
       const float w = ImGui::CalcTextSize(label.c_str()).x + 8;
       // Pills are wide: step aside vertically, whatever the lane's direction.
       Vec2 best = p;
@@ -312,7 +316,7 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
       // On the ring a vote shows only its candidate and round; the rest is in the inspector.
       std::string label = m.label;
       if (m.channel == Channel::election) label = label.substr(0, label.find(" ("));
-      label += more;
+      label = swamped && !more.empty() ? more : label + more;
       hits.push_back({label_pill(dl, im(p), color, IM_COL32(15, 15, 20, 255), label, selected), f.message});
     } else {
       dl->AddCircleFilled(im(p), 5, color);

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
+#include "gui/model/flight_bundles.h"
 #include "gui/panels/panels.h"
 #include "gui/panels/style.h"
 #include "sim/addresses.h"
@@ -129,7 +131,7 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
   const ImGuiIO& io = ImGui::GetIO();
   const ImVec2 end(origin.x + avail.x, origin.y + avail.y);
   dl->PushClipRect(origin, end, true);
-  dl->AddRectFilled(origin, end, kCanvas);
+  // The window's own background is the canvas colour (draw_all): no second full fill.
 
   // Lanes: servers, then clients.
   std::vector<EndpointId> lanes = view.timeline.servers();
@@ -174,11 +176,16 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
   }
   const double lo = axis.visible_min(), hi = axis.visible_max();
 
-  // Lane backgrounds, phase lanes and names.
+  // Lane backgrounds, phase lanes and names. Each pixel is filled once: a phase span is drawn in
+  // its colour already mixed over the lane's background, and the stripe of an odd lane only where
+  // no span covers it (software GL pays for every layer).
+  dl->AddRectFilled(ImVec2(origin.x, origin.y + top), ImVec2(axis.left - 2, end.y), kGutter);
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     const EndpointId id = lanes[i];
     const float y = lane_y(area, static_cast<int>(i), top, lh);
-    if (i % 2) dl->AddRectFilled(ImVec2(origin.x, y - lh / 2), ImVec2(end.x, y + lh / 2), IM_COL32(28, 30, 37, 255));
+    const ImU32 lane_bg = i % 2 ? kStripe : kCanvas;
+    float bare_from = axis.left;  // the part of the lane left of every span drawn so far
+    std::vector<std::pair<float, float>> bare;  // lane parts no span covers
     if (ui.show_phase_lanes && sim::is_server(id)) {
       for (const PhaseSpan& span : view.timeline.phases(id)) {
         const double a = axis_value(view, ui.axis_mode, static_cast<std::int64_t>(span.start_seq));
@@ -187,22 +194,27 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
         if (b < lo || a > hi) continue;
         const float xa = std::max(axis.to_px(a), axis.left), xb = std::min(axis.to_px(b), end.x);
         if (xb <= xa) continue;
-        dl->AddRectFilled(ImVec2(xa, y - lh / 2 + 2), ImVec2(xb, y + lh / 2 - 2), phase_color(span.phase, 45));
-        dl->AddRectFilled(ImVec2(xa, y + lh / 2 - 5), ImVec2(xb, y + lh / 2 - 2), phase_color(span.phase, 200));
+        if (xa > bare_from) bare.emplace_back(bare_from, xa);
+        bare_from = std::max(bare_from, xb);
+        dl->AddRectFilled(ImVec2(xa, y - lh / 2 + 1), ImVec2(xb, y + lh / 2 - 5), mix(phase_color(span.phase), lane_bg, 45));
+        dl->AddRectFilled(ImVec2(xa, y + lh / 2 - 5), ImVec2(xb, y + lh / 2 - 2), mix(phase_color(span.phase), lane_bg, 200));
         const std::string label = std::string(phase_name(span.phase)) + (span.role.empty() ? "" : " " + span.role);
         const float w = ImGui::CalcTextSize(label.c_str()).x;
-        if (xb - xa > w + 8 && lh > 26)
-          dl->AddText(ImVec2(xa + 4, y + lh / 2 - 6 - ImGui::GetTextLineHeight()), phase_color(span.phase, 210),
-                      label.c_str());
+        // In the lane's upper half, clear of the lane line; a narrow lane has only the colour.
+        const float th = ImGui::GetTextLineHeight();
+        if (xb - xa > w + 8 && lh >= 2 * th + 8)
+          dl->AddText(ImVec2(xa + 4, y - lh / 2 + 2), phase_color(span.phase, 210), label.c_str());
       }
     }
+    if (bare_from < end.x) bare.emplace_back(bare_from, end.x);
+    if (i % 2)
+      for (const auto& [xa, xb] : bare) dl->AddRectFilled(ImVec2(xa, y - lh / 2), ImVec2(xb, y + lh / 2), kStripe);
     dl->AddLine(ImVec2(axis.left, y), ImVec2(end.x, y), IM_COL32(70, 74, 86, 255), 1);
     std::string name = endpoint_name(id);
     if (const ServerView* s = view.state.server(id)) name += " " + std::string(role_name(s->role));
     else if (const ClientView* c = view.state.client(id)) name += " " + c->state;
     const ImU32 color = sim::is_server(id) && view.state.server(id) ? role_color(view.state.server(id)->role)
                                                                    : IM_COL32(140, 225, 160, 255);
-    dl->AddRectFilled(ImVec2(origin.x, y - lh / 2), ImVec2(axis.left - 2, y + lh / 2), IM_COL32(26, 28, 35, 255));
     dl->AddText(ImVec2(origin.x + 6, y - ImGui::GetTextLineHeight() / 2), color, name.c_str());
   }
 
@@ -249,8 +261,10 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
   }
   static std::vector<std::size_t> crossing;
   view.timeline.messages_overlapping(seq_lo, seq_hi, crossing);
-  // A crowded window (hundreds of messages) is drawn plainer: solid in-flight lines, no labels.
+  // A crowded window (hundreds of messages) is drawn plainer: no labels, and the messages in
+  // flight as one bundle per direction (drawn after the loop).
   const bool crowded = crossing.size() > 200;
+  std::vector<std::size_t> in_flight;
   for (const std::size_t index : crossing) {
     const Message& m = messages[index];
     if (!view.visible.filter().visible(m.category)) continue;
@@ -271,8 +285,9 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
       b = ImVec2(a.x + (b.x - a.x) * 0.6f + 4, a.y + (b.y - a.y) * 0.6f);
       dl->AddLine(a, b, color, selected ? 3.0f : 1.4f);
       cross(dl, b, 4, kBlocked, 2);
-    } else if (m.end_seq < 0 && crowded) {
-      dl->AddLine(a, b, message_color(m, 90), selected ? 3.0f : 1.0f);
+    } else if (m.end_seq < 0 && crowded && !future) {
+      in_flight.push_back(index);
+      continue;
     } else if (m.end_seq < 0) {
       dashed_line(dl, a, b, color, selected ? 3.0f : 1.4f, 5, 3);
     } else {
@@ -285,6 +300,32 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
       const float len = std::hypot(b.x - a.x, b.y - a.y);
       if (len > size.x + 24 && std::abs(b.x - a.x) > size.x * 0.6f)
         dl->AddText(ImVec2((a.x + b.x) / 2 - size.x / 2, (a.y + b.y) / 2 - size.y - 1), color, m.label.c_str());
+    }
+  }
+
+  // Bundles: the oldest message of each direction (the next to arrive) and the newest, with the
+  // space between them lightly filled, and per receiving lane the count waiting at the cursor.
+  if (!in_flight.empty()) {
+    std::map<EndpointId, std::size_t> waiting;
+    const float head_px = axis.to_px(head_value);
+    for (const FlightBundle& bundle : bundle_flights(messages, in_flight)) {
+      const ImVec2 b(head_px, y_of(bundle.to));
+      for (const std::size_t index : {bundle.oldest, bundle.newest}) {
+        const Message& m = messages[index];
+        const ImVec2 a(axis.to_px(axis_value(view, ui.axis_mode, static_cast<std::int64_t>(m.send_seq))), y_of(m.from));
+        const bool selected = ui.selected_message && *ui.selected_message == m.index;
+        dl->AddLine(a, b, selected ? kSelect : message_color(m, 150), selected ? 3.0f : 1.2f);
+        segments.push_back({a, b, m.index});
+        if (bundle.count == 1) break;
+      }
+      waiting[bundle.to] += bundle.count;
+    }
+    for (const auto& [to, count] : waiting) {
+      const std::string text = std::to_string(count) + " in flight";
+      const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+      const ImVec2 at(head_px + 6, y_of(to) - size.y - 1);
+      dl->AddRectFilled(ImVec2(at.x - 2, at.y), ImVec2(at.x + size.x + 2, at.y + size.y), IM_COL32(22, 24, 30, 220), 3);
+      dl->AddText(at, kText, text.c_str());
     }
   }
 

@@ -51,7 +51,8 @@ void draw_deliver(UiState& ui, const WorldView& view);   // manual delivery: pic
 void draw_sessions(UiState& ui, const WorldView& view);  // session and watch timeline
 
 // Every panel at its place in a display of `width` x `height` (positions forced each frame when
-// `pin` is set, e.g. for screenshots; otherwise only on first use).
-void draw_all(UiState& ui, const WorldView& view, float width, float height, bool pin);
+// `pin` is set, e.g. for screenshots; otherwise only on first use). `lean`: a panel still at its
+// layout place draws no background (software GL; see WindowOptions::lean).
+void draw_all(UiState& ui, const WorldView& view, float width, float height, bool pin, bool lean = false);
 
 }  // namespace zablab::gui

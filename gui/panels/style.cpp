@@ -69,6 +69,14 @@ ImU32 message_color(const Message& m, int a) {
 
 ImVec4 to_vec4(ImU32 c) { return ImGui::ColorConvertU32ToFloat4(c); }
 
+ImU32 mix(ImU32 over, ImU32 under, int alpha) {
+  auto channel = [&](int shift) {
+    const int a = static_cast<int>((over >> shift) & 0xff), b = static_cast<int>((under >> shift) & 0xff);
+    return static_cast<ImU32>((a * alpha + b * (255 - alpha) + 127) / 255) << shift;
+  };
+  return channel(IM_COL32_R_SHIFT) | channel(IM_COL32_G_SHIFT) | channel(IM_COL32_B_SHIFT) | (ImU32{255} << IM_COL32_A_SHIFT);
+}
+
 void centered_text(ImDrawList* dl, ImVec2 center, ImU32 color, const std::string& text) {
   const ImVec2 size = ImGui::CalcTextSize(text.c_str());
   dl->AddText(ImVec2(center.x - size.x / 2, center.y - size.y / 2), color, text.c_str());

@@ -25,6 +25,12 @@ inline constexpr ImU32 kSelect = IM_COL32(255, 255, 255, 255);
 inline constexpr ImU32 kBlocked = IM_COL32(235, 60, 60, 255);
 inline constexpr ImU32 kLink = IM_COL32(95, 100, 115, 255);
 inline constexpr ImU32 kCanvas = IM_COL32(22, 24, 30, 255);
+inline constexpr ImU32 kStripe = IM_COL32(28, 30, 37, 255);  // every other space-time lane
+inline constexpr ImU32 kGutter = IM_COL32(26, 28, 35, 255);  // behind the lane names
+
+// `over` drawn with `alpha` (0-255) on the opaque `under`, as one opaque colour: a layer that
+// costs one fill instead of two.
+ImU32 mix(ImU32 over, ImU32 under, int alpha);
 
 inline ImVec2 im(Vec2 v) { return ImVec2(v.x, v.y); }
 inline Vec2 vec(ImVec2 v) { return Vec2{v.x, v.y}; }
