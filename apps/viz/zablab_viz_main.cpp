@@ -32,6 +32,7 @@ using namespace zablab;
 using namespace zablab::gui;
 
 int main(int argc, char** argv) {
+  const double started = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   // The OpenGL driver (and ImGui's backend, which re-uploads every vertex each frame) frees and
   // re-allocates buffers of a few hundred KiB every frame. With glibc's defaults that memory goes
   // back to the kernel and returns as fresh zeroed pages: on software GL that was 13% of the main
@@ -190,6 +191,7 @@ int main(int argc, char** argv) {
   if (vm.count("record-to")) vo.record_to = vm["record-to"].as<std::string>();
   if (vm.count("bench-frames")) vo.bench_frames = vm["bench-frames"].as<int>();
   vo.timing = vm.count("timing") > 0;
+  vo.started = started;
   if (vm.count("open")) ui.open_source = vm["open"].as<std::string>();
   vo.open_source = [seed, clients, write_every_ms, tick_ms](const std::string& entry,
                                                            std::string& why) -> std::unique_ptr<TraceSource> {

@@ -135,6 +135,12 @@ int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) 
   const auto wall = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
   double bench_start = 0;
   const double window_opened = wall();
+  const auto since_start = [&] {
+    if (options.started <= 0) return std::string();
+    char text[64];
+    std::snprintf(text, sizeof text, ", %.3f s after the program started", wall() - options.started);
+    return std::string(text);
+  };
   bool loading = owned->source().loading();
   std::size_t bench_flights = 0, bench_vertices = 0, bench_indices = 0;
   double bench_area = 0;
@@ -188,11 +194,12 @@ int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) 
     }
     if (options.timing && loading && !owned->source().loading()) {
       loading = false;
-      std::printf("zablab-viz: every record indexed %.3f s after opening the window (frame %d)\n", wall() - window_opened,
-                  frame);
+      std::printf("zablab-viz: every record indexed %.3f s after opening the window (frame %d)%s\n", wall() - window_opened,
+                  frame, since_start().c_str());
     }
     if (frame == 1 && options.timing)
-      std::printf("zablab-viz: first frame drawn %.3f s after opening the window\n", wall() - window_opened);
+      std::printf("zablab-viz: first frame drawn %.3f s after opening the window%s\n", wall() - window_opened,
+                  since_start().c_str());
     if (bench) {
       if (frame == 3) bench_start = wall();  // after layout settled
       if (frame > 3) {

@@ -24,6 +24,7 @@ struct ViewerOptions {
   std::string record_to;           // on exit, write them as a trace.db (sim/record) here
   int bench_frames = 0;            // render this many frames as fast as possible, print the rate, exit
   bool timing = false;             // print when the first frame is on screen
+  double started = 0;              // with timing: the program's start (steady_clock seconds), 0 = unknown
   // Builds the source for an entry of UiState::source_menu ("live 5", a scenario file...), when
   // the user picks one; nullptr (and `error`) if it cannot.
   std::function<std::unique_ptr<TraceSource>(const std::string& entry, std::string& error)> open_source;

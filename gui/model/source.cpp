@@ -7,6 +7,7 @@
 
 #include "core/quorum/quorum_peer.h"
 #include "sim/quorum_kind.h"
+#include "gui/model/background_reader.h"
 #include "sim/record/trace_db.h"
 #include "sim/scenario/runner.h"
 #include "sim/world.h"
@@ -50,17 +51,20 @@ bool load_text(const std::string& path, std::vector<TraceRecord>& out, std::stri
   return true;
 }
 
-// A trace.db as sim/record writes it (docs/trace-schema.md).
+// "scenario, seed N, verdict" from a recording's run row.
+std::string title_of(const sim::record::RunInfo& run) {
+  std::string title = run.scenario_name;
+  if (!run.seed.empty()) title += (title.empty() ? "" : ", ") + std::string("seed ") + run.seed;
+  if (!run.verdict.empty()) title += ", " + run.verdict;
+  return title;
+}
+
+// A trace.db as sim/record writes it (docs/trace.md).
 bool load_sqlite(const std::string& path, std::vector<TraceRecord>& out, std::string& error, std::string* title) {
   try {
     sim::record::Recording recording = sim::record::read_recording(path);
     out = std::move(recording.events);
-    if (title) {
-      const auto& run = recording.run;
-      *title = run.scenario_name.empty() ? std::string() : run.scenario_name;
-      if (!run.seed.empty()) *title += (title->empty() ? "" : ", ") + std::string("seed ") + run.seed;
-      if (!run.verdict.empty()) *title += ", " + run.verdict;
-    }
+    if (title) *title = title_of(recording.run);
     return true;
   } catch (const std::exception& e) {
     error = path + ": " + e.what();
@@ -89,13 +93,29 @@ bool save_trace_text(const std::string& path, const std::vector<TraceRecord>& re
   return true;
 }
 
+ReplaySource::ReplaySource(std::string name, std::vector<TraceRecord> records)
+    : name_(std::move(name)), records_(std::move(records)), count_(records_.size()) {}
+
+ReplaySource::ReplaySource(std::string name, std::unique_ptr<sim::record::EventReader> reader)
+    : name_(std::move(name)), reader_(std::make_unique<BackgroundReader>(std::move(reader))), count_(reader_->count()) {}
+
+ReplaySource::~ReplaySource() = default;
+
 std::unique_ptr<ReplaySource> ReplaySource::open(const std::string& path, std::string& error) {
-  std::vector<TraceRecord> records;
-  std::string title;
-  if (!load_trace_file(path, records, error, &title)) return nullptr;
   const auto slash = path.find_last_of('/');
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (!title.empty()) name += " (" + title + ")";
+  if (is_sqlite(path)) {
+    try {
+      auto reader = std::make_unique<sim::record::EventReader>(path);
+      if (const std::string title = title_of(reader->run()); !title.empty()) name += " (" + title + ")";
+      return std::make_unique<ReplaySource>(std::move(name), std::move(reader));
+    } catch (const std::exception& e) {
+      error = path + ": " + e.what();
+      return nullptr;
+    }
+  }
+  std::vector<TraceRecord> records;
+  if (!load_text(path, records, error)) return nullptr;
   return std::make_unique<ReplaySource>(std::move(name), std::move(records));
 }
 
@@ -128,15 +148,35 @@ std::unique_ptr<ReplaySource> run_scenario_file(const std::string& path, std::op
 }
 
 std::string ReplaySource::description() const {
-  return "replay " + name_ + " (" + std::to_string(count_) + " records)";
+  const std::string error = reader_ ? reader_->error() : std::string();
+  return "replay " + name_ + " (" + std::to_string(count_) + " records" + (error.empty() ? "" : "; " + error) + ")";
 }
 
+bool ReplaySource::loading() const { return reader_ ? !reader_->done() : pulled_ < records_.size(); }
+
 std::size_t ReplaySource::pull(Timeline& timeline) {
-  // Copied, not moved: a source can fill a fresh timeline again (a test, a reopened view).
   const std::size_t before = timeline.size();
-  if (before == 0) timeline.reserve(records_.size());
-  const std::size_t end = std::min(records_.size(), before + kChunk);
-  for (std::size_t i = before; i < end; ++i) timeline.append(records_[i]);
+  if (reader_) {
+    std::size_t skip = 0;
+    if (before != pulled_) {
+      // Another timeline (a reopened view): read from the start again, past what it has.
+      reader_->restart();
+      skip = before;
+    }
+    if (before == 0) timeline.reserve(count_);
+    do {
+      batch_.clear();
+      reader_->take(kChunk, batch_);
+      const std::size_t skipped = std::min(skip, batch_.size());
+      skip -= skipped;
+      for (std::size_t i = skipped; i < batch_.size(); ++i) timeline.append(std::move(batch_[i]));
+    } while (skip > 0 && !reader_->done());
+  } else {
+    // Copied, not moved: a source can fill a fresh timeline again (a test, a reopened view).
+    if (before == 0) timeline.reserve(records_.size());
+    const std::size_t end = std::min(records_.size(), before + kChunk);
+    for (std::size_t i = before; i < end; ++i) timeline.append(records_[i]);
+  }
   pulled_ = timeline.size();
   return timeline.size() - before;
 }

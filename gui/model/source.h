@@ -25,6 +25,13 @@ namespace zablab::sim {
 class World;
 }
 
+namespace zablab::sim::record {
+class EventReader;
+}
+namespace zablab::gui {
+class BackgroundReader;
+}
+
 namespace zablab::gui {
 
 // A live peer's exact values, read from the running QuorumPeer (not from the trace).
@@ -99,19 +106,25 @@ bool save_trace_text(const std::string& path, const std::vector<TraceRecord>& re
 
 class ReplaySource final : public TraceSource {
  public:
-  ReplaySource(std::string name, std::vector<TraceRecord> records)
-      : name_(std::move(name)), records_(std::move(records)), count_(records_.size()) {}
+  ReplaySource(std::string name, std::vector<TraceRecord> records);
+  // A trace.db, read a chunk per pull() straight into the timeline: the first frame waits for one
+  // chunk, and the trace is never held twice.
+  ReplaySource(std::string name, std::unique_ptr<sim::record::EventReader> reader);
+  ~ReplaySource() override;
   static constexpr std::size_t kChunk = 100000;  // records indexed per pull()
+  // A trace.db (read as the view asks) or a text trace (read whole).
   static std::unique_ptr<ReplaySource> open(const std::string& path, std::string& error);
 
   std::string description() const override;
   bool live() const override { return false; }
   std::size_t pull(Timeline& timeline) override;
-  bool loading() const override { return pulled_ < records_.size(); }
+  bool loading() const override;
 
  private:
   std::string name_;
-  std::vector<TraceRecord> records_;
+  std::vector<TraceRecord> records_;                     // a text trace or a scenario's run
+  std::unique_ptr<BackgroundReader> reader_;           // or a trace.db, read on a second thread
+  std::vector<TraceRecord> batch_;                      // the reader's last chunk
   std::size_t count_ = 0;
   std::size_t pulled_ = 0;  // the timeline's size after the last pull
 };

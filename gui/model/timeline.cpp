@@ -1,5 +1,7 @@
 #include "gui/model/timeline.h"
 
+#include "sim/checkers/json_fields.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -128,7 +130,7 @@ Category Timeline::categorize(const TraceRecord& r, std::int64_t message) const 
   if (kind == tk::partition || kind == tk::heal || kind == tk::latency || kind == tk::stall || kind == tk::unstall)
     return Category::fault;
   if (kind == tk::drop) {
-    const auto port = JsonValue::parse(r.detail)["port"].int_or(0);
+    const auto port = sim::check::json_int(r.detail, "port").value_or(0);
     if (port == sim::port::election) return Category::election;
     if (port == sim::port::quorum) return Category::zab;
     return Category::net;
@@ -148,21 +150,24 @@ void Timeline::append_all(const std::vector<TraceRecord>& records, std::size_t f
   for (std::size_t i = from; i < records.size(); ++i) append(records[i]);
 }
 
-void Timeline::on_send(const TraceRecord& r, Meta& meta, const JsonValue& d) {
+void Timeline::on_send(const TraceRecord& r, Meta& meta) {
   Message m;
   m.index = messages_.size();
   m.from = r.from;
   m.to = r.to;
-  m.conn = d["conn"].int_or(-1);
+  m.conn = sim::check::json_int(r.detail, "conn").value_or(-1);
   m.send_seq = r.seq;
   m.sent_ns = r.time_ns;
   m.type = r.msg_type;
   m.zxid = r.zxid;
-  if (d.has("frames")) m.frames = d["frames"].dump();
+  // Only the frames are parsed (a send's detail also holds its connection and size).
+  const auto raw_frames = sim::check::json_member(r.detail, "frames");
+  if (raw_frames) m.frames = std::string(*raw_frames);
+  const JsonValue frames = raw_frames ? JsonValue::parse(*raw_frames) : JsonValue();
   const bool peer_to_peer = sim::is_server(r.from) && sim::is_server(r.to);
   if (peer_to_peer) {
     // The port says which channel; the connection was announced by net.connect / net.accept.
-    const std::string first = d["frames"].at(0)["type"].str();
+    const std::string first = frames.at(0)["type"].str();
     if (m.type == "election" || m.type == "vote" || m.type == "NOTIFICATION" || m.type == "election?" ||
         first == "election" || first == "vote")
       m.channel = Channel::election;
@@ -171,7 +176,7 @@ void Timeline::on_send(const TraceRecord& r, Meta& meta, const JsonValue& d) {
   } else {
     m.channel = Channel::client;
   }
-  m.label = label_of(m.type, m.zxid, d["frames"]);
+  m.label = label_of(m.type, m.zxid, frames);
   if (m.channel == Channel::election) {
     m.category = Category::election;
     if (undecoded(m)) {
@@ -187,7 +192,6 @@ void Timeline::on_send(const TraceRecord& r, Meta& meta, const JsonValue& d) {
     m.category = (m.type == "ping" || m.type == "reply:ping") ? Category::heartbeat : Category::client;
   }
   meta.message = static_cast<std::int64_t>(m.index);
-  by_send_[r.seq] = m.index;
   if (m.conn >= 0) open_by_conn_[m.conn].push_back(m.index);
   if (m.index / kMessageBlock >= blocks_.size()) blocks_.emplace_back();
   ++blocks_[m.index / kMessageBlock].open;
@@ -232,8 +236,15 @@ void Timeline::end_message(std::size_t index, const TraceRecord& r, Message::Fat
   }
 }
 
-void Timeline::infer_labels(const TraceRecord& r, const JsonValue& d) {
+void Timeline::infer_labels(const TraceRecord& r) {
   const std::string& t = r.msg_type;
+  // Only these name an undecoded message; the rest (txn.commit carries a whole txn) are not parsed.
+  static constexpr std::string_view kLabelling[] = {"fle.vote_sent", "fle.decide",   "fle.vote_received",
+                                                    "zab.learner",   "zab.ack",      "zab.uptodate",
+                                                    "txn.commit",    "zab.propose",  "zab.commit",
+                                                    "zab.sync",      "zab.established"};
+  if (std::find(std::begin(kLabelling), std::end(kLabelling), t) == std::end(kLabelling)) return;
+  const JsonValue d = t == "txn.commit" ? JsonValue() : JsonValue::parse(r.detail);
   const EndpointId n = r.node;
   if (t == "fle.vote_sent" || t == "fle.decide") {
     last_vote_label_[n] = "vote " + d["leader"].str() + " r" + d["round"].str() + " (e" +
@@ -309,7 +320,7 @@ void Timeline::infer_labels(const TraceRecord& r, const JsonValue& d) {
   }
 }
 
-void Timeline::track_phases(const TraceRecord& r, const JsonValue& d) {
+void Timeline::track_phases(const TraceRecord& r) {
   if (!sim::is_server(r.node)) return;
   auto& spans = phases_[r.node];
   auto open = [&](Phase p, std::string role) {
@@ -332,9 +343,9 @@ void Timeline::track_phases(const TraceRecord& r, const JsonValue& d) {
     role_[r.node].clear();
     open(Phase::down, "");
   } else if (kind == tk::core && r.msg_type == "peer.phase") {
-    if (auto p = parse_phase(d["phase"].str())) open(*p, role_[r.node]);
+    if (auto p = parse_phase(sim::check::json_string(r.detail, "phase").value_or(""))) open(*p, role_[r.node]);
   } else if (kind == tk::core && r.msg_type == "peer.state") {
-    const std::string to = d["to"].str();
+    const std::string to = sim::check::json_string(r.detail, "to").value_or("");
     role_[r.node] = to;
     if (spans.empty() || spans.back().end_seq >= 0) return;
     if (spans.back().start_ns == r.time_ns || spans.back().role == to)
@@ -352,10 +363,10 @@ void Timeline::append(TraceRecord&& record) {
   meta_.push_back({});
   const TraceRecord& r = records_.back();
   Meta& meta = meta_.back();
-  const JsonValue d = JsonValue::parse(r.detail);
-
+  // The detail is read member by member, and parsed whole only where a record needs it: most of a
+  // big trace is sends, deliveries and disk records, and parsing each was most of opening one.
   if (r.kind == "world.config") {
-    configured_servers_ = static_cast<int>(d["servers"].int_or(0));
+    configured_servers_ = static_cast<int>(sim::check::json_int(r.detail, "servers").value_or(0));
     for (EndpointId id = 1; id <= configured_servers_; ++id) index_endpoint(id);
   }
   index_endpoint(r.node);
@@ -365,16 +376,16 @@ void Timeline::append(TraceRecord&& record) {
   // Messages.
   const std::string_view kind = r.kind;
   if (kind == tk::send) {
-    on_send(r, meta, d);
-  } else if (kind == tk::deliver || (kind == tk::drop && d.has("send_seq"))) {
-    const auto send_seq = d["send_seq"].int_or(-1);
-    auto it = send_seq >= 0 ? by_send_.find(static_cast<std::uint64_t>(send_seq)) : by_send_.end();
-    if (it != by_send_.end()) {
-      meta.message = static_cast<std::int64_t>(it->second);
+    on_send(r, meta);
+  } else if (kind == tk::deliver || kind == tk::drop) {
+    const auto send_seq = sim::check::json_int(r.detail, "send_seq").value_or(-1);
+    const auto sent = send_seq >= 0 ? sent_by(static_cast<std::uint64_t>(send_seq)) : std::nullopt;
+    if (sent) {
+      meta.message = static_cast<std::int64_t>(*sent);
       if (kind == tk::deliver)
-        end_message(it->second, r, Message::Fate::delivered, {});
+        end_message(*sent, r, Message::Fate::delivered, {});
       else
-        end_message(it->second, r, Message::Fate::dropped, d["reason"].str());
+        end_message(*sent, r, Message::Fate::dropped, sim::check::json_string(r.detail, "reason").value_or(""));
     }
   } else if (kind == tk::crash || kind == tk::shutdown) {
     std::vector<std::size_t> lost;
@@ -383,7 +394,7 @@ void Timeline::append(TraceRecord&& record) {
         if (messages_[m].from == r.node || messages_[m].to == r.node) lost.push_back(m);
     for (std::size_t m : lost) end_message(m, r, Message::Fate::lost, endpoint_name(r.node) + " went down");
   } else if (kind == tk::reset || kind == tk::closed) {
-    const auto conn = d["conn"].int_or(-1);
+    const auto conn = sim::check::json_int(r.detail, "conn").value_or(-1);
     auto it = open_by_conn_.find(conn);
     if (it != open_by_conn_.end()) {
       std::vector<std::size_t> lost;
@@ -408,8 +419,15 @@ void Timeline::append(TraceRecord&& record) {
     meta.lamport = l;
   }
 
-  if (kind == tk::core) infer_labels(r, d);
-  track_phases(r, d);
+  if (kind == tk::core) infer_labels(r);
+  track_phases(r);
+}
+
+std::optional<std::size_t> Timeline::sent_by(std::uint64_t send_seq) const {
+  const auto it = std::lower_bound(messages_.begin(), messages_.end(), send_seq,
+                                   [](const Message& m, std::uint64_t s) { return m.send_seq < s; });
+  if (it == messages_.end() || it->send_seq != send_seq) return std::nullopt;
+  return static_cast<std::size_t>(it - messages_.begin());
 }
 
 std::optional<std::size_t> Timeline::message_of(std::uint64_t seq) const {

@@ -136,10 +136,12 @@ class Timeline {
   };
   void index_endpoint(EndpointId id);
   Category categorize(const TraceRecord& r, std::int64_t message) const;
-  void on_send(const TraceRecord& r, Meta& meta, const JsonValue& d);
+  void on_send(const TraceRecord& r, Meta& meta);
   void end_message(std::size_t m, const TraceRecord& r, Message::Fate fate, std::string reason);
-  void infer_labels(const TraceRecord& r, const JsonValue& d);
-  void track_phases(const TraceRecord& r, const JsonValue& d);
+  void infer_labels(const TraceRecord& r);
+  void track_phases(const TraceRecord& r);
+  // The message sent by record `send_seq` (messages are kept in send order).
+  std::optional<std::size_t> sent_by(std::uint64_t send_seq) const;
 
   std::vector<TraceRecord> records_;
   std::vector<Meta> meta_;
@@ -151,7 +153,6 @@ class Timeline {
     std::uint32_t open = 0;
   };
   std::vector<MessageBlock> blocks_;
-  std::map<std::uint64_t, std::size_t> by_send_;           // send seq -> message
   std::map<std::int64_t, std::vector<std::size_t>> open_by_conn_;  // conn -> messages in flight
   std::map<EndpointId, std::uint64_t> clock_;              // Lamport counters
   std::map<EndpointId, std::vector<PhaseSpan>> phases_;

@@ -89,4 +89,29 @@ RunInfo read_run_info(const std::string& path);
 // Calls `fn` with every event in seq order without holding them all in memory.
 void for_each_event(const std::string& path, const std::function<void(const TraceRecord&)>& fn);
 
+// Reads a recording's events in seq order a batch at a time, keeping the database open between
+// batches: zablab-viz shows a million-event trace after its first batch and indexes the rest
+// frame by frame, never holding a second copy of the whole trace.
+class EventReader {
+ public:
+  // Throws RecordError if `path` is not a recording.
+  explicit EventReader(const std::string& path);
+  ~EventReader();
+  EventReader(const EventReader&) = delete;
+  EventReader& operator=(const EventReader&) = delete;
+
+  const RunInfo& run() const;
+  // How many events the recording holds (counted when the run row does not say).
+  std::uint64_t count() const;
+  // Appends up to `max` further events to `out`; returns how many (0 once every event was read).
+  std::size_t read(std::size_t max, std::vector<TraceRecord>& out);
+  bool done() const;
+  // Back to the first event.
+  void restart();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace zablab::sim::record
