@@ -186,6 +186,13 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
     const ImU32 lane_bg = i % 2 ? kStripe : kCanvas;
     float bare_from = axis.left;  // the part of the lane left of every span drawn so far
     std::vector<std::pair<float, float>> bare;  // lane parts no span covers
+    struct PhaseLabel {
+      ImVec2 at;
+      ImU32 patch;  // 0: none (the label is clear of the lane line)
+      ImU32 color;
+      std::string text;
+    };
+    std::vector<PhaseLabel> labels;  // drawn after the lane line
     if (ui.show_phase_lanes && sim::is_server(id)) {
       for (const PhaseSpan& span : view.timeline.phases(id)) {
         const double a = axis_value(view, ui.axis_mode, static_cast<std::int64_t>(span.start_seq));
@@ -200,16 +207,27 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
         dl->AddRectFilled(ImVec2(xa, y + lh / 2 - 5), ImVec2(xb, y + lh / 2 - 2), mix(phase_color(span.phase), lane_bg, 200));
         const std::string label = std::string(phase_name(span.phase)) + (span.role.empty() ? "" : " " + span.role);
         const float w = ImGui::CalcTextSize(label.c_str()).x;
-        // In the lane's upper half, clear of the lane line; a narrow lane has only the colour.
+        // In the lane's upper half, clear of the lane line; in a narrower lane, over the line on a
+        // patch of the phase's own fill (messages are drawn over it).
         const float th = ImGui::GetTextLineHeight();
         if (xb - xa > w + 8 && lh >= 2 * th + 8)
-          dl->AddText(ImVec2(xa + 4, y - lh / 2 + 2), phase_color(span.phase, 210), label.c_str());
+          labels.push_back({ImVec2(xa + 4, y - lh / 2 + 2), 0, phase_color(span.phase, 210), label});
+        else if (xb - xa > w + 8 && lh >= th + 4)
+          labels.push_back({ImVec2(xa + 4, y - th / 2), mix(phase_color(span.phase), lane_bg, 45),
+                            phase_color(span.phase, 210), label});
       }
     }
     if (bare_from < end.x) bare.emplace_back(bare_from, end.x);
     if (i % 2)
       for (const auto& [xa, xb] : bare) dl->AddRectFilled(ImVec2(xa, y - lh / 2), ImVec2(xb, y + lh / 2), kStripe);
     dl->AddLine(ImVec2(axis.left, y), ImVec2(end.x, y), IM_COL32(70, 74, 86, 255), 1);
+    for (const PhaseLabel& l : labels) {
+      if (l.patch) {
+        const ImVec2 size = ImGui::CalcTextSize(l.text.c_str());
+        dl->AddRectFilled(ImVec2(l.at.x - 2, l.at.y), ImVec2(l.at.x + size.x + 2, l.at.y + size.y), l.patch);
+      }
+      dl->AddText(l.at, l.color, l.text.c_str());
+    }
     std::string name = endpoint_name(id);
     if (const ServerView* s = view.state.server(id)) name += " " + std::string(role_name(s->role));
     else if (const ClientView* c = view.state.client(id)) name += " " + c->state;
