@@ -6,14 +6,17 @@
 
 namespace zablab::sim {
 
-LinkGraph::LinkGraph(const SimNetwork& network, std::vector<EndpointId> up) : network_(network), up_(std::move(up)) {
+LinkGraph::LinkGraph(const SimNetwork& network, std::vector<EndpointId> up)
+    : LinkGraph([&network](EndpointId from, EndpointId to) { return network.blocked(from, to); }, std::move(up)) {}
+
+LinkGraph::LinkGraph(Blocked blocked, std::vector<EndpointId> up) : blocked_(std::move(blocked)), up_(std::move(up)) {
   std::sort(up_.begin(), up_.end());
   up_.erase(std::unique(up_.begin(), up_.end()), up_.end());
   using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
   Graph g(up_.size());
   for (std::size_t i = 0; i < up_.size(); ++i)
     for (std::size_t j = i + 1; j < up_.size(); ++j)
-      if (!network_.blocked(up_[i], up_[j]) && !network_.blocked(up_[j], up_[i])) boost::add_edge(i, j, g);
+      if (!blocked_(up_[i], up_[j]) && !blocked_(up_[j], up_[i])) boost::add_edge(i, j, g);
   std::vector<int> raw(up_.size());
   const int count = up_.empty() ? 0 : boost::connected_components(g, raw.data());
   // Renumber by smallest member, so the numbering does not depend on Boost's traversal order.
@@ -40,7 +43,7 @@ bool LinkGraph::same_component(EndpointId a, EndpointId b) const {
 
 bool LinkGraph::direct(EndpointId a, EndpointId b) const {
   if (component_of(a) < 0 || component_of(b) < 0) return false;
-  return a == b || (!network_.blocked(a, b) && !network_.blocked(b, a));
+  return a == b || (!blocked_(a, b) && !blocked_(b, a));
 }
 
 bool LinkGraph::quorum_component(const std::vector<EndpointId>& ensemble) const {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -18,7 +19,11 @@ namespace zablab::sim {
 
 class LinkGraph {
  public:
+  // Whether traffic from the first endpoint to the second is cut.
+  using Blocked = std::function<bool(EndpointId from, EndpointId to)>;
   LinkGraph(const SimNetwork& network, std::vector<EndpointId> up);
+  // Over any record of cut links (the visualizer folds them from a trace).
+  LinkGraph(Blocked blocked, std::vector<EndpointId> up);
 
   // Each component's members, sorted; components ordered by their smallest member.
   const std::vector<std::vector<EndpointId>>& components() const { return components_; }
@@ -35,7 +40,7 @@ class LinkGraph {
   std::optional<EndpointId> quorum_leader(const std::vector<EndpointId>& ensemble) const;
 
  private:
-  const SimNetwork& network_;
+  Blocked blocked_;
   std::vector<EndpointId> up_;  // sorted
   std::map<EndpointId, int> component_;
   std::vector<std::vector<EndpointId>> components_;

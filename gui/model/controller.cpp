@@ -157,6 +157,7 @@ void Controller::navigate() {
 
 void Controller::update(double dt) {
   ++ui_.frame;
+  ui_.frame_dt = static_cast<float>(dt);
   apply_commands();
   pull();
   if (!(ui_.filter == visible_.filter())) set_filter(ui_.filter);

@@ -43,6 +43,33 @@ std::vector<Vec2> row_positions(int n, const Rect& band) {
   return out;
 }
 
+GroupLayout group_positions(const std::vector<int>& sizes, const Rect& area, float node_radius, float label_w) {
+  GroupLayout out;
+  int total = 0;
+  for (int n : sizes) total += std::max(n, 1);
+  // Every column has room for one node and its text if the area allows; the rest is shared by size.
+  const float block = 2 * node_radius + 8 + label_w;
+  const float columns = static_cast<float>(std::max<std::size_t>(1, sizes.size()));
+  const float base = std::min(block, area.w / columns);
+  const float extra = std::max(0.0f, area.w - base * columns);
+  float x = area.x;
+  for (std::size_t g = 0; g < sizes.size(); ++g) {
+    const int n = std::max(sizes[g], 0);
+    const float w = base + (total > 0 ? extra * static_cast<float>(std::max(n, 1)) / static_cast<float>(total) : 0);
+    const float swing = n > 2 ? std::min(node_radius, w / 6) : 0;
+    // The block [node, gap, text] centred, or the node as far left as its swing allows.
+    const float center = std::min(x + w / 2, x + std::max(node_radius + swing + 4, (w - block) / 2 + node_radius));
+    std::vector<Vec2> column;
+    for (int j = 0; j < n; ++j)
+      column.push_back({center + (j % 2 ? swing : -swing),
+                        area.y + area.h * (static_cast<float>(j) + 0.5f) / static_cast<float>(n)});
+    out.positions.push_back(std::move(column));
+    x += w;
+    if (g + 1 < sizes.size()) out.dividers.push_back(x);
+  }
+  return out;
+}
+
 Lane directed_lane(Vec2 a, Vec2 b, float node_radius, float offset) {
   const Vec2 d = b - a;
   const float len = length(d);

@@ -44,6 +44,17 @@ float ring_radius(const Rect& area, float node_radius, float label_margin);
 // `n` points spread evenly along the horizontal middle of `band`.
 std::vector<Vec2> row_positions(int n, const Rect& band);
 
+// Servers split by a partition: each group in a column of its own across `area` (as wide as its
+// share of the servers), its nodes stacked top to bottom, zig-zagging by up to `node_radius` when
+// there are more than two so the links inside the group stay visible, each node followed by
+// `label_w` of text on its right (node and text centred in the column when there is room).
+// `positions[g]` has `sizes[g]` points; `dividers` are the x of the borders between columns.
+struct GroupLayout {
+  std::vector<std::vector<Vec2>> positions;
+  std::vector<float> dividers;
+};
+GroupLayout group_positions(const std::vector<int>& sizes, const Rect& area, float node_radius, float label_w);
+
 // The lane a message from a to b travels: the segment between the two nodes' edges, moved
 // sideways by `offset` to the right of the direction of travel, so a->b and b->a never overlap.
 struct Lane {

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,6 +86,10 @@ struct UiState {
   Filter filter = Filter::defaults();
   AxisMode axis_mode = AxisMode::order;
   Axis axis;
+  // The ensemble view: where each server is drawn now; it glides to its place when a partition
+  // splits the ring into groups or a heal joins them (gui/panels/draw_ensemble).
+  std::map<EndpointId, Vec2> server_shown_at;
+  float frame_dt = 0;  // seconds since the last frame (Controller::update)
   bool axis_fit = true;          // fit the axis to the whole trace on the next frame
   bool axis_follow = true;       // scroll the axis to keep the cursor visible
   std::int64_t axis_seen_cursor = -2;  // the cursor the axis last scrolled to

@@ -11,6 +11,7 @@
 #include "gui/model/vote_matrix.h"
 #include "gui/panels/panels.h"
 #include "gui/panels/style.h"
+#include "sim/reachability.h"
 
 namespace zablab::gui {
 
@@ -177,9 +178,42 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     radii = ring_radii(ring_area, node_r, text_w, 4.2f * small_h);
   }
 
+  // One ring; or, when a partition splits the servers (Boost.Graph's connected components over
+  // the links open both ways, sim::LinkGraph), one column per side, so the class sees the split.
+  std::map<EndpointId, Vec2> target;
+  const sim::LinkGraph links([&st](EndpointId from, EndpointId to) { return st.link_blocked(from, to); }, servers);
+  std::vector<float> dividers;
+  if (links.components().size() > 1) {
+    std::vector<int> sizes;
+    for (const auto& group : links.components()) sizes.push_back(static_cast<int>(group.size()));
+    const GroupLayout split = group_positions(sizes, ring_area, node_r, text_w);
+    for (std::size_t g = 0; g < sizes.size(); ++g)
+      for (std::size_t k = 0; k < split.positions[g].size(); ++k) target[links.components()[g][k]] = split.positions[g][k];
+    dividers = split.dividers;
+  } else {
+    const auto ring = ellipse_positions(static_cast<int>(servers.size()), ring_area.center(), radii.x, radii.y);
+    for (std::size_t i = 0; i < servers.size(); ++i) target[servers[i]] = ring[i];
+  }
+  // Glide to the new places (a split is something to watch happen); the first frame, a jump of the
+  // panel or a screenshot place them at once.
   std::map<EndpointId, Placed> at;
-  const auto ring = ellipse_positions(static_cast<int>(servers.size()), ring_area.center(), radii.x, radii.y);
-  for (std::size_t i = 0; i < servers.size(); ++i) at[servers[i]] = Placed{ring[i], node_r, false};
+  for (EndpointId id : servers) {
+    auto [shown, fresh] = ui.server_shown_at.try_emplace(id, target[id]);
+    Vec2& p = shown->second;
+    if (!fresh && ui.frame_dt > 0 && ui.frame_dt < 0.5f && distance(p, target[id]) < 2 * std::max(avail.x, avail.y)) {
+      p.x = static_cast<float>(glide(p.x, target[id].x, ui.frame_dt, 6));
+      p.y = static_cast<float>(glide(p.y, target[id].y, ui.frame_dt, 6));
+    } else {
+      p = target[id];
+    }
+    at[id] = Placed{p, node_r, false};
+  }
+  for (float x : dividers) {
+    dashed_line(dl, ImVec2(x, ring_area.y), ImVec2(x, ring_area.y + ring_area.h), IM_COL32(235, 60, 60, 150), 1.5f, 8, 6);
+    const char* text = "partition";
+    const ImVec2 size = ImGui::CalcTextSize(text);
+    dl->AddText(ImVec2(x - size.x / 2, ring_area.y - size.y + 2), IM_COL32(235, 90, 90, 230), text);
+  }
   const Rect band{origin.x, origin.y + avail.y - client_band, avail.x, client_band};
   const auto row = row_positions(static_cast<int>(clients.size()), band);
   for (std::size_t i = 0; i < clients.size(); ++i) at[clients[i]] = Placed{row[i], 12, true};
@@ -223,13 +257,14 @@ void draw_ensemble(UiState& ui, const WorldView& view) {
     const ServerView* s = st.server(id);
     const Role role = s ? s->role : Role::unknown;
     const Vec2 p = at[id].pos;
-    // Info lines beside the node, outward: right of the ring's centre line to the right.
+    // Info lines beside the node, outward: right of the ring's centre line to the right (always
+    // to the right when a partition splits the servers into columns).
     const auto lines = server_lines(s, st);
     const Vec2 c = ring_area.center();
     float width = 0;
     for (const auto& l : lines) width = std::max(width, small_size(l).x);
     const float height = small_h * static_cast<float>(lines.size());
-    ImVec2 top_left = p.x >= c.x - 0.5f ? ImVec2(p.x + node_r + 8, p.y - height / 2)
+    ImVec2 top_left = p.x >= c.x - 0.5f || !dividers.empty() ? ImVec2(p.x + node_r + 8, p.y - height / 2)
                                         : ImVec2(p.x - node_r - 8 - width, p.y - height / 2);
     top_left.x = std::clamp(top_left.x, origin.x + 2, std::max(origin.x + 2, end.x - width - 2));
     dl->AddRectFilled(ImVec2(top_left.x - 3, top_left.y - 1), ImVec2(top_left.x + width + 3, top_left.y + height + 1),

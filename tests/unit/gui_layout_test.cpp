@@ -141,3 +141,33 @@ TEST_CASE("gui/layout: space-time lanes") {
   CHECK(lane_y(area, 3, 20, h) == Approx(295));
   CHECK(lane_height(area, 1, 20, 80) == Approx(80));
 }
+
+TEST_CASE("gui/layout: a partition puts each side in its own column, with room for the text") {
+  const Rect area{0, 0, 600, 400};
+  const float node_r = 20, label_w = 130;
+  const GroupLayout split = group_positions({3, 1}, area, node_r, label_w);
+  REQUIRE(split.positions.size() == 2);
+  REQUIRE(split.positions[0].size() == 3);
+  REQUIRE(split.positions[1].size() == 1);
+  REQUIRE(split.dividers.size() == 1);
+  const float divider = split.dividers[0];
+  // The lone server's column still fits a node and its text; the bigger side gets the rest.
+  CHECK(area.w - divider >= 2 * node_r + 8 + label_w - 0.01f);
+  CHECK(divider > area.w / 2);
+  for (const Vec2& p : split.positions[0]) {
+    CHECK(p.x - node_r >= area.x);
+    CHECK(p.x + node_r + 8 + label_w <= divider + 0.01f);  // its text stays on its side
+    CHECK(p.y > area.y);
+    CHECK(p.y < area.y + area.h);
+  }
+  const Vec2 lone = split.positions[1][0];
+  CHECK(lone.x > divider);
+  CHECK(lone.x + node_r + 8 + label_w <= area.w + 0.01f);
+  CHECK(lone.y == Approx(area.h / 2));
+  // Stacked top to bottom, zig-zagging so the links inside the group do not lie on each other.
+  CHECK(split.positions[0][0].y < split.positions[0][1].y);
+  CHECK(split.positions[0][1].y < split.positions[0][2].y);
+  CHECK(split.positions[0][0].x != Approx(split.positions[0][1].x));
+  // No partition: one column, no divider.
+  CHECK(group_positions({5}, area, node_r, label_w).dividers.empty());
+}

@@ -2,6 +2,7 @@
 #include "sim/sim_network.h"
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <map>
 #include <string>
 #include <vector>
@@ -271,4 +272,14 @@ TEST_CASE("sim/reachability: components, one-way cuts and quorums") {
     CHECK(g.same_component(1, 2));           // through 3
     CHECK(g.quorum_leader({1, 2, 3}) == 1);  // 1 reaches 3: two of three
   }
+}
+
+TEST_CASE("sim/reachability: any record of cut links can be grouped (the visualizer's)") {
+  // Cut both ways between {1, 2} and {3}, and one way 4 -> 1 (4 still reaches the rest).
+  const std::set<std::pair<EndpointId, EndpointId>> cut{{1, 3}, {3, 1}, {2, 3}, {3, 2}, {4, 1}};
+  const LinkGraph g([&](EndpointId from, EndpointId to) { return cut.count({from, to}) > 0; }, {4, 3, 2, 1});
+  CHECK(g.components() == std::vector<std::vector<EndpointId>>{{1, 2, 3, 4}});  // 1-2-4-3 chained
+  CHECK_FALSE(g.direct(1, 4));
+  const LinkGraph split([&](EndpointId from, EndpointId to) { return cut.count({from, to}) > 0; }, {1, 2, 3});
+  CHECK(split.components() == std::vector<std::vector<EndpointId>>{{1, 2}, {3}});
 }
