@@ -59,24 +59,7 @@ std::string title_of(const sim::record::RunInfo& run) {
   return title;
 }
 
-// A trace.db as sim/record writes it (docs/trace.md).
-bool load_sqlite(const std::string& path, std::vector<TraceRecord>& out, std::string& error, std::string* title) {
-  try {
-    sim::record::Recording recording = sim::record::read_recording(path);
-    out = std::move(recording.events);
-    if (title) *title = title_of(recording.run);
-    return true;
-  } catch (const std::exception& e) {
-    error = path + ": " + e.what();
-    return false;
-  }
-}
-
 }  // namespace
-
-bool load_trace_file(const std::string& path, std::vector<TraceRecord>& out, std::string& error, std::string* title) {
-  return is_sqlite(path) ? load_sqlite(path, out, error, title) : load_text(path, out, error);
-}
 
 bool save_trace_text(const std::string& path, const std::vector<TraceRecord>& records, std::string& error) {
   std::ofstream out(path);

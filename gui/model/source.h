@@ -96,12 +96,7 @@ class TraceSource {
 
 // ----------------------------------------------------------------------------------------------
 
-// Loads a whole trace: a trace.db (sim/record) if the file starts with the SQLite header, text
-// lines (sim::to_line) otherwise. Returns false with `error` set if the file cannot be read.
-// `title` (optional) gets the recording's scenario, seed and verdict.
-bool load_trace_file(const std::string& path, std::vector<TraceRecord>& out, std::string& error,
-                     std::string* title = nullptr);
-// Writes records as text lines (sim::to_line), the format load_trace_file reads back.
+// Writes records as text lines (sim::to_line), the format ReplaySource::open reads back.
 bool save_trace_text(const std::string& path, const std::vector<TraceRecord>& records, std::string& error);
 
 class ReplaySource final : public TraceSource {
