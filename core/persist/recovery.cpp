@@ -39,20 +39,33 @@ RecoveryReport recover(Disk& disk, const std::string& data_dir, const std::strin
   const std::string log_dir = version_dir(data_log_dir);
 
   auto snaps = files_by_zxid(disk, snap_dir, "snapshot");
-  for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
+  std::string invalid;  // why each snapshot tried was refused
+  bool loaded = false;
+  for (auto it = snaps.rbegin(); it != snaps.rend() && !loaded; ++it) {
     const std::string path = snap_dir + "/" + it->second;
     auto bytes = disk.read(path);
-    if (!bytes) continue;
+    if (!bytes) {
+      invalid += "; " + path + ": cannot be read";
+      continue;
+    }
     try {
       load_snapshot(*bytes, it->first, extended_types_enabled, tree);
       report.snapshot_zxid = it->first;
       report.notes.push_back("loaded snapshot " + path + " (" + std::to_string(tree.node_count()) + " nodes)");
-      break;
+      loaded = true;
     } catch (const SnapshotError& e) {
       // An invalid snapshot (say, a crash while writing it) is skipped for an older one.
-      report.notes.push_back("skipping invalid snapshot " + path + ": " + e.what());
+      report.warnings.push_back("skipping invalid snapshot " + path + ": " + e.what());
+      invalid += "; " + path + ": " + e.what();
       tree = data::DataTree();
     }
+  }
+  if (!snaps.empty() && !loaded) {
+    // Starting from an empty tree plus whatever logs remain would serve less than was
+    // acknowledged. ZooKeeper refuses too ("Not able to find valid snapshots").
+    report.ok = false;
+    report.error = "no valid snapshot in " + snap_dir + ", refusing to start" + invalid;
+    return report;
   }
 
   auto logs = files_by_zxid(disk, log_dir, "log");
@@ -83,10 +96,10 @@ RecoveryReport recover(Disk& disk, const std::string& data_dir, const std::strin
     }
     if (scan.valid_end <= 16) {
       disk.remove(path);
-      report.notes.push_back("removed torn txn log " + path + " with no complete entry (" + scan.message + ")");
+      report.warnings.push_back("removed torn txn log " + path + " with no complete entry (" + scan.message + ")");
     } else {
       disk.truncate(path, scan.valid_end);
-      report.notes.push_back("truncated torn tail of " + path + " at byte " + std::to_string(scan.valid_end) + " (" +
+      report.warnings.push_back("truncated torn tail of " + path + " at byte " + std::to_string(scan.valid_end) + " (" +
                              where + ")");
     }
   }

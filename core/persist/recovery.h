@@ -17,7 +17,8 @@ namespace zablab::persist {
 struct RecoveryReport {
   bool ok = true;
   std::string error;               // why the server must not start (file, offset, what)
-  std::vector<std::string> notes;  // what was loaded, replayed, truncated
+  std::vector<std::string> notes;     // what was loaded and replayed
+  std::vector<std::string> warnings;  // what was skipped or cut off (a torn tail, an invalid snapshot)
   std::int64_t snapshot_zxid = 0;
   std::size_t replayed = 0;
 };

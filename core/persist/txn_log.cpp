@@ -13,6 +13,13 @@ bool all_zero(std::string_view bytes) {
   return true;
 }
 
+// An entry longer than the limit that is nevertheless whole (checksum and end marker right): one
+// logged before the server bounded txn sizes. It is read back rather than thrown away.
+bool intact_entry(std::string_view bytes, std::size_t pos, std::size_t end, std::uint32_t checksum) {
+  return end <= bytes.size() && static_cast<std::uint8_t>(bytes[end - 1]) == kEndOfRecord &&
+         util::adler32(bytes.substr(pos + 12, end - pos - 13)) == checksum;
+}
+
 }  // namespace
 
 std::string log_file_header() { return jute::encode(jute::FileHeader{kLogMagic, kFormatVersion, 0}); }
@@ -63,11 +70,14 @@ LogScan scan_log(std::string_view bytes, std::size_t max_entry) {
       if (!all_zero(bytes.substr(pos))) fail(bytes.size(), "data after a zero-length entry");
       break;
     }
-    if (len < 0 || static_cast<std::size_t>(len) > max_entry) {
-      fail(bytes.size(), "entry length " + std::to_string(len) + " out of range");
+    const std::size_t end = len < 0 ? 0 : pos + 12 + static_cast<std::size_t>(len) + 1;
+    if (len < 0 || (static_cast<std::size_t>(len) > max_entry && !intact_entry(bytes, pos, end, checksum))) {
+      // A crash mid-append leaves a prefix of the entry: its length is the true one, or cut short
+      // with nothing (or zeros) after it. An impossible length with data after it is damage, and
+      // the txns after it may have been acknowledged: ZooKeeper's "Unreasonable length" too.
+      fail(pos + 12, "entry length " + std::to_string(len) + " out of range (0.." + std::to_string(max_entry) + ")");
       break;
     }
-    const std::size_t end = pos + 12 + static_cast<std::size_t>(len) + 1;
     if (end > bytes.size()) {
       fail(end, "entry of " + std::to_string(len) + " bytes cut short at end of file");
       break;

@@ -3,7 +3,7 @@
 // order; INFORM for observers), with PINGs that prove a quorum is still there.
 #include "core/data/txn.h"
 #include "core/jute/codes.h"
-#include "core/persist/snapshot.h"
+#include "core/persist/snapshot_stream.h"
 #include "core/quorum/quorum_peer.h"
 #include "core/util/hex.h"
 
@@ -207,7 +207,8 @@ void QuorumPeer::sync_learner(Learner& l) {
     send_after = shared;
   } else {
     mode = "SNAP";
-    send_packet(l.sid, packet::snap, mine, persist::serialize_snapshot(tree_));
+    send_packet(l.sid, packet::snap, mine);
+    send_snapshot(l.sid);
   }
   if (mode != "SNAP") {
     for (const auto& [z, bytes] : history_) {
@@ -221,8 +222,20 @@ void QuorumPeer::sync_learner(Learner& l) {
     for (const auto& [z, p] : outstanding_) send_packet(l.sid, packet::proposal, z, p.bytes);
   send_packet(l.sid, packet::newleader, make_zxid(new_epoch_, 0), std::string());
   l.stage = Learner::Stage::newleader_sent;
+  // As ZooKeeper's LearnerHandler, the choice is logged where an operator looks.
+  env_.log(LogLevel::info, "syncing learner " + std::to_string(l.sid) + " by " + mode + " (its last zxid " + util::hex(peer) +
+                               ", ours " + util::hex(mine) + ")");
   env_.trace({"zab.sync", "{\"sid\":" + std::to_string(l.sid) + ",\"mode\":\"" + mode + "\",\"peer_zxid\":\"" +
                               util::hex(peer) + "\",\"leader_zxid\":\"" + util::hex(mine) + "\"}"});
+}
+
+void QuorumPeer::send_snapshot(std::int64_t sid) {
+  jute::Writer w;
+  w.raw(persist::serialize_snapshot_body(tree_));
+  w.bytes(persist::kSnapshotSignature);
+  const std::string_view stream = w.data();
+  for (std::size_t at = 0; at < stream.size(); at += kSnapshotPiece)
+    env_.peer_send(sid, PeerChannel::quorum, std::string(stream.substr(at, kSnapshotPiece)));
 }
 
 void QuorumPeer::on_learner_ack(Learner& l, std::int64_t zxid) {
@@ -311,6 +324,10 @@ void QuorumPeer::on_request(Learner& l, const jute::QuorumPacket& p) {
     outcome.txn.header.type = op::error;
     outcome.txn.ops = {data::TxnOp{op::error, jute::ErrorTxn{static_cast<std::int32_t>(Err::marshalling_error)}}};
   }
+  if (outcome.oversized)
+    env_.log(LogLevel::warn, "leader: " + std::string(op::name(type)) + " of session " + util::hex(session) +
+                                 " refused (BADARGUMENTS): its txn of " + std::to_string(*outcome.oversized) +
+                                 " bytes exceeds jute.maxbuffer " + std::to_string(config_.max_buffer));
   propose(std::move(outcome.txn));
 }
 

@@ -6,7 +6,6 @@
 #include "core/jute/codes.h"
 #include "core/persist/disk_layout.h"
 #include "core/persist/recovery.h"
-#include "core/persist/snapshot.h"
 #include "core/quorum/quorum_peer.h"
 #include "core/util/hex.h"
 
@@ -137,26 +136,43 @@ void QuorumPeer::on_trunc(std::int64_t zxid) {
 }
 
 void QuorumPeer::on_snap(const jute::QuorumPacket& p) {
-  // The leader's whole tree replaces ours; what we had on disk is superseded once the new
-  // snapshot is durable.
+  // The leader's whole tree replaces ours. It follows this packet on the stream, in pieces
+  // (on_snapshot_bytes); what we had on disk is superseded once the new snapshot is durable.
   pending_.clear();
   unsynced_.clear();
   not_logged_.clear();
+  snapshot_in_.emplace(config_.extended_types_enabled, true, 0, config_.max_buffer * 2);
+  snapshot_zxid_ = p.zxid;
+}
+
+void QuorumPeer::on_snapshot_bytes(std::string_view bytes) {
+  last_leader_contact_ms_ = env_.now_ms();
   try {
-    data::DataTree fresh;
-    persist::load_snapshot(p.data.value_or(""), p.zxid, config_.extended_types_enabled, fresh);
-    tree_ = std::move(fresh);
+    const std::size_t used = snapshot_in_->feed(bytes);
+    if (!snapshot_in_->done()) return;
+    if (used != bytes.size())
+      throw persist::SnapshotError(snapshot_in_->consumed(), std::to_string(bytes.size() - used) +
+                                                                  " bytes after the signature in the same message");
   } catch (const persist::SnapshotError& e) {
+    snapshot_in_.reset();
     go_looking(std::string("bad SNAP from the leader: ") + e.what());
     return;
   }
+  data::DataTree fresh = snapshot_in_->take_tree(snapshot_zxid_);
+  snapshot_in_.reset();
+  install_snapshot(std::move(fresh));
+}
+
+void QuorumPeer::install_snapshot(data::DataTree fresh) {
+  tree_ = std::move(fresh);
+  const std::int64_t zxid = tree_.last_processed_zxid();
   sessions_ = server::SessionTracker(config_.server_id, config_.tick_time_ms, env_.wall_ms());
   for (const auto& [sid, timeout] : tree_.sessions()) sessions_.add(sid, timeout, env_.now_ms());
-  last_zxid_ = tree_.last_processed_zxid();
+  last_zxid_ = zxid;
   history_.clear();
-  env_.trace({"zab.snap", "{\"zxid\":\"" + util::hex(p.zxid) + "\",\"nodes\":" + std::to_string(tree_.node_count()) + "}"});
+  env_.trace({"zab.snap", "{\"zxid\":\"" + util::hex(zxid) + "\",\"nodes\":" + std::to_string(tree_.node_count()) + "}"});
   if (!persistent_) return;
-  const std::string snapshot = persist::version_dir(config_.data_dir) + "/" + persist::zxid_file_name("snapshot", p.zxid);
+  const std::string snapshot = persist::version_dir(config_.data_dir) + "/" + persist::zxid_file_name("snapshot", zxid);
   std::vector<std::string> old = persist::superseded_files(env_.disk(), config_.data_dir, config_.log_dir(), snapshot);
   current_log_.clear();
   take_snapshot();

@@ -60,6 +60,10 @@ inline constexpr std::int32_t observerinfo = 16;
 inline constexpr std::int32_t leaderinfo = 17;
 inline constexpr std::int32_t ackepoch = 18;
 }  // namespace packet
+
+// The snapshot after a SNAP is not a packet: ZooKeeper writes it straight onto the quorum stream.
+// zablab's peer framing carries it as messages of at most this many bytes each.
+inline constexpr std::size_t kSnapshotPiece = 256 * 1024;
 std::string_view packet_name(std::int32_t type);  // "PROPOSAL", ...
 
 // The protocol version a learner and a leader announce (LearnerInfo / LEADERINFO data).

@@ -109,6 +109,7 @@ void QuorumPeer::go_looking(const std::string& why) {
   // What is in our log is our history: apply it, as a restart would (ZooKeeper reloads its
   // database from disk here). A new leader may TRUNC what was never committed. Txns a sync
   // brought but we had not logged yet go to the log first, so that memory and log agree.
+  snapshot_in_.reset();
   log_not_logged();
   for (auto& [zxid, p] : outstanding_) commit(p.txn);
   for (auto& [zxid, txn] : pending_) commit(txn);
@@ -165,6 +166,9 @@ void QuorumPeer::on_peer_message(PeerId from, PeerChannel channel, std::string_v
   if (failed_) return;
   if (channel == PeerChannel::election) {
     on_notification(from, message);
+  } else if (snapshot_in_ && leader_ && from == *leader_ &&
+             (state_ == PeerState::following || state_ == PeerState::observing)) {
+    on_snapshot_bytes(message);  // not a packet: the snapshot that follows SNAP
   } else {
     jute::QuorumPacket p;
     try {
@@ -243,6 +247,7 @@ void QuorumPeer::reload_from_disk() {
   persist::RecoveryReport report =
       persist::recover(env_.disk(), config_.data_dir, config_.log_dir(), config_.extended_types_enabled, tree_);
   for (const auto& note : report.notes) env_.log(LogLevel::info, "reload: " + note);
+  for (const auto& warning : report.warnings) env_.log(LogLevel::warn, "reload: " + warning);
   if (!report.ok) {
     fail(report.error);
     return;

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/persist/snapshot_stream.h"
 #include "core/quorum/election.h"
 #include "core/quorum/messages.h"
 #include "core/quorum/zab_bugs.h"
@@ -121,6 +122,9 @@ class QuorumPeer : public server::StandaloneServer {
   void send_leaderinfo(Learner& l);
   void on_ackepoch(Learner& l, const jute::QuorumPacket& p);
   void sync_learner(Learner& l);
+  // The snapshot after a SNAP packet: the tree's body and "BenWasHere", as ZooKeeper writes it
+  // on the stream, sent in pieces of kSnapshotPiece bytes so that no message grows with the tree.
+  void send_snapshot(std::int64_t sid);
   void on_learner_ack(Learner& l, std::int64_t zxid);
   void maybe_establish();
   void on_request(Learner& l, const jute::QuorumPacket& p);
@@ -136,6 +140,9 @@ class QuorumPeer : public server::StandaloneServer {
   void on_leaderinfo(const jute::QuorumPacket& p);
   void on_trunc(std::int64_t zxid);
   void on_snap(const jute::QuorumPacket& p);
+  // A piece of the snapshot that follows a SNAP on the quorum port (leader.cpp send_snapshot).
+  void on_snapshot_bytes(std::string_view bytes);
+  void install_snapshot(data::DataTree tree);
   void on_proposal(const jute::QuorumPacket& p);
   void on_commit(std::int64_t zxid);
   void on_newleader(const jute::QuorumPacket& p);
@@ -185,6 +192,9 @@ class QuorumPeer : public server::StandaloneServer {
   // Txns the leader sent while syncing us (before NEWLEADER), applied or pending but not yet in
   // our log: ZooKeeper's packetsNotLogged. NEWLEADER logs and fsyncs them before the ACK.
   std::vector<data::Txn> not_logged_;
+  // Set between a SNAP packet and the end of the snapshot streamed after it.
+  std::optional<persist::SnapshotParser> snapshot_in_;
+  std::int64_t snapshot_zxid_ = 0;
 
   ZabBugs bugs_;
 };

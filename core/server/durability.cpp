@@ -22,6 +22,7 @@ bool StandaloneServer::recover_from_disk() {
   persist::RecoveryReport report =
       persist::recover(disk, config_.data_dir, config_.log_dir(), config_.extended_types_enabled, tree_);
   for (const auto& note : report.notes) env_.log(LogLevel::info, "recovery: " + note);
+  for (const auto& warning : report.warnings) env_.log(LogLevel::warn, "recovery: " + warning);
   if (!report.ok) {
     fail(report.error);
     return false;

@@ -36,7 +36,25 @@ Prep::Record Prep::existing(const std::string& path) const {
 
 void Prep::put(const std::string& path, Record rec, std::int64_t zxid) {
   rec.zxid = zxid;
-  changes_[path] = std::move(rec);
+  auto it = changes_.find(path);
+  if (it == changes_.end()) {
+    undo_.emplace_back(path, std::nullopt);
+    changes_.emplace(path, std::move(rec));
+  } else {
+    undo_.emplace_back(path, std::move(it->second));
+    it->second = std::move(rec);
+  }
+}
+
+void Prep::roll_back() {
+  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+    if (it->second) {
+      changes_[it->first] = std::move(*it->second);
+    } else {
+      changes_.erase(it->first);
+    }
+  }
+  undo_.clear();
 }
 
 void Prep::record_removal(const std::string& path, std::int64_t zxid) {
@@ -72,6 +90,31 @@ void Prep::committed(std::int64_t zxid) {
 }
 
 PrepOutcome Prep::prep(const WriteRequest& request, std::int64_t zxid, std::int64_t time_ms) {
+  undo_.clear();
+  PrepOutcome out = prep_request(request, zxid, time_ms);
+  // A closeSession cannot be refused (its session is closing already); ZOOKEEPER-4306 bounds it
+  // at the creates instead, which zablab does not yet.
+  if (out.malformed || out.txn.header.type == op::error || request.type == op::close_session) {
+    undo_.clear();
+    return out;
+  }
+  // A txn is logged, proposed and read back whole, by this server and by every follower, each
+  // bounding a record by jute.maxbuffer. A request can grow on its way to a txn (an "auth" ACL
+  // becomes every identity of the connection, once per create of a multi), so the txn itself is
+  // measured: one too large to read back is refused here, never acknowledged.
+  // (ZooKeeper 3.8 logs and proposes it: ZOOKEEPER-2101 / 3496; docs/fidelity.md.)
+  const std::size_t size = data::encode_txn(out.txn).size();
+  if (size > config_.max_buffer) {
+    roll_back();
+    out.oversized = size;
+    out.txn.header.type = op::error;
+    out.txn.ops = {data::TxnOp{op::error, jute::ErrorTxn{static_cast<std::int32_t>(Err::bad_arguments)}}};
+  }
+  undo_.clear();
+  return out;
+}
+
+PrepOutcome Prep::prep_request(const WriteRequest& request, std::int64_t zxid, std::int64_t time_ms) {
   PrepOutcome out;
   out.txn.header = jute::TxnHeader{request.session_id, request.cxid, zxid, time_ms, request.type};
   if (request.type == op::multi) return prep_multi(request, zxid, time_ms);
@@ -245,7 +288,6 @@ data::TxnOp Prep::prep_check(jute::Reader& body, const WriteRequest& request) {
 PrepOutcome Prep::prep_multi(const WriteRequest& request, std::int64_t zxid, std::int64_t time_ms) {
   PrepOutcome out;
   out.txn.header = jute::TxnHeader{request.session_id, request.cxid, zxid, time_ms, op::multi};
-  const Changes before = changes_;
   jute::Reader body(request.body, config_.max_buffer * 2);
   std::optional<std::size_t> failed_at;
   try {
@@ -284,14 +326,14 @@ PrepOutcome Prep::prep_multi(const WriteRequest& request, std::int64_t zxid, std
       }
     }
   } catch (const jute::DecodeError& e) {
-    changes_ = before;
+    roll_back();
     out.malformed = std::string("multi request: ") + e.what();
     return out;
   }
   if (failed_at) {
     // All or nothing: the ops before the failure are reported as rolled back (0), the failing op
     // with its code, the ones after as -2; nothing is applied.
-    changes_ = before;
+    roll_back();
     for (std::size_t i = 0; i < *failed_at; ++i)
       out.txn.ops[i] = {op::error, jute::ErrorTxn{static_cast<std::int32_t>(Err::ok)}};
   }
@@ -317,6 +359,7 @@ data::Txn Prep::close_session_txn(std::int64_t session_id, std::int64_t zxid, st
     }
   }
   for (const auto& path : doomed) record_removal(path, zxid);
+  undo_.clear();
   sessions_.set_closing(session_id);
   data::Txn txn;
   txn.header = jute::TxnHeader{session_id, 0, zxid, time_ms, op::close_session};
@@ -327,6 +370,7 @@ data::Txn Prep::close_session_txn(std::int64_t session_id, std::int64_t zxid, st
 
 data::Txn Prep::delete_container_txn(const std::string& path, std::int64_t zxid, std::int64_t time_ms) {
   record_removal(path, zxid);
+  undo_.clear();
   data::Txn txn;
   txn.header = jute::TxnHeader{0, 0, zxid, time_ms, op::delete_container};
   txn.ops.push_back({op::delete_container, jute::DeleteTxn{path}});

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/data/acl.h"
 #include "core/data/data_tree.h"
@@ -31,6 +33,9 @@ struct WriteRequest {
 struct PrepOutcome {
   // Set when the body did not decode (MarshallingError): no txn, no zxid consumed.
   std::optional<std::string> malformed;
+  // Set (to the txn's size) when the txn would exceed jute.maxbuffer: the txn is an error txn
+  // (BADARGUMENTS) and nothing of the request is applied.
+  std::optional<std::size_t> oversized;
   data::Txn txn;
 };
 
@@ -62,6 +67,10 @@ class Prep {
     data::NodeKind kind = data::NodeKind::persistent;
   };
   using Changes = std::map<std::string, Record>;
+  // The request being prepared, before the checks of its size: what prep() returns otherwise.
+  PrepOutcome prep_request(const WriteRequest& request, std::int64_t zxid, std::int64_t time_ms);
+  // Undoes every change record the request being prepared made (a failed multi, a txn too large).
+  void roll_back();
   struct Failed {
     Err err;
   };
@@ -90,6 +99,8 @@ class Prep {
   const ServerConfig& config_;
   SessionTracker& sessions_;
   Changes changes_;
+  // What each path's change record was before the request being prepared touched it.
+  std::vector<std::pair<std::string, std::optional<Record>>> undo_;
 };
 
 }  // namespace zablab::server

@@ -396,6 +396,10 @@ void StandaloneServer::submit_write(Connection& c, Pending& p) {
     p.reply = framed_header(p.xid, tree_.last_processed_zxid(), Err::marshalling_error);
     return;
   }
+  if (outcome.oversized)
+    env_.log(LogLevel::warn, "connection " + c.remote + ": " + std::string(op::name(p.type)) + " refused (BADARGUMENTS): its txn of " +
+                                 std::to_string(*outcome.oversized) + " bytes exceeds jute.maxbuffer " +
+                                 std::to_string(config_.max_buffer));
   last_zxid_ = zxid;
   p.zxid = zxid;
   submit_txn(std::move(outcome.txn));

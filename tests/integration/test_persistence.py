@@ -5,6 +5,7 @@ write, the same Stats, the sequence counters, and its own session (kazoo reconne
 import unittest
 
 import zlharness
+from kazoo.exceptions import BadArgumentsError
 from kazoo.protocol.states import KazooState
 
 
@@ -75,6 +76,49 @@ class Persistence(unittest.TestCase):
         other = self.client()
         zk.stop()
         self.assertIsNone(other.exists("/eph"))
+
+
+class OversizedTxn(unittest.TestCase):
+    """A request can grow on its way to a txn: a sequential create's name gains ten digits (and
+    an "auth" ACL becomes every identity of the connection). A txn larger than jute.maxbuffer
+    cannot be read back -- not by recovery, not by a follower -- so it must be refused before it
+    is logged, and nothing after it may be lost. Before the fix, such a txn was logged and
+    acknowledged; recovery then cut the log there, dropping it and every later txn (issue 22,
+    item 2)."""
+
+    MAXBUFFER = 20000
+
+    def setUp(self):
+        self.server = zlharness.ServerProcess(label=self.id(), extra={"jute.maxbuffer": self.MAXBUFFER})
+        self.server.start()
+        self.addCleanup(self.server.cleanup)
+
+    def test_a_txn_larger_than_jute_maxbuffer_is_refused_and_later_writes_survive_a_kill_9(self):
+        zk = zlharness.kazoo_client(self.server.hosts)
+        try:
+            zk.create("/q", b"")
+            # 350 sequential creates: the request fits in 20,000 bytes, the txn (each name ten
+            # digits longer) does not.
+            t = zk.transaction()
+            for _ in range(350):
+                t.create("/q/s-", b"", sequence=True)
+            with self.assertRaises(BadArgumentsError):
+                t.commit()
+            self.assertEqual(zk.get_children("/q"), [])  # all or nothing
+            for i in range(8):
+                zk.create("/after-%d" % i, b"v%d" % i)
+        finally:
+            zlharness.close_client(zk)
+        self.server.restart(kill=True)
+        zk = zlharness.kazoo_client(self.server.hosts)
+        try:
+            for i in range(8):
+                self.assertEqual(zk.get("/after-%d" % i)[0], b"v%d" % i)
+            # The sequence counter was not consumed by the refused multi.
+            self.assertEqual(zk.create("/q/s-", b"", sequence=True), "/q/s-0000000000")
+        finally:
+            zlharness.close_client(zk)
+        self.assertIn("exceeds jute.maxbuffer", self.server.log_text())
 
 
 if __name__ == "__main__":

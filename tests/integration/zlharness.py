@@ -334,6 +334,10 @@ class ServerProcess:
                 out.append(os.path.join(self.tmpdir, "%s.%d.log" % (kind, i)))
         return out
 
+    def log_text(self):
+        """Everything the server wrote to stdout and stderr, every start so far."""
+        return "\n".join(_tail(path, 10 ** 6) for path in self._log_files())
+
     def _remember_logs(self):
         parts = []
         for path in self._log_files():
