@@ -32,9 +32,15 @@ WireInfo PeerFrameTap::describe(ConnId conn, int port_number, bool from_initiato
     if (count++) frames += ",";
     std::string name = quorum_port ? "quorum" : "election";
     std::string frame = Json().str("type", name).num("bytes", static_cast<std::int64_t>(message.size())).done();
+    if (quorum_port && snapshots_[{conn, from_initiator}].take(message)) {
+      frames += Json().str("type", std::string(kSnapshotPieceName)).num("bytes", static_cast<std::int64_t>(message.size())).done();
+      info.msg_type += info.msg_type.empty() ? std::string(kSnapshotPieceName) : "+" + std::string(kSnapshotPieceName);
+      continue;
+    }
     try {
       if (quorum_port) {
         const auto p = jute::decode<jute::QuorumPacket>(message);
+        snapshots_[{conn, from_initiator}].saw_packet(p.type);
         name = std::string(quorum::packet_name(p.type));
         info.zxid = p.zxid;
         frame = Json()

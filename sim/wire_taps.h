@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/jute/frame.h"
+#include "sim/snapshot_pieces.h"
 #include "sim/sim_network.h"
 
 namespace zablab::sim {
@@ -29,11 +30,14 @@ class PeerFrameTap final : public WireTap {
   void forget(ConnId conn) override {
     decoders_.erase({conn, true});
     decoders_.erase({conn, false});
+    snapshots_.erase({conn, true});
+    snapshots_.erase({conn, false});
   }
 
  private:
   // Peer connections carry messages both ways: one decoder per direction.
   std::map<std::pair<ConnId, bool>, jute::FrameDecoder> decoders_;
+  std::map<std::pair<ConnId, bool>, SnapshotPieces> snapshots_;
 };
 
 }  // namespace zablab::sim

@@ -72,6 +72,7 @@ DecodedFrame decode_quorum_frame(std::string_view message) {
     return f;
   }
   f.type = std::string(quorum::packet_name(p.type));
+  f.packet_type = p.type;
   sim::Json j;
   j.str("type", f.type);
   namespace pk = quorum::packet;
@@ -144,8 +145,17 @@ sim::WireInfo PeerMessageTap::describe(ConnId conn, int port_number, bool from_i
   int count = 0;
   std::string message;
   while (it->second.next(message) == jute::FrameDecoder::Status::frame) {
-    const DecodedFrame f =
-        port_number == sim::port::election ? decode_election_frame(message) : decode_quorum_frame(message);
+    sim::SnapshotPieces& snapshot = snapshots_[{conn, from_initiator}];
+    DecodedFrame f;
+    if (port_number == sim::port::election) {
+      f = decode_election_frame(message);
+    } else if (snapshot.take(message)) {
+      f.type = std::string(sim::kSnapshotPieceName);
+      f.json = sim::Json().str("type", f.type).num("bytes", static_cast<std::int64_t>(message.size())).done();
+    } else {
+      f = decode_quorum_frame(message);
+      if (f.packet_type) snapshot.saw_packet(*f.packet_type);
+    }
     if (count++) frames += ",";
     frames += f.json;
     info.msg_type += info.msg_type.empty() ? f.type : "+" + f.type;

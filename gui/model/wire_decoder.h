@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,7 @@
 #include "core/jute/frame.h"
 #include "sim/client_protocol_tap.h"
 #include "sim/sim_network.h"
+#include "sim/snapshot_pieces.h"
 #include "sim/wire_taps.h"
 
 namespace zablab::sim {
@@ -33,6 +35,7 @@ struct DecodedFrame {
   std::string type;
   std::int64_t zxid = -1;
   std::string json;  // {"type":...,...}
+  std::optional<std::int32_t> packet_type;  // quorum frames that decoded as a QuorumPacket
 };
 
 // Pure decoders, for the tap and for tests.
@@ -45,11 +48,14 @@ class PeerMessageTap final : public sim::WireTap {
   void forget(ConnId conn) override {
     decoders_.erase({conn, true});
     decoders_.erase({conn, false});
+    snapshots_.erase({conn, true});
+    snapshots_.erase({conn, false});
   }
 
  private:
   // Peer connections carry messages both ways: one decoder per direction.
   std::map<std::pair<ConnId, bool>, jute::FrameDecoder> decoders_;
+  std::map<std::pair<ConnId, bool>, sim::SnapshotPieces> snapshots_;
 };
 
 class DecodingTaps {

@@ -9,14 +9,19 @@
 namespace zablab::sim::scenario {
 namespace {
 
-std::string describe_packet(std::string_view message, WireInfo& info) {
+std::string describe_packet(std::string_view message, WireInfo& info, SnapshotPieces& snapshot) {
+  auto name_as = [&](std::string_view name) {
+    info.msg_type += info.msg_type.empty() ? std::string(name) : "+" + std::string(name);
+    return Json().str("type", std::string(name)).num("bytes", static_cast<std::int64_t>(message.size())).done();
+  };
+  if (snapshot.take(message)) return name_as(kSnapshotPieceName);
   jute::QuorumPacket p;
   try {
     p = jute::decode<jute::QuorumPacket>(message);
   } catch (const jute::DecodeError&) {
-    info.msg_type += info.msg_type.empty() ? "undecodable" : "+undecodable";
-    return Json().str("type", "undecodable").num("bytes", static_cast<std::int64_t>(message.size())).done();
+    return name_as("undecodable");
   }
+  snapshot.saw_packet(p.type);
   const std::string name(quorum::packet_name(p.type));
   info.msg_type += info.msg_type.empty() ? name : "+" + name;
   Json j;
@@ -67,7 +72,7 @@ std::string describe_vote(std::string_view message, WireInfo& info) {
 
 }  // namespace
 
-WireInfo ZabWireTap::describe(ConnId conn, int port_number, bool, std::string_view bytes) {
+WireInfo ZabWireTap::describe(ConnId conn, int port_number, bool from_initiator, std::string_view bytes) {
   WireInfo info;
   auto it = decoders_.try_emplace(conn, std::size_t{1} << 30).first;
   it->second.feed(bytes);
@@ -76,7 +81,8 @@ WireInfo ZabWireTap::describe(ConnId conn, int port_number, bool, std::string_vi
   std::string message;
   while (it->second.next(message) == jute::FrameDecoder::Status::frame) {
     if (count++) frames += ",";
-    frames += port_number == port::election ? describe_vote(message, info) : describe_packet(message, info);
+    frames += port_number == port::election ? describe_vote(message, info)
+                                            : describe_packet(message, info, snapshots_[{conn, from_initiator}]);
   }
   if (count) info.frames = frames + "]";
   return info;

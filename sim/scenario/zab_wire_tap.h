@@ -10,9 +10,11 @@
 
 #include <map>
 #include <string>
+#include <utility>
 
 #include "core/jute/frame.h"
 #include "sim/client_protocol_tap.h"
+#include "sim/snapshot_pieces.h"
 #include "sim/sim_network.h"
 
 namespace zablab::sim::scenario {
@@ -20,10 +22,15 @@ namespace zablab::sim::scenario {
 class ZabWireTap final : public WireTap {
  public:
   WireInfo describe(ConnId conn, int port_number, bool from_initiator, std::string_view bytes) override;
-  void forget(ConnId conn) override { decoders_.erase(conn); }
+  void forget(ConnId conn) override {
+    decoders_.erase(conn);
+    snapshots_.erase({conn, true});
+    snapshots_.erase({conn, false});
+  }
 
  private:
   std::map<ConnId, jute::FrameDecoder> decoders_;
+  std::map<std::pair<ConnId, bool>, SnapshotPieces> snapshots_;  // per direction
 };
 
 class ZabPortTaps final : public WireTap {
