@@ -121,6 +121,7 @@ void QuorumPeer::on_trunc(std::int64_t zxid) {
   not_logged_.clear();
   if (persistent_) {
     persist::truncate_after(env_.disk(), config_.data_dir, config_.log_dir(), zxid);
+    log_cut_back_to(zxid);
     if (bugs_.keep_db_after_trunc) {
       // ZOOKEEPER-2845: the log is cut, the database in memory is not: what was never committed
       // stays visible to our clients, until a restart reloads it.
@@ -172,6 +173,7 @@ void QuorumPeer::install_snapshot(data::DataTree fresh) {
   history_.clear();
   env_.trace({"zab.snap", "{\"zxid\":\"" + util::hex(zxid) + "\",\"nodes\":" + std::to_string(tree_.node_count()) + "}"});
   if (!persistent_) return;
+  log_cut_back_to(zxid);
   const std::string snapshot = persist::version_dir(config_.data_dir) + "/" + persist::zxid_file_name("snapshot", zxid);
   std::vector<std::string> old = persist::superseded_files(env_.disk(), config_.data_dir, config_.log_dir(), snapshot);
   current_log_.clear();

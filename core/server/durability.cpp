@@ -66,6 +66,12 @@ void StandaloneServer::request_sync() {
   env_.disk().sync(current_log_, token);
 }
 
+void StandaloneServer::log_cut_back_to(std::int64_t zxid) {
+  appended_zxid_ = std::min(appended_zxid_, zxid);
+  sync_requested_zxid_ = std::min(sync_requested_zxid_, zxid);
+  for (auto& [token, upto] : syncs_) upto = std::min(upto, zxid);
+}
+
 void StandaloneServer::on_disk_done(DiskToken token, const DiskStatus& status) {
   if (failed_) return;
   if (!status.ok) {

@@ -183,6 +183,10 @@ class StandaloneServer : public Node {
   bool recover_from_disk();
   void log_txn(data::Txn txn);
   void request_sync();
+  // The log was cut back to `zxid` (TRUNC) or replaced (SNAP at `zxid`): what was appended or
+  // asked to be synced above it is gone, and a sync in flight covers nothing above it, so that a
+  // txn appended again under the same zxid gets an fsync of its own before it is acknowledged.
+  void log_cut_back_to(std::int64_t zxid);
   void maybe_snapshot();
   void take_snapshot();
   void fail(const std::string& why);

@@ -202,6 +202,8 @@ void CheckEngine::on_core(const TraceRecord& r, EndpointId id) {
     if (auto leader = json_int(r.detail, "leader")) s.leader = *leader;
   } else if (what == "zab.established") {
     on_established(r, id, json_int(r.detail, "epoch").value_or(-1));
+  } else if (what == "zab.sync") {
+    if (auto learner = json_int(r.detail, "sid")) server(static_cast<EndpointId>(*learner)).sync_chosen_seq = r.seq;
   } else if (what == "zab.trunc") {
     on_trunc(r, id, json_int(r.detail, "zxid").value_or(0));
   } else if (what == "zab.snap") {
@@ -388,7 +390,11 @@ void CheckEngine::on_trunc(const TraceRecord& r, EndpointId id, std::int64_t zxi
   Server& s = server(id);
   for (auto it = s.hist.upper_bound(zxid); it != s.hist.end(); ++it) {
     auto k = committed_.find(it->first);
-    if (k != committed_.end() && digests_agree(k->second.digest, it->second)) {
+    // A txn committed after the leader chose this TRUNC was outstanding then: it comes again
+    // right after the TRUNC, in the same sync.
+    const bool committed_before_sync = s.sync_chosen_seq == UINT64_MAX || k == committed_.end() ||
+                                       k->second.seq < s.sync_chosen_seq;
+    if (k != committed_.end() && committed_before_sync && digests_agree(k->second.digest, it->second)) {
       report("zab.primary-integrity", r, id,
              name_of(id) + " was told to TRUNC to " + hx(zxid) + ", discarding the committed txn " + hx(it->first) +
                  " (committed by " + name_of(k->second.by) + " at seq " + std::to_string(k->second.seq) + ")");

@@ -122,6 +122,9 @@ class CheckEngine {
     std::uint64_t prev_seq = UINT64_MAX;  // the previous record at this node
     // The record just before a txn.commit says why it was applied:
     std::uint64_t commit_marker_seq = UINT64_MAX;  // zab.commit at a leader
+    // When its leader chose how to sync it (zab.sync): a TRUNC point is the leader's committed
+    // history at that moment, and the proposals it had outstanding follow the TRUNC.
+    std::uint64_t sync_chosen_seq = UINT64_MAX;
     std::int64_t commit_marker_zxid = -1;
     std::uint64_t delivery_marker_seq = UINT64_MAX;  // COMMIT / INFORM delivered to a learner
     std::int64_t delivery_marker_zxid = -1;
