@@ -154,7 +154,10 @@ void QuorumPeer::on_ackepoch(Learner& l, const jute::QuorumPacket& p) {
     go_looking("follower " + std::to_string(l.sid) + " is ahead of the leader (" + util::hex(p.zxid) + ")");
     return;
   }
-  if (!l.observer) epoch_acks_.insert(l.sid);
+  // currentEpoch -1: the learner had accepted this epoch already (an earlier attempt). As in
+  // ZooKeeper's waitForEpochAck and the Zab specification it does not count toward the quorum:
+  // counting it twice is how one follower could back two leaders of one epoch.
+  if (!l.observer && learner_epoch != -1) epoch_acks_.insert(l.sid);
   std::size_t voters_acked = 0;
   for (std::int64_t sid : epoch_acks_) voters_acked += is_voter(sid) ? 1 : 0;
   if (established_ || !newleader_acks_.empty() || phase_ == Phase::synchronization) {

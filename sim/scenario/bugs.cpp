@@ -326,7 +326,8 @@ class BuggyPeer final : public Node, private Env, private Disk {
       if (p.type != packet::ackepoch) return message;
       p.zxid = 0;
       jute::Writer w;
-      w.i32(-1);  // "already in this epoch": nothing for the leader to compare either
+      w.i32(0);  // the oldest epoch: nothing for the leader to compare either (-1, "already in this
+                 // epoch", would not count toward the epoch quorum at all)
       p.data = w.take();
       return jute::encode(p);
     } catch (const jute::DecodeError&) {
