@@ -226,7 +226,17 @@ class HostileClients(zlharness.ServerTestCase):
         self.assertTrue(zk.exists("/"))
 
 
+def ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
 @unittest.skipIf(zlharness.against_apache(), "whoAmI and address handling of zablab")
+@unittest.skipUnless(ipv6_loopback(), "no IPv6 loopback on this machine")
 class DualStack(unittest.TestCase):
     """A server listening on :: (IPv6 and IPv4 as v4-mapped): addresses are counted without their
     port, for maxClientCnxns and for the ip identity."""
