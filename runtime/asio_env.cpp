@@ -10,6 +10,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/write.hpp>
 
+#include "runtime/endpoint.h"
 #include "runtime/log.h"
 
 namespace zablab::runtime {
@@ -31,14 +32,6 @@ std::uint64_t seed_from_random_device() {
   return (static_cast<std::uint64_t>(rd()) << 32) ^ static_cast<std::uint64_t>(rd());
 }
 
-std::string endpoint_string(const tcp::endpoint& ep) {
-  asio::ip::address address = ep.address();
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  }
-  return address.to_string() + ":" + std::to_string(ep.port());
-}
-
 }  // namespace
 
 // One accepted client connection.
@@ -49,7 +42,9 @@ std::string endpoint_string(const tcp::endpoint& ep) {
 // Reading stops while the node asked for a pause (client_pause_reading) or while more than
 // max_unsent_bytes of replies wait to be written (a client that sends and never reads), and
 // starts again when neither holds: so neither the node's queues nor the write queue grow without
-// bound, and TCP's window slows the client down.
+// bound, and TCP's window slows the client down. While more than max_unsent_bytes wait, the node
+// also hears that the output is full (client_output_full) and makes no more replies for it; when
+// a write brings it back under the bound, the node hears on_client_drained.
 struct AsioEnv::Connection {
   enum class State { open, closing, dead };
 
@@ -65,6 +60,7 @@ struct AsioEnv::Connection {
   std::size_t unsent = 0;   // bytes in write_queue
   bool reading = false;     // an async_read_some is under way
   bool node_paused = false; // the node asked to stop reading
+  bool full = false;        // unsent went over max_unsent_bytes; the node hears when it is not
   State state = State::open;
 };
 
@@ -222,8 +218,7 @@ std::uint16_t AsioEnv::listen(const std::string& address, std::uint16_t port, in
   const tcp::endpoint bound = acceptor->local_endpoint(ec);
   check("getsockname");
 
-  listening_on_ = bound.address().is_v6() ? "[" + bound.address().to_string() + "]:" + std::to_string(bound.port())
-                                          : endpoint_string(bound);
+  listening_on_ = endpoint_string(bound);
   start_accept(*acceptor);
   acceptors_.push_back(std::move(acceptor));
   return bound.port();
@@ -322,8 +317,14 @@ void AsioEnv::client_send(ConnId id, std::string bytes) {
   if (bytes.empty()) return;
   const auto& conn = it->second;
   conn->unsent += bytes.size();
+  if (max_unsent_bytes_ > 0 && conn->unsent > max_unsent_bytes_) conn->full = true;
   conn->write_queue.push_back(std::move(bytes));
   if (conn->writing == 0) start_write(conn);
+}
+
+bool AsioEnv::client_output_full(ConnId id) const {
+  const auto it = conns_.find(id);
+  return it != conns_.end() && it->second->full;
 }
 
 void AsioEnv::start_write(const std::shared_ptr<Connection>& conn) {
@@ -353,6 +354,12 @@ void AsioEnv::start_write(const std::shared_ptr<Connection>& conn) {
     } else if (conn->state == Connection::State::closing) {
       destroy(conn);
       return;
+    }
+    if (conn->full && conn->unsent <= max_unsent_bytes_) {
+      conn->full = false;
+      if (Node* node = live_node(); node != nullptr && conn->state == Connection::State::open) {
+        node->on_client_drained(conn->id);  // it may send (and fill the output) again
+      }
     }
     maybe_read(conn);  // the client read its replies: read its requests again
   });

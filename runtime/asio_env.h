@@ -73,7 +73,8 @@ class AsioEnv final : public zablab::Env {
   void set_max_connections(std::size_t max_connections) { max_connections_ = max_connections; }
   // Back-pressure on clients that do not read their replies: a connection is not read while more
   // than this many bytes wait to be written to it (the client's socket fills, then its writes
-  // block). 0 = no bound. Default 4 MiB: several of the largest replies (jute.maxbuffer).
+  // block), and the node hears its output is full (client_output_full), so it makes no more
+  // replies for it. 0 = no bound. Default 4 MiB: several of the largest replies (jute.maxbuffer).
   void set_max_unsent_bytes(std::size_t bytes) { max_unsent_bytes_ = bytes; }
   // Whether a read is under way on a client connection (tests of the flow control).
   bool reading(ConnId conn) const;
@@ -112,6 +113,7 @@ class AsioEnv final : public zablab::Env {
   void client_send(ConnId conn, std::string bytes) override;
   void client_close(ConnId conn) override;
   void client_pause_reading(ConnId conn, bool paused) override;
+  bool client_output_full(ConnId conn) const override;
   // Through the peer transport (enable_peer_transport()); without one (standalone) peer_send
   // logs an error and drops the message, and peer_disconnect does nothing.
   void peer_send(PeerId peer, PeerChannel channel, std::string message) override;

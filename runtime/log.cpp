@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/util/log_text.h"
+
 namespace zablab::runtime {
 
 std::string_view level_name(LogLevel level) {
@@ -43,13 +45,16 @@ std::string format_log_line(std::int64_t wall_ms, LogLevel level, std::string_vi
   std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(millis));
+  // One line, bounded, whatever the message holds (client text is escaped where it is logged;
+  // this catches what a call site missed, and bounds debug trace lines of large txns).
+  const std::string safe = util::one_line(message);
   std::string line;
-  line.reserve(32 + message.size());
+  line.reserve(32 + safe.size());
   line += stamp;
   line += ' ';
   line += level_name(level);
   line += ' ';
-  line += message;
+  line += safe;
   return line;
 }
 

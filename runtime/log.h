@@ -19,6 +19,8 @@ std::string_view level_name(LogLevel level);
 std::optional<LogLevel> parse_log_level(std::string_view text);
 
 // "YYYY-mm-ddTHH:MM:SS.mmmZ LEVEL message" (no newline). wall_ms: milliseconds since the epoch.
+// The message is passed through util::one_line: control characters escaped, at most
+// util::kLogMessageBytes of it kept (core/util/log_text.h).
 std::string format_log_line(std::int64_t wall_ms, LogLevel level, std::string_view message);
 
 // Milliseconds since the Unix epoch (system clock).

@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 
 #include "core/jute/frame.h"
+#include "runtime/endpoint.h"
 
 namespace zablab::runtime {
 
@@ -21,16 +22,9 @@ namespace {
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr std::size_t kMaxBuffersPerWrite = 64;
 constexpr std::size_t kHelloBytes = 8;  // the sender's sid, int64 big-endian
+// Refusals of unannounced connections are logged once per this many (a flood would flood the log).
+constexpr std::size_t kRefusalsPerLogLine = 100;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
-
-std::string endpoint_string(const tcp::endpoint& ep) {
-  asio::ip::address address = ep.address();
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  }
-  if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(ep.port());
-  return address.to_string() + ":" + std::to_string(ep.port());
-}
 
 std::string host_port(const std::string& host, std::uint16_t port) {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
@@ -80,7 +74,9 @@ struct PeerTransport::Link {
         socket(io),
         timer(io),
         resolver(io),
-        read_buffer(kReadBufferBytes),
+        // An inbound connection reads only its 8-byte hello at first: until it has said who it
+        // is, it costs a few hundred bytes, not a 64 KiB buffer (on_read grows it).
+        read_buffer(outbound_ ? kReadBufferBytes : kHelloBytes),
         frames(kMaxMessage) {}
 
   std::uint64_t id;
@@ -202,6 +198,18 @@ void PeerTransport::on_accept(PeerChannel channel, boost::system::error_code ec,
     socket.close(ignored);
     return;
   }
+  if (unannounced(channel) >= kMaxUnannounced) {
+    // Whoever opens connections and says nothing gets no more of them than this at a time; a
+    // real peer announces itself within microseconds, and retries if refused.
+    if (refused_unannounced_++ % kRefusalsPerLogLine == 0) {
+      log(LogLevel::warn, "closing a peer connection on the " + std::string(channel_name(channel)) + " port from " +
+                              endpoint_string(remote) + ": " + std::to_string(kMaxUnannounced) +
+                              " connections there have not announced a server id yet (" +
+                              std::to_string(refused_unannounced_) + " refused so far)");
+    }
+    socket.close(ignored);
+    return;
+  }
   socket.set_option(tcp::no_delay(true), ignored);
   auto link = std::make_shared<Link>(next_link_id_++, io_, /*outbound=*/false, Key{0, channel});
   link->socket = std::move(socket);
@@ -215,6 +223,13 @@ void PeerTransport::on_accept(PeerChannel channel, boost::system::error_code ec,
          LogLevel::warn);
   });
   start_read(link);
+}
+
+std::size_t PeerTransport::unannounced(PeerChannel channel) const {
+  std::size_t n = 0;
+  for (const auto& [id, link] : links_)
+    n += !link->outbound && link->state == Link::State::hello && link->key.second == channel ? 1 : 0;
+  return n;
 }
 
 // ----- sending --------------------------------------------------------------------------------
@@ -443,6 +458,8 @@ void PeerTransport::on_read(const LinkPtr& link, std::size_t n) {
     node->on_peer_message(link->key.first, link->key.second, message);
     if (link->state != Link::State::open) return;  // the node disconnected it meanwhile
   }
+  // Announced: from now on it carries messages (`data`, which pointed into the buffer, is used up).
+  if (link->read_buffer.size() < kReadBufferBytes) link->read_buffer.assign(kReadBufferBytes, 0);
   start_read(link);
 }
 

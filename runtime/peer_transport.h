@@ -26,6 +26,10 @@
 // or below 0 closes the connection with a log line. A connection announcing a sid that is not a
 // configured peer is closed with a warning. TCP_NODELAY everywhere.
 //
+// An accepted connection that has not announced its sid yet reads 8 bytes at a time (no 64 KiB
+// buffer until it has), and at most kMaxUnannounced of them per port wait at once (each until the
+// connect timeout): beyond that a new connection is closed at once, with a warning now and then.
+//
 // Everything runs on the io_context's loop thread; inputs are delivered through the Node the
 // host returns (none after Env::shutdown), never from inside a call the node makes.
 #pragma once
@@ -68,6 +72,9 @@ class PeerTransport {
  public:
   // The largest message accepted from a peer (the frame length); larger ones close the connection.
   static constexpr std::size_t kMaxMessage = std::size_t{64} << 20;
+  // Accepted connections per port that may wait for their sid at once (a real ensemble has one
+  // per peer, briefly).
+  static constexpr std::size_t kMaxUnannounced = 64;
 
   // The node to deliver to, or nullptr when nothing may be delivered any more.
   using NodeGetter = std::function<Node*()>;
@@ -111,6 +118,8 @@ class PeerTransport {
 
   static std::string describe(const Key& key);
   std::size_t count_current(bool outbound) const;
+  // Accepted connections on `channel`'s port still waiting for their hello.
+  std::size_t unannounced(PeerChannel channel) const;
   // Opens what `key` needs for its waiting messages (a connection or a wake-up), unless under way.
   void ensure_connection(const Key& key);
   LinkPtr open_link(const Key& key, bool wake_up);
@@ -143,6 +152,7 @@ class PeerTransport {
   std::chrono::milliseconds connect_timeout_{5000};
   std::map<PeerId, PeerAddress> peers_;
   std::set<PeerId> warned_unknown_;
+  std::size_t refused_unannounced_ = 0;
 
   struct Listener;
   std::map<PeerChannel, std::unique_ptr<Listener>> listeners_;

@@ -362,6 +362,11 @@ const std::map<std::string, KeyDef, std::less<>>& key_table() {
     add("maxWatchesPerConnection",
         [](ZooConfig& c, const Line& l) { c.max_watches_per_connection = parse_int(l, 0, kInt64Max); });
     add("maxWatches", [](ZooConfig& c, const Line& l) { c.max_watches = parse_int(l, 0, kInt64Max); });
+    add("maxWatchesPerAddress",
+        [](ZooConfig& c, const Line& l) { c.max_watches_per_address = parse_int(l, 0, kInt64Max); });
+    add("maxAuthIdentitiesPerConnection",
+        [](ZooConfig& c, const Line& l) { c.max_auth_identities = parse_int(l, 0, kInt64Max); });
+    add("maxAuthBytes", [](ZooConfig& c, const Line& l) { c.max_auth_bytes = parse_int(l, 0, kInt64Max); });
 
     for (const char* key : {"extendedTypesEnabled", "skipACL", "DigestAuthenticationProvider.superDigest",
                             "4lw.commands.whitelist", "snapCount", "preAllocSize", "forceSync",
@@ -582,6 +587,9 @@ zablab::server::ServerConfig to_server_config(const ZooConfig& config, std::int6
   s.max_outstanding_per_connection = config.max_outstanding_per_connection;
   s.max_watches_per_connection = static_cast<std::size_t>(config.max_watches_per_connection);
   s.max_watches = static_cast<std::size_t>(config.max_watches);
+  s.max_watches_per_address = static_cast<std::size_t>(config.max_watches_per_address);
+  s.max_auth_identities = static_cast<std::size_t>(config.max_auth_identities);
+  s.max_auth_bytes = static_cast<std::size_t>(config.max_auth_bytes);
   s.super_digest = config.super_digest;
   s.skip_acl = config.skip_acl;
   s.data_dir = config.data_dir;

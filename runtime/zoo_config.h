@@ -102,6 +102,9 @@ struct ZooConfig {
   int max_outstanding_per_connection = 500;       // zablab; 0 = no per-connection bound
   std::int64_t max_watches_per_connection = 100000;  // zablab; 0 = unlimited
   std::int64_t max_watches = 2000000;             // zablab; 0 = unlimited
+  std::int64_t max_watches_per_address = 200000;  // zablab; 0 = unlimited
+  std::int64_t max_auth_identities = 32;          // zablab, per connection; 0 = unlimited
+  std::int64_t max_auth_bytes = 1024;             // zablab, auth data of one addAuth; 0 = unlimited
 
   // Things that were accepted but deserve a log line ("<file>:<line>: <key>: ..."): ignored keys,
   // values raised to their minimum, a key set twice (the last one wins, as in Java).

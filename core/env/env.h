@@ -61,6 +61,12 @@ class Env {
   // bytes. An Env may also stop reading on its own (the runtime does while a client leaves its
   // replies unread); it resumes only when neither reason holds. The default ignores it.
   virtual void client_pause_reading(ConnId /*conn*/, bool /*paused*/) {}
+  // Whether more bytes wait to be written to the connection than the Env lets pile up for one
+  // client (one that sends requests and does not read the replies). While it is, the node runs no
+  // more of the connection's requests, so its replies cannot grow the process without bound; the
+  // Env calls Node::on_client_drained once the client has read enough. The default (the
+  // simulator, whose links deliver everything): never full.
+  virtual bool client_output_full(ConnId /*conn*/) const { return false; }
 
   // --- peer transport (quorum and election ports) ---
   // Sends one whole message to a peer on a channel. The transport keeps a connection per peer and

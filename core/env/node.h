@@ -16,12 +16,16 @@ class Node {
   // Called once, before any other input.
   virtual void start() = 0;
 
-  // A client connected to the client port. `remote` is "ip:port" (used by ip ACLs and 4lw output).
+  // A client connected to the client port. `remote` is "ip:port", or "[ipv6]:port" (used by ip
+  // ACLs and 4lw output); an IPv4 client reaching an IPv6 socket comes as plain IPv4.
   virtual void on_client_connected(ConnId conn, std::string remote) = 0;
   // Bytes arrived on a client connection, in order. Frames may be split or joined arbitrarily.
   virtual void on_client_bytes(ConnId conn, std::string_view bytes) = 0;
   // The client closed the connection, or it broke.
   virtual void on_client_closed(ConnId conn) = 0;
+  // The connection's output was full (Env::client_output_full) and is not any more: the client
+  // read its replies. Only an Env whose output can be full calls it.
+  virtual void on_client_drained(ConnId /*conn*/) {}
 
   // A whole message from a peer of the ensemble, and a broken peer connection. A standalone
   // server has no peers and ignores both.

@@ -19,6 +19,9 @@ struct QuorumServer {
   std::string client_address;  // "host:port" clients use, if given
 };
 
+// The longest auth scheme name an addAuth may carry (the built-in ones are at most 6 bytes).
+inline constexpr std::size_t kMaxAuthSchemeBytes = 64;
+
 struct ServerConfig {
   std::int64_t server_id = 0;  // myid; 0 when standalone
   std::int32_t tick_time_ms = 3000;
@@ -50,6 +53,18 @@ struct ServerConfig {
   // QUOTAEXCEEDED and sets nothing. 0 = unlimited.
   std::size_t max_watches_per_connection = 100000;
   std::size_t max_watches = 2000000;
+  // maxWatchesPerAddress (zablab): watch entries of all connections from one client address
+  // together, so that one host cannot take the whole of maxWatches (and so every other client's
+  // watched reads). Same refusal. 0 = unlimited.
+  std::size_t max_watches_per_address = 200000;
+  // maxAuthIdentitiesPerConnection (zablab): identities one connection may hold (its ip one
+  // included; an identity it has already is not added again, as ZooKeeper's set). An addAuth that
+  // would add one more fails with AUTHFAILED and closes the connection. 0 = unlimited.
+  std::size_t max_auth_identities = 32;
+  // maxAuthBytes (zablab): the longest auth data an addAuth may carry ("user:password" for
+  // digest); longer fails with AUTHFAILED and closes, before anything is hashed or stored. The
+  // scheme name is bounded by kMaxAuthSchemeBytes. 0 = unlimited.
+  std::size_t max_auth_bytes = 1024;
   // zookeeper.DigestAuthenticationProvider.superDigest ("super:<base64 sha1>"), empty = none.
   std::string super_digest;
   // zookeeper.skipACL

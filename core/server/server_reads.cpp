@@ -4,6 +4,7 @@
 #include "core/data/path.h"
 #include "core/jute/codes.h"
 #include "core/server/standalone_server.h"
+#include "core/util/log_text.h"
 
 namespace zablab::server {
 namespace {
@@ -168,11 +169,9 @@ Err StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) {
   // fails with QUOTAEXCEEDED (the limits count the worst case: every path a new entry).
   const std::size_t asked = req.data_watches.size() + req.exist_watches.size() + req.child_watches.size() +
                             2 * (req.persistent_watches.size() + req.persistent_recursive_watches.size());
-  const std::size_t per = config_.max_watches_per_connection, all = config_.max_watches;
-  if ((per > 0 && watches_.watch_count(c.id) + asked > per) || (all > 0 && watches_.watch_count() + asked > all)) {
+  if (const auto why = over_watch_limits(c, asked)) {
     env_.log(LogLevel::warn, "connection " + c.remote + ": setWatches of " + std::to_string(asked) +
-                                 " watches refused: over maxWatchesPerConnection " + std::to_string(per) +
-                                 " or maxWatches " + std::to_string(all));
+                                 " watches refused: " + *why);
     return Err::quota_exceeded;
   }
   // A node the client may not READ (any more) gets no watch and no event: setWatches must not
@@ -256,22 +255,48 @@ std::string StandaloneServer::multi_read(Connection& c, jute::Reader& body, bool
 }
 
 Err StandaloneServer::authenticate(Connection& c, const jute::AuthPacket& auth) {
+  // Bounded before anything is hashed or kept: a digest user name ends up in every ACL `auth:`
+  // expands to, so an unbounded one makes txns nobody can read back (issue 22). AUTHFAILED closes
+  // the connection (execute_read), as every failed auth does in ZooKeeper.
   const std::string credential = auth.auth.value_or("");
+  if (auth.scheme.size() > kMaxAuthSchemeBytes) {
+    env_.log(LogLevel::warn, "connection " + c.remote + ": auth refused: scheme of " +
+                                 std::to_string(auth.scheme.size()) + " bytes is longer than " +
+                                 std::to_string(kMaxAuthSchemeBytes) + ": '" + util::loggable(auth.scheme) + "'");
+    return Err::auth_failed;
+  }
+  if (config_.max_auth_bytes > 0 && credential.size() > config_.max_auth_bytes) {
+    env_.log(LogLevel::warn, "connection " + c.remote + ": auth refused: " + util::loggable(auth.scheme) +
+                                 " auth data of " + std::to_string(credential.size()) +
+                                 " bytes is longer than maxAuthBytes " + std::to_string(config_.max_auth_bytes));
+    return Err::auth_failed;
+  }
+  std::vector<jute::Id> adding;
   if (auth.scheme == "digest") {
     // Any user:password is accepted; it only adds an identity that ACLs may name.
     const std::string id = data::digest_id(credential);
-    if (!config_.super_digest.empty() && id == config_.super_digest) c.identities.push_back(jute::Id{"super", ""});
-    jute::Id digest{"digest", id};
-    if (std::find(c.identities.begin(), c.identities.end(), digest) == c.identities.end())
-      c.identities.push_back(digest);
-    return Err::ok;
+    if (!config_.super_digest.empty() && id == config_.super_digest) adding.push_back(jute::Id{"super", ""});
+    adding.push_back(jute::Id{"digest", id});
+  } else if (auth.scheme == "ip") {
+    adding.push_back(jute::Id{"ip", c.address});
+  } else {
+    env_.log(LogLevel::warn, "connection " + c.remote + ": no authentication provider for scheme '" +
+                                 util::loggable(auth.scheme) + "'");
+    return Err::auth_failed;
   }
-  if (auth.scheme == "ip") {
-    c.identities.push_back(jute::Id{"ip", c.address});
-    return Err::ok;
+  // A connection's identities are a set (ZooKeeper's ServerCnxn.authInfo), and a bounded one.
+  std::erase_if(adding, [&](const jute::Id& id) {
+    return std::find(c.identities.begin(), c.identities.end(), id) != c.identities.end();
+  });
+  if (config_.max_auth_identities > 0 && c.identities.size() + adding.size() > config_.max_auth_identities) {
+    env_.log(LogLevel::warn, "connection " + c.remote + ": auth refused: the connection holds " +
+                                 std::to_string(c.identities.size()) +
+                                 " identities, maxAuthIdentitiesPerConnection is " +
+                                 std::to_string(config_.max_auth_identities));
+    return Err::auth_failed;
   }
-  env_.log(LogLevel::warn, "connection " + c.remote + ": no authentication provider for scheme '" + auth.scheme + "'");
-  return Err::auth_failed;
+  for (auto& id : adding) c.identities.push_back(std::move(id));
+  return Err::ok;
 }
 
 }  // namespace zablab::server

@@ -4,6 +4,7 @@
 #include "core/jute/codes.h"
 #include "core/jute/records.h"
 #include "core/util/hex.h"
+#include "core/util/log_text.h"
 
 namespace zablab::server {
 namespace {
@@ -110,6 +111,7 @@ void StandaloneServer::on_client_connected(ConnId id, std::string remote) {
   c.identities.push_back(jute::Id{"ip", address});
   c.established_ms = env_.wall_ms();
   conns_.emplace(id, std::move(c));
+  watches_.set_address(id, address);
 }
 
 void StandaloneServer::on_client_bytes(ConnId id, std::string_view bytes) {
@@ -121,6 +123,14 @@ void StandaloneServer::on_client_bytes(ConnId id, std::string_view bytes) {
     flush_dirty();
     return;
   }
+  pump(id);
+  flush_dirty();
+}
+
+void StandaloneServer::on_client_drained(ConnId id) {
+  // The client read its replies: run what its full output held back (limits.cpp).
+  if (!conns_.count(id)) return;
+  dirty_.insert(id);
   pump(id);
   flush_dirty();
 }
@@ -188,7 +198,7 @@ void StandaloneServer::handle_connect(Connection& c, std::string_view frame) {
   try {
     req = jute::decode<jute::ConnectRequest>(frame);
   } catch (const jute::DecodeError& e) {
-    close_connection(c.id, std::string("malformed ConnectRequest: ") + e.what());
+    close_connection(c.id, "malformed ConnectRequest: " + util::loggable(e.what()));
     return;
   }
   c.connect_has_read_only = req.has_read_only;
@@ -296,7 +306,7 @@ void StandaloneServer::handle_request(Connection& c, std::string frame) {
   try {
     jute::read(r, header);
   } catch (const jute::DecodeError& e) {
-    close_connection(c.id, std::string("frame too short for a RequestHeader: ") + e.what());
+    close_connection(c.id, "frame too short for a RequestHeader: " + util::loggable(e.what()));
     return;
   }
   sessions_.touch(c.session_id, env_.now_ms());
@@ -335,7 +345,8 @@ void StandaloneServer::flush_dirty() {
 void StandaloneServer::drain(Connection& c) {
   const ConnId id = c.id;
   bool waiting = false;  // an earlier write has not committed yet
-  for (auto& p : c.queue) {
+  for (std::size_t i = 0; i < c.queue.size(); ++i) {
+    Pending& p = c.queue[i];
     if (p.done) continue;
     if (p.is_write) {
       if (!p.submitted) submit_write(c, p);
@@ -344,8 +355,22 @@ void StandaloneServer::drain(Connection& c) {
     }
     // A read waits behind the connection's own pending writes, so it sees them.
     if (waiting) break;
-    execute_read(c, p);
+    // Everything before it is done: answer that first, so that the Env knows how much waits to
+    // be written. A client that leaves its replies unread gets no more of them made (each may be
+    // 1 MB) until it reads: on_client_drained runs the rest.
+    if (!answer_done(c)) return;
+    if (env_.client_output_full(id)) {
+      update_reading(c);  // and take no more frames off it meanwhile
+      break;
+    }
+    execute_read(c, c.queue.front());
+    i = 0;  // the read is now the front of the queue
   }
+  answer_done(c);
+}
+
+bool StandaloneServer::answer_done(Connection& c) {
+  const ConnId id = c.id;
   while (!c.queue.empty() && c.queue.front().done) {
     Pending p = std::move(c.queue.front());
     c.queue.pop_front();
@@ -358,10 +383,13 @@ void StandaloneServer::drain(Connection& c) {
     if (!p.reply.empty()) send(c, std::move(p.reply));
     if (p.close_after) {
       close_connection(id, "request " + std::string(op::name(p.type)) +
-                               (p.type == op::close_session ? " done" : " not supported"));
-      return;
+                               (p.type == op::close_session ? " done"
+                                : p.type == op::auth        ? " failed"
+                                                            : " not supported"));
+      return false;
     }
   }
+  return true;
 }
 
 void StandaloneServer::submit_new_session(Connection& /*c*/, std::int64_t sid, std::int32_t timeout_ms) {
@@ -391,7 +419,7 @@ void StandaloneServer::submit_write(Connection& c, Pending& p) {
   WriteRequest req{p.type, p.body, c.session_id, p.xid, &c.identities};
   PrepOutcome outcome = prep_.prep(req, zxid, env_.wall_ms());
   if (outcome.malformed) {
-    env_.log(LogLevel::warn, "connection " + c.remote + ": " + *outcome.malformed);
+    env_.log(LogLevel::warn, "connection " + c.remote + ": " + util::loggable(*outcome.malformed));
     p.done = true;
     p.reply = framed_header(p.xid, tree_.last_processed_zxid(), Err::marshalling_error);
     return;
@@ -450,10 +478,13 @@ void StandaloneServer::commit(const data::Txn& txn) {
     for (const auto& notice : watches_.trigger(trigger)) {
       auto it = conns_.find(notice.conn);
       if (it == conns_.end()) continue;
-      // A persistent watch was set without reading the node that changed now (it may be a
-      // descendant, or created since): tell only a client that may READ it (ZooKeeper 3.8.4,
-      // CVE-2024-23944). A one-shot watch was checked by the read that set it.
-      if (notice.persistent && !config_.skip_acl) {
+      // Tell only a client that may READ the node now (ZooKeeper 3.8.4 checks every watcher as
+      // the event fires, CVE-2024-23944): a persistent watch was set without reading the node
+      // that changed (a descendant, or one created since), and a one-shot one may have been set
+      // on a node that did not exist (exists) or whose ACL has changed since. NodeDeleted is
+      // checked against the ACL the node had; NodeChildrenChanged against the parent's. A
+      // one-shot watch is used up either way, as in ZooKeeper.
+      if (!config_.skip_acl) {
         const data::Acl* acl = nullptr;
         if (const data::DataNode* n = tree_.find(notice.path)) {
           acl = &n->acl;
@@ -618,7 +649,7 @@ void StandaloneServer::execute_read(Connection& c, Pending& p) {
     err = read_op(c, p.type, body, out);
   } catch (const jute::DecodeError& e) {
     env_.log(LogLevel::warn, "connection " + c.remote + ": malformed " + std::string(op::name(p.type)) +
-                                 " request: " + e.what());
+                                 " request: " + util::loggable(e.what()));
     err = Err::marshalling_error;
   }
   if (err == Err::unimplemented) unknown = true;

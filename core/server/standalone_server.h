@@ -44,6 +44,7 @@ class StandaloneServer : public Node {
   void on_client_connected(ConnId conn, std::string remote) override;
   void on_client_bytes(ConnId conn, std::string_view bytes) override;
   void on_client_closed(ConnId conn) override;
+  void on_client_drained(ConnId conn) override;
   void on_timer(TimerId id) override;
   void on_disk_done(DiskToken token, const DiskStatus& status) override;
 
@@ -114,8 +115,11 @@ class StandaloneServer : public Node {
   // After replies went out: pumps the paused connections that may go on. True if that queued
   // requests (so the caller drains again).
   bool resume_reading();
-  // Whether `c` may hold these new watch entries (maxWatchesPerConnection, maxWatches); logs why not.
+  // Whether `c` may hold these new watch entries (over_watch_limits); logs why not.
   bool watch_room(const Connection& c, const std::string& path, bool data, bool child);
+  // Why `adding` more watch entries of `c` would exceed maxWatchesPerConnection,
+  // maxWatchesPerAddress or maxWatches; nullopt if they fit.
+  std::optional<std::string> over_watch_limits(const Connection& c, std::size_t adding) const;
   void handle_frame(Connection& c, std::string frame);
   void handle_connect(Connection& c, std::string_view frame);
   void handle_request(Connection& c, std::string frame);
@@ -127,6 +131,9 @@ class StandaloneServer : public Node {
 
   // --- the request pipeline ---
   void drain(Connection& c);
+  // Sends the replies of the done requests at the head of the queue, in order. False if one of
+  // them closed the connection (`c` is gone then).
+  bool answer_done(Connection& c);
   void flush_dirty();
   // --- hooks a quorum peer overrides ---
   // A client's write (or sync) reached the head of what its connection may run.

@@ -7,23 +7,41 @@
 
 namespace zablab::server {
 
-void WatchManager::added(ConnId conn) {
-  ++per_conn_[conn];
+void WatchManager::added(const Table& table, ConnId conn, const std::string& path) {
+  Holder& h = holders_[conn];
+  paths_of(h, table).insert(path);
+  ++per_address_[h.address];
   ++total_;
 }
 
-void WatchManager::removed(ConnId conn, std::size_t n) {
-  auto it = per_conn_.find(conn);
-  if (it == per_conn_.end()) return;
-  n = std::min(n, it->second);
-  it->second -= n;
-  total_ -= n;
-  if (it->second == 0) per_conn_.erase(it);
+void WatchManager::removed(const Table& table, ConnId conn, const std::string& path) {
+  auto it = holders_.find(conn);
+  if (it == holders_.end() || paths_of(it->second, table).erase(path) == 0) return;
+  if (auto a = per_address_.find(it->second.address); a != per_address_.end() && --a->second == 0) per_address_.erase(a);
+  --total_;
+}
+
+void WatchManager::set_address(ConnId conn, std::string address) {
+  Holder& h = holders_[conn];
+  const std::size_t held = h.data.size() + h.child.size();
+  if (held > 0) {  // not expected (the address comes first), but keep the counts right
+    if (auto a = per_address_.find(h.address); a != per_address_.end()) {
+      a->second -= std::min(a->second, held);
+      if (a->second == 0) per_address_.erase(a);
+    }
+    per_address_[address] += held;
+  }
+  h.address = std::move(address);
 }
 
 std::size_t WatchManager::watch_count(ConnId conn) const {
-  auto it = per_conn_.find(conn);
-  return it == per_conn_.end() ? 0 : it->second;
+  auto it = holders_.find(conn);
+  return it == holders_.end() ? 0 : it->second.data.size() + it->second.child.size();
+}
+
+std::size_t WatchManager::address_watch_count(const std::string& address) const {
+  auto it = per_address_.find(address);
+  return it == per_address_.end() ? 0 : it->second;
 }
 
 std::size_t WatchManager::new_entries(ConnId conn, const std::string& path, bool data, bool child) const {
@@ -37,7 +55,7 @@ std::size_t WatchManager::new_entries(ConnId conn, const std::string& path, bool
 void WatchManager::add_data_watch(ConnId conn, const std::string& path, WatchMode mode) {
   auto& slot = data_[path];
   auto it = slot.find(conn);
-  if (it == slot.end()) added(conn);
+  if (it == slot.end()) added(data_, conn, path);
   if (it != slot.end() && it->second == WatchMode::persistent_recursive) --recursive_entries_;
   slot[conn] = mode;
   if (mode == WatchMode::persistent_recursive) ++recursive_entries_;
@@ -45,7 +63,7 @@ void WatchManager::add_data_watch(ConnId conn, const std::string& path, WatchMod
 
 void WatchManager::add_child_watch(ConnId conn, const std::string& path, WatchMode mode) {
   auto& slot = child_[path];
-  if (!slot.count(conn)) added(conn);
+  if (!slot.count(conn)) added(child_, conn, path);
   slot[conn] = mode;
 }
 
@@ -67,7 +85,7 @@ std::vector<WatchNotice> WatchManager::trigger(const data::WatchTrigger& change)
       if (told.insert(w->first).second)
         out.push_back({w->first, change.type, change.path, w->second != WatchMode::standard});
       if (w->second == WatchMode::standard) {
-        removed(w->first);
+        removed(table, w->first, change.path);
         w = watchers.erase(w);
       } else {
         ++w;
@@ -129,7 +147,7 @@ bool WatchManager::remove_from(Table& table, ConnId conn, const std::string& pat
   auto w = it->second.find(conn);
   if (w == it->second.end() || !matches(w->second, watcher_type)) return false;
   it->second.erase(w);
-  removed(conn);
+  removed(table, conn, path);
   if (it->second.empty()) table.erase(it);
   return true;
 }
@@ -150,33 +168,42 @@ bool WatchManager::remove_watch(ConnId conn, const std::string& path, std::int32
 }
 
 void WatchManager::remove_connection(ConnId conn) {
+  auto h = holders_.find(conn);
+  if (h == holders_.end()) return;
   for (Table* table : {&data_, &child_}) {
-    for (auto it = table->begin(); it != table->end();) {
+    for (const auto& path : paths_of(h->second, *table)) {
+      auto it = table->find(path);
+      if (it == table->end()) continue;  // not expected: the index follows the table
       auto w = it->second.find(conn);
       if (w != it->second.end()) {
         if (table == &data_ && w->second == WatchMode::persistent_recursive) --recursive_entries_;
         it->second.erase(w);
-        removed(conn);
       }
-      it = it->second.empty() ? table->erase(it) : std::next(it);
+      if (it->second.empty()) table->erase(it);
     }
   }
+  const std::size_t held = h->second.data.size() + h->second.child.size();
+  if (auto a = per_address_.find(h->second.address); a != per_address_.end()) {
+    a->second -= std::min(a->second, held);
+    if (a->second == 0) per_address_.erase(a);
+  }
+  total_ -= std::min(total_, held);
+  holders_.erase(h);
 }
 
 std::tuple<std::size_t, std::size_t, std::size_t> WatchManager::data_watch_summary() const {
-  std::set<ConnId> conns;
-  std::size_t watches = 0;
-  for (const auto& [path, watchers] : data_) {
-    watches += watchers.size();
-    for (const auto& [conn, mode] : watchers) conns.insert(conn);
+  std::size_t conns = 0, watches = 0;
+  for (const auto& [conn, h] : holders_) {
+    conns += h.data.empty() ? 0 : 1;
+    watches += h.data.size();
   }
-  return {conns.size(), data_.size(), watches};
+  return {conns, data_.size(), watches};
 }
 
 std::map<ConnId, std::set<std::string>> WatchManager::data_paths_by_connection() const {
   std::map<ConnId, std::set<std::string>> out;
-  for (const auto& [path, watchers] : data_)
-    for (const auto& [conn, mode] : watchers) out[conn].insert(path);
+  for (const auto& [conn, h] : holders_)
+    if (!h.data.empty()) out.emplace(conn, h.data);
   return out;
 }
 

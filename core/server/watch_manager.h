@@ -5,6 +5,9 @@
 // entry per connection+path+table; the last registration wins (ZooKeeper 3.8 behaves so).
 // Standard watches are one-shot; persistent ones last until removed or the connection closes.
 // Connections are iterated in id order, so who is notified first is deterministic.
+// Each connection's own paths are indexed too, so that dropping a closed connection's watches
+// costs what it held, not what everybody holds (a million watches of others made every close a
+// 100 ms stall); and entries are counted per client address, for maxWatchesPerAddress.
 #pragma once
 
 #include <cstdint>
@@ -45,11 +48,16 @@ class WatchManager {
   // 5 persistent recursive. remove returns whether anything was removed.
   bool has_watch(ConnId conn, const std::string& path, std::int32_t watcher_type) const;
   bool remove_watch(ConnId conn, const std::string& path, std::int32_t watcher_type);
+  // Forgets every watch of `conn`, and its address: O(its own entries x log).
   void remove_connection(ConnId conn);
+  // The client address ("ip", no port) entries of `conn` count against, from now on (a
+  // connection's address is set before it can set a watch).
+  void set_address(ConnId conn, std::string address);
 
-  // Entries in both tables, all together and of one connection (kept as counters: O(1)).
+  // Entries in both tables: all together, of one connection, of one client address (O(log)).
   std::size_t watch_count() const { return total_; }
   std::size_t watch_count(ConnId conn) const;
+  std::size_t address_watch_count(const std::string& address) const;
   // The data table alone, as ZooKeeper's wchs summarises it: (connections, paths, watches).
   std::tuple<std::size_t, std::size_t, std::size_t> data_watch_summary() const;
   // conn -> paths and path -> conns of the data table, for the wchc / wchp four-letter words
@@ -59,15 +67,23 @@ class WatchManager {
 
  private:
   using Table = std::map<std::string, std::map<ConnId, WatchMode>>;
+  // What one connection holds: its paths in each table, and the address they count against.
+  struct Holder {
+    std::set<std::string> data, child;
+    std::string address;
+  };
   static bool matches(WatchMode mode, std::int32_t watcher_type);
   bool remove_from(Table& table, ConnId conn, const std::string& path, std::int32_t watcher_type);
-  void added(ConnId conn);
-  void removed(ConnId conn, std::size_t n = 1);
+  std::set<std::string>& paths_of(Holder& h, const Table& table) { return &table == &data_ ? h.data : h.child; }
+  // Bookkeeping of one entry of `table` added / removed (the tables themselves are changed by the caller).
+  void added(const Table& table, ConnId conn, const std::string& path);
+  void removed(const Table& table, ConnId conn, const std::string& path);
 
   Table data_;
   Table child_;
   std::size_t recursive_entries_ = 0;  // lets trigger skip the ancestor walk when there are none
-  std::map<ConnId, std::size_t> per_conn_;  // entries per connection (no zero counts kept)
+  std::map<ConnId, Holder> holders_;   // every connection with an address or an entry
+  std::map<std::string, std::size_t> per_address_;  // entries per address (no zero counts kept)
   std::size_t total_ = 0;
 };
 

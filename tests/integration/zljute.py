@@ -130,8 +130,10 @@ class Reader:
 class RawClient:
     """A blocking socket speaking frames; every read is bounded by a timeout."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=5.0):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, host="127.0.0.1", timeout=5.0, source=None):
+        """source: the local address to connect from (127.0.0.2 is another loopback address)."""
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=None if source is None else (source, 0))
         self.timeout = timeout
         self._buf = b""
         self.session_id = None

@@ -81,6 +81,12 @@ class FakeEnv : public Env {
       reading_paused.erase(conn);
     }
   }
+  // A connection's output is full while more than output_limit bytes sent to it wait in out[conn]
+  // (a test "reads" them by taking them, then calls Node::on_client_drained). 0: never full.
+  bool client_output_full(ConnId conn) const override {
+    const auto it = out.find(conn);
+    return output_limit > 0 && it != out.end() && it->second.size() > output_limit;
+  }
   void peer_send(PeerId peer, PeerChannel, std::string bytes) override { peer_out[peer].push_back(std::move(bytes)); }
   void peer_disconnect(PeerId, PeerChannel) override {}
   Disk& disk() override { return mem_disk; }
@@ -119,6 +125,7 @@ class FakeEnv : public Env {
   std::map<ConnId, std::string> out;
   std::set<ConnId> closed;
   std::set<ConnId> reading_paused;  // connections the node asked not to read
+  std::size_t output_limit = 0;     // see client_output_full
   std::map<PeerId, std::vector<std::string>> peer_out;
   MemDisk mem_disk;
   std::uint64_t random_state = 0;

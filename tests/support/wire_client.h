@@ -95,4 +95,21 @@ class WireClient {
   std::int32_t next_xid_ = 1;
 };
 
+// One request as a frame with a chosen xid: many of them in one chunk of bytes are a pipeline.
+template <class R>
+std::string request_frame(std::int32_t xid, std::int32_t type, const R& body) {
+  jute::Writer w;
+  jute::write(w, jute::RequestHeader{xid, type});
+  jute::write(w, body);
+  return jute::frame(w.data());
+}
+
+// The watch events among `replies`, in order.
+inline std::vector<jute::WatcherEvent> events_of(const std::vector<Reply>& replies) {
+  std::vector<jute::WatcherEvent> out;
+  for (const auto& r : replies)
+    if (r.header.xid == xid::notification) out.push_back(r.as<jute::WatcherEvent>());
+  return out;
+}
+
 }  // namespace zablab::test

@@ -12,6 +12,7 @@
 using namespace zablab;
 using test::FakeEnv;
 using test::WireClient;
+using test::events_of;
 
 namespace {
 
@@ -42,13 +43,6 @@ std::string multi_frame(std::int32_t xid, std::int32_t type,
   }
   jute::write(w, jute::MultiHeader{-1, true, -1});
   return jute::frame(w.data());
-}
-
-std::vector<jute::WatcherEvent> events_of(const std::vector<test::Reply>& replies) {
-  std::vector<jute::WatcherEvent> out;
-  for (const auto& r : replies)
-    if (r.header.xid == xid::notification) out.push_back(r.as<jute::WatcherEvent>());
-  return out;
 }
 
 // An owner (digest alice) with /secret readable only by alice, /open readable by all, and an

@@ -11,19 +11,12 @@
 using namespace zablab;
 using test::FakeEnv;
 using test::WireClient;
+using test::request_frame;
 
 namespace {
 
 jute::CreateRequest create_req(const std::string& path) {
   return jute::CreateRequest{path, std::string("d"), data::open_acl_unsafe(), 0};
-}
-
-template <class R>
-std::string request_frame(std::int32_t xid, std::int32_t type, const R& body) {
-  jute::Writer w;
-  jute::write(w, jute::RequestHeader{xid, type});
-  jute::write(w, body);
-  return jute::frame(w.data());
 }
 
 // `n` creates of /k<first>.. in one chunk of bytes, xids first..first+n-1.
@@ -217,16 +210,23 @@ TEST_CASE("limits/zoo.cfg: globalOutstandingLimit and zablab's own limits reach 
   CHECK(defaults.max_outstanding_per_connection == 500);
   CHECK(defaults.max_watches_per_connection == 100000);
   CHECK(defaults.max_watches == 2000000);
+  CHECK(defaults.max_watches_per_address == 200000);
+  CHECK(defaults.max_auth_identities == 32);
+  CHECK(defaults.max_auth_bytes == 1024);
   CHECK(defaults.max_client_cnxns == 60);
   CHECK(defaults.max_buffer == 0xFFFFF);
   const auto set = runtime::to_server_config(runtime::parse_zoo_cfg(
       "dataDir=/d\nclientPort=2181\nzookeeper.globalOutstandingLimit=50\nmaxOutstandingPerConnection=0\n"
-      "maxWatchesPerConnection=7\nmaxWatches=0\n",
+      "maxWatchesPerConnection=7\nmaxWatches=0\nmaxWatchesPerAddress=9\nmaxAuthIdentitiesPerConnection=3\n"
+      "maxAuthBytes=0\n",
       "zoo.cfg"));
   CHECK(set.global_outstanding_limit == 50);
   CHECK(set.max_outstanding_per_connection == 0);
   CHECK(set.max_watches_per_connection == 7);
   CHECK(set.max_watches == 0);
+  CHECK(set.max_watches_per_address == 9);
+  CHECK(set.max_auth_identities == 3);
+  CHECK(set.max_auth_bytes == 0);
   CHECK_THROWS_WITH(runtime::parse_zoo_cfg("dataDir=/d\nclientPort=2181\nmaxWatches=-1\n", "zoo.cfg"),
                     Catch::Contains("zoo.cfg:3: maxWatches"));
 }
