@@ -330,7 +330,8 @@ void QuorumPeer::on_request(Learner& l, const jute::QuorumPacket& p) {
   if (outcome.oversized)
     env_.log(LogLevel::warn, "leader: " + std::string(op::name(type)) + " of session " + util::hex(session) +
                                  " refused (BADARGUMENTS): its txn of " + std::to_string(*outcome.oversized) +
-                                 " bytes exceeds jute.maxbuffer " + std::to_string(config_.max_buffer));
+                                 " bytes exceeds the limit of " + std::to_string(prep_.max_txn_bytes()) +
+                                 " (2 x jute.maxbuffer)");
   propose(std::move(outcome.txn));
 }
 

@@ -99,12 +99,13 @@ PrepOutcome Prep::prep(const WriteRequest& request, std::int64_t zxid, std::int6
     return out;
   }
   // A txn is logged, proposed and read back whole, by this server and by every follower, each
-  // bounding a record by jute.maxbuffer. A request can grow on its way to a txn (an "auth" ACL
-  // becomes every identity of the connection, once per create of a multi), so the txn itself is
-  // measured: one too large to read back is refused here, never acknowledged.
+  // bounding a record as ZooKeeper's readers do: jute.maxbuffer plus jute.maxbuffer.extrasize
+  // (equal to it by default), i.e. twice jute.maxbuffer. A request can grow on its way to a txn
+  // (an "auth" ACL becomes every identity of the connection, once per create of a multi), so the
+  // txn itself is measured: one too large to read back is refused here, never acknowledged.
   // (ZooKeeper 3.8 logs and proposes it: ZOOKEEPER-2101 / 3496; docs/fidelity.md.)
   const std::size_t size = data::encode_txn(out.txn).size();
-  if (size > config_.max_buffer) {
+  if (size > max_txn_bytes()) {
     roll_back();
     out.oversized = size;
     out.txn.header.type = op::error;

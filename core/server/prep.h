@@ -33,7 +33,7 @@ struct WriteRequest {
 struct PrepOutcome {
   // Set when the body did not decode (MarshallingError): no txn, no zxid consumed.
   std::optional<std::string> malformed;
-  // Set (to the txn's size) when the txn would exceed jute.maxbuffer: the txn is an error txn
+  // Set (to the txn's size) when the txn would exceed max_txn_bytes(): the txn is an error txn
   // (BADARGUMENTS) and nothing of the request is applied.
   std::optional<std::size_t> oversized;
   data::Txn txn;
@@ -52,6 +52,10 @@ class Prep {
   data::Txn close_session_txn(std::int64_t session_id, std::int64_t zxid, std::int64_t time_ms);
   // A txn deleting an empty container or expired TTL node (the container reaper's deleteContainer).
   data::Txn delete_container_txn(const std::string& path, std::int64_t zxid, std::int64_t time_ms);
+
+  // The largest txn (TxnHeader + record) this server logs and proposes: what every reader of the
+  // log and of PROPOSALs accepts, 2 x jute.maxbuffer.
+  std::size_t max_txn_bytes() const { return config_.max_buffer * 2; }
 
   // The txn with this zxid was applied to the tree: its change records are no longer needed.
   void committed(std::int64_t zxid);

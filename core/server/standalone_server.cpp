@@ -426,8 +426,8 @@ void StandaloneServer::submit_write(Connection& c, Pending& p) {
   }
   if (outcome.oversized)
     env_.log(LogLevel::warn, "connection " + c.remote + ": " + std::string(op::name(p.type)) + " refused (BADARGUMENTS): its txn of " +
-                                 std::to_string(*outcome.oversized) + " bytes exceeds jute.maxbuffer " +
-                                 std::to_string(config_.max_buffer));
+                                 std::to_string(*outcome.oversized) + " bytes exceeds the limit of " +
+                                 std::to_string(prep_.max_txn_bytes()) + " (2 x jute.maxbuffer)");
   last_zxid_ = zxid;
   p.zxid = zxid;
   submit_txn(std::move(outcome.txn));
