@@ -6,6 +6,7 @@
 #include "core/persist/snapshot_stream.h"
 #include "core/quorum/quorum_peer.h"
 #include "core/util/hex.h"
+#include "core/util/log_text.h"
 
 namespace zablab::quorum {
 
@@ -79,7 +80,7 @@ void QuorumPeer::on_revalidate(Learner& l, const jute::QuorumPacket& p) {
     sid = r.i64();
     r.i32();  // the timeout the client asked for; the session keeps the one it was created with
   } catch (const jute::DecodeError& e) {
-    env_.log(LogLevel::warn, "leader: undecodable REVALIDATE from " + std::to_string(l.sid) + ": " + e.what());
+    env_.log(LogLevel::warn, "leader: undecodable REVALIDATE from " + std::to_string(l.sid) + ": " + util::loggable(e.what()));
     return;
   }
   const bool valid = touch_if_alive(sid);
@@ -293,7 +294,7 @@ void QuorumPeer::on_request(Learner& l, const jute::QuorumPacket& p) {
     cxid = r.i32();
     type = r.i32();
   } catch (const jute::DecodeError& e) {
-    env_.log(LogLevel::warn, "leader: bad REQUEST from " + std::to_string(l.sid) + ": " + e.what());
+    env_.log(LogLevel::warn, "leader: bad REQUEST from " + std::to_string(l.sid) + ": " + util::loggable(e.what()));
     return;
   }
   const std::string_view body = r.rest();

@@ -8,6 +8,7 @@
 #include "core/persist/recovery.h"
 #include "core/quorum/quorum_peer.h"
 #include "core/util/hex.h"
+#include "core/util/log_text.h"
 
 namespace zablab::quorum {
 
@@ -58,7 +59,7 @@ void QuorumPeer::learner_packet(const jute::QuorumPacket& p) {
         log_txn(txn);
         commit(txn);
       } catch (const jute::DecodeError& e) {
-        go_looking(std::string("undecodable INFORM: ") + e.what());
+        go_looking(std::string("undecodable INFORM: ") + util::loggable(e.what()));
       }
       break;
     }
@@ -156,7 +157,7 @@ void QuorumPeer::on_snapshot_bytes(std::string_view bytes) {
                                                                   " bytes after the signature in the same message");
   } catch (const persist::SnapshotError& e) {
     snapshot_in_.reset();
-    go_looking(std::string("bad SNAP from the leader: ") + e.what());
+    go_looking(std::string("bad SNAP from the leader: ") + util::loggable(e.what()));
     return;
   }
   data::DataTree fresh = snapshot_in_->take_tree(snapshot_zxid_);
@@ -188,7 +189,7 @@ void QuorumPeer::on_proposal(const jute::QuorumPacket& p) {
   try {
     txn = data::decode_txn(p.data.value_or(""));
   } catch (const jute::DecodeError& e) {
-    go_looking(std::string("undecodable PROPOSAL: ") + e.what());
+    go_looking(std::string("undecodable PROPOSAL: ") + util::loggable(e.what()));
     return;
   }
   if (txn.zxid() <= last_logged_zxid()) return;  // already have it (a resent DIFF)
@@ -377,7 +378,7 @@ void QuorumPeer::on_revalidate_answer(const jute::QuorumPacket& p) {
     sid = r.i64();
     valid = r.boolean();
   } catch (const jute::DecodeError& e) {
-    env_.log(LogLevel::warn, std::string("learner: undecodable REVALIDATE: ") + e.what());
+    env_.log(LogLevel::warn, std::string("learner: undecodable REVALIDATE: ") + util::loggable(e.what()));
     return;
   }
   const auto it = revalidating_.find(sid);

@@ -5,6 +5,7 @@
 #include "core/jute/codes.h"
 #include "core/persist/recovery.h"
 #include "core/util/hex.h"
+#include "core/util/log_text.h"
 
 namespace zablab::quorum {
 
@@ -150,7 +151,7 @@ void QuorumPeer::on_notification(PeerId from, std::string_view message) {
     n = jute::decode<Notification>(message);
   } catch (const jute::DecodeError& e) {
     env_.log(LogLevel::warn, "peer " + std::to_string(id()) + ": bad notification from " + std::to_string(from) +
-                                 ": " + e.what());
+                                 ": " + util::loggable(e.what()));
     return;
   }
   if (state_ == PeerState::looking) {
@@ -175,7 +176,7 @@ void QuorumPeer::on_peer_message(PeerId from, PeerChannel channel, std::string_v
       p = jute::decode<jute::QuorumPacket>(message);
     } catch (const jute::DecodeError& e) {
       env_.log(LogLevel::warn, "peer " + std::to_string(id()) + ": bad quorum packet from " + std::to_string(from) +
-                                   ": " + e.what() + "; dropping the connection");
+                                   ": " + util::loggable(e.what()) + "; dropping the connection");
       env_.peer_disconnect(from, PeerChannel::quorum);
       on_peer_disconnected(from, PeerChannel::quorum);
       return;
