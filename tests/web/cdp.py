@@ -87,7 +87,10 @@ class Browser:
     def wait_for(self, expression, timeout=30, poll=0.05):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except RuntimeError:  # the page is not there yet (still loading, or the last one)
+                value = None
             if value:
                 return value
             time.sleep(poll)

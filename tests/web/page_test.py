@@ -13,7 +13,8 @@ checks, each a line PASS/FAIL with its name:
     failure's) opens at its invariant violation;
   - "download recording" saves a trace.db, which opens in the page again; one of a newer trace
     format is refused with a message;
-  - a link with scenario, seed and position opens at that record.
+  - a link with scenario, seed and position opens at that record;
+  - a browser without WebGL2 (--disable-3d-apis) gets a message instead of a blank canvas.
 --bench also measures frames per second with a live ensemble of 7 playing.
 Exit 77 (ctest SKIP) when chromium or the page is missing.
 """
@@ -83,7 +84,9 @@ def main():
         check("default scenario loads", bool(first) and "leader-crash-committed-on-some" in st.get("source", "")
               and st.get("records", 0) > 10, f"{st.get('source')}, {st.get('records')} records")
         if first:
-            print(f"time: page load to first frame {first:.0f} ms", flush=True)
+            ready = browser.evaluate("zablab.timing.runtimeReadyMs")
+            print(f"time: page load to first frame {first:.0f} ms (wasm compiled and files loaded at {ready:.0f} ms)",
+                  flush=True)
         message = browser.evaluate("document.getElementById('message').hidden ? '' : "
                                    "document.getElementById('message-text').textContent")
         check("no error message on a good start", not message, message or "")
@@ -170,6 +173,16 @@ def main():
         st = browser.wait_for("zablab.state().cursor >= 0 && zablab.state()", timeout=10) or {}
         check("a link opens its scenario at its record", "minority-partition" in st.get("source", "")
               and st.get("cursor") == 40 and "seed=3" in st.get("link", ""), str(st))
+
+        # --- a browser without WebGL2 ---
+        browser.close()
+        browser = cdp.Browser(chromium, extra_flags=["--disable-3d-apis"])
+        browser.navigate(base)
+        shown = browser.wait_for("!document.getElementById('message').hidden && "
+                                 "document.getElementById('message-text').textContent", timeout=20)
+        check("a browser without WebGL2 gets a message", "WebGL2" in (shown or ""), repr(shown))
+        browser.close()
+        browser = cdp.Browser(chromium)
 
         if bench:
             browser.navigate("about:blank")

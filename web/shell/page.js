@@ -4,7 +4,9 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const timing = { firstFrameMs: null };
+// Milliseconds since the page began loading: the wasm compiled and its files in memory
+// (runtimeReadyMs), the first frame drawn (firstFrameMs). tests/web reports them.
+const timing = { runtimeReadyMs: null, firstFrameMs: null };
 
 function showMessage(text) {
   $('message-text').textContent = text;
@@ -30,10 +32,14 @@ const state = () => JSON.parse(call('zablab_state'));
 
 // --- the address keeps the state -------------------------------------------------------------
 let lastFragment = location.hash.slice(1);
+let shownLink = null;
 function syncAddress() {
   const link = state().link;
+  if (link !== shownLink) {
+    shownLink = link;
+    showLinkInControls(link);
+  }
   if (link === lastFragment) return;
-  showLinkInControls(link);
   lastFragment = link;
   history.replaceState(null, '', link ? '#' + link : location.pathname + location.search);
 }
@@ -115,12 +121,24 @@ function runEditor() {
   return why;
 }
 $('run-scn').onclick = runEditor;
+// A click on an error ("editor.scn:LINE:COLUMN: ...") puts the text cursor there.
+$('scn-error').onclick = () => {
+  const text = $('scn-error').textContent;
+  const before = text.slice(0, Math.max(0, text.lastIndexOf('\n', window.getSelection().anchorOffset - 1) + 1));
+  const m = /editor\.scn:(\d+):(\d+)/.exec(text.slice(before.length));
+  if (!m) return;
+  const lines = $('scn').value.split('\n');
+  let offset = 0;
+  for (let i = 0; i < Number(m[1]) - 1 && i < lines.length; i++) offset += lines[i].length + 1;
+  offset += Number(m[2]) - 1;
+  $('scn').focus();
+  $('scn').setSelectionRange(offset, offset);
+};
 $('edit').onclick = () => {
   const editor = $('editor');
   editor.hidden = !editor.hidden;
   $('edit').setAttribute('aria-expanded', String(!editor.hidden));
   if (!editor.hidden && !$('scn').value) loadEditorFromScenario();
-  resizeCanvas();
 };
 
 // --- download and link -------------------------------------------------------------------------
@@ -143,7 +161,8 @@ function resizeCanvas() {
   const stage = $('stage');
   Module.setCanvasSize(Math.max(1, stage.clientWidth), Math.max(1, stage.clientHeight));
 }
-window.addEventListener('resize', resizeCanvas);
+// The stage changes size with the window, the editor and the message bar alike.
+new ResizeObserver(resizeCanvas).observe($('stage'));
 
 // --- start -------------------------------------------------------------------------------------
 var Module = {
@@ -152,6 +171,7 @@ var Module = {
   print: (text) => console.log(text),
   printErr: (text) => console.warn(text),
   onAbort: (what) => showMessage('zablab stopped (' + what + '). Reload the page to start again.'),
+  onRuntimeInitialized: () => { timing.runtimeReadyMs = performance.now(); },
   zablabMessage: showMessage,
   zablabFirstFrame: () => {
     timing.firstFrameMs = performance.now();
