@@ -92,7 +92,8 @@ EMSCRIPTEN_KEEPALIVE const char* zablab_state() {
   return reply("{\"source\":" + json_string(p.source_name) + ",\"link\":" + json_string(link.format()) +
                ",\"cursor\":" + std::to_string(c.ui().cursor) + ",\"records\":" + std::to_string(c.timeline().size()) +
                ",\"live\":" + (c.source().live() ? "true" : "false") + ",\"playing\":" +
-               (c.ui().playing ? "true" : "false") + ",\"frames\":" + std::to_string(p.frames) +
+               (c.ui().playing ? "true" : "false") + ",\"loading\":" + (c.source().loading() ? "true" : "false") +
+               ",\"frames\":" + std::to_string(p.frames) + ",\"lean\":" + (p.window.lean() ? "true" : "false") +
                ",\"status\":" + json_string(c.ui().status) + "}");
 }
 

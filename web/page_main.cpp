@@ -22,6 +22,15 @@ int main(int argc, char** argv) {
   wo.width = EM_ASM_INT({ return Module.canvas.clientWidth || 1280; });
   wo.height = EM_ASM_INT({ return Module.canvas.clientHeight || 800; });
   wo.title = "zablab";
+  // Lean drawing (gui/app/window.h) when the browser draws WebGL in software (SwiftShader, Mesa's
+  // llvmpipe): the WebGL renderer string the window sees is masked, the unmasked one says.
+  const bool software = EM_ASM_INT({
+    const gl = document.createElement('canvas').getContext('webgl2');
+    const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
+    const name = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    return /SwiftShader|llvmpipe|softpipe/i.test(name) ? 1 : 0;
+  });
+  wo.lean = software ? gui::WindowOptions::Lean::on : gui::WindowOptions::Lean::off;
   std::string error;
   if (!p.window.open(wo, error)) {
     show_message("cannot draw: " + error + " (this page needs WebGL2)");

@@ -56,7 +56,7 @@ class Browser:
         threading.Thread(target=self.proc.stderr.read, daemon=True).start()
         targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json/list", timeout=10))
         page = next(t for t in targets if t["type"] == "page")
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60, suppress_origin=True)
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=300, suppress_origin=True)
         self.next_id = 0
         self.console = []
         self.send("Runtime.enable")

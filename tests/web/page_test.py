@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """zablab in the browser, tried as a student would (ctest label "web", docs/web.md).
 
-  page_test.py PAGE_DIR [OUT_DIR] [--bench]
+  page_test.py PAGE_DIR [OUT_DIR] [--bench] [--bench-trace=TRACE.db]
 
 Serves PAGE_DIR (scripts/build-web's output) on 127.0.0.1, opens it in headless Chromium and
 checks, each a line PASS/FAIL with its name:
@@ -15,7 +15,8 @@ checks, each a line PASS/FAIL with its name:
     format is refused with a message;
   - a link with scenario, seed and position opens at that record;
   - a browser without WebGL2 (--disable-3d-apis) gets a message instead of a blank canvas.
---bench also measures frames per second with a live ensemble of 7 playing.
+--bench also measures frames per second with a live ensemble of 7 playing; --bench-trace=FILE
+how long a trace.db takes to open and to be indexed whole.
 Exit 77 (ctest SKIP) when chromium or the page is missing.
 """
 import base64
@@ -43,6 +44,7 @@ def open_bytes(browser, path, name):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     bench = "--bench" in sys.argv
+    bench_trace = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--bench-trace=")), None)
     if not args:
         print(__doc__)
         return 64
@@ -194,7 +196,23 @@ def main():
             f1, t1 = browser.evaluate("zablab.state().frames"), time.time()
             st = browser.evaluate("zablab.state()")
             print(f"bench: live ensemble of 7, playing: {(f1 - f0) / (t1 - t0):.1f} frames/s "
-                  f"({st['records']} records so far)", flush=True)
+                  f"({st['records']} records so far, lean drawing {'on' if st['lean'] else 'off'})", flush=True)
+        if bench_trace:
+            # Served beside the page for the run, fetched and opened as a dropped file would be.
+            served = os.path.join(page_dir, "bench-trace.db")
+            shutil.copy(bench_trace, served)
+            try:
+                took = browser.evaluate("""(async () => {
+                    const blob = await (await fetch('bench-trace.db')).blob();
+                    const t0 = performance.now();
+                    const why = await zablab.openFile(new File([blob], 'bench-trace.db'));
+                    const opened = performance.now() - t0;
+                    while (zablab.state().loading) await new Promise(r => setTimeout(r, 20));
+                    return [why, opened, performance.now() - t0, zablab.state().records]; })()""", await_promise=True)
+                print(f"bench: {bench_trace}: opened (first frame's records) in {took[1]:.0f} ms, every record "
+                      f"({took[3]}) indexed after {took[2]:.0f} ms {took[0]}", flush=True)
+            finally:
+                os.remove(served)
     finally:
         if browser:
             for line in browser.console[-10:]:
