@@ -68,7 +68,8 @@ EMSCRIPTEN_KEEPALIVE const char* zablab_open_link(const char* fragment) {
   std::string ignored;
   const Link link = Link::parse(fragment, ignored);
   if (!ignored.empty()) return reply("not understood: " + ignored);
-  const char* why = open_with([&](std::string& error) { return open_link_source(link, error); }, link.source_name(), link);
+  const auto open = [&](std::string& error) { return open_link_source(link, error); };
+  const char* why = open_with(open, link.source_name(), link);
   if (!*why) apply_position(link);
   return why;
 }

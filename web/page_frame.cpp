@@ -61,8 +61,8 @@ void frame() {
   const bool pin = w != p.last_width || h != p.last_height;  // a resized canvas: lay out again
   p.last_width = w;
   p.last_height = h;
-  gui::draw_all(p.controller->ui(), gui::WorldView::of(*p.controller), static_cast<float>(w), static_cast<float>(h), pin,
-                p.window.lean());
+  gui::draw_all(p.controller->ui(), gui::WorldView::of(*p.controller), static_cast<float>(w), static_cast<float>(h),
+                pin, p.window.lean());
   p.window.end_frame();
   try {
     carry_out_requests(p);

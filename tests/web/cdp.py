@@ -106,6 +106,13 @@ class Browser:
         self.send("Input.dispatchKeyEvent", type="keyUp", key=key, code=code, windowsVirtualKeyCode=key_code,
                   nativeVirtualKeyCode=key_code)
 
+    def click(self, x, y, button="left"):
+        """Moves there and clicks, a frame's time apart each (ImGui reads the mouse once a frame)."""
+        for kind, pressed in (("mouseMoved", "none"), ("mousePressed", button), ("mouseReleased", button)):
+            clicks = 0 if kind == "mouseMoved" else 1
+            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button=pressed, clickCount=clicks)
+            time.sleep(0.2)
+
     def screenshot(self, path, clip=None):
         params = {"format": "png"}
         if clip:

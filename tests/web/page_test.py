@@ -7,6 +7,7 @@ Serves PAGE_DIR (scripts/build-web's output) on 127.0.0.1, opens it in headless 
 checks, each a line PASS/FAIL with its name:
   - the default scenario loads (first frame drawn, its records indexed), and how long it took;
   - a step (the Right key) advances the event counter (the cursor's record);
+  - a click on the control bar's "crash" crashes a server of a live world;
   - a screenshot of the canvas is not blank (tests/viz/png_tool.py check);
   - a .scn with a mistake shows its error as editor.scn:LINE:COLUMN and keeps the page alive;
   - a file that is not a trace.db or .scn is refused with a message; a failing .scn (a fuzz
@@ -112,10 +113,19 @@ def main():
         verdict = subprocess.run(["/usr/bin/python3", PNG_TOOL, "check", shot], capture_output=True, text=True)
         check("a screenshot of the canvas is not blank", verdict.returncode == 0, verdict.stdout.strip())
 
+        # --- a fault by clicking: the control bar's "crash" (for the selected server, s1) ---
+        browser.evaluate("zablab.openLink('live=3&at=120')")
+        canvas = browser.evaluate("(r => [r.x, r.y])(document.getElementById('canvas').getBoundingClientRect())")
+        browser.click(canvas[0] + 140, canvas[1] + 39)  # row 2 of the control bar: "server [s1] crash"
+        status = browser.wait_for("zablab.state().status === 'crash s1' && zablab.state().status", timeout=10)
+        check("a fault by clicking: the crash button crashes s1 in a live world", bool(status),
+              repr(browser.evaluate("zablab.state().status")))
+
         # --- a bad .scn shows its error line ---
         error = browser.evaluate("""(() => {
             document.getElementById('edit').click();
-            document.getElementById('scn').value = 'ensemble 3\\nseed 1\\nwhen leader elected within 10s: explode s1\\n';
+            document.getElementById('scn').value =
+                'ensemble 3\\nseed 1\\nwhen leader elected within 10s: explode s1\\n';
             document.getElementById('run-scn').click();
             return document.getElementById('scn-error').textContent; })()""")
         alive = browser.evaluate("zablab.state().frames")
