@@ -13,7 +13,8 @@ checks, each a line PASS/FAIL with its name:
   - a file that is not a trace.db or .scn is refused with a message; a failing .scn (a fuzz
     failure's) opens at its invariant violation;
   - "download recording" saves a trace.db, which opens in the page again; one of a newer trace
-    format is refused with a message;
+    format, given through the file picker, is refused with a message;
+  - Space typed into the .scn editor stays there (it does not start the run);
   - a link with scenario, seed and position opens at that record;
   - a browser without WebGL2 (--disable-3d-apis) gets a message instead of a blank canvas.
 --bench also measures frames per second with a live ensemble of 7 playing; --bench-trace=FILE
@@ -121,6 +122,18 @@ def main():
         check("a fault by clicking: the crash button crashes s1 in a live world", bool(status),
               repr(browser.evaluate("zablab.state().status")))
 
+        # --- keys typed into the editor stay there (Space must not start the run) ---
+        browser.evaluate("document.getElementById('edit').click(); document.getElementById('scn').focus()")
+        browser.send("Input.dispatchKeyEvent", type="keyDown", key=" ", code="Space", text=" ",
+                     windowsVirtualKeyCode=32)
+        browser.send("Input.dispatchKeyEvent", type="keyUp", key=" ", code="Space", windowsVirtualKeyCode=32)
+        time.sleep(0.5)
+        st = browser.evaluate("zablab.state()")
+        typed = browser.evaluate("document.getElementById('scn').value.includes(' ')")
+        check("Space typed in the editor goes into the text, not to the visualizer", typed and not st["playing"],
+              f"typed {typed}, playing {st['playing']}")
+        browser.evaluate("document.getElementById('edit').click()")
+
         # --- a bad .scn shows its error line ---
         error = browser.evaluate("""(() => {
             document.getElementById('edit').click();
@@ -174,9 +187,14 @@ def main():
             shutil.copy(download, newer)
             with sqlite3.connect(newer) as db:
                 db.execute("UPDATE runs SET format_version = format_version + 100")
-            refused = open_bytes(browser, newer, "newer-format.db")
-            shown = browser.evaluate("document.getElementById('message-text').textContent")
-            check("a trace.db of a newer format is refused with a message", "format version" in shown, repr(shown))
+            # Through the file picker, as a person would pick it.
+            root = browser.send("DOM.getDocument")["root"]["nodeId"]
+            picker = browser.send("DOM.querySelector", nodeId=root, selector="#file")["nodeId"]
+            browser.send("DOM.setFileInputFiles", nodeId=picker, files=[os.path.abspath(newer)])
+            shown = browser.wait_for("document.getElementById('message-text').textContent.includes('format version')"
+                                     " && document.getElementById('message-text').textContent", timeout=20)
+            check("a trace.db of a newer format, picked with the file picker, is refused with a message",
+                  "format version" in (shown or ""), repr(shown))
 
         # --- a link opens at its scenario, seed and record ---
         browser.navigate("about:blank")

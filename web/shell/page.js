@@ -14,10 +14,14 @@ function showMessage(text) {
 }
 $('message-close').onclick = () => showMessage('');
 
-// The keys typed into the page's own fields must not also reach the visualizer (GLFW listens on
-// the whole window: Space would start the run).
-for (const el of [$('toolbar'), $('editor')])
-  for (const type of ['keydown', 'keyup', 'keypress']) el.addEventListener(type, (e) => e.stopPropagation());
+// The keys typed into the page's own fields must not also reach the visualizer: emscripten's GLFW
+// listens on the window in the capture phase (Space would start the run). A capture listener on
+// the window registered before it (this script runs before zablab.js) stops them there; typing
+// itself is the default action and still happens.
+for (const type of ['keydown', 'keyup', 'keypress'])
+  window.addEventListener(type, (e) => {
+    if (e.target instanceof Element && e.target.closest('#toolbar, #editor')) e.stopImmediatePropagation();
+  }, true);
 
 function hasWebGL2() {
   try {
