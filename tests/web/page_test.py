@@ -11,7 +11,7 @@ checks, each a line PASS/FAIL with its name:
   - a screenshot of the canvas is not blank (tests/viz/png_tool.py check);
   - a .scn with a mistake shows its error as editor.scn:LINE:COLUMN and keeps the page alive;
   - a file that is not a trace.db or .scn is refused with a message; a failing .scn (a fuzz
-    failure's) opens at its invariant violation;
+    failure's) dropped on the page opens at its invariant violation;
   - "download recording" saves a trace.db, which opens in the page again; one of a newer trace
     format, given through the file picker, is refused with a message;
   - Space typed into the .scn editor stays there (it does not start the run);
@@ -159,12 +159,16 @@ def main():
         check("a file that is not a trace.db or .scn is refused with a message",
               bool(refused) and "not a trace.db" in shown, repr(shown))
 
-        # --- a fuzz failure's .scn opens at its violation ---
-        scn = os.path.join(HERE, "..", "..", "scenarios", "bug-split-brain.scn")
-        refused = open_bytes(browser, scn, "fuzz-failure.scn")
-        st = browser.evaluate("zablab.state()")
-        check("a failing .scn opens at its invariant violation", not refused and st["cursor"] > 0
-              and st["status"].startswith("at the invariant violation"), f"{refused!r}, {st['status']!r}")
+        # --- a fuzz failure's .scn, dropped on the page, opens at its violation ---
+        scn = os.path.abspath(os.path.join(HERE, "..", "..", "scenarios", "bug-split-brain.scn"))
+        dragged = {"items": [], "files": [scn], "dragOperationsMask": 1}
+        for kind in ("dragEnter", "dragOver", "drop"):
+            browser.send("Input.dispatchDragEvent", type=kind, x=600, y=400, data=dragged)
+        st = browser.wait_for("zablab.state().status.startsWith('at the invariant violation') && zablab.state()",
+                              timeout=20) or browser.evaluate("zablab.state()")
+        check("a failing .scn dropped on the page opens at its invariant violation",
+              "bug-split-brain.scn" in st["source"] and st["cursor"] > 0
+              and st["status"].startswith("at the invariant violation"), f"{st['source']!r}, {st['status']!r}")
 
         # --- download a recording, open it again (a trace.db), and one from a newer format ---
         download = os.path.join(out_dir, "zablab-session.db")
