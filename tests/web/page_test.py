@@ -7,7 +7,9 @@ Serves PAGE_DIR (scripts/build-web's output) on 127.0.0.1, opens it in headless 
 checks, each a line PASS/FAIL with its name:
   - the default scenario loads (first frame drawn, its records indexed), and how long it took;
   - a step (the Right key) advances the event counter (the cursor's record);
-  - a click on the control bar's "crash" crashes a server of a live world;
+  - a step back (Left) moves it back;
+  - a click on the control bar's "crash" crashes a server of a live world, one on "manual
+    delivery" switches it on;
   - a screenshot of the canvas is not blank (tests/viz/png_tool.py check);
   - a .scn with a mistake shows its error as editor.scn:LINE:COLUMN and keeps the page alive;
   - a file that is not a trace.db or .scn is refused with a message; a failing .scn (a fuzz
@@ -102,6 +104,10 @@ def main():
         browser.press("ArrowRight", "ArrowRight", 39, held_while=f"zablab.state().frames >= {frames + 2}")
         after = browser.wait_for(f"zablab.state().cursor > {before} && zablab.state().cursor", timeout=10)
         check("a step (Right key) advances the event counter", bool(after), f"record {before} -> {after}")
+        frames = browser.evaluate("zablab.state().frames")
+        browser.press("ArrowLeft", "ArrowLeft", 37, held_while=f"zablab.state().frames >= {frames + 2}")
+        back = browser.wait_for(f"zablab.state().cursor < {after} && String(zablab.state().cursor)", timeout=10)
+        check("a step back (Left key) moves the event counter back", back is not None, f"record {after} -> {back}")
 
         # --- a screenshot is not blank ---
         time.sleep(0.3)
@@ -121,6 +127,10 @@ def main():
         status = browser.wait_for("zablab.state().status === 'crash s1' && zablab.state().status", timeout=10)
         check("a fault by clicking: the crash button crashes s1 in a live world", bool(status),
               repr(browser.evaluate("zablab.state().status")))
+        browser.click(canvas[0] + 122, canvas[1] + 64)  # row 3: the "manual delivery" checkbox
+        status = browser.wait_for("zablab.state().status.startsWith('manual delivery') && zablab.state().status",
+                                  timeout=10)
+        check("manual delivery switched on by clicking", bool(status), repr(browser.evaluate("zablab.state().status")))
 
         # --- keys typed into the editor stay there (Space must not start the run) ---
         browser.evaluate("document.getElementById('edit').click(); document.getElementById('scn').focus()")
