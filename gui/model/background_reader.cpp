@@ -69,8 +69,9 @@ bool BackgroundReader::read_batch() {
 std::size_t BackgroundReader::take(std::size_t max, std::vector<TraceRecord>& out) {
   std::deque<std::vector<TraceRecord>> taken;
 #ifdef __EMSCRIPTEN__
-  // The browser build has no threads: each take() reads the batch it hands over (a slice per frame).
-  if (!finished_) read_batch();  // one thread: nobody else touches finished_
+  // The browser build has no threads: take() reads what it hands over, up to `max` records (a
+  // frame's slice), on the page's one thread (so nobody else touches finished_).
+  for (std::size_t queued = 0; !finished_ && queued < max; queued += batch_) read_batch();
 #endif
   {
     std::unique_lock lock(mutex_);
