@@ -30,11 +30,20 @@ void show_source(std::unique_ptr<gui::TraceSource> source, const std::string& na
 
 void apply_position(const Link& link) {
   gui::Controller& c = *page().controller;
-  if (link.at) {
+  // A live world runs to the link's record before the first frame (50,000 records of 7 servers:
+  // about a second); a mistyped huge number must not hang the tab.
+  constexpr std::uint64_t kLiveRunLimit = 1'000'000;
+  if (link.at && c.source().live() && *link.at > kLiveRunLimit) {
+    c.ui().status = "the link's record " + std::to_string(*link.at) +
+                    " is further than a live world runs on opening (" + std::to_string(kLiveRunLimit) + ")";
+  } else if (link.at) {
     c.jump_to_record(*link.at);
     c.update(0);
     c.ui().display = -1;  // no glide: show the record itself
     c.ui().axis_fit = true;
+    if (c.ui().cursor != static_cast<std::int64_t>(*link.at))
+      c.ui().status = "the link's record " + std::to_string(*link.at) + " is past this run's end (" +
+                      std::to_string(c.timeline().size()) + " records)";
   }
   c.play(link.play);
 }
