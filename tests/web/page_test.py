@@ -16,7 +16,8 @@ checks, each a line PASS/FAIL with its name:
     failure's) dropped on the page opens at its invariant violation;
   - "download recording" saves a trace.db, which opens in the page again; one of a newer trace
     format, given through the file picker, is refused with a message;
-  - Space typed into the .scn editor stays there (it does not start the run);
+  - Space typed into the .scn editor stays there (it does not start the run), and after a
+    toolbar button the keys step the visualizer again;
   - a link with scenario, seed and position opens at that record;
   - a browser without WebGL2 (--disable-3d-apis) gets a message instead of a blank canvas.
 --bench also measures frames per second with a live ensemble of 7 playing; --bench-trace=FILE
@@ -192,6 +193,10 @@ def main():
         time.sleep(0.3)  # let Chromium finish writing it
         ok = os.path.exists(download) and open(download, "rb").read(16) == b"SQLite format 3\0"
         check("download recording gives a trace.db", ok, download)
+        cursor, frames = browser.evaluate("[zablab.state().cursor, zablab.state().frames]")
+        browser.press("ArrowRight", "ArrowRight", 39, held_while=f"zablab.state().frames >= {frames + 2}")
+        moved = browser.wait_for(f"zablab.state().cursor > {cursor}", timeout=10)
+        check("after a toolbar button the keys step the visualizer again", bool(moved), f"record {cursor}")
         if ok:
             reopened = open_bytes(browser, download, "zablab-session.db")
             st = browser.evaluate("zablab.state()")

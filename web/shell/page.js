@@ -20,8 +20,13 @@ $('message-close').onclick = () => showMessage('');
 // itself is the default action and still happens.
 for (const type of ['keydown', 'keyup', 'keypress'])
   window.addEventListener(type, (e) => {
-    if (e.target instanceof Element && e.target.closest('#toolbar, #editor')) e.stopImmediatePropagation();
+    if (e.target instanceof Element && e.target.matches('input, textarea, select')) e.stopImmediatePropagation();
   }, true);
+// After a button or a menu choice the keys go back to the visualizer (Space on a focused button
+// would press it again).
+const backToCanvas = () => $('canvas').focus();
+for (const button of document.querySelectorAll('#toolbar button'))
+  if (button.id !== 'edit') button.addEventListener('click', backToCanvas);
 
 function hasWebGL2() {
   try {
@@ -82,7 +87,7 @@ function openSelected() {
   showMessage(why ? 'cannot open ' + value + ': ' + why : '');
   loadEditorFromScenario();
 }
-$('source').onchange = openSelected;
+$('source').onchange = () => { openSelected(); backToCanvas(); };
 $('seed').onchange = openSelected;
 
 // A file from the computer: into the page's file system, then opened by content.
@@ -121,7 +126,10 @@ function loadEditorFromScenario() {
 function runEditor() {
   const why = call('zablab_run_scenario_text', $('scn').value);
   $('scn-error').textContent = why;
-  if (!why) $('source').value = '';
+  if (!why) {
+    $('source').value = '';
+    backToCanvas();  // to step through the run; on errors the text keeps the keys
+  }
   return why;
 }
 $('run-scn').onclick = runEditor;
@@ -143,6 +151,8 @@ $('edit').onclick = () => {
   editor.hidden = !editor.hidden;
   $('edit').setAttribute('aria-expanded', String(!editor.hidden));
   if (!editor.hidden && !$('scn').value) loadEditorFromScenario();
+  if (editor.hidden) backToCanvas();
+  else $('scn').focus();
 };
 
 // --- download and link -------------------------------------------------------------------------
