@@ -36,8 +36,11 @@ function hasWebGL2() {
   }
 }
 
-const call = (name, ...args) => Module.ccall(name, 'string', args.map(() => 'string'), args);
-const state = () => JSON.parse(call('zablab_state'));
+// Set at the first frame: before it, the simulator cannot take calls yet.
+let ready = false;
+const notReady = 'the simulator is still loading; try again in a moment';
+const call = (name, ...args) => ready ? Module.ccall(name, 'string', args.map(() => 'string'), args) : notReady;
+const state = () => ready ? JSON.parse(call('zablab_state')) : { link: '', frames: 0 };
 
 // --- the address keeps the state -------------------------------------------------------------
 let lastFragment = location.hash.slice(1);
@@ -92,6 +95,10 @@ $('seed').onchange = openSelected;
 
 // A file from the computer: into the page's file system, then opened by content.
 async function openFile(file) {
+  if (!ready) {
+    showMessage(notReady);
+    return notReady;
+  }
   const bytes = new Uint8Array(await file.arrayBuffer());
   const safe = file.name.replace(/[^A-Za-z0-9._-]/g, '_') || 'file';
   try { Module.FS.mkdir('/uploads'); } catch (e) { /* already there */ }
@@ -188,6 +195,7 @@ var Module = {
   onRuntimeInitialized: () => { timing.runtimeReadyMs = performance.now(); },
   zablabMessage: showMessage,
   zablabFirstFrame: () => {
+    ready = true;
     timing.firstFrameMs = performance.now();
     $('loading').hidden = true;
     fillSources();
