@@ -94,6 +94,7 @@ $('source').onchange = () => { openSelected(); backToCanvas(); };
 $('seed').onchange = openSelected;
 
 // A file from the computer: into the page's file system, then opened by content.
+let uploads = 0;
 async function openFile(file) {
   if (!ready) {
     showMessage(notReady);
@@ -102,10 +103,15 @@ async function openFile(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const safe = file.name.replace(/[^A-Za-z0-9._-]/g, '_') || 'file';
   try { Module.FS.mkdir('/uploads'); } catch (e) { /* already there */ }
-  const path = '/uploads/' + safe;
+  const path = '/uploads/' + (++uploads) + '-' + safe;  // never the name of the file being replayed
   Module.FS.writeFile(path, bytes);
   const why = call('zablab_open_file', path, file.name).split(path + ': ').join('').split(path).join(file.name);
   showMessage(why ? 'cannot open ' + file.name + ': ' + why : '');
+  // Keep in memory only the file the view replays (a trace.db is read as the view goes).
+  if (why) Module.FS.unlink(path);
+  else
+    for (const other of Module.FS.readdir('/uploads'))
+      if (other !== '.' && other !== '..' && '/uploads/' + other !== path) Module.FS.unlink('/uploads/' + other);
   if (!why) {
     $('source').value = '';
     if (file.name.endsWith('.scn')) $('scn').value = new TextDecoder().decode(bytes);
