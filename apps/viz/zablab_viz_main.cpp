@@ -193,20 +193,11 @@ int main(int argc, char** argv) {
   vo.timing = vm.count("timing") > 0;
   vo.started = started;
   if (vm.count("open")) ui.open_source = vm["open"].as<std::string>();
-  vo.open_source = [seed, clients, write_every_ms, tick_ms](const std::string& entry,
-                                                           std::string& why) -> std::unique_ptr<TraceSource> {
-    if (entry.rfind("live ", 0) == 0) {
-      LiveOptions o;
-      o.voters = std::atoi(entry.c_str() + 5);
-      o.observers = entry.find("observer") != std::string::npos ? 1 : 0;
-      o.seed = seed;
-      o.clients = clients;
-      o.write_every_ms = write_every_ms;
-      o.tick_time_ms = tick_ms;
-      return std::make_unique<LiveSource>(o);
-    }
-    if (entry.size() > 4 && entry.substr(entry.size() - 4) == ".scn") return run_scenario_file(entry, std::nullopt, why);
-    return ReplaySource::open(entry, why);
-  };
+  LiveOptions menu_live;
+  menu_live.seed = seed;
+  menu_live.clients = clients;
+  menu_live.write_every_ms = write_every_ms;
+  menu_live.tick_time_ms = tick_ms;
+  vo.open_source = [menu_live](const std::string& entry, std::string& why) { return open_menu_entry(entry, menu_live, why); };
   return run_viewer(std::move(controller), vo);
 }

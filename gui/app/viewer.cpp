@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -53,9 +54,6 @@ void draw_all(UiState& ui, const WorldView& view, float width, float height, boo
   panel("Space-time diagram", p.spacetime, pin, lean, canvas, draw_spacetime, ui, view, true);
 }
 
-namespace {
-
-// A new controller over `source`, keeping the view settings the user chose.
 std::unique_ptr<Controller> switch_to(std::unique_ptr<TraceSource> source, const UiState& old) {
   auto next = std::make_unique<Controller>(std::move(source));
   UiState& ui = next->ui();
@@ -71,7 +69,31 @@ std::unique_ptr<Controller> switch_to(std::unique_ptr<TraceSource> source, const
   return next;
 }
 
-}  // namespace
+std::unique_ptr<TraceSource> open_menu_entry(const std::string& entry, const LiveOptions& live, std::string& error) {
+  if (entry.rfind("live ", 0) == 0) {
+    LiveOptions o = live;
+    o.voters = std::atoi(entry.c_str() + 5);
+    o.observers = entry.find("observer") != std::string::npos ? 1 : 0;
+    return std::make_unique<LiveSource>(o);
+  }
+  if (entry.size() > 4 && entry.substr(entry.size() - 4) == ".scn") return run_scenario_file(entry, std::nullopt, error);
+  return ReplaySource::open(entry, error);
+}
+
+void open_requested_source(std::unique_ptr<Controller>& owned, const ViewerOptions::OpenSource& open_source) {
+  if (owned->ui().open_source.empty()) return;
+  const std::string entry = std::move(owned->ui().open_source);
+  owned->ui().open_source.clear();
+  std::string error;
+  std::unique_ptr<TraceSource> source;
+  if (open_source) source = open_source(entry, error);
+  if (source) {
+    owned = switch_to(std::move(source), owned->ui());
+    owned->ui().status = "opened " + entry;
+  } else {
+    owned->ui().status = "cannot open " + entry + (error.empty() ? "" : ": " + error);
+  }
+}
 
 int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) {
   Window window;
@@ -127,18 +149,7 @@ int run_viewer(std::unique_ptr<Controller> owned, const ViewerOptions& options) 
                                ? "recorded " + std::to_string(owned->timeline().size()) + " records to " + path
                                : "cannot record: " + error;
     }
-    if (!owned->ui().open_source.empty()) {
-      const std::string entry = std::move(owned->ui().open_source);
-      owned->ui().open_source.clear();
-      std::unique_ptr<TraceSource> source;
-      if (options.open_source) source = options.open_source(entry, error);
-      if (source) {
-        owned = switch_to(std::move(source), owned->ui());
-        owned->ui().status = "opened " + entry;
-      } else {
-        owned->ui().status = "cannot open " + entry + (error.empty() ? "" : ": " + error);
-      }
-    }
+    open_requested_source(owned, options.open_source);
     if (shot && frame >= std::max(1, options.frames)) {
       PixelStats stats;
       if (!window.save_png(options.screenshot, stats, error)) {

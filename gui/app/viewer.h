@@ -27,8 +27,20 @@ struct ViewerOptions {
   double started = 0;              // with timing: the program's start (steady_clock seconds), 0 = unknown
   // Builds the source for an entry of UiState::source_menu ("live 5", a scenario file...), when
   // the user picks one; nullptr (and `error`) if it cannot.
-  std::function<std::unique_ptr<TraceSource>(const std::string& entry, std::string& error)> open_source;
+  using OpenSource = std::function<std::unique_ptr<TraceSource>(const std::string& entry, std::string& error)>;
+  OpenSource open_source;
 };
+
+// A new controller over `source`, keeping the view settings the user chose (speed, axis, tab,
+// filter, the source menu).
+std::unique_ptr<Controller> switch_to(std::unique_ptr<TraceSource> source, const UiState& old);
+// The source for an entry of UiState::source_menu: "live 5" (a live world of 5 voters, "+ 1
+// observer" adds one, the rest of `live` as given), a .scn file (run to its end), else a trace.db
+// or text trace. nullptr (and `error`) if it cannot.
+std::unique_ptr<TraceSource> open_menu_entry(const std::string& entry, const LiveOptions& live, std::string& error);
+// Between frames: if a panel asked for another source (ui.open_source), builds it with
+// `open_source` and switches `owned` to it; the status line says how it went.
+void open_requested_source(std::unique_ptr<Controller>& owned, const ViewerOptions::OpenSource& open_source);
 
 // Runs until the window closes (or the screenshot is written). Returns a process exit code:
 // 0, 1 (could not open the window / write files) or 2 (the screenshot came out blank).

@@ -1,7 +1,11 @@
 #include "gui/app/window.h"
 
 #define GLFW_INCLUDE_NONE
+#ifdef __EMSCRIPTEN__
+#include <GLES3/gl3.h>  // the browser build (web/): WebGL2, which is OpenGL ES 3.0
+#else
 #include <GL/gl.h>
+#endif
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -85,7 +89,11 @@ bool Window::open(const WindowOptions& options, std::string& error) {
     io.Fonts->AddFontDefault();
   }
   ImGui_ImplGlfw_InitForOpenGL(window_, true);
+#ifdef __EMSCRIPTEN__
+  ImGui_ImplOpenGL3_Init("#version 300 es");
+#else
   ImGui_ImplOpenGL3_Init("#version 330 core");
+#endif
   imgui_ = true;
   return true;
 }

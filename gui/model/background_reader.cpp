@@ -17,7 +17,9 @@ void BackgroundReader::start() {
   stopping_ = false;
   error_.clear();
   read_ = 0;
+#ifndef __EMSCRIPTEN__
   thread_ = std::thread([this] { run_thread(); });
+#endif
 }
 
 void BackgroundReader::stop() {
@@ -37,31 +39,40 @@ void BackgroundReader::run_thread() {
       changed_.wait(lock, [&] { return stopping_ || ready_.size() < ahead_; });
       if (stopping_) return;
     }
-    std::vector<TraceRecord> records;
-    records.reserve(batch_);
-    std::string failure;
-    try {
-      reader_->read(batch_, records);  // SQLite, outside the lock
-    } catch (const std::exception& e) {
-      failure = "reading stopped after record " + std::to_string(read_ + records.size()) + ": " + e.what();
-    }
-    read_ += records.size();
-    const bool end = !failure.empty() || reader_->done();
-    {
-      std::lock_guard lock(mutex_);
-      if (!records.empty()) ready_.push_back(std::move(records));
-      if (end) {
-        finished_ = true;
-        error_ = failure;
-      }
-    }
-    changed_.notify_all();
-    if (end) return;
+    if (read_batch()) return;
   }
+}
+
+bool BackgroundReader::read_batch() {
+  std::vector<TraceRecord> records;
+  records.reserve(batch_);
+  std::string failure;
+  try {
+    reader_->read(batch_, records);  // SQLite, outside the lock
+  } catch (const std::exception& e) {
+    failure = "reading stopped after record " + std::to_string(read_ + records.size()) + ": " + e.what();
+  }
+  read_ += records.size();
+  const bool end = !failure.empty() || reader_->done();
+  {
+    std::lock_guard lock(mutex_);
+    if (!records.empty()) ready_.push_back(std::move(records));
+    if (end) {
+      finished_ = true;
+      error_ = failure;
+    }
+  }
+  changed_.notify_all();
+  return end;
 }
 
 std::size_t BackgroundReader::take(std::size_t max, std::vector<TraceRecord>& out) {
   std::deque<std::vector<TraceRecord>> taken;
+#ifdef __EMSCRIPTEN__
+  // The browser build has no threads: take() reads what it hands over, up to `max` records (a
+  // frame's slice), on the page's one thread (so nobody else touches finished_).
+  for (std::size_t queued = 0; !finished_ && queued < max; queued += batch_) read_batch();
+#endif
   {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return !ready_.empty() || finished_; });

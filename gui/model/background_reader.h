@@ -1,7 +1,8 @@
 // A trace.db read on a second thread while the view indexes what has arrived: reading SQLite rows
 // into records and indexing them take about the same time, so on two cores a million-event trace
 // is scrubbable end to end in about half the time. One reader, one taker, records in seq order
-// (the order, and so what the view shows, is the same as reading on one thread).
+// (the order, and so what the view shows, is the same as reading on one thread). In the browser
+// build (__EMSCRIPTEN__, no threads) take() reads each batch itself.
 #pragma once
 
 #include <condition_variable>
@@ -45,6 +46,9 @@ class BackgroundReader {
   void start();
   void stop();
   void run_thread();
+  // Reads one batch onto ready_; true at the end (or on an error). The browser build (no threads)
+  // calls it from take().
+  bool read_batch();
 
   std::unique_ptr<sim::record::EventReader> reader_;
   const std::size_t batch_;

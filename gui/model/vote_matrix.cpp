@@ -73,7 +73,8 @@ VoteMatrix build_vote_matrix(const EnsembleState& state) {
   for (const auto& [id, s] : state.servers) {
     if (!s.up || !s.vote.valid || s.vote.leader < 0 || s.role == Role::observing) continue;
     auto it = std::find_if(m.ranking.begin(), m.ranking.end(),
-                           [&](const Candidate& c) { return same_candidate(c.vote, s.vote); });
+                           // (a named capture: clang 14, emscripten's, cannot capture a structured binding)
+                           [&vote = s.vote](const Candidate& c) { return same_candidate(c.vote, vote); });
     if (it == m.ranking.end()) {
       Candidate c;
       c.vote = s.vote;
