@@ -39,8 +39,7 @@ jobs=${ZABLAB_SAN_JOBS:-2}
 lock=()
 [ -n "${ZABLAB_BUILD_LOCK:-}" ] && lock=(flock "$ZABLAB_BUILD_LOCK")
 
-# g++ by default: the compiler CI already has, and the one the tree is written for (clang 14, the
-# Debian 12 one, lacks C++20 lambda captures of structured bindings that gui/ uses).
+# g++ by default: the compiler CI already has, and the one the tree is written for.
 # ZABLAB_SAN_CXX=clang++ picks clang (then use a build directory of its own).
 cxx=${ZABLAB_SAN_CXX:-g++}
 case "$cxx" in
