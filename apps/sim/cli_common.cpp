@@ -77,4 +77,15 @@ std::optional<sim::Nanos> parse_duration(const std::string& text) {
   return static_cast<sim::Nanos>(std::llround(ns));
 }
 
+bool print_help_if_asked(const std::vector<std::string>& args, const char* usage,
+                         const boost::program_options::options_description& desc) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << "usage: " << usage << "\n\n" << desc;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace zablab::simcli

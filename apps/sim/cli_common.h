@@ -6,6 +6,10 @@
 #include <optional>
 #include <string>
 
+#include <vector>
+
+#include <boost/program_options/options_description.hpp>
+
 #include "sim/scenario/scenario.h"
 #include "sim/time.h"
 
@@ -22,5 +26,10 @@ std::optional<sim::scenario::Scenario> load(const std::string& path);
 std::string config_json(const sim::scenario::Scenario& s, std::uint64_t seed, const std::string& bug);
 // "10s", "250ms", "1.5s", "2m", "500us", "42ns"; a bare number is seconds. nullopt if malformed.
 std::optional<sim::Nanos> parse_duration(const std::string& text);
+
+// `--help` or `-h` among a command's arguments: prints `usage` and the command's own options to
+// stdout and returns true (the command then exits 0), before anything is parsed or required.
+bool print_help_if_asked(const std::vector<std::string>& args, const char* usage,
+                         const boost::program_options::options_description& desc);
 
 }  // namespace zablab::simcli

@@ -107,6 +107,7 @@ int cmd_merge(const std::vector<std::string>& args) {
                                                                    "write the merged result file here");
   po::positional_options_description pos;
   pos.add("files", -1);
+  if (print_help_if_asked(args, "zablab-sim fuzz merge FILE... [--out merged.jsonl]", desc)) return kPass;
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
@@ -181,6 +182,7 @@ int cmd_fuzz(const std::vector<std::string>& args) {
       "max-shrink", po::value(&max_shrink), "with --keep-going: shrink at most this many failures (default 3)")(
       "progress", po::value(&progress), "auto, bar, lines or none")("list-bugs", "the bug names, one a line")(
       "print", po::value<std::uint64_t>(), "only print the scenario this seed generates");
+  if (print_help_if_asked(args, "zablab-sim fuzz [options]   (zablab-sim fuzz merge --help: merging shards)", desc)) return kPass;
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
   po::notify(vm);

@@ -106,6 +106,7 @@ int cmd_replay(const std::vector<std::string>& args) {
       "repeatable");
   po::positional_options_description pos;
   pos.add("file", 1);
+  if (print_help_if_asked(args, "zablab-sim replay TRACE.db [options]", desc)) return kPass;
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
@@ -228,6 +229,7 @@ int cmd_export(const std::vector<std::string>& args) {
       "chrome", po::value(&chrome)->required(), "write Chrome/Perfetto trace-event JSON here ('-': stdout)");
   po::positional_options_description pos;
   pos.add("file", 1);
+  if (print_help_if_asked(args, "zablab-sim export TRACE.db --chrome OUT.json", desc)) return kPass;
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);

@@ -52,7 +52,7 @@ const char* kUsageText =
     "  bugs                   the deliberate bugs --bug accepts, with what catches them\n"
     "  checks                 the invariants the checkers enforce\n"
     "\n"
-    "`zablab-sim <command> --help`-style details: docs/simulator.md and docs/scenarios.md.\n";
+    "`zablab-sim <command> --help` lists a command's options; more in docs/simulator.md and docs/scenarios.md.\n";
 
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description desc("run options");
@@ -66,6 +66,7 @@ int cmd_run(const std::vector<std::string>& args) {
       "quiet,q", "only the verdict");
   po::positional_options_description pos;
   pos.add("file", 1);
+  if (print_help_if_asked(args, "zablab-sim run FILE.scn [options]", desc)) return kPass;
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
@@ -141,6 +142,13 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   try {
+    // The commands without options of their own still answer --help with what they take.
+    const po::options_description none("(no options)");
+    if (cmd == "check" && print_help_if_asked(args, "zablab-sim check FILE.scn...   (parse only; mistakes as file:line:col)", none))
+      return kPass;
+    if (cmd == "bugs" && print_help_if_asked(args, "zablab-sim bugs   (the deliberate bugs --bug accepts)", none)) return kPass;
+    if (cmd == "checks" && print_help_if_asked(args, "zablab-sim checks   (the invariants the checkers enforce)", none))
+      return kPass;
     if (cmd == "run") return cmd_run(args);
     if (cmd == "check") return cmd_check(args);
     if (cmd == "fuzz") return cmd_fuzz(args);

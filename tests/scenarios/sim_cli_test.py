@@ -141,6 +141,17 @@ class FuzzCli(unittest.TestCase):
             p = sim("fuzz", "--seeds", 3, "--shard", bad, check=2)
             self.assertIn("--shard", p.stderr)
 
+    def test_every_command_answers_help_with_its_own_options(self):
+        expected = {("run",): "--record", ("fuzz",): "--seeds", ("fuzz", "merge"): "--out",
+                    ("replay",): "--timeline", ("export",): "--chrome", ("check",): "FILE.scn",
+                    ("bugs",): "zablab-sim bugs", ("checks",): "zablab-sim checks"}
+        for cmd, word in expected.items():
+            for flag in ("--help", "-h"):
+                p = sim(*cmd, flag, check=0)
+                self.assertTrue(p.stdout.startswith("usage: zablab-sim " + " ".join(cmd)), p.stdout)
+                self.assertIn(word, p.stdout)
+                self.assertEqual(p.stderr, "")
+
     def test_list_bugs_one_name_a_line(self):
         p = sim("fuzz", "--list-bugs", check=0)
         names = p.stdout.split("\n")
