@@ -1,7 +1,8 @@
 // Replays every input kept in tests/fuzz/regressions/<target>/ through the fuzz target's own entry
 // point (tests/fuzz/targets/*.h), in the normal build: a crash a fuzzer once found stays fixed.
 // Add a file there (any name; its bytes are the input) when a fuzzer finds something; see
-// docs/hardening.md.
+// docs/hardening.md. Each folder also keeps a few of the seed corpus (seed-*, from
+// tests/fuzz/make_seeds.cpp), so that every target has inputs here to replay.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -26,12 +27,16 @@ namespace {
 std::vector<fs::path> regression_inputs(const std::string& target) {
   std::vector<fs::path> files;
   const fs::path dir = fs::path(ZABLAB_SOURCE_DIR) / "tests" / "fuzz" / "regressions" / target;
-  if (!fs::is_directory(dir)) return files;
+  // Every target keeps at least a few seed inputs here: a folder that is missing (renamed, not
+  // checked out) must fail the test rather than replay nothing.
+  INFO("regression folder " << dir.string());
+  REQUIRE(fs::is_directory(dir));
   for (const auto& entry : fs::directory_iterator(dir))
     if (entry.is_regular_file() && entry.path().filename().string()[0] != '.' &&
         entry.path().extension() != ".md")
       files.push_back(entry.path());
   std::sort(files.begin(), files.end());
+  REQUIRE_FALSE(files.empty());
   return files;
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/jute/codes.h"
 #include "sim/scenario/scenario.h"
+#include "tests/unit/scenario_files.h"
 
 using namespace zablab;
 using namespace zablab::sim;
@@ -198,21 +199,9 @@ TEST_CASE("scenario/parser: every mistake in a file is reported, in order, and n
 }
 
 TEST_CASE("scenario/parser: every file in scenarios/ parses") {
-#ifdef ZABLAB_SOURCE_DIR
-  const std::vector<std::string> names = {
-      "leader-crash-committed-on-some", "leader-crash-committed-on-none", "old-leader-trunc", "follower-rejoin-diff",
-      "far-behind-snap", "leader-isolated-no-split-brain", "minority-partition", "flapping-links", "total-outage",
-      "slow-follower", "observer-reads-and-forwarding", "session-expiry-lock", "election-no-herd", "election-herd",
-      "client-failover", "torn-log-write", "disk-full"};
-  for (const auto& name : names) {
-    const std::string path = std::string(ZABLAB_SOURCE_DIR) + "/scenarios/" + name + ".scn";
-    std::ifstream in(path);
-    REQUIRE(in);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    ParseResult r = parse_scenario(ss.str(), path);
-    INFO(r.describe(path));
+  for (const auto& path : zablab::test::shipped_scenarios()) {
+    ParseResult r = parse_scenario(zablab::test::read_text(path), path.string());
+    INFO(r.describe(path.string()));
     CHECK(r.scenario.has_value());
   }
-#endif
 }

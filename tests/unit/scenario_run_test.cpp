@@ -9,6 +9,7 @@
 #include "sim/scenario/fuzz.h"
 #include "sim/scenario/runner.h"
 #include "sim/scenario/scenario.h"
+#include "tests/unit/scenario_files.h"
 
 using namespace zablab::sim;
 using namespace zablab::sim::scenario;
@@ -55,19 +56,15 @@ TEST_CASE("scenario/determinism: the same scenario and seed give the same trace 
 }
 
 TEST_CASE("scenario/determinism: every file in scenarios/ replays identically") {
-#ifdef ZABLAB_SOURCE_DIR
-  for (const char* name : {"leader-crash-committed-on-some", "flapping-links", "session-expiry-lock"}) {
-    std::ifstream in(std::string(ZABLAB_SOURCE_DIR) + "/scenarios/" + name + ".scn");
-    REQUIRE(in);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const RunResult a = run(ss.str());
-    const RunResult b = run(ss.str());
-    INFO(name << ": " << a.verdict());
-    CHECK(a.passed);
+  for (const auto& path : zablab::test::shipped_scenarios()) {
+    const std::string text = zablab::test::read_text(path);
+    const RunResult a = run(text);
+    const RunResult b = run(text);
+    INFO(path.filename().string() << ": " << a.verdict());
+    CHECK(a.verdict() == b.verdict());
+    CHECK(a.records == b.records);
     CHECK(a.trace_hash == b.trace_hash);
   }
-#endif
 }
 
 TEST_CASE("scenario/runner: a failed expectation stops the run and says where and when") {
