@@ -158,4 +158,4 @@ class CppSolutions(labtest.LabTestCase):
         self.assertEqual(out.split(), ["dave", "1", "x", "dave", "2", "y", "dave", "3", "z"])
 
 if __name__ == "__main__":
-    unittest.main()
+    labtest.main()

@@ -130,4 +130,4 @@ class Lab3(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    labtest.main()

@@ -87,4 +87,4 @@ class Lab4(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    labtest.main()
