@@ -123,8 +123,8 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
       why("It has no vote of its own yet.");
     } else if (v.state != "LOOKING") {
       why(Srv(from) + " is already " + v.state + " with leader " + num(v.leader) + ". " + Srv(n) +
-          " joins that leader once it sees a quorum agreeing on it (or the leader itself confirms it leads): a late "
-          "server does not restart the election.");
+          " joins that leader once it sees both a quorum agreeing on it and the leader itself saying it leads "
+          "(ZooKeeper's checkLeader): a late server does not restart the election.");
     } else if (v.round > b->round) {
       why("This vote comes from a later round (" + num(v.round) + " > " + num(b->round) + "): " + srv(n) +
           " drops the votes it has, joins round " + num(v.round) + " and adopts the better of its own initial vote and "
@@ -202,8 +202,9 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
     e.protocol = "Zab discovery";
     e.title = "Leader " + num(n) + " chooses epoch " + d["epoch"].str();
     why("It is one more than the largest epoch accepted by the leader and the quorum of followers that connected. "
-        "Every zxid it proposes now starts with this epoch (0x" + num(d["epoch"].int_or(0)) + "00000001, ...), so "
-        "nobody can confuse its txns with an older leader's.");
+        "Every zxid it proposes now starts with this epoch (" + util::hex(d["epoch"].int_or(0) << 32 | 1) +
+        ", ...: the epoch is the high 32 bits, a counter the low 32), so nobody can confuse its txns with an older "
+        "leader's.");
     why("It stores acceptedEpoch, then sends LEADERINFO; each follower stores the epoch too and answers ACKEPOCH "
         "with its current epoch and last zxid.");
   } else if (t == "zab.sync") {
@@ -222,8 +223,10 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
           "quorum, so the follower must cut its log back to the last txn they share before it can follow" +
           (mode == "TRUNC+DIFF" ? std::string("; then the leader sends what it missed since (DIFF).") : std::string(".")));
     else if (mode == "SNAP")
-      why("The follower is too far behind (" + peer + " vs " + mine + ") for the leader's in-memory history: it gets a "
-          "full snapshot of the data tree instead.");
+      why("The leader cannot bring the follower (at " + peer + ") to its own history (" + mine + ") with txns it "
+          "still has at hand: the follower is older than the committed txns the leader keeps for DIFFs, or its log "
+          "is empty. It gets the whole data tree instead: the SNAP packet, then the tree itself streamed in pieces "
+          "(\"snapshot\" messages), which replaces everything the follower had.");
     why("After the sync the leader sends NEWLEADER; the follower stores the new current epoch and ACKs it.");
   } else if (t == "zab.established") {
     e.protocol = "Zab";

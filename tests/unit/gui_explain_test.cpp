@@ -172,3 +172,20 @@ TEST_CASE("gui/explain: Zab events in plain words") {
   CHECK_FALSE(message_meaning("COMMIT 0x100000002").empty());
   CHECK_FALSE(phase_meaning(Phase::synchronization).empty());
 }
+
+TEST_CASE("gui/explain: a new epoch's first zxid is written in hex, epoch in the high 32 bits") {
+  // Epoch 10 starts at 0xa00000001; writing the epoch in decimal before "00000001" gave 0x1000000001.
+  Timeline t;
+  sim::TraceRecord r;
+  r.seq = 0;
+  r.kind = "core";
+  r.node = 1;
+  r.msg_type = "zab.new_epoch";
+  r.detail = R"({"epoch":10})";
+  t.append(r);
+  StateCache cache;
+  const auto text = all_text(explain(t, 0, cache.at(t, -1), cache.at(t, 0)));
+  CHECK(text.find("(0xa00000001, ...") != std::string::npos);
+  CHECK(text.find("0x1000000001") == std::string::npos);
+}
+
