@@ -77,6 +77,7 @@ SnapshotParser::SnapshotParser(bool extended_types_enabled, bool signed_stream, 
       base_offset_(base_offset),
       max_field_(max_field) {
   acls_[-1] = data::open_acl_unsafe();  // ZooKeeper's implicit key for OPEN_ACL_UNSAFE
+  tree_.clear();  // the snapshot holds every node, /zookeeper too: nothing of a fresh tree stays
 }
 
 void SnapshotParser::malformed(std::size_t at, const std::string& what) const {

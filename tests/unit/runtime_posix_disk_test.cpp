@@ -176,24 +176,26 @@ TEST_CASE("runtime/posix_disk: destruction finishes queued writes", "[runtime][d
 TEST_CASE("runtime/posix_disk: appends waiting for the worker share one write, completions stay per token",
           "[runtime][disk]") {
   Harness h;
-  // The worker takes the first append at once; the 9,999 after it are queued far faster than it
-  // can issue one write(2) each, so they join batches. A sync or another file closes a batch.
+  // The worker is first given a 128 MB file to write and fsync, so the appends after it queue up
+  // while it is busy -- whatever else the machine is doing -- and must be merged into batches. A
+  // sync or another file closes a batch.
   constexpr int kAppends = 10000;
+  h.disk.write_atomic("big", std::string(std::size_t{128} << 20, 'b'), 0);
   std::string expected;
-  for (int i = 0; i < kAppends; ++i) {
+  for (int i = 1; i <= kAppends; ++i) {
     const std::string bytes = std::to_string(i) + ",";
     h.disk.append("log", bytes, static_cast<DiskToken>(i));
     expected += bytes;
   }
-  h.disk.sync("log", kAppends);
-  h.disk.append("log", "after-sync", kAppends + 1);
-  h.disk.append("other", "x", kAppends + 2);
-  h.disk.append("log", "!", kAppends + 3);
+  h.disk.sync("log", kAppends + 1);
+  h.disk.append("log", "after-sync", kAppends + 2);
+  h.disk.append("other", "x", kAppends + 3);
+  h.disk.append("log", "!", kAppends + 4);
   h.deliver();
   CHECK(h.disk.read("log") == std::optional<std::string>(expected + "after-sync!"));
   CHECK(h.disk.read("other") == std::optional<std::string>("x"));
   std::vector<DiskToken> want;
-  for (int i = 0; i <= kAppends + 3; ++i) want.push_back(static_cast<DiskToken>(i));
+  for (int i = 0; i <= kAppends + 4; ++i) want.push_back(static_cast<DiskToken>(i));
   CHECK(h.tokens() == want);  // each token once, in call order
   for (const auto& [token, status] : h.done) CHECK(status.ok);
   // Fewer writes than appends (merged), and at least the 4 the sync and the other file force.
