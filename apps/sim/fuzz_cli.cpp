@@ -46,6 +46,7 @@ std::string outcome_json(const Outcome& o) {
       .str("signature", o.line.signature)
       .num("records", static_cast<std::int64_t>(o.line.records))
       .num("end_ns", o.line.end_ns)
+      .str("trace_hash", o.line.trace_hash)
       .str("what", o.what)
       .str("swarm", o.swarm)
       .done();
@@ -58,6 +59,7 @@ Outcome outcome_from(const std::string& json) {
   o.line.signature = json_string(json, "signature").value_or("");
   o.line.records = static_cast<std::uint64_t>(json_int(json, "records").value_or(0));
   o.line.end_ns = json_int(json, "end_ns").value_or(0);
+  o.line.trace_hash = json_string(json, "trace_hash").value_or("");
   o.what = json_string(json, "what").value_or("");
   o.swarm = json_string(json, "swarm").value_or("");
   return o;
@@ -74,6 +76,7 @@ Outcome run_seed(std::uint64_t seed, const scn::FuzzShape& shape) {
   o.line.signature = scn::failure_signature(r);
   o.line.records = r.records;
   o.line.end_ns = r.end_time;
+  o.line.trace_hash = r.trace_hash;
   if (r.violation) {
     o.what = r.violation->describe();
   } else if (!r.failures.empty()) {

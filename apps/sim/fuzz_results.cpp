@@ -67,6 +67,7 @@ void write_seed_line(std::ostream& out, const SeedLine& l) {
              .str("signature", l.signature)
              .num("records", static_cast<std::int64_t>(l.records))
              .num("end_ns", l.end_ns)
+             .str("trace_hash", l.trace_hash)
              .done()
       << "\n";
 }
@@ -147,6 +148,7 @@ Results read_results(const std::string& path) {
       l.signature = need_str("signature");
       l.records = static_cast<std::uint64_t>(need_int("records"));
       l.end_ns = need_int("end_ns");
+      l.trace_hash = json_string(line, "trace_hash").value_or("");  // absent in files from older builds
       r.seeds.push_back(std::move(l));
     } else if (*type == "failure") {
       FailureLine f;

@@ -52,6 +52,7 @@ struct SeedLine {
   std::string signature;  // empty: passed
   std::uint64_t records = 0;
   std::int64_t end_ns = 0;
+  std::string trace_hash;  // the run's whole trace, hashed (the same in every process)
 };
 
 struct FailureLine {

@@ -5,6 +5,7 @@
 //   zablab-sim check scenarios/*.scn                 (parse only)
 //   zablab-sim fuzz --seeds 200 [--jobs 2] [--faults all] [--bug NAME] [--shard K/N] ...
 //   zablab-sim fuzz merge shard-*.jsonl
+//   zablab-sim explore --bug NAME --bounds max-crashes=2,depth=6 [--mode dfs]
 //   zablab-sim replay out.db [--from T --to T --node N --kind K] [--timeline] [--rerun]
 //   zablab-sim export out.db --chrome out.json
 //   zablab-sim bugs | checks
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "apps/sim/cli_common.h"
+#include "apps/sim/explore_cli.h"
 #include "apps/sim/fuzz_cli.h"
 #include "apps/sim/recorded_run.h"
 #include "apps/sim/trace_cli.h"
@@ -44,6 +46,8 @@ const char* kUsageText =
     "       [--bug NAME] [--shard K/N] [--results FILE] [--keep-going] [--out DIR] [--no-shrink]\n"
     "        random fault schedules; shrinks a failure to a minimal scenario and saves it with its trace\n"
     "  fuzz --list-bugs       the bug names, one a line\n"
+    "  explore [--bug NAME] [--bounds servers=3,depth=6,...] [--mode bfs|dfs] [--out DIR]\n"
+    "        systematic bounded search over crashes, crash points, restarts, partitions and writes\n"
     "  fuzz merge FILE...     combine the result files of a sharded sweep [--out merged.jsonl]\n"
     "  replay TRACE.db [--from T] [--to T] [--node N] [--kind K] [--timeline] [--verbose] [--rerun]\n"
     "        print a recording's events, filtered; re-check it with the checkers\n"
@@ -152,6 +156,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(args);
     if (cmd == "check") return cmd_check(args);
     if (cmd == "fuzz") return cmd_fuzz(args);
+    if (cmd == "explore") return cmd_explore(args);
     if (cmd == "replay") return cmd_replay(args);
     if (cmd == "export") return cmd_export(args);
     if (cmd == "bugs") return cmd_bugs();

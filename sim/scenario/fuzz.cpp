@@ -9,6 +9,7 @@
 
 #include "core/util/prng.h"
 #include "sim/scenario/bugs.h"
+#include "sim/scenario/fuzz_recovery.h"
 #include "sim/scenario/timeline.h"
 
 namespace zablab::sim::scenario {
@@ -50,12 +51,17 @@ std::vector<bool> removable(const std::vector<std::string>& lines) {
 
 RunResult run_text(const std::string& text) { return run_scenario_text(text); }
 
-// The generator's fault kinds. The first kSwarmKinds are the ones a seed may pick by itself;
-// the order is part of what a seed generates, so new kinds go at the end.
+// The generator's fault kinds, in the order a seed draws them (the order is part of what a seed
+// generates, so new kinds go at the end). A seed turns each kind of the swarm on or off itself.
 const std::vector<std::string> kFaultKinds = {"crash-leader", "crash-follower", "crash-many", "partition",
                                               "isolate-leader", "one-way", "slow-link", "slow-disk",
-                                              "disconnect", "outage", "flap", "disk-full", "disk-errors"};
-constexpr std::size_t kSwarmKinds = 11;
+                                              "disconnect", "outage", "flap", "disk-full", "disk-errors",
+                                              "crash-point", "crash-at-message"};
+// The disk faults stay out of the swarm while the correct code fails under them (a failing fsync
+// ends in zab.prefix-agreement: scenarios/known-bugs/fuzz-sync-errors-prefix.scn): a sweep of the
+// correct code must be clean to tell a deliberate bug's findings apart. `--faults disk` or `all`
+// still uses them; turn this on once that is fixed.
+constexpr bool kSwarmDiskFaults = false;
 
 }  // namespace
 
@@ -70,12 +76,12 @@ RunResult run_scenario_text(const std::string& text, const RunOptions& options) 
 }
 
 const std::vector<std::string>& fuzz_fault_kinds() { return kFaultKinds; }
-std::size_t swarm_fault_kinds() { return kSwarmKinds; }
+bool swarm_picks(const std::string& kind) { return kSwarmDiskFaults || (kind != "disk-full" && kind != "disk-errors"); }
 
 std::optional<std::string> parse_fault_list(const std::string& text, std::vector<std::string>& out) {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kGroups = {
       {"all", kFaultKinds},
-      {"crash", {"crash-leader", "crash-follower", "crash-many", "outage"}},
+      {"crash", {"crash-leader", "crash-follower", "crash-many", "outage", "crash-point", "crash-at-message"}},
       {"network", {"partition", "isolate-leader", "one-way", "slow-link", "flap"}},
       {"disk", {"slow-disk", "disk-full", "disk-errors"}},
       {"client", {"disconnect"}}};
@@ -150,7 +156,8 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
   std::vector<Fault> faults = {{"crash-leader", coin(2, 3)}, {"crash-follower", coin(1, 2)}, {"crash-many", coin(1, 3)},
                                {"partition", coin(2, 3)},    {"isolate-leader", coin(1, 2)}, {"one-way", coin(1, 3)},
                                {"slow-link", coin(1, 2)},    {"slow-disk", coin(1, 3)},      {"disconnect", coin(1, 2)},
-                               {"outage", coin(1, 4)},       {"flap", coin(1, 4)}};
+                               {"outage", coin(1, 4)},       {"flap", coin(1, 4)},           {"disk-full", coin(1, 6) && kSwarmDiskFaults},
+                               {"disk-errors", coin(1, 6) && kSwarmDiskFaults},  {"crash-point", coin(1, 3)},    {"crash-at-message", coin(1, 3)}};
   // Some bugs need a particular fault to show: make sure this seed has it.
   auto force = [&](const char* name) {
     for (auto& f : faults)
@@ -163,9 +170,6 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
   if (bug == "ack-before-fsync") force("outage");
   if (bug == "split-config" || bug == "commit-without-quorum") force("partition");
   if (bug == "election-ignores-zxid") force("crash-leader");
-  // Kinds a seed never picks by itself: only a shape that names them turns them on.
-  faults.push_back({"disk-full", false});
-  faults.push_back({"disk-errors", false});
   if (!shape.faults.empty())
     for (auto& f : faults) f.on = std::find(shape.faults.begin(), shape.faults.end(), f.name) != shape.faults.end();
   bool any = false;
@@ -226,10 +230,25 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
   std::vector<std::string> enabled;
   for (const auto& f : faults)
     if (f.on) enabled.push_back(f.name);
+  int recoveries = 0;
+  bool armed = false;  // one crash point per seed: an arming that never fires must not take a second
+                       // server down in the liveness phase
   while (true) {
     t += pick(mean_gap / 2 / kMillisecond, mean_gap * 3 / 2 / kMillisecond) * kMillisecond;
     if (t > fault_phase) break;
     const std::string& f = enabled[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(enabled.size()) - 1))];
+    if (f == "crash-point" || f == "crash-at-message") {
+      RecoveryFault rf;
+      rf.kind = f;
+      rf.at = t;
+      rf.number = ++recoveries;
+      rf.servers = n;
+      rf.arm_point = !armed;
+      armed = armed || f == "crash-point";
+      out << recovery_fault_steps(rng, rf);
+      t += 10 * kSecond;  // its steps take a while; the next fault comes after
+      continue;
+    }
     std::string action;
     if (f == "crash-leader") {
       action = coin(1, 2) ? "crash leader" : "crash leader; restart crashed";

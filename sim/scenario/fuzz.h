@@ -54,11 +54,11 @@ struct FuzzCase {
 FuzzCase generate_fuzz_case(std::uint64_t seed, int servers, const std::string& bug);
 FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape);
 
-// The fault kinds the generator knows, in its order ("crash-leader", "partition", ...). Those
-// after the first `swarm_fault_kinds()` are never picked by a seed itself, only by a FuzzShape
-// that names them (so adding a kind does not change what existing seeds generate).
+// The fault kinds the generator knows, in its order ("crash-leader", "partition", ...). A seed
+// turns on those the swarm picks from itself (swarm_picks); a FuzzShape that names kinds overrides
+// the pick.
 const std::vector<std::string>& fuzz_fault_kinds();
-std::size_t swarm_fault_kinds();
+bool swarm_picks(const std::string& kind);
 // Parses "crash-leader,partition" (or "all", or a group: "crash", "network", "disk", "client")
 // into kinds; on an unknown name returns an error message that lists the valid ones.
 std::optional<std::string> parse_fault_list(const std::string& text, std::vector<std::string>& out);

@@ -116,6 +116,22 @@ class FuzzCli(unittest.TestCase):
         p = sim("run", shrunk[0]["scenario"], "--quiet", check=1)
         self.assertIn(shrunk[0]["signature"].split(":", 1)[1], p.stdout)
 
+    def test_the_same_seed_gives_the_same_trace_hash_in_every_process(self):
+        # --jobs 1 runs the seeds in one worker, --jobs 2 in two; a third sweep starts at seed 3 in a
+        # process of its own. Every seed's whole-trace hash must agree, record for record.
+        hashes = {}
+        for name, extra in (("j1", ["--jobs", 1]), ("j2", ["--jobs", 2]), ("alone", ["--first-seed", 3, "--seeds", 2])):
+            res = self.path(name + ".jsonl")
+            args = ["--seeds", 4] if name != "alone" else []
+            sim("fuzz", *args, *extra, "--keep-going", "--no-shrink", "--results", res, "--out", self.dir, *SWEEP)
+            hashes[name] = {l["seed"]: l["trace_hash"] for l in lines_of(res) if l["type"] == "seed"}
+        self.assertEqual(sorted(hashes["j1"]), [1, 2, 3, 4])
+        for seed, h in hashes["j1"].items():
+            self.assertRegex(h, "^[0-9a-f]{16}$")
+            self.assertEqual(hashes["j2"][seed], h, "seed %d: --jobs 2 gave another trace" % seed)
+        for seed in (3, 4):
+            self.assertEqual(hashes["alone"][seed], hashes["j1"][seed], "seed %d differs in its own process" % seed)
+
     def test_stop_at_first_failure_is_the_same_with_jobs(self):
         reports = []
         for jobs in (1, 2):

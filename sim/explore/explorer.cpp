@@ -1,0 +1,137 @@
+#include "sim/explore/explorer.h"
+
+#include <deque>
+#include <unordered_set>
+
+#include "sim/explore/state_digest.h"
+#include "sim/scenario/fuzz.h"
+
+namespace zablab::sim::explore {
+namespace {
+
+struct Node {
+  std::vector<Choice> path;
+  Used used;
+  std::vector<bool> up;
+};
+
+struct PathRun {
+  scenario::RunResult result;
+  std::uint64_t digest = 0;
+  std::vector<bool> up;
+  std::int64_t epoch = 0;
+};
+
+std::string ms(Nanos t) { return std::to_string(t / kMillisecond) + "ms"; }
+
+PathRun run_path(const ExploreOptions& o, const std::vector<Choice>& path) {
+  std::vector<std::string> lines;
+  for (const auto& c : path) lines.push_back(c.line);
+  PathRun pr;
+  scenario::RunOptions ro;
+  ro.retain_trace = false;
+  ro.on_end = [&](World& w, const scenario::RunResult&) {
+    pr.digest = state_digest(w);
+    for (EndpointId id : w.servers()) pr.up.push_back(w.up(id));
+    pr.epoch = highest_accepted_epoch(w);
+  };
+  pr.result = scenario::run_scenario_text(path_scenario(o, lines), ro);
+  return pr;
+}
+
+}  // namespace
+
+std::string path_scenario(const ExploreOptions& o, const std::vector<std::string>& lines) {
+  std::string s = "scenario \"explore\"\nensemble " + std::to_string(o.space.bounds.servers) +
+                  "\ntick 500ms\nseed 1\nlenient\n";
+  if (o.bug != "none") s += "bug " + o.bug + "\n";
+  s += "client c1 session 30s\nexpect leader elected within 30s\n";
+  for (const auto& l : lines) s += l + "\n";
+  // Let the last choice play out, so that the checkers see what it leads to.
+  s += "after " + ms(o.space.step) + ": note \"settle\"\n";
+  return s;
+}
+
+ExploreResult explore(const ExploreOptions& o) {
+  ExploreResult res;
+  ExploreStats& st = res.stats;
+  std::unordered_set<std::uint64_t> visited;
+  std::deque<Node> frontier;
+  std::uint64_t expanded = 0, choices_seen = 0;
+
+  // Runs one path; false ends the search (a violation).
+  auto visit = [&](Node node) -> bool {
+    const PathRun pr = run_path(o, node.path);
+    ++st.states;
+    st.sim_events += pr.result.records;
+    if (pr.result.violation && !pr.result.violation_expected) {
+      std::vector<std::string> lines;
+      for (const auto& c : node.path) lines.push_back(c.line);
+      Counterexample ce;
+      ce.scenario = path_scenario(o, lines);
+      ce.signature = scenario::failure_signature(pr.result);
+      ce.what = pr.result.violation->describe();
+      ce.length = static_cast<int>(node.path.size());
+      res.found = std::move(ce);
+      return false;
+    }
+    if (!pr.result.failures.empty()) {
+      ++st.failed_runs;
+      return true;
+    }
+    if (!visited.insert(pr.digest).second) return true;
+    ++st.distinct;
+    st.depth = std::max(st.depth, static_cast<int>(node.path.size()));
+    if (pr.epoch > o.space.bounds.max_epoch) {
+      ++st.pruned_epoch;
+      return true;
+    }
+    if (static_cast<int>(node.path.size()) >= o.space.bounds.depth) return true;
+    node.up = pr.up;
+    frontier.push_back(std::move(node));
+    return true;
+  };
+  auto stop_now = [&] {
+    return (o.should_stop && o.should_stop()) || (o.max_states && st.states >= o.max_states);
+  };
+
+  if (!visit(Node{})) return res;
+  while (!frontier.empty()) {
+    Node node;
+    if (o.breadth_first) {
+      node = std::move(frontier.front());
+      frontier.pop_front();
+    } else {
+      node = std::move(frontier.back());
+      frontier.pop_back();
+    }
+    const std::vector<Choice> choices = enabled_choices(o.space, node.up, node.used);
+    ++expanded;
+    choices_seen += choices.size();
+    st.branching = static_cast<double>(choices_seen) / static_cast<double>(expanded);
+    for (const Choice& c : choices) {
+      if (!node.path.empty() && redundant_order(node.path.back(), c)) {
+        ++st.pruned_order;
+        continue;
+      }
+      if (stop_now()) {
+        res.stopped = true;
+        st.frontier = frontier.size() + 1;
+        return res;
+      }
+      Node child;
+      child.path = node.path;
+      child.path.push_back(c);
+      child.used = after(node.used, c);
+      if (o.breadth_first) st.depth = static_cast<int>(child.path.size());
+      const bool go_on = visit(std::move(child));
+      st.frontier = frontier.size();
+      if (o.on_progress) o.on_progress(st);
+      if (!go_on) return res;
+    }
+  }
+  res.complete = true;
+  return res;
+}
+
+}  // namespace zablab::sim::explore
