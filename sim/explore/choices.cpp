@@ -31,13 +31,14 @@ std::vector<Choice> enabled_choices(const ChoiceSpace& space, const std::vector<
           out.push_back({Choice::Kind::crash_at_message, s,
                          "when " + name + " receives " + m + " within " + ms(space.step) + ": crash " + name});
       }
-      if (used.crash_points < b.max_crash_points)
-        for (const auto& p : points) out.push_back({Choice::Kind::crash_point, s, "after 0s: crash " + name + " at " + p});
       if (used.partitions < b.max_partitions && !used.partitioned)
         out.push_back({Choice::Kind::isolate, s, "after 0s: isolate " + name});
     } else if (used.restarts < b.max_restarts) {
       out.push_back({Choice::Kind::restart, s, "after 0s: restart " + name});
     }
+    // Up or down: an armed point fires when the server next reaches it, in this life or the next.
+    if (used.crash_points < b.max_crash_points)
+      for (const auto& p : points) out.push_back({Choice::Kind::crash_point, s, "after 0s: crash " + name + " at " + p});
   }
   if (used.partitioned) out.push_back({Choice::Kind::heal, 0, "after 0s: heal"});
   if (used.transactions < b.max_transactions) {

@@ -1,7 +1,7 @@
 #include "sim/explore/explorer.h"
 
 #include <deque>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "sim/explore/state_digest.h"
 #include "sim/scenario/fuzz.h"
@@ -24,7 +24,7 @@ struct PathRun {
 
 std::string ms(Nanos t) { return std::to_string(t / kMillisecond) + "ms"; }
 
-PathRun run_path(const ExploreOptions& o, const std::vector<Choice>& path) {
+PathRun run_path(const ExploreOptions& o, const std::vector<Choice>& path, bool settle) {
   std::vector<std::string> lines;
   for (const auto& c : path) lines.push_back(c.line);
   PathRun pr;
@@ -35,40 +35,48 @@ PathRun run_path(const ExploreOptions& o, const std::vector<Choice>& path) {
     for (EndpointId id : w.servers()) pr.up.push_back(w.up(id));
     pr.epoch = highest_accepted_epoch(w);
   };
-  pr.result = scenario::run_scenario_text(path_scenario(o, lines), ro);
+  pr.result = scenario::run_scenario_text(path_scenario(o, lines, settle), ro);
   return pr;
 }
 
 }  // namespace
 
-std::string path_scenario(const ExploreOptions& o, const std::vector<std::string>& lines) {
+std::string path_scenario(const ExploreOptions& o, const std::vector<std::string>& lines, bool settle) {
   std::string s = "scenario \"explore\"\nensemble " + std::to_string(o.space.bounds.servers) +
                   "\ntick 500ms\nseed 1\nlenient\n";
   if (o.bug != "none") s += "bug " + o.bug + "\n";
-  s += "client c1 session 30s\nexpect leader elected within 30s\n";
+  // The client talks to the highest-numbered server, the one the first election picks (FLE
+  // prefers the higher id among equals), and has its session before the first choice.
+  s += "client c1 on s" + std::to_string(o.space.bounds.servers) +
+       " session 30s\nexpect leader elected within 30s\nexpect c1 connected within 30s\n";
   for (const auto& l : lines) s += l + "\n";
-  // Let the last choice play out, so that the checkers see what it leads to.
-  s += "after " + ms(o.space.step) + ": note \"settle\"\n";
+  if (settle) s += "after " + ms(o.space.step) + ": note \"settle\"\n";
   return s;
 }
 
 ExploreResult explore(const ExploreOptions& o) {
   ExploreResult res;
   ExploreStats& st = res.stats;
-  std::unordered_set<std::uint64_t> visited;
+  // Digest -> the shallowest depth it was reached at. A state reached again closer to the root is
+  // expanded again (depth-first may reach it deep first, with fewer choices left).
+  std::unordered_map<std::uint64_t, std::size_t> visited;
   std::deque<Node> frontier;
   std::uint64_t expanded = 0, choices_seen = 0;
 
   // Runs one path; false ends the search (a violation).
   auto visit = [&](Node node) -> bool {
-    const PathRun pr = run_path(o, node.path);
+    // A state is the instant after its last choice; its `wait` child lets time run on. A path at
+    // the depth bound has no children: it settles for one step, so that the checkers see what its
+    // last choice leads to.
+    const bool leaf = static_cast<int>(node.path.size()) >= o.space.bounds.depth;
+    const PathRun pr = run_path(o, node.path, leaf);
     ++st.states;
     st.sim_events += pr.result.records;
     if (pr.result.violation && !pr.result.violation_expected) {
       std::vector<std::string> lines;
       for (const auto& c : node.path) lines.push_back(c.line);
       Counterexample ce;
-      ce.scenario = path_scenario(o, lines);
+      ce.scenario = path_scenario(o, lines, leaf);
       ce.signature = scenario::failure_signature(pr.result);
       ce.what = pr.result.violation->describe();
       ce.length = static_cast<int>(node.path.size());
@@ -79,14 +87,23 @@ ExploreResult explore(const ExploreOptions& o) {
       ++st.failed_runs;
       return true;
     }
-    if (!visited.insert(pr.digest).second) return true;
-    ++st.distinct;
+    const std::size_t depth = node.path.size();
+    // The budget left is part of the state: the same servers with more crashes to spend lead
+    // further (as TLC counts its fault counters among the variables).
+    const Used& u = node.used;
+    const std::uint64_t key = pr.digest ^ (0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(
+                                              1 + u.crashes + 31 * (u.restarts + 31 * (u.partitions + 31 * (
+                                              u.crash_points + 31 * (u.transactions + 31 * (u.partitioned ? 1 : 0)))))));
+    auto [it, fresh] = visited.try_emplace(key, depth);
+    if (!fresh && it->second <= depth) return true;
+    it->second = depth;
+    if (fresh) ++st.distinct;
     st.depth = std::max(st.depth, static_cast<int>(node.path.size()));
     if (pr.epoch > o.space.bounds.max_epoch) {
       ++st.pruned_epoch;
       return true;
     }
-    if (static_cast<int>(node.path.size()) >= o.space.bounds.depth) return true;
+    if (leaf) return true;
     node.up = pr.up;
     frontier.push_back(std::move(node));
     return true;

@@ -1,11 +1,12 @@
 // Systematic bounded search over what can happen to an ensemble (`zablab-sim explore`).
 //
-// A state is reached by a path of choices (sim/explore/choices.h) from a fresh ensemble with an
-// elected leader. The simulator is deterministic, so a path is re-executed from the start to
-// reach its state (replay from the prefix: simple and correct; the cost per state grows with the
-// depth). After every path the checkers have looked at every trace record; the end state's
-// digest (sim/explore/state_digest.h) goes into the visited set, and a state seen before is not
-// expanded again. Breadth-first finds a shortest counterexample; depth-first reaches deep paths
+// A state is the instant after a path of choices (sim/explore/choices.h) from a fresh ensemble
+// with an elected leader. The simulator is deterministic, so a path is re-executed from the start
+// to reach its state (replay from the prefix: simple and correct; the cost per state grows with
+// the depth). The checkers look at every trace record of every run; the state's digest
+// (sim/explore/state_digest.h) and the budget left go into the visited set, and a state seen
+// before, as close to the root, is not expanded again. Timers pending at that instant are not in
+// the digest: two states that differ only in them count as one. Breadth-first finds a shortest counterexample; depth-first reaches deep paths
 // sooner. No wall clock here: the caller times, prints progress and asks to stop.
 //
 //   ExploreOptions o;  o.bug = "commit-without-quorum";
@@ -35,7 +36,7 @@ struct ExploreStats {
 };
 
 struct Counterexample {
-  std::string scenario;   // the path as a scenario (header, steps, a settling step)
+  std::string scenario;   // the path as a scenario (header, steps; a settling step at the depth bound)
   std::string signature;  // "violation:zab.primary-integrity"
   std::string what;       // the violation described
   int length = 0;         // choices on the path
@@ -57,8 +58,9 @@ struct ExploreResult {
   std::optional<Counterexample> found;
 };
 
-// The scenario text of a path (also how the explorer runs it).
-std::string path_scenario(const ExploreOptions& options, const std::vector<std::string>& lines);
+// The scenario text of a path (also how the explorer runs it); `settle` lets one more step of
+// virtual time pass after the last choice.
+std::string path_scenario(const ExploreOptions& options, const std::vector<std::string>& lines, bool settle);
 
 ExploreResult explore(const ExploreOptions& options);
 
