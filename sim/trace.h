@@ -115,6 +115,7 @@ class Trace {
  private:
   bool retain_ = true;
   std::vector<TraceRecord> records_;
+  std::string line_;  // add()'s scratch: the record's line, hashed (kept to reuse its capacity)
   std::uint64_t count_ = 0;
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
   std::vector<std::function<void(const TraceRecord&)>> listeners_;

@@ -230,5 +230,50 @@ class TraceCli(unittest.TestCase):
         self.assertIn("LEADING", roles)
 
 
+@unittest.skipUnless(SIM and os.access(SIM, os.X_OK), "ZABLAB_SIM is not set")
+class ExploreCli(unittest.TestCase):
+    SMALL = "max-crashes=1,max-restarts=0,max-crash-points=0,max-partitions=0,max-transactions=1,depth=2"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="zablab-sim-explore-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_unknown_bound_bug_or_packet_is_refused_with_the_valid_names(self):
+        p = sim("explore", "--bounds", "depht=3", check=2)
+        self.assertIn("unknown bound 'depht'", p.stderr)
+        self.assertIn("max-crashes", p.stderr)
+        p = sim("explore", "--bug", "nope", check=2)
+        self.assertIn("zookeeper-3911", p.stderr)
+        p = sim("explore", "--messages", "FOO", check=2)
+        self.assertIn("UPTODATE", p.stderr)
+
+    def test_a_counterexample_is_saved_as_a_scenario_and_trace_that_replay(self):
+        p = sim("explore", "--bug", "commit-without-quorum", "--bounds", self.SMALL, "--out", self.dir, "--quiet",
+                check=1)
+        self.assertIn("VIOLATION", p.stdout)
+        scn = os.path.join(self.dir, "explore-commit-without-quorum.scn")
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "explore-commit-without-quorum.db")))
+        p = sim("run", scn, "--quiet", check=1)
+        self.assertIn("zab.commit-quorum", p.stdout)
+
+    def test_a_clean_search_says_what_it_covered(self):
+        p = sim("explore", "--bounds", self.SMALL, "--messages", "UPTODATE", "--quiet", check=0)
+        self.assertIn("no violation: every state within bounds", p.stdout)
+        self.assertRegex(p.stdout, r"states [0-9]+  distinct [0-9]+")
+
+    def test_ctrl_c_stops_cleanly_and_prints_the_coverage(self):
+        proc = subprocess.Popen([SIM, "explore", "--bounds", "depth=30", "--quiet"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, universal_newlines=True)
+        try:
+            out, _ = proc.communicate(timeout=3)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(2)  # SIGINT
+            out, _ = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0)
+        self.assertIn("interrupted: covered", out)
+
+
 if __name__ == "__main__":
     unittest.main()
