@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """The lab material itself: every Python file compiles, every relative link in the handouts
 (and docs/labs.md) points to a file that exists, every file a handout command names exists, and
-every lab has a handout, starter code
-and a reference solution. No server needed."""
+every lab has a handout, starter code and a reference solution. No server needed."""
 
 import os
 import py_compile
