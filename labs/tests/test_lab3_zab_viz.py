@@ -122,9 +122,6 @@ class Lab3(unittest.TestCase):
         # ZooKeeper 3.8 never TRUNCs across an epoch boundary (LearnerHandler
         # .queueCommittedProposals): s3's 0x100000003 is of epoch 1, the leader's next txn of
         # epoch 2, so s3 gets a SNAP. ANSWERS.md says so.
-        if re.search(r"s2 +syncs s3 with TRUNC\+DIFF \(it has 0x100000003, the leader 0x200000002\)", self.out[4]):
-            self.skipTest("zablab still syncs an old leader of an older epoch with TRUNC+DIFF; ZooKeeper 3.8 "
-                          "sends SNAP (the protocol change is pending)")
         self.has(4, r"s2 +syncs s3 with SNAP \(it has 0x100000003, the leader 0x200000002\)")
         self.assertNotRegex(self.verbose[4], r"s2 +-> s3 TRUNC")
 
