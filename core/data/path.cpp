@@ -6,8 +6,10 @@
 namespace zablab::data {
 namespace {
 
-// Decodes UTF-8 into code points; a malformed sequence becomes U+FFFD, which the rules refuse,
-// the same outcome as Java decoding the bytes with replacement.
+// Decodes UTF-8 into UTF-16 code units, as Java holds the path: a malformed sequence becomes
+// U+FFFD, which the rules refuse, the same outcome as Java decoding the bytes with replacement;
+// a code point above U+FFFF (an emoji) becomes its surrogate pair, which the rules refuse too, as
+// ZooKeeper's PathUtils does. Positions in the messages are these units' indexes, as ZooKeeper's.
 std::vector<std::uint32_t> code_points(std::string_view s) {
   std::vector<std::uint32_t> out;
   out.reserve(s.size());
@@ -35,7 +37,12 @@ std::vector<std::uint32_t> code_points(std::string_view s) {
       ++i;
       continue;
     }
-    out.push_back(cp);
+    if (cp > 0xFFFF) {
+      out.push_back(0xD800 + ((cp - 0x10000) >> 10));
+      out.push_back(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    } else {
+      out.push_back(cp);
+    }
     i += static_cast<std::size_t>(extra) + 1;
   }
   return out;

@@ -104,7 +104,7 @@ SyncPlan plan_sync(std::int64_t peer, std::int64_t last_processed, const std::ve
       // The on-disk log ends before the committed log starts: a gap only a snapshot fills.
       plan.send.clear();
       walk.need_op = true;
-      plan.why = "a gap between our txn log and our committed log";
+      if (plan.why.empty()) plan.why = "a gap between our txn log and our committed log";
     } else {
       current = walk.queue(committed_log, current, std::nullopt, max_committed);
       need_snap = false;

@@ -148,6 +148,11 @@ TEST_CASE("path/validation: ZooKeeper's rules") {
   CHECK_FALSE(valid_path("/a\x01"));
   CHECK_FALSE(valid_path("/\xef\xbf\xbf"));  // U+FFFF
   CHECK_FALSE(valid_path("/\xff"));          // not UTF-8
+  // Outside the Basic Multilingual Plane: Java holds U+1F600 as a surrogate pair, which PathUtils
+  // refuses at the pair's first unit.
+  CHECK_FALSE(valid_path("/ok/\xf0\x9f\x98\x80"));
+  CHECK(data::path_error("/ok/\xf0\x9f\x98\x80x") == "invalid character @4");
+  CHECK(data::path_error("/\xe2\x82\xac/\xf0\x9f\x98\x80") == "invalid character @3");  // U+20AC is one unit
   CHECK(valid_path("/caf\xc3\xa9"));         // é
   CHECK(data::parent_path("/a/b") == "/a");
   CHECK(data::parent_path("/a") == "/");
