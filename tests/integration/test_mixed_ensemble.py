@@ -12,6 +12,9 @@ Two shapes, so that each kind leads once:
 Each starts three JVM-or-native processes on loopback; tickTime=200 keeps it short (initLimit 2 s,
 syncLimit 1 s). Skipped (exit 77) where java or the zookeeper package is missing."""
 
+import os
+import sqlite3
+import tempfile
 import time
 import unittest
 
@@ -26,10 +29,15 @@ RETRYABLE = (ConnectionLoss, SessionExpiredError, OperationTimeoutError, KazooTi
 
 class MixedEnsemble(unittest.TestCase):
     APACHE = ()
+    VOTERS, OBSERVERS = 3, 0
+
+    def member_args(self):
+        return {}
 
     def setUp(self):
-        self.ens = zlharness.EnsembleProcesses(3, 0, tick_time=200, init_limit=10, sync_limit=5,
-                                               label=self.id(), apache_members=self.APACHE)
+        self.ens = zlharness.EnsembleProcesses(self.VOTERS, self.OBSERVERS, tick_time=200, init_limit=10,
+                                               sync_limit=5, label=self.id(), apache_members=self.APACHE,
+                                               member_args=self.member_args())
         self.clients = []
         self.addCleanup(self._cleanup)
         t0 = time.monotonic()
@@ -139,6 +147,43 @@ class TwoApacheOneZablab(MixedEnsemble):
 
     def test_apache_leads_zablab_follows_and_kill_of_the_leader_loses_nothing(self):
         self.run_kill_leader_under_writes("apache")
+
+
+class ApacheEnsembleZablabObserver(MixedEnsemble):
+    """Two Apache voters and a zablab observer recording --trace: a teacher's way to watch a real
+    ZooKeeper ensemble's commits in zablab-viz (docs/visualizer.md)."""
+    APACHE = (1, 2)
+    VOTERS, OBSERVERS = 2, 1
+
+    def member_args(self):
+        self.trace_dir = tempfile.mkdtemp(prefix="zablab-mixed-trace-")
+        self.addCleanup(lambda: __import__("shutil").rmtree(self.trace_dir, ignore_errors=True))
+        return {3: ["--trace", os.path.join(self.trace_dir, "observer.db")]}
+
+    def test_zablab_observer_serves_and_records_the_apache_leaders_commits(self):
+        self.assertEqual(self.roles[3], "observer", self.describe(self.roles))
+        observer, apache = self.client(3), self.client(1)
+        paths = []
+        for i in range(5):
+            for zk, who in ((observer, "obs"), (apache, "apache")):
+                path = "/%s-%d" % (who, i)
+                zk.create(path, path.encode())  # through the observer: forwarded to the Apache leader
+                paths.append(path)
+        self.assert_same_data(self.ens.sids, paths)
+        self.assertEqual(self.ens.stop_member(3), 0, "the observer stops cleanly on SIGTERM")
+
+        con = sqlite3.connect(os.path.join(self.trace_dir, "observer.db"))
+        try:
+            commits = [d for (d,) in con.execute(
+                "SELECT detail FROM events WHERE kind = 'core' AND msg_type = 'txn.commit' ORDER BY seq")]
+            phases = [d for (d,) in con.execute(
+                "SELECT detail FROM events WHERE kind = 'core' AND msg_type = 'peer.state' ORDER BY seq")]
+        finally:
+            con.close()
+        committed = "\n".join(commits)
+        for path in paths:
+            self.assertIn('"%s"' % path, committed, "the observer's trace records the commit of %s" % path)
+        self.assertTrue(any("OBSERVING" in p for p in phases), phases)
 
 
 if __name__ == "__main__":

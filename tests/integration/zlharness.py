@@ -405,8 +405,9 @@ class EnsembleProcesses:
     """
 
     def __init__(self, voters=3, observers=0, tick_time=200, init_limit=10, sync_limit=5,
-                 extra=None, label="ensemble", apache_members=()):
+                 extra=None, label="ensemble", apache_members=(), member_args=None):
         self.apache_members = set(apache_members)  # these sids run Apache ZooKeeper (mixed)
+        self.member_args = dict(member_args or {})  # sid -> extra zablab-server options (--trace F)
         self.voters = voters
         self.observers = observers
         self.tick_time = tick_time
@@ -485,6 +486,19 @@ class EnsembleProcesses:
         except ServerError:
             self.print_logs()
             raise
+
+    def stop_member(self, sid, timeout=10.0):
+        """SIGTERM member sid and wait for it to exit (a zablab member finishes its --trace
+        recording); SIGKILL if it has not within timeout. Returns its exit code."""
+        p = self.procs.get(sid)
+        if p is None or p.poll() is not None:
+            return None if p is None else p.returncode
+        p.terminate()
+        try:
+            return p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill(sid)
+            return p.returncode
 
     def kill(self, sid):
         """SIGKILL member sid (its whole process group); no chance to flush or say goodbye."""
@@ -616,7 +630,8 @@ class EnsembleProcesses:
         if not os.access(binary, os.X_OK):
             raise ServerError("ZABLAB_SERVER=%s is not an executable" % binary)
         level = os.environ.get("ZABLAB_SERVER_LOG_LEVEL")  # e.g. debug, to see the peer transport
-        return [binary] + (["--log-level", level] if level else []) + [self.cfg_path(sid)]
+        return ([binary] + (["--log-level", level] if level else []) + list(self.member_args.get(sid, ()))
+                + [self.cfg_path(sid)])
 
     def _log_path(self, sid, kind, start):
         return os.path.join(self._dir(sid), "%s.%d.log" % (kind, start))
