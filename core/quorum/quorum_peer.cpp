@@ -1,8 +1,11 @@
 // The parts of a quorum peer every role shares: start-up, state changes, the election, the tick.
 #include "core/quorum/quorum_peer.h"
 
+#include <charconv>
+
 #include "core/data/txn.h"
 #include "core/jute/codes.h"
+#include "core/persist/disk_layout.h"
 #include "core/persist/recovery.h"
 #include "core/util/hex.h"
 #include "core/util/log_text.h"
@@ -61,23 +64,70 @@ std::int64_t QuorumPeer::last_logged_zxid() const {
 void QuorumPeer::start() {
   StandaloneServer::start();
   if (failed_) return;
-  auto read_epoch = [&](const char* name) -> std::optional<std::int64_t> {
-    auto text = read_small_file(name);
-    if (!text) return std::nullopt;
-    try {
-      return std::stoll(*text);
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-  };
-  // Missing epoch files (a fresh server) mean the epoch of the last zxid, as in ZooKeeper.
-  const std::int64_t from_zxid = epoch_of(tree_.last_processed_zxid());
-  current_epoch_ = read_epoch("currentEpoch").value_or(from_zxid);
-  accepted_epoch_ = read_epoch("acceptedEpoch").value_or(current_epoch_);
+  if (!load_epochs()) return;
   for (auto& e : persist::read_log_entries(env_.disk(), config_.log_dir(), 0))
     if (e.zxid <= tree_.last_processed_zxid()) history_.emplace_back(e.zxid, std::move(e.txn));
   tick_timer_ = env_.set_timer(std::max(1, config_.tick_time_ms / 2));
   go_looking("start");
+}
+
+// The epochs as ZooKeeper's QuorumPeer.loadDataBase reads them: a missing file (a fresh server)
+// means the epoch of the last zxid (ZooKeeper writes that default at once; zablab leaves it to
+// the first LEADERINFO / NEWLEADER, see docs/fidelity.md, "epoch files"); an unreadable one, a currentEpoch older than
+// the log (unless the currentEpoch.tmp of an interrupted update holds a newer one) or an
+// acceptedEpoch below currentEpoch refuses the start -- going on would forget an epoch we
+// promised a leader. Returns false when the server stopped.
+bool QuorumPeer::load_epochs() {
+  std::string error;
+  auto read_epoch = [&](const std::string& name) -> std::optional<std::int64_t> {
+    auto text = read_small_file(name);
+    if (!text) return std::nullopt;
+    std::string line = text->substr(0, text->find('\n'));
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), value);
+    if (ec != std::errc() || end != line.data() + line.size() || line.empty()) {
+      if (error.empty()) error = "Found \"" + util::loggable(line, 40) + "\" in " + name + " (not an epoch)";
+      return std::nullopt;
+    }
+    return value;
+  };
+  const std::int64_t last_zxid = tree_.last_processed_zxid();
+  const std::int64_t epoch_of_zxid = epoch_of(last_zxid);
+  auto refuse = [&](const std::string& why) {
+    fail("cannot start: " + why + " in " + persist::version_dir(config_.data_dir));
+    return false;
+  };
+
+  auto current = read_epoch("currentEpoch");
+  if (!error.empty()) return refuse(error);
+  if (!current) {
+    current = epoch_of_zxid;
+    env_.log(LogLevel::info, "currentEpoch not found: starting with the epoch of the last zxid, " +
+                                 std::to_string(*current));
+  }
+  if (epoch_of_zxid > *current) {
+    auto tmp = read_epoch("currentEpoch.tmp");
+    if (!error.empty()) return refuse(error);
+    if (!tmp)
+      return refuse("the current epoch, " + std::to_string(*current) + ", is older than the last zxid, " +
+                    util::hex(last_zxid));
+    env_.log(LogLevel::info, "currentEpoch.tmp found: the current epoch is " + std::to_string(*tmp));
+    current = *tmp;
+    persist_epoch("currentEpoch", *current);
+  }
+  auto accepted = read_epoch("acceptedEpoch");
+  if (!error.empty()) return refuse(error);
+  if (!accepted) {
+    accepted = epoch_of_zxid;
+    env_.log(LogLevel::info, "acceptedEpoch not found: starting with the epoch of the last zxid, " +
+                                 std::to_string(*accepted));
+  }
+  if (*accepted < *current)
+    return refuse("the accepted epoch, " + std::to_string(*accepted) + ", is less than the current epoch, " +
+                  std::to_string(*current));
+  current_epoch_ = *current;
+  accepted_epoch_ = *accepted;
+  return true;
 }
 
 void QuorumPeer::change_state(PeerState s, Phase p, const std::string& why) {

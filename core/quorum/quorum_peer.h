@@ -114,6 +114,7 @@ class QuorumPeer : public server::StandaloneServer {
   void send_packet(std::int64_t to, std::int32_t type, std::int64_t zxid, jute::Bytes data = std::nullopt,
                    std::vector<jute::Id> authinfo = {});
   void persist_epoch(const char* name, std::int64_t value);
+  bool load_epochs();  // QuorumPeer.loadDataBase's epoch checks; false: the start was refused
   // A named boundary in the persistence sequence ("after-current-epoch", ...), as a trace event
   // (kind "persist.point"): the simulator can crash the server exactly there (docs/scenarios.md).
   void persistence_point(std::string_view name);
