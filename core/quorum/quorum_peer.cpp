@@ -98,13 +98,17 @@ bool QuorumPeer::load_epochs() {
     return false;
   };
 
-  auto current = read_epoch("currentEpoch");
+  // A missing file (a fresh server): the epoch of the last zxid.
+  auto or_default = [&](const std::string& name, std::optional<std::int64_t> value) {
+    if (value) return *value;
+    env_.log(LogLevel::info, name + " not found: starting with the epoch of the last zxid, " +
+                                 std::to_string(epoch_of_zxid));
+    return epoch_of_zxid;
+  };
+
+  std::optional<std::int64_t> current = read_epoch("currentEpoch");
   if (!error.empty()) return refuse(error);
-  if (!current) {
-    current = epoch_of_zxid;
-    env_.log(LogLevel::info, "currentEpoch not found: starting with the epoch of the last zxid, " +
-                                 std::to_string(*current));
-  }
+  current = or_default("currentEpoch", current);
   if (epoch_of_zxid > *current) {
     auto tmp = read_epoch("currentEpoch.tmp");
     if (!error.empty()) return refuse(error);
@@ -115,13 +119,9 @@ bool QuorumPeer::load_epochs() {
     current = *tmp;
     persist_epoch("currentEpoch", *current);
   }
-  auto accepted = read_epoch("acceptedEpoch");
+  std::optional<std::int64_t> accepted = read_epoch("acceptedEpoch");
   if (!error.empty()) return refuse(error);
-  if (!accepted) {
-    accepted = epoch_of_zxid;
-    env_.log(LogLevel::info, "acceptedEpoch not found: starting with the epoch of the last zxid, " +
-                                 std::to_string(*accepted));
-  }
+  accepted = or_default("acceptedEpoch", accepted);
   if (*accepted < *current)
     return refuse("the accepted epoch, " + std::to_string(*accepted) + ", is less than the current epoch, " +
                   std::to_string(*current));
