@@ -116,6 +116,15 @@ std::optional<Vote> Election::on_notification(std::int64_t from, const Notificat
                                        ",\"zxid\":\"" + util::hex(n.zxid) + "\",\"round\":" +
                                        std::to_string(n.election_epoch) + ",\"peer_epoch\":" +
                                        std::to_string(n.peer_epoch) + "}"});
+  if (!is_voter(n.leader)) return std::nullopt;  // a vote for a non-voter: ZooKeeper ignores it
+  if (finalize_timer_ && !better_vote(vote, proposal_)) {
+    // A quorum backs our proposal and we are waiting finalizeWait for a better vote: as in
+    // ZooKeeper's lookForLeader, anything not better is dropped unread (a later round, a settled
+    // server's answer alike), and the wait starts over.
+    env_.cancel_timer(finalize_timer_);
+    finalize_timer_ = env_.set_timer(kFinalizeWaitMs);
+    return std::nullopt;
+  }
   leader_states_[from] = state;
   arm_retry();  // we heard something: wait again before retransmitting
 

@@ -209,6 +209,14 @@ void QuorumPeer::on_notification(PeerId from, std::string_view message) {
     return;
   }
   if (state_ == PeerState::looking) {
+    if (!is_voter(from)) {
+      // ZooKeeper's WorkerReceiver answers an observer (or any non-voter) at once with our
+      // current vote in our current round, whatever our state; the election ignores its votes.
+      Vote current = vote_;
+      current.election_epoch = election_.logical_clock();
+      env_.peer_send(from, PeerChannel::election, Election::encode(state_, current, election_.config_text()));
+      return;
+    }
     if (auto v = election_.on_notification(from, n)) decided(*v);
     return;
   }

@@ -43,6 +43,20 @@ TEST_CASE("zab/election: three fresh servers elect the largest id and establish 
   CHECK(leader_of(w) == EndpointId{3});
 }
 
+TEST_CASE("fle/observers: a voter still LOOKING answers an observer's notification with its vote") {
+  // ZooKeeper's WorkerReceiver answers a non-voter at once, whatever its own state; the
+  // observer learns the voters' round and votes while they are still electing.
+  World w(ensemble(3, 1));
+  w.start();
+  REQUIRE(w.run_until_within([&] { return settled(w, 3) && count_role(w, "observing") == 1; }, seconds(10)));
+  int answers_while_looking = 0;
+  for (const auto& r : w.trace().records())
+    if (r.kind == trace_kind::send && r.msg_type == "vote" && r.to == 4 && r.from >= 1 && r.from <= 3 &&
+        r.detail.find("\"state\":\"LOOKING\"") != std::string::npos)
+      ++answers_while_looking;
+  CHECK(answers_while_looking > 0);
+}
+
 namespace {
 
 const quorum::QuorumPeer& peer(World& w, EndpointId id) {
