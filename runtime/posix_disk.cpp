@@ -184,6 +184,10 @@ void PosixDisk::write_atomic(const std::string& file, std::string bytes, DiskTok
   });
 }
 
+void PosixDisk::rename(const std::string& from, const std::string& to, DiskToken token) {
+  enqueue([this, from = resolve(from), to = resolve(to), token] { complete(token, do_rename(from, to)); });
+}
+
 std::optional<std::string> PosixDisk::read(const std::string& file) {
   return run_on_worker<std::optional<std::string>>([path = resolve(file)]() -> std::optional<std::string> {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -330,6 +334,18 @@ DiskStatus PosixDisk::do_write_atomic(const std::string& path, const std::string
   dirs_to_sync_.erase(path);
   const std::string dir = parent_of(path);
   if ((err = fsync_dir(dir)) != 0) return failure("write_atomic", dir, err);
+  return {};
+}
+
+DiskStatus PosixDisk::do_rename(const std::string& from, const std::string& to) {
+  if (DiskStatus synced = do_sync(from); !synced.ok) return synced;
+  forget_fd(from);
+  if (::rename(from.c_str(), to.c_str()) != 0) return failure("rename", from, errno);
+  forget_fd(to);  // a cached descriptor would point at the replaced file
+  dirs_to_sync_.erase(from);
+  dirs_to_sync_.erase(to);
+  const std::string dir = parent_of(to);
+  if (const int err = fsync_dir(dir); err != 0) return failure("rename", dir, err);
   return {};
 }
 

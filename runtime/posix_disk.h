@@ -4,7 +4,7 @@
 // (or the working directory when root is empty).
 //
 // Threading: every operation runs on ONE helper thread, in call order, so a slow fsync never
-// blocks the event loop. The asynchronous operations (append, sync, write_atomic) post their
+// blocks the event loop. The asynchronous operations (append, sync, write_atomic, rename) post their
 // completion to the io_context, where the completion handler gets (token, status) in call order.
 // The synchronous ones (read, list, truncate, remove, make_dirs) queue behind the asynchronous
 // ones and the caller waits for them, so they see every earlier append on disk. One queue for all
@@ -19,7 +19,8 @@
 //
 // Durability: sync(file) fsyncs the file, and also its directory if append() created the file
 // since the last sync. write_atomic writes "<file>.tmp", fsyncs it, renames it over <file> and
-// fsyncs the directory. truncate and remove are made durable before they return.
+// fsyncs the directory; rename(from, to) fsyncs `from`, renames it over `to` and fsyncs the
+// directory. truncate and remove are made durable before they return.
 //
 // Errors come back as DiskStatus{false, "<operation> <path>: <strerror text>"}.
 #pragma once
@@ -69,6 +70,7 @@ class PosixDisk final : public zablab::Disk {
   void append(const std::string& file, std::string bytes, DiskToken token) override;
   void sync(const std::string& file, DiskToken token) override;
   void write_atomic(const std::string& file, std::string bytes, DiskToken token) override;
+  void rename(const std::string& from, const std::string& to, DiskToken token) override;
   // nullopt when the file cannot be read (absent, a directory, an I/O error).
   std::optional<std::string> read(const std::string& file) override;
   // Names of everything directly inside `dir` (files and directories), sorted; empty when `dir`
@@ -105,6 +107,7 @@ class PosixDisk final : public zablab::Disk {
   DiskStatus do_append(const std::string& path, const std::string& bytes);
   DiskStatus do_sync(const std::string& path);
   DiskStatus do_write_atomic(const std::string& path, const std::string& bytes);
+  DiskStatus do_rename(const std::string& from, const std::string& to);
 
   boost::asio::io_context& io_;
   std::filesystem::path root_;

@@ -122,6 +122,7 @@ class ServerHost final : public Env, public NetEndpoint {
     void append(const std::string&, std::string, DiskToken) override {}
     void sync(const std::string&, DiskToken) override {}
     void write_atomic(const std::string&, std::string, DiskToken) override {}
+    void rename(const std::string&, const std::string&, DiskToken) override {}
     std::optional<std::string> read(const std::string& file) override { return real_.read(file); }
     std::vector<std::string> list(const std::string& dir) override { return real_.list(dir); }
     bool truncate(const std::string&, std::uint64_t) override { return false; }

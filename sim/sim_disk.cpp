@@ -11,16 +11,21 @@ SimDisk::SimDisk(Simulator& sim, EndpointId node, std::uint64_t seed, DiskOption
     : sim_(sim), node_(node), prng_(seed), options_(std::move(options)) {}
 
 void SimDisk::append(const std::string& file, std::string bytes, DiskToken token) {
-  submit(Op{OpKind::append, file, std::move(bytes), token, 0, 0, false}, options_.append_latency);
+  submit(Op{OpKind::append, file, std::move(bytes), token, 0, 0, false, {}}, options_.append_latency);
 }
 
 void SimDisk::sync(const std::string& file, DiskToken token) {
-  submit(Op{OpKind::sync, file, {}, token, 0, 0, false}, options_.sync_latency);
+  submit(Op{OpKind::sync, file, {}, token, 0, 0, false, {}}, options_.sync_latency);
 }
 
 void SimDisk::write_atomic(const std::string& file, std::string bytes, DiskToken token) {
   // Write the temporary file, fsync it, rename: one fsync's worth of waiting.
-  submit(Op{OpKind::write_atomic, file, std::move(bytes), token, 0, 0, false}, options_.sync_latency);
+  submit(Op{OpKind::write_atomic, file, std::move(bytes), token, 0, 0, false, {}}, options_.sync_latency);
+}
+
+void SimDisk::rename(const std::string& from, const std::string& to, DiskToken token) {
+  // An fsync of the file, the rename, an fsync of the directory: one fsync's worth of waiting.
+  submit(Op{OpKind::rename, from, {}, token, 0, 0, false, to}, options_.sync_latency);
 }
 
 void SimDisk::submit(Op op, const Latency& latency) {
@@ -36,10 +41,12 @@ void SimDisk::complete() {
   Op op = std::move(queue_.front());
   queue_.pop_front();
   const DiskStatus status = apply(op);
-  static constexpr std::string_view kinds[] = {trace_kind::disk_append, trace_kind::disk_sync, trace_kind::disk_write};
+  static constexpr std::string_view kinds[] = {trace_kind::disk_append, trace_kind::disk_sync, trace_kind::disk_write,
+                                               trace_kind::disk_rename};
   Json detail;
   detail.str("file", op.file);
-  if (op.kind != OpKind::sync) detail.num("bytes", static_cast<std::int64_t>(op.bytes.size()));
+  if (op.kind == OpKind::rename) detail.str("to", op.target);
+  if (op.kind == OpKind::append || op.kind == OpKind::write_atomic) detail.num("bytes", static_cast<std::int64_t>(op.bytes.size()));
   detail.num("token", static_cast<std::int64_t>(op.token)).num("latency_ns", sim_.now() - op.called_at);
   detail.boolean("ok", status.ok);
   if (!status.ok) detail.str("error", status.error);
@@ -81,6 +88,19 @@ DiskStatus SimDisk::apply(const Op& op) {
       f.durable_size = f.content.size();
       f.durable_exists = true;
       used_ = after;
+      return {};
+    }
+    case OpKind::rename: {
+      if (sync_error_) return DiskStatus{false, kIoError};
+      auto from = files_.find(op.file);
+      if (from == files_.end()) return DiskStatus{false, kNoSuchFile};
+      File moved = std::move(from->second);
+      files_.erase(from);
+      moved.durable_size = moved.content.size();
+      moved.durable_exists = true;
+      if (auto old = files_.find(op.target); old != files_.end()) used_ -= old->second.content.size();
+      files_[op.target] = std::move(moved);
+      if (last_append_file_ == op.file) last_append_file_.reset();
       return {};
     }
   }

@@ -4,7 +4,9 @@
 // files too), each after its latency, so a sync's completion means every earlier operation of
 // this node completed -- the server's group commit relies on that. An operation takes effect when
 // it completes: an append makes its bytes readable but volatile; a sync makes the file's bytes so
-// far durable; write_atomic replaces a file durably (temp file + rename + fsync). truncate,
+// far durable; write_atomic replaces a file durably (temp file + rename + fsync); rename makes a
+// file durable and moves it over another, durably (a crash before it completes keeps both as
+// they were). truncate,
 // remove and make_dirs are synchronous and durable at once (metadata, used at recovery and purge).
 //
 // crash() is what the machine losing power does: queued operations vanish, every file falls back
@@ -44,6 +46,7 @@ struct DiskOptions {
 
 inline constexpr const char* kNoSpace = "No space left on device";
 inline constexpr const char* kIoError = "Input/output error";
+inline constexpr const char* kNoSuchFile = "No such file or directory";
 
 class SimDisk final : public Disk {
  public:
@@ -60,6 +63,7 @@ class SimDisk final : public Disk {
   void append(const std::string& file, std::string bytes, DiskToken token) override;
   void sync(const std::string& file, DiskToken token) override;
   void write_atomic(const std::string& file, std::string bytes, DiskToken token) override;
+  void rename(const std::string& from, const std::string& to, DiskToken token) override;
   std::optional<std::string> read(const std::string& file) override;
   std::vector<std::string> list(const std::string& dir) override;
   bool truncate(const std::string& file, std::uint64_t size) override;
@@ -93,7 +97,7 @@ class SimDisk final : public Disk {
   bool full() const { return full_; }
 
  private:
-  enum class OpKind { append, sync, write_atomic };
+  enum class OpKind { append, sync, write_atomic, rename };
   struct Op {
     OpKind kind;
     std::string file;
@@ -102,6 +106,7 @@ class SimDisk final : public Disk {
     EventId event = 0;
     Nanos called_at = 0;
     bool orphan = false;  // its caller is gone: no completion callback
+    std::string target;   // rename: the new name
   };
   struct File {
     std::string content;

@@ -60,6 +60,7 @@ inline constexpr std::string_view timer = "timer";              // a node's time
 inline constexpr std::string_view disk_append = "disk.append";  // completions, in call order
 inline constexpr std::string_view disk_sync = "disk.sync";
 inline constexpr std::string_view disk_write = "disk.write_atomic";
+inline constexpr std::string_view disk_rename = "disk.rename";  // detail.file -> detail.to
 inline constexpr std::string_view disk_truncate = "disk.truncate";  // synchronous, durable at once
 inline constexpr std::string_view disk_remove = "disk.remove";
 inline constexpr std::string_view disk_crash = "disk.crash";  // volatile bytes dropped / torn

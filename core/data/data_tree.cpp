@@ -80,8 +80,20 @@ OpResult DataTree::apply_op(const jute::TxnHeader& header, const TxnOp& op, std:
   return std::visit(
       Overloaded{
           [&](const jute::CreateTxn& t) {
-            return create_node(t.path, t.data, t.acl, t.ephemeral ? NodeKind::ephemeral : NodeKind::persistent,
-                               t.ephemeral ? header.client_id : 0, t.parent_cversion, header, triggers);
+            OpResult r = create_node(t.path, t.data, t.acl, t.ephemeral ? NodeKind::ephemeral : NodeKind::persistent,
+                                     t.ephemeral ? header.client_id : 0, t.parent_cversion, header, triggers);
+            // Replay over a fuzzy snapshot may meet a node deleted and created again by another
+            // session after the parent was written: as ZooKeeper's processTxn (for a txn of type
+            // create only), the parent's cversion and pzxid still move forward.
+            if (r.err == Err::node_exists && header.type == op::create) {
+              DataNode* parent = find_mut(parent_path(t.path));
+              const std::int32_t cversion = t.parent_cversion == -1 ? parent->stat.cversion + 1 : t.parent_cversion;
+              if (cversion > parent->stat.cversion) {
+                parent->stat.cversion = cversion;
+                parent->stat.pzxid = header.zxid;
+              }
+            }
+            return r;
           },
           [&](const jute::CreateContainerTxn& t) {
             return create_node(t.path, t.data, t.acl, NodeKind::container, container_owner, t.parent_cversion,
@@ -184,6 +196,10 @@ OpResult DataTree::delete_node(const std::string& path, std::int64_t zxid, std::
   OpResult r{Err::ok, path, {}};
   auto it = nodes_.find(path);
   if (it == nodes_.end()) {
+    // Replaying a log over a fuzzy snapshot: the child may be gone already, written out before
+    // the parent was (or never written), yet the parent's pzxid must still reach this delete's
+    // zxid -- ZooKeeper 3.8's deleteNode moves it before it looks for the child.
+    if (DataNode* parent = find_mut(parent_path(path)); parent && zxid > parent->stat.pzxid) parent->stat.pzxid = zxid;
     r.err = Err::no_node;
     return r;
   }

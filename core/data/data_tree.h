@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/data/acl.h"
+#include "core/data/child_set.h"
 #include "core/data/txn.h"
 #include "core/jute/codes.h"
 #include "core/jute/records.h"
@@ -29,7 +30,7 @@ struct DataNode {
   Acl acl;
   jute::StatPersisted stat;
   NodeKind kind = NodeKind::persistent;
-  std::set<std::string> children;  // names, sorted so every listing is deterministic
+  ChildSet children;  // names, sorted so every listing is deterministic
 };
 
 // A watch to fire because a txn changed the tree: an event type from core/jute/codes.h + a path.

@@ -32,6 +32,14 @@ class Disk {
   virtual void sync(const std::string& file, DiskToken token) = 0;
   // Writes `file` whole and durably via a temporary file and rename; completes as on_disk_done.
   virtual void write_atomic(const std::string& file, std::string bytes, DiskToken token) = 0;
+  // Gives `from` (written with append) the name `to` durably: fsyncs `from`, renames it over `to`,
+  // fsyncs the directory; completes as on_disk_done. A big file (a snapshot) is appended a piece at
+  // a time under a temporary name and renamed once whole, so that it never sits in memory whole.
+  // The fallback, for a Disk that only wraps another, rewrites the file through write_atomic.
+  virtual void rename(const std::string& from, const std::string& to, DiskToken token) {
+    write_atomic(to, read(from).value_or(std::string()), token);
+    remove(from);
+  }
 
   // Synchronous helpers for recovery and housekeeping.
   virtual std::optional<std::string> read(const std::string& file) = 0;

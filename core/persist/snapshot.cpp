@@ -7,16 +7,6 @@
 
 namespace zablab::persist {
 
-std::string serialize_snapshot(const data::DataTree& tree) {
-  jute::Writer w;
-  jute::write(w, jute::FileHeader{kSnapshotMagic, kFormatVersion, -1});
-  w.raw(serialize_snapshot_body(tree));
-  const std::uint32_t checksum = util::adler32(w.data());
-  w.i64(static_cast<std::int64_t>(checksum));
-  w.bytes(std::string_view("/"));
-  return w.take();
-}
-
 void load_snapshot(std::string_view bytes, std::int64_t zxid, bool extended_types_enabled, data::DataTree& tree) {
   constexpr std::size_t kHeader = 16;
   try {
@@ -27,7 +17,12 @@ void load_snapshot(std::string_view bytes, std::int64_t zxid, bool extended_type
     // The parser builds nothing for what is not in the file: a corrupt count or length fails at
     // the end of the bytes rather than allocating what it claims.
     SnapshotParser parser(extended_types_enabled, false, kHeader);
-    const std::size_t sum_at = kHeader + parser.feed(bytes.substr(kHeader));
+    // Fed a piece at a time: the parser copies what it is given, and a piece at a time it only
+    // ever holds the record it is in the middle of, not a second copy of the file.
+    constexpr std::size_t kPiece = std::size_t{1} << 20;
+    std::size_t sum_at = kHeader;
+    for (std::size_t at = kHeader; at < bytes.size() && !parser.done(); at += kPiece)
+      sum_at += parser.feed(bytes.substr(at, kPiece));
     if (!parser.done()) throw SnapshotError(bytes.size(), "the file ends before the nodes do (cut short?)");
     if (bytes.size() - sum_at < 13) throw SnapshotError(sum_at, "the file ends before its checksum (cut short?)");
     jute::Reader r(bytes.substr(sum_at));

@@ -26,6 +26,8 @@ class SnapshotError : public std::runtime_error {
   std::size_t offset_;
 };
 
+// The whole file at once (a SnapshotWriter run to its end: core/persist/snapshot_writer.h, which
+// also writes one a piece at a time while the tree changes).
 std::string serialize_snapshot(const data::DataTree& tree);
 // Replaces `tree` with the snapshot's contents (last processed zxid = `zxid`, from the file name).
 // Throws SnapshotError naming the byte offset on anything malformed, including a bad checksum.

@@ -21,55 +21,6 @@ std::int32_t be32(std::string_view in, std::size_t at) {
 
 }  // namespace
 
-std::string serialize_snapshot_body(const data::DataTree& tree) {
-  jute::Writer w;
-  w.i32(static_cast<std::int32_t>(tree.sessions().size()));
-  for (const auto& [id, timeout] : tree.sessions()) {
-    w.i64(id);
-    w.i32(timeout);
-  }
-
-  // Depth-first, children in name order; ACLs numbered by first use.
-  std::vector<std::string> order;
-  std::vector<std::string> stack{"/"};
-  while (!stack.empty()) {
-    std::string path = std::move(stack.back());
-    stack.pop_back();
-    const data::DataNode* node = tree.find(path);
-    if (!node) continue;
-    for (auto it = node->children.rbegin(); it != node->children.rend(); ++it)
-      stack.push_back(data::child_path(path, *it));
-    order.push_back(std::move(path));
-  }
-  // ACL lists keyed by their encoded bytes (ACLs have no order of their own).
-  auto acl_bytes = [](const data::Acl& acl) {
-    jute::Writer aw;
-    aw.i32(static_cast<std::int32_t>(acl.size()));
-    for (const auto& entry : acl) jute::write(aw, entry);
-    return aw.take();
-  };
-  std::map<std::string, std::int64_t> acl_keys;
-  std::vector<std::string> acls;
-  for (const auto& path : order) {
-    std::string encoded = acl_bytes(tree.find(path)->acl);
-    if (acl_keys.emplace(encoded, static_cast<std::int64_t>(acl_keys.size()) + 1).second) acls.push_back(encoded);
-  }
-  w.i32(static_cast<std::int32_t>(acls.size()));
-  for (const auto& encoded : acls) {
-    w.i64(acl_keys.at(encoded));
-    w.raw(encoded);
-  }
-  for (const auto& path : order) {
-    const data::DataNode& node = *tree.find(path);
-    w.bytes(std::string_view(path == "/" ? std::string_view() : std::string_view(path)));
-    w.bytes(node.data);
-    w.i64(acl_keys.at(acl_bytes(node.acl)));
-    jute::write(w, node.stat);
-  }
-  w.bytes(std::string_view("/"));
-  return w.take();
-}
-
 SnapshotParser::SnapshotParser(bool extended_types_enabled, bool signed_stream, std::size_t base_offset,
                                std::size_t max_field)
     : extended_types_enabled_(extended_types_enabled),

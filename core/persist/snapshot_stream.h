@@ -25,6 +25,7 @@ namespace zablab::persist {
 // The signature ZooKeeper's leader writes after the snapshot on the quorum port.
 inline constexpr std::string_view kSnapshotSignature = "BenWasHere";
 
+// The whole body at once; SnapshotWriter (snapshot_writer.h, Form::body) gives it piece by piece.
 std::string serialize_snapshot_body(const data::DataTree& tree);
 
 class SnapshotParser {

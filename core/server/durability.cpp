@@ -33,8 +33,15 @@ bool StandaloneServer::recover_from_disk() {
   snapshot_threshold_ = config_.snap_count / 2 +
                         static_cast<std::int64_t>(env_.random_u64() % static_cast<std::uint64_t>(
                                                                           std::max<std::int64_t>(1, config_.snap_count / 2)));
-  // As ZooKeeper does after loading: a fresh snapshot, and the next txn starts a new log.
-  if (report.replayed > 0 || report.snapshot_zxid == 0) take_snapshot();
+  // A snapshot a crash left half-written (ZooKeeper leaves these; nothing reads them).
+  for (const auto& name : disk.list(snap_dir)) {
+    if (name.rfind("snapshot.", 0) == 0 && name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0 &&
+        disk.remove(snap_dir + "/" + name))
+      env_.log(LogLevel::info, "recovery: removed unfinished snapshot " + snap_dir + "/" + name);
+  }
+  // As ZooKeeper does after loading: a fresh snapshot, and the next txn starts a new log. Unlike
+  // ZooKeeper, requests are served while it is written (see docs/formats/disk.md).
+  if (report.replayed > 0 || report.snapshot_zxid == 0) start_snapshot();
   env_.log(LogLevel::info, "recovered to zxid " + util::hex(tree_.last_processed_zxid()) + " with " +
                                std::to_string(tree_.node_count()) + " nodes and " +
                                std::to_string(tree_.sessions().size()) + " sessions");
@@ -67,6 +74,8 @@ void StandaloneServer::request_sync() {
 }
 
 void StandaloneServer::log_cut_back_to(std::int64_t zxid) {
+  // A fuzzy snapshot above `zxid` would hold txns that are no longer anyone's history.
+  if (snapshot_ && snapshot_->writer.zxid() > zxid) cancel_snapshot("the log was cut back to " + util::hex(zxid));
   appended_zxid_ = std::min(appended_zxid_, zxid);
   sync_requested_zxid_ = std::min(sync_requested_zxid_, zxid);
   for (auto& [token, upto] : syncs_) upto = std::min(upto, zxid);
@@ -91,6 +100,7 @@ void StandaloneServer::on_disk_done(DiskToken token, const DiskStatus& status) {
     after_disk_.erase(after_disk_.begin());
     for (auto& fn : then) fn();
   }
+  if (snapshot_ && token == snapshot_->waiting) continue_snapshot();
   flush_dirty();
 }
 
@@ -125,33 +135,6 @@ void StandaloneServer::on_logged(std::int64_t upto_zxid) {
 void StandaloneServer::after_apply(const data::Txn& /*txn*/) {
   ++txns_since_snapshot_;
   if (persistent_) maybe_snapshot();
-}
-
-void StandaloneServer::maybe_snapshot() {
-  if (txns_since_snapshot_ < snapshot_threshold_) return;
-  take_snapshot();
-}
-
-void StandaloneServer::take_snapshot() {
-  // Single-threaded, so the tree is consistent at this instant; txns appended but not yet synced
-  // are in the current log, which recovery replays after the snapshot.
-  Disk& disk = env_.disk();
-  const std::string path = persist::version_dir(config_.data_dir) + "/" +
-                           persist::zxid_file_name("snapshot", tree_.last_processed_zxid());
-  disk.write_atomic(path, persist::serialize_snapshot(tree_), next_token_++);
-  // Before rolling, make sure everything in the old log gets its fsync.
-  request_sync();
-  current_log_.clear();
-  txns_since_snapshot_ = 0;
-  env_.trace({"snapshot", "{\"zxid\":\"" + util::hex(tree_.last_processed_zxid()) + "\"}"});
-  env_.log(LogLevel::info, "snapshot " + path);
-  if (config_.purge_interval_hours > 0) {
-    for (const auto& doomed :
-         persist::purge_candidates(disk, config_.data_dir, config_.log_dir(), config_.snap_retain_count)) {
-      disk.remove(doomed);
-      env_.log(LogLevel::info, "purged " + doomed);
-    }
-  }
 }
 
 void StandaloneServer::fail(const std::string& why) {

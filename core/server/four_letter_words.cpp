@@ -1,8 +1,6 @@
 // ZooKeeper's four-letter words on the client port: the first 4 bytes of a connection, unframed,
 // answered in plain text, then the connection closes. Output follows ZooKeeper 3.8's layout so
 // monitoring scripts that parse it keep working.
-#include <cstdio>
-
 #include "core/jute/codes.h"
 #include "core/server/standalone_server.h"
 #include "core/util/hex.h"
@@ -19,12 +17,6 @@ bool known_word(const std::string& w) {
   for (const char* k : kWords)
     if (w == k) return true;
   return false;
-}
-
-std::string fixed1(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
 }
 
 }  // namespace
@@ -59,10 +51,7 @@ std::string StandaloneServer::four_letter_text(const std::string& word) const {
   const std::size_t outstanding = outstanding_;
   // ZooKeeper's node count includes the root twice (as "" and "/").
   const std::size_t node_count = tree_.node_count() + 1;
-  const std::int64_t min_latency = stats_.latency_min_ms < 0 ? 0 : stats_.latency_min_ms;
-  const double avg_latency =
-      stats_.latency_count ? static_cast<double>(stats_.latency_total_ms) / static_cast<double>(stats_.latency_count)
-                           : 0.0;
+  const LatencySummary& latency = stats_.latency.all;
   auto connection_line = [&](const Connection& c, bool detailed) {
     std::string line = " /" + c.remote + "[" + (c.state == ConnState::open ? "1" : "0") +
                        "](queued=" + std::to_string(c.queue.size()) + ",recved=" + std::to_string(c.received) +
@@ -75,8 +64,8 @@ std::string StandaloneServer::four_letter_text(const std::string& word) const {
     return line + ")\n";
   };
   auto server_block = [&]() {
-    return "Latency min/avg/max: " + std::to_string(min_latency) + "/" + fixed1(avg_latency) + "/" +
-           std::to_string(stats_.latency_max_ms) + "\nReceived: " + std::to_string(stats_.packets_received) +
+    return "Latency min/avg/max: " + std::to_string(latency.min()) + "/" + java_double(latency.avg()) + "/" +
+           std::to_string(latency.max()) + "\nReceived: " + std::to_string(stats_.packets_received) +
            "\nSent: " + std::to_string(stats_.packets_sent) + "\nConnections: " + std::to_string(conns_.size()) +
            "\nOutstanding: " + std::to_string(outstanding) + "\nZxid: " +
            util::hex(std::max(tree_.last_processed_zxid(), last_zxid_)) +
@@ -120,9 +109,9 @@ std::string StandaloneServer::four_letter_text(const std::string& word) const {
     auto kv = [&](const std::string& k, const std::string& v) { out += "zk_" + k + "\t" + v + "\n"; };
     kv("version", kVersion);
     kv("server_state", mode_name());
-    kv("avg_latency", fixed1(avg_latency));
-    kv("max_latency", std::to_string(stats_.latency_max_ms));
-    kv("min_latency", std::to_string(min_latency));
+    kv("avg_latency", java_double(latency.avg()));
+    kv("max_latency", std::to_string(latency.max()));
+    kv("min_latency", std::to_string(latency.min()));
     kv("packets_received", std::to_string(stats_.packets_received));
     kv("packets_sent", std::to_string(stats_.packets_sent));
     kv("num_alive_connections", std::to_string(conns_.size()));
@@ -134,6 +123,7 @@ std::string StandaloneServer::four_letter_text(const std::string& word) const {
     kv("uptime", std::to_string(env_.now_ms() - started_ms_));
     kv("global_sessions", std::to_string(sessions_.sessions().size()));
     kv("local_sessions", "0");
+    for (const auto& [key, value] : stats_.latency.summary_lines()) kv(key, value);
     for (const auto& [key, value] : env_.host_metrics()) kv(key, value);
     return out;
   }

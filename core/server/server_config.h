@@ -76,6 +76,9 @@ struct ServerConfig {
   std::string data_log_dir;  // empty = data_dir
   // A snapshot every snapCount/2 + random[0, snapCount/2) txns, as ZooKeeper does.
   std::int64_t snap_count = 100000;
+  // Not a zoo.cfg key: how much of a snapshot is serialized at a time between requests (see
+  // core/server/snapshots.cpp). Tests make it small so that txns interleave with a small tree's.
+  std::size_t snapshot_piece_bytes = std::size_t{1} << 20;
   // autopurge.snapRetainCount / autopurge.purgeInterval (hours; 0 = off). zablab purges right
   // after each snapshot when the interval is set.
   int snap_retain_count = 3;

@@ -73,12 +73,11 @@ Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& bo
         if (!watch_room(c, req.path, false, true)) return Err::quota_exceeded;
         watches_.add_child_watch(c.id, req.path);
       }
-      std::vector<std::string> children(n->children.begin(), n->children.end());
-      if (type == op::get_children) {
-        jute::write(out, jute::GetChildrenResponse{std::move(children)});
-      } else {
-        jute::write(out, jute::GetChildren2Response{std::move(children), data::DataTree::stat_of(*n)});
-      }
+      // GetChildrenResponse / GetChildren2Response written straight from the tree: the names
+      // (vector<ustring>), then for getChildren2 the Stat. No copy of a listing that may be long.
+      out.i32(static_cast<std::int32_t>(n->children.size()));
+      for (const auto& name : n->children) out.bytes(std::string_view(name));
+      if (type == op::get_children2) jute::write(out, data::DataTree::stat_of(*n));
       return Err::ok;
     }
     case op::get_acl: {

@@ -375,11 +375,7 @@ bool StandaloneServer::answer_done(Connection& c) {
     Pending p = std::move(c.queue.front());
     c.queue.pop_front();
     --outstanding_;
-    const std::int64_t latency = env_.now_ms() - p.arrived_ms;
-    stats_.latency_min_ms = stats_.latency_min_ms < 0 ? latency : std::min(stats_.latency_min_ms, latency);
-    stats_.latency_max_ms = std::max(stats_.latency_max_ms, latency);
-    stats_.latency_total_ms += latency;
-    ++stats_.latency_count;
+    stats_.latency.add(env_.now_ms() - p.arrived_ms, p.is_write && p.type != op::sync);
     if (!p.reply.empty()) send(c, std::move(p.reply));
     if (p.close_after) {
       close_connection(id, "request " + std::string(op::name(p.type)) +

@@ -19,6 +19,8 @@
 #include "core/data/data_tree.h"
 #include "core/env/node.h"
 #include "core/jute/frame.h"
+#include "core/persist/snapshot_writer.h"
+#include "core/server/latency_stats.h"
 #include "core/server/prep.h"
 #include "core/server/server_config.h"
 #include "core/server/session_tracker.h"
@@ -30,10 +32,7 @@ namespace zablab::server {
 struct ServerStats {
   std::uint64_t packets_received = 0;
   std::uint64_t packets_sent = 0;
-  std::int64_t latency_min_ms = -1;
-  std::int64_t latency_max_ms = 0;
-  std::int64_t latency_total_ms = 0;
-  std::uint64_t latency_count = 0;
+  LatencyStats latency;
 };
 
 class StandaloneServer : public Node {
@@ -194,9 +193,29 @@ class StandaloneServer : public Node {
   // asked to be synced above it is gone, and a sync in flight covers nothing above it, so that a
   // txn appended again under the same zxid gets an fsync of its own before it is acknowledged.
   void log_cut_back_to(std::int64_t zxid);
-  void maybe_snapshot();
-  void take_snapshot();
   void fail(const std::string& why);
+
+  // --- snapshots (snapshots.cpp) ---
+  // Every snapCount/2 + random txns: the log rolls and a fuzzy snapshot starts, unless one is
+  // still being written (ZooKeeper's "Too busy to snap, skipping").
+  void maybe_snapshot();
+  // A snapshot of the whole tree as it is now, queued on the disk at once (a learner installing a
+  // SNAP: what it removes next waits for it). Cancels a fuzzy one in progress.
+  void take_snapshot();
+  // A fuzzy snapshot named by the last processed zxid, serialized a bounded piece at a time:
+  // each piece is appended to snapshot.<zxid>.tmp when the last one completed, and the whole
+  // renamed to snapshot.<zxid> at the end. Requests are served between pieces.
+  void start_snapshot();
+  // The disk finished what the snapshot waited for: the next piece, the rename, or the end.
+  void continue_snapshot();
+  void write_snapshot_piece();
+  void finish_snapshot();
+  // Abandons the fuzzy snapshot in progress; its files are removed once the disk caught up, except
+  // a finished file named `keep` (a snapshot of the same name was just queued).
+  void cancel_snapshot(const std::string& why, const std::string& keep = {});
+  void roll_log();
+  // autopurge: keeps the newest snapRetainCount snapshots and the logs they need.
+  void purge_old_files();
 
   // --- sessions and housekeeping ---
   void arm_session_timer();
@@ -236,6 +255,18 @@ class StandaloneServer : public Node {
   std::int64_t sync_requested_zxid_ = 0;
   std::int64_t txns_since_snapshot_ = 0;
   std::int64_t snapshot_threshold_ = 0;
+  struct SnapshotInProgress {
+    SnapshotInProgress(const data::DataTree& tree, std::string path_)
+        : writer(tree, persist::SnapshotWriter::Form::file, true), path(std::move(path_)), temp(path + ".tmp") {}
+    persist::SnapshotWriter writer;
+    std::string path;  // snapshot.<zxid>
+    std::string temp;  // what the pieces are appended to
+    DiskToken waiting = 0;        // the operation whose completion asks for the next step
+    bool last_piece = false;      // the last piece is queued
+    bool renaming = false;        // the last piece is written; the rename is queued
+    std::uint64_t unsynced = 0;   // bytes appended since the temporary file's last fsync
+  };
+  std::optional<SnapshotInProgress> snapshot_;
   DiskToken completed_token_ = 0;
   std::map<DiskToken, std::vector<std::function<void()>>> after_disk_;
 };

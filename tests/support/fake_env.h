@@ -30,6 +30,16 @@ class MemDisk : public Disk {
     files[file] = std::move(bytes);
     done.push_back({token, {}});
   }
+  void rename(const std::string& from, const std::string& to, DiskToken token) override {
+    auto it = files.find(from);
+    if (it == files.end()) {
+      done.push_back({token, {false, "No such file or directory"}});
+      return;
+    }
+    files[to] = std::move(it->second);
+    files.erase(from);
+    done.push_back({token, {}});
+  }
   std::optional<std::string> read(const std::string& file) override {
     auto it = files.find(file);
     if (it == files.end()) return std::nullopt;

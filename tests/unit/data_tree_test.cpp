@@ -178,3 +178,28 @@ TEST_CASE("acl/digest: ids and checks as ZooKeeper computes them") {
   CHECK_FALSE(data::fixup_acl({jute::ACL{perm::all, jute::Id{"world", "someone"}}}, user).has_value());
   CHECK_FALSE(data::fixup_acl({}, user).has_value());
 }
+
+TEST_CASE("data_tree/replay: a delete of a missing child still moves its parent's pzxid forward, as ZooKeeper 3.8") {
+  // Replay over a fuzzy snapshot: the parent was written before the child's delete, the child
+  // (deleted by then) was not written at all.
+  DataTree tree;
+  tree.apply(create_txn(1, "/p", 1));
+  CHECK(tree.apply(delete_txn(7, "/p/gone")).ops.front().err == Err::no_node);
+  CHECK(tree.find("/p")->stat.pzxid == 7);
+  tree.apply(delete_txn(5, "/p/older"));  // never backwards
+  CHECK(tree.find("/p")->stat.pzxid == 7);
+}
+
+TEST_CASE("data_tree/replay: a create of a node that exists still moves its parent's cversion and pzxid forward") {
+  DataTree tree;
+  tree.apply(create_txn(1, "/p", 1));
+  tree.apply(create_txn(2, "/p/a", 1));
+  // The snapshot has /p at cversion 1 but already holds a later /p/a; the log's create comes again.
+  auto again = create_txn(9, "/p/a", 3);
+  CHECK(tree.apply(again).ops.front().err == Err::node_exists);
+  CHECK(tree.find("/p")->stat.cversion == 3);
+  CHECK(tree.find("/p")->stat.pzxid == 9);
+  CHECK(tree.apply(create_txn(10, "/p/a", 2)).ops.front().err == Err::node_exists);  // an older cversion: no change
+  CHECK(tree.find("/p")->stat.cversion == 3);
+  CHECK(tree.find("/p")->stat.pzxid == 9);
+}

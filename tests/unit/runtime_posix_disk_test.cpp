@@ -84,6 +84,29 @@ TEST_CASE("runtime/posix_disk: append, sync, read; completions in call order", "
   CHECK_FALSE(h.disk.read("absent").has_value());
 }
 
+TEST_CASE("runtime/posix_disk: rename puts an appended file over another, in call order", "[runtime][disk]") {
+  Harness h;
+  h.disk.write_atomic("snapshot.1", "old", 1);
+  h.disk.append("snapshot.1.tmp", "new ", 2);
+  h.disk.append("snapshot.1.tmp", "whole", 3);
+  h.disk.rename("snapshot.1.tmp", "snapshot.1", 4);
+  h.disk.append("log.1", "after", 5);
+  h.deliver();
+  CHECK(h.tokens() == std::vector<DiskToken>{1, 2, 3, 4, 5});
+  for (const auto& [token, status] : h.done) CHECK(status.ok);
+  CHECK(h.disk.read("snapshot.1") == "new whole");
+  CHECK_FALSE(h.disk.read("snapshot.1.tmp"));
+  // An append to the old temporary name starts a new file, not the renamed one.
+  h.disk.append("snapshot.1.tmp", "x", 6);
+  h.disk.rename("no-such-file", "snapshot.2", 7);
+  h.deliver();
+  CHECK(h.disk.read("snapshot.1") == "new whole");
+  CHECK(h.disk.read("snapshot.1.tmp") == "x");
+  REQUIRE(h.done.size() == 7);
+  CHECK_FALSE(h.done.back().second.ok);
+  CHECK(h.done.back().second.error.find("no-such-file") != std::string::npos);
+}
+
 TEST_CASE("runtime/posix_disk: write_atomic replaces the whole file", "[runtime][disk]") {
   Harness h;
   h.disk.write_atomic("currentEpoch", "1", 10);

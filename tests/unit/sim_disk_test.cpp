@@ -96,6 +96,30 @@ TEST_CASE("sim/disk: write_atomic is durable at completion; a crash before it ke
   CHECK(r.disk.read("/snap") == "v1");
 }
 
+TEST_CASE("sim/disk: rename makes a file durable under its new name; a crash before it keeps the old one") {
+  Rig r;
+  r.disk.write_atomic("/snap", "old", 1);
+  r.disk.append("/snap.tmp", "new ", 2);
+  r.disk.append("/snap.tmp", "whole", 3);
+  r.run();
+  r.disk.rename("/snap.tmp", "/snap", 4);
+  r.disk.crash();  // before the rename completed: the old file (the temporary one may be torn)
+  CHECK(r.disk.read("/snap") == "old");
+  r.disk.remove("/snap.tmp");
+
+  r.disk.append("/snap.tmp", "new whole", 5);
+  r.disk.rename("/snap.tmp", "/snap", 6);
+  r.run();
+  CHECK(r.done.back() == 6);
+  r.disk.crash();  // after it: the new file, durable although never synced before the rename
+  CHECK(r.disk.read("/snap") == "new whole");
+  CHECK_FALSE(r.disk.read("/snap.tmp"));
+  r.disk.rename("/nothing", "/snap", 7);
+  r.run();
+  CHECK(r.errors == std::vector<std::string>{kNoSuchFile});
+  CHECK(r.disk.read("/snap") == "new whole");
+}
+
 TEST_CASE("sim/disk: a full disk fails appends with ENOSPC; fsync errors are reported") {
   Rig r;
   r.disk.append("/log", "fits", 1);

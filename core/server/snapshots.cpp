@@ -1,0 +1,125 @@
+// Snapshots of a server's tree, as ZooKeeper 3.8 takes them: every snapCount/2 + random txns the
+// log rolls and a fuzzy snapshot starts, named by the last processed zxid. ZooKeeper writes it on
+// a thread of its own while requests go on; here the event loop writes it a bounded piece at a
+// time, each piece when the disk finished the last, so no request waits behind more than one
+// piece -- and the simulator runs the same code, deterministically. Recovery replays the log
+// from the snapshot's zxid, which brings every node the snapshot caught mid-change up to date.
+#include "core/persist/disk_layout.h"
+#include "core/persist/recovery.h"
+#include "core/persist/snapshot.h"
+#include "core/server/standalone_server.h"
+#include "core/util/hex.h"
+
+namespace zablab::server {
+namespace {
+
+// The temporary file is fsynced every this many pieces (of config.snapshot_piece_bytes, 1 MiB: a
+// few ms of the loop), so that the fsync before the rename -- and a txn log fsync queued behind
+// any of them -- never waits for more than 4 MiB to reach the disk.
+constexpr std::uint64_t kPiecesPerSync = 4;
+
+}  // namespace
+
+void StandaloneServer::maybe_snapshot() {
+  if (txns_since_snapshot_ < snapshot_threshold_) return;
+  if (snapshot_) {
+    // As ZooKeeper: the log still rolls, and the next snapshot comes snapCount txns later.
+    roll_log();
+    env_.log(LogLevel::warn, "Too busy to snap, skipping");
+    return;
+  }
+  start_snapshot();
+}
+
+void StandaloneServer::roll_log() {
+  // Before rolling, make sure everything in the old log gets its fsync.
+  request_sync();
+  current_log_.clear();
+  txns_since_snapshot_ = 0;
+}
+
+void StandaloneServer::take_snapshot() {
+  // Single-threaded, so the tree is consistent at this instant; txns appended but not yet synced
+  // are in the current log, which recovery replays after the snapshot.
+  Disk& disk = env_.disk();
+  const std::string path = persist::version_dir(config_.data_dir) + "/" +
+                           persist::zxid_file_name("snapshot", tree_.last_processed_zxid());
+  cancel_snapshot("a whole snapshot is taken instead", path);
+  disk.write_atomic(path, persist::serialize_snapshot(tree_), next_token_++);
+  roll_log();
+  env_.trace({"snapshot", "{\"zxid\":\"" + util::hex(tree_.last_processed_zxid()) + "\"}"});
+  env_.log(LogLevel::info, "snapshot " + path);
+  purge_old_files();
+}
+
+void StandaloneServer::start_snapshot() {
+  roll_log();
+  snapshot_.emplace(tree_, persist::version_dir(config_.data_dir) + "/" +
+                               persist::zxid_file_name("snapshot", tree_.last_processed_zxid()));
+  env_.log(LogLevel::info, "snapshotting " + util::hex(snapshot_->writer.zxid()) + " to " + snapshot_->path);
+  write_snapshot_piece();
+}
+
+void StandaloneServer::write_snapshot_piece() {
+  SnapshotInProgress& s = *snapshot_;
+  Disk& disk = env_.disk();
+  std::string piece;
+  s.writer.next(piece, config_.snapshot_piece_bytes);
+  s.unsynced += piece.size();
+  s.waiting = next_token_++;
+  disk.append(s.temp, std::move(piece), s.waiting);
+  s.last_piece = s.writer.done();  // the rename waits for it: a Disk may read the file to rename it
+  if (!s.last_piece && s.unsynced >= kPiecesPerSync * config_.snapshot_piece_bytes) {
+    s.unsynced = 0;
+    s.waiting = next_token_++;
+    disk.sync(s.temp, s.waiting);
+  }
+}
+
+void StandaloneServer::continue_snapshot() {
+  SnapshotInProgress& s = *snapshot_;
+  if (s.renaming) {
+    finish_snapshot();
+  } else if (s.last_piece) {
+    s.renaming = true;
+    s.waiting = next_token_++;
+    env_.disk().rename(s.temp, s.path, s.waiting);  // fsyncs what is not yet durable first
+  } else {
+    write_snapshot_piece();
+  }
+}
+
+void StandaloneServer::finish_snapshot() {
+  const std::int64_t zxid = snapshot_->writer.zxid();
+  const std::uint64_t bytes = snapshot_->writer.written();
+  const std::string path = snapshot_->path;
+  snapshot_.reset();
+  env_.trace({"snapshot", "{\"zxid\":\"" + util::hex(zxid) + "\"}"});
+  env_.log(LogLevel::info, "snapshot " + path + " written (" + std::to_string(bytes) + " bytes)");
+  purge_old_files();
+}
+
+void StandaloneServer::purge_old_files() {
+  if (config_.purge_interval_hours <= 0) return;
+  Disk& disk = env_.disk();
+  for (const auto& doomed :
+       persist::purge_candidates(disk, config_.data_dir, config_.log_dir(), config_.snap_retain_count)) {
+    disk.remove(doomed);
+    env_.log(LogLevel::info, "purged " + doomed);
+  }
+}
+
+void StandaloneServer::cancel_snapshot(const std::string& why, const std::string& keep) {
+  if (!snapshot_) return;
+  const std::string temp = snapshot_->temp;
+  const std::string path = snapshot_->renaming && snapshot_->path != keep ? snapshot_->path : std::string();
+  env_.log(LogLevel::info, "snapshot " + snapshot_->path + " abandoned: " + why);
+  snapshot_.reset();
+  // Its last operations are still queued: remove what they leave once they are done.
+  after_disk([this, temp, path] {
+    env_.disk().remove(temp);
+    if (!path.empty()) env_.disk().remove(path);
+  });
+}
+
+}  // namespace zablab::server
