@@ -3,8 +3,10 @@
 // CheckEngine reads nothing but TraceRecords, in trace order, so the same checks run live (the
 // scenario runner feeds it every record as the simulator adds it) and over a recording
 // (zablab-sim replay feeds it the rows of a trace.db). From the records it rebuilds, per server,
-// its role, the leader it follows and the history it has applied (zxid -> digest of the txn), and
-// globally the committed history: txns an established leader committed or brought with it.
+// its role, the leader it follows and the history it has applied (zxid -> digest of the txn, see
+// txn_digest.h), and globally the committed history: txns an established leader committed or
+// brought with it. Txns are compared by content everywhere: a proposal's digest is in its
+// zab.propose record, a PROPOSAL's or INFORM's in its net.send record.
 //
 //   Zab
 //     zab.one-leader-per-epoch   at most one leader establishes each epoch
@@ -14,6 +16,13 @@
 //                                and no TRUNC or SNAP takes one away from a server
 //     zab.delivery-order         a server applies txns in strictly increasing zxid order
 //     zab.commit-quorum          a leader commits a txn only after a quorum of voters ACKed it
+//                                (its own ACK only once an fsync of its disk covered the txn)
+//   Zab.tla's invariants, by the specification's names (zab_spec.cpp):
+//     zab.Leadership1, zab.Leadership2, zab.PrefixConsistency, zab.Integrity, zab.Agreement,
+//     zab.TotalOrder, zab.LocalPrimaryOrder, zab.GlobalPrimaryOrder, zab.PrimaryIntegrity
+//   and its "should not be triggered" flags (zab_flags.cpp):
+//     zab.commitInconsistent, zab.proposalInconsistent, zab.ackInconsistent,
+//     zab.stateInconsistent, zab.messageIllegal
 //   clients
 //     client.acked-writes-survive   a write acknowledged to a client is in every later leader's history
 //     client.monotonic-zxid         the zxids a client sees in replies never go backwards, across
@@ -31,6 +40,8 @@
 // in docs/scenarios.md ("The checkers"). Single-threaded; deterministic.
 #pragma once
 
+#include <algorithm>
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -94,6 +105,10 @@ class CheckEngine {
   // In the order found; the first is the one that stops a run. Capped at a few dozen.
   const std::vector<Violation>& violations() const { return violations_; }
   std::uint64_t records_seen() const { return records_seen_; }
+  // What could not be read ("seq 12 (core zab.propose): no field \"txn\"..."), at most a few
+  // dozen. A run with any is not checked: never call it passed.
+  const std::vector<std::string>& unreadable_records() const { return unreadable_; }
+  std::uint64_t unreadable_count() const { return unreadable_count_; }
   const std::vector<EndpointId>& voters() const { return config_.voters; }
   bool enabled(std::string_view invariant) const;
 
@@ -111,12 +126,34 @@ class CheckEngine {
   std::optional<EndpointId> leader_of_epoch(std::int64_t epoch) const;
 
  private:
+  // A txn as the specification compares them (TxnEqual): zxid and content.
+  struct Txn {
+    std::int64_t zxid = 0;
+    std::uint64_t digest = 0;
+    bool operator==(const Txn&) const = default;
+    auto operator<=>(const Txn&) const = default;
+  };
   struct Server {
     std::string role = "DOWN";  // LOOKING, FOLLOWING, LEADING, OBSERVING, DOWN
     bool established = false;   // LEADING and the epoch is established
     std::optional<EndpointId> leader;
-    std::map<std::int64_t, std::uint64_t> hist;  // applied txns: zxid -> digest (0 = unknown)
-    std::set<std::int64_t> logged;               // zxids in its txn log (proposed, received, applied)
+    std::map<std::int64_t, std::uint64_t> hist;    // applied txns: zxid -> digest (0 = unknown)
+    std::map<std::int64_t, std::uint64_t> logged;  // its txn log (proposed, received, applied): zxid -> digest
+    // --- the specification's view (zab_spec.cpp) ---
+    std::string phase = "ELECTION";  // zabState: ELECTION, DISCOVERY, SYNCHRONIZATION, BROADCAST
+    std::int64_t epoch = -1;         // as leader: the epoch it chose (zab.new_epoch)
+    // history[1..lastCommitted]: the txns it delivered (committed), in delivery order.
+    std::vector<Txn> delivered;
+    std::map<Txn, std::size_t> delivered_at;  // position in `delivered`
+    std::int64_t delivered_max_epoch = -1;
+    // Learner: PROPOSALs from its current leader not yet committed, and the last zxid it logged.
+    std::map<std::int64_t, std::uint64_t> pending;
+    std::int64_t last_logged = -1;  // -1: unknown
+    // Leader: the last zxid each learner ACKed in this leadership (ackInconsistent).
+    std::map<EndpointId, std::int64_t> last_ack;
+    // Leader: its proposals not yet covered by an fsync it completed (zxid -> when proposed): its
+    // own ACK counts toward a commit only once the txn is durable.
+    std::map<std::int64_t, Nanos> not_durable;
     std::int64_t last_applied = -1;              // -1: unknown (just restarted)
     bool awaiting_recovery = false;
     std::uint64_t prev_seq = UINT64_MAX;  // the previous record at this node
@@ -165,6 +202,11 @@ class CheckEngine {
   };
 
   void report(std::string_view invariant, const TraceRecord& r, EndpointId node, std::string message);
+  // A record (or a field of it) the checks need but cannot read: an older build's trace, or a
+  // hand-edited one. Noted, and the run is not passed.
+  void unreadable(const TraceRecord& r, std::string what);
+  void on_disk_sync(const TraceRecord& r, EndpointId s);
+  void on_send(const TraceRecord& r);
   void configure(const TraceRecord& r);
   void on_core(const TraceRecord& r, EndpointId s);
   void on_deliver(const TraceRecord& r);
@@ -172,13 +214,28 @@ class CheckEngine {
   void on_established(const TraceRecord& r, EndpointId s, std::int64_t epoch);
   void on_trunc(const TraceRecord& r, EndpointId s, std::int64_t zxid);
   void on_snap(const TraceRecord& r, EndpointId s, std::int64_t zxid);
-  void on_recovered(EndpointId s, std::int64_t zxid);
+  void on_recovered(const TraceRecord& r, EndpointId s, std::int64_t zxid);
   void on_invoke(const TraceRecord& r);
   void on_return(const TraceRecord& r);
   void on_op_result(const TraceRecord& r);
   void check_read(const TraceRecord& r, const Op& read, std::int64_t mzxid);
   void check_acked_against_leaders(const TraceRecord& r, const Op& op, std::uint64_t op_id);
   void add_committed(std::int64_t zxid, std::uint64_t digest, EndpointId by, std::uint64_t seq);
+  std::uint64_t digest_known(std::int64_t zxid) const;
+  // --- the specification's invariants (zab_spec.cpp) and its "should not be triggered" flags
+  // (zab_flags.cpp), by the names Zab.tla gives them ---
+  void spec_on_phase(const TraceRecord& r, EndpointId s, const std::string& phase);
+  void spec_on_new_epoch(const TraceRecord& r, EndpointId s, std::int64_t epoch);
+  void spec_on_propose(const TraceRecord& r, EndpointId s);
+  void spec_deliver(const TraceRecord& r, EndpointId s, const Txn& t);
+  void spec_deliver_history(const TraceRecord& r, EndpointId s);  // history[1..lastCommitted] := its history
+  void spec_cut(EndpointId s, std::int64_t zxid);                   // TRUNC, SNAP, restart: keep txns <= zxid
+  void spec_check_leadership1(const TraceRecord& r, EndpointId s);
+  void spec_check_primary_integrity(const TraceRecord& r, EndpointId follower);
+  void spec_check_pair(const TraceRecord& r, EndpointId i, EndpointId j, const Txn& t, std::size_t p);
+  std::size_t& spec_common(EndpointId i, EndpointId j) { return common_[{std::min(i, j), std::max(i, j)}]; }
+  void flags_on_quorum_message(const TraceRecord& r, const std::string& type, std::int64_t zxid, std::uint64_t digest);
+  void flags_on_core(const TraceRecord& r, EndpointId s, const std::string& what);
   bool is_voter(EndpointId id) const;
   std::size_t quorum_size() const { return config_.voters.size() / 2 + 1; }
   Server& server(EndpointId id) { return servers_[id]; }
@@ -187,15 +244,24 @@ class CheckEngine {
   bool configured_ = false;
   std::uint64_t records_seen_ = 0;
   std::vector<Violation> violations_;
+  std::vector<std::string> unreadable_;
+  std::uint64_t unreadable_count_ = 0;
   std::map<EndpointId, Server> servers_;
   std::map<std::int64_t, Committed> committed_;             // the committed history
   std::map<std::int64_t, std::uint64_t> txn_digest_;         // every txn any server applied
   std::map<std::int64_t, std::pair<EndpointId, std::uint64_t>> epoch_leader_;  // epoch -> (leader, seq)
   std::int64_t latest_epoch_ = 0;
+  // proposalMsgsLog: every proposal, per (leader, epoch): zxid -> digest.
+  std::map<std::pair<EndpointId, std::int64_t>, std::map<std::int64_t, std::uint64_t>> proposals_;
+  std::map<Txn, std::vector<std::pair<EndpointId, std::int64_t>>> proposed_by_;  // txn -> (leader, epoch)s
+  std::map<std::int64_t, std::pair<EndpointId, std::uint64_t>> epoch_leader_spec_;  // epochLeader at discovery's end
+  std::map<std::uint64_t, std::uint64_t> send_digest_;
+  std::map<std::pair<EndpointId, EndpointId>, std::size_t> common_;  // |delivered(i) & delivered(j)|, i < j  // net.send seq of a PROPOSAL/INFORM -> its txn's digest
   // Clients.
   std::map<std::uint64_t, Op> ops_;
   std::map<EndpointId, Client> clients_;
   std::vector<std::int64_t> acked_writes_;
+  std::map<std::int64_t, std::uint64_t> acked_digest_;  // an acknowledged write's zxid -> its txn
   std::vector<AckedWrite> acked_by_return_;  // in return order
   std::vector<std::size_t> acked_prefix_max_;  // index of the max zxid in acked_by_return_[0..i]
   std::map<std::string, std::vector<PathWrite>> path_writes_;     // acked writes per path, return order

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 
+#include "core/data/txn.h"
 #include "core/jute/codes.h"
 #include "core/jute/frame.h"
 #include "core/quorum/messages.h"
@@ -42,11 +43,34 @@ const std::vector<BugInfo> kBugs = {
      "client.sync-linearizable"},
     {Bug::skip_trunc, "skip-trunc",
      "a learner told to TRUNC ignores it and keeps the uncommitted tail of its log, and serves it to its clients",
-     "client.reads-committed", "scenarios/bug-skip-trunc.scn"},
+     "client.reads-committed, zab.stateInconsistent, zab.PrimaryIntegrity", "scenarios/bug-skip-trunc.scn"},
     {Bug::stale_follower_reads, "stale-follower-reads",
      "a follower that lost its leader never notices (neither the silence nor the broken connection) and keeps "
      "serving reads long after the majority moved on",
      "client.bounded-staleness", "scenarios/bug-stale-follower-reads.scn"},
+    {Bug::leader_ack_before_fsync, "leader-ack-before-fsync",
+     "a leader's fsync returns at once without syncing: it counts its own ACK toward a commit before the txn is on "
+     "its disk",
+     "zab.commit-quorum"},
+    {Bug::reorder_commit, "reorder-commit",
+     "a leader sends a follower two COMMITs that come close together the other way round: the follower is told to "
+     "commit a txn that is not its first pending one",
+     "zab.commitInconsistent"},
+    {Bug::reorder_proposal, "reorder-proposal",
+     "a leader sends a follower two PROPOSALs that come close together the other way round: a zxid arrives before "
+     "the one before it",
+     "zab.proposalInconsistent"},
+    {Bug::reorder_ack, "reorder-ack", "a follower sends its ACKs two at a time, the later one first",
+     "zab.ackInconsistent"},
+    {Bug::echo_commit, "echo-commit", "a follower sends each COMMIT it receives back to its leader",
+     "zab.messageIllegal"},
+    {Bug::repeat_leaderinfo, "repeat-leaderinfo",
+     "a leader sends LEADERINFO again after each UPTODATE, to a learner that is past discovery",
+     "zab.stateInconsistent"},
+    {Bug::corrupt_proposal, "corrupt-proposal",
+     "a leader's PROPOSALs to its followers carry a changed txn (its time stamp one millisecond later): they deliver "
+     "a txn no leader proposed",
+     "zab.Integrity, zab.prefix-agreement"},
     {Bug::zookeeper_2845, "zookeeper-2845",
      "ZOOKEEPER-2845: after a TRUNC a follower cuts its log but keeps its in-memory database, so txns that were "
      "never committed stay visible until it restarts",
@@ -112,6 +136,9 @@ class BuggyPeer final : public Node, private Env, private Disk {
   void on_peer_message(PeerId from, PeerChannel channel, std::string_view message) override {
     if (bug_ == Bug::skip_trunc && channel == PeerChannel::quorum && is_learner() && type_of(message) == packet::trunc)
       return;  // "we have nothing to cut": the uncommitted tail stays, in the log and in memory
+    if (bug_ == Bug::echo_commit && channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::following &&
+        type_of(message) == packet::commit)
+      host_.peer_send(from, channel, std::string(message));
     if (bug_ == Bug::reorder_inform && channel == PeerChannel::quorum &&
         peer_->state() == quorum::PeerState::observing && type_of(message) == packet::inform) {
       if (!held_) {
@@ -193,6 +220,33 @@ class BuggyPeer final : public Node, private Env, private Disk {
           }
         }
         break;
+      case Bug::reorder_commit:
+      case Bug::reorder_proposal:
+        if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::leading &&
+            type_of(message) == (bug_ == Bug::reorder_commit ? packet::commit : packet::proposal)) {
+          if (swap_outgoing(peer, message)) return;
+        }
+        break;
+      case Bug::corrupt_proposal:
+        if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::leading &&
+            type_of(message) == packet::proposal)
+          message = corrupted(message);
+        break;
+      case Bug::reorder_ack:
+        if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::following && is_txn_ack(message)) {
+          if (swap_outgoing(peer, message)) return;
+        }
+        break;
+      case Bug::repeat_leaderinfo:
+        if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::leading) {
+          const std::int32_t type = type_of(message);
+          if (type == packet::leaderinfo) leaderinfo_ = message;
+          if (type == packet::uptodate && !leaderinfo_.empty()) {
+            host_.peer_send(peer, channel, std::move(message));
+            message = leaderinfo_;  // once more, after discovery is long over
+          }
+        }
+        break;
       case Bug::sync_no_barrier:
         if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::following && is_sync_request(message)) {
           // Answer it ourselves, as if the leader had: no barrier behind pending commits.
@@ -206,20 +260,25 @@ class BuggyPeer final : public Node, private Env, private Disk {
     host_.peer_send(peer, channel, std::move(message));
   }
   void peer_disconnect(PeerId peer, PeerChannel channel) override { host_.peer_disconnect(peer, channel); }
-  Disk& disk() override { return bug_ == Bug::ack_before_fsync ? static_cast<Disk&>(*this) : host_.disk(); }
+  Disk& disk() override {
+    return bug_ == Bug::ack_before_fsync || bug_ == Bug::leader_ack_before_fsync ? static_cast<Disk&>(*this)
+                                                                                  : host_.disk();
+  }
   std::uint64_t random_u64() override { return host_.random_u64(); }
   void shutdown(std::string_view reason) override { host_.shutdown(reason); }
   std::vector<std::pair<std::string, std::string>> host_metrics() const override { return host_.host_metrics(); }
   void trace(const TraceEvent& event) override { host_.trace(event); }
   void log(LogLevel level, std::string_view message) override { host_.log(level, message); }
 
-  // --- Disk (ack-before-fsync): a sync while following is an empty append -- it completes in
-  // order like any operation, and makes nothing durable. ---
+  // --- Disk (ack-before-fsync; leader-ack-before-fsync): a sync while following (leading) is an
+  // empty append -- it completes in order like any operation, and makes nothing durable. ---
   void append(const std::string& file, std::string bytes, DiskToken token) override {
     host_.disk().append(file, std::move(bytes), token);
   }
   void sync(const std::string& file, DiskToken token) override {
-    if (peer_->state() == quorum::PeerState::following) {
+    const quorum::PeerState lying_in =
+        bug_ == Bug::ack_before_fsync ? quorum::PeerState::following : quorum::PeerState::leading;
+    if (peer_->state() == lying_in) {
       host_.disk().append(file, std::string(), token);
     } else {
       host_.disk().sync(file, token);
@@ -239,6 +298,29 @@ class BuggyPeer final : public Node, private Env, private Disk {
     const TimerId id = host_.set_timer(delay_ms);
     own_[id] = std::move(fn);
     return id;
+  }
+
+  // reorder-commit, -proposal, -ack: holds a message to `peer` until the next of its kind,
+  // which goes first (or for 300 ms, then it goes alone). True when `message` was taken.
+  bool swap_outgoing(PeerId peer, std::string& message) {
+    auto it = held_out_.find(peer);
+    if (it == held_out_.end()) {
+      const TimerId timer = later(300, [this, peer] {
+        auto h = held_out_.find(peer);
+        if (h == held_out_.end()) return;
+        std::string m = std::move(h->second.second);
+        held_out_.erase(h);
+        host_.peer_send(peer, PeerChannel::quorum, std::move(m));
+      });
+      held_out_[peer] = {timer, std::move(message)};
+      return true;
+    }
+    host_.peer_send(peer, PeerChannel::quorum, std::move(message));  // the later one overtakes
+    message = std::move(it->second.second);
+    own_.erase(it->second.first);
+    host_.cancel_timer(it->second.first);
+    held_out_.erase(it);
+    return false;
   }
 
   void release_held() {
@@ -271,6 +353,30 @@ class BuggyPeer final : public Node, private Env, private Disk {
       return r.i64();
     } catch (const jute::DecodeError&) {
       return std::nullopt;
+    }
+  }
+
+  // An ACK of a txn (not of NEWLEADER, whose zxid counts nothing in its epoch).
+  static bool is_txn_ack(std::string_view message) {
+    try {
+      const auto p = jute::decode<jute::QuorumPacket>(message);
+      return p.type == packet::ack && (p.zxid & 0xffffffff) != 0;
+    } catch (const jute::DecodeError&) {
+      return false;
+    }
+  }
+
+  // The PROPOSAL with its txn changed: one millisecond later in its header.
+  static std::string corrupted(std::string_view message) {
+    try {
+      auto p = jute::decode<jute::QuorumPacket>(message);
+      if (!p.data) return std::string(message);
+      data::Txn txn = data::decode_txn(*p.data);
+      txn.header.time += 1;
+      p.data = data::encode_txn(txn);
+      return jute::encode(p);
+    } catch (const jute::DecodeError&) {
+      return std::string(message);
     }
   }
 
@@ -367,6 +473,8 @@ class BuggyPeer final : public Node, private Env, private Disk {
   std::map<TimerId, std::function<void()>> own_;
   std::map<ConnId, std::string> fresh_;  // client connections whose ConnectRequest has not arrived (bytes so far)
   std::optional<Held> held_;
+  std::string leaderinfo_;               // repeat-leaderinfo: the last LEADERINFO sent
+  std::map<PeerId, std::pair<TimerId, std::string>> held_out_;  // reorder-commit/-proposal/-ack: per peer
   TimerId held_timer_ = 0;
 };
 
