@@ -51,6 +51,9 @@ const std::vector<Invariant> kInvariants = {
      "a read right after sync(path) sees every write to path acknowledged before the sync, when the sync was "
      "answered in the write's epoch or later"},
     {"client.reads-committed", "a read never sees a txn that no leader committed"},
+    {"client.linearizable-reads",
+     "a read's whole answer (data, version, mzxid; or NoNode) is the model tree's -- the committed txns replayed in "
+     "zxid order -- at the zxid its reply carries"},
     {"client.bounded-staleness",
      "a read sees every write to its path acknowledged more than syncLimit x tick + the session timeout before it"},
 };
@@ -336,17 +339,19 @@ void CheckEngine::on_disk_sync(const TraceRecord& r, EndpointId id) {
   for (auto it = s.not_durable.begin(); it != s.not_durable.end();) it = it->second <= called ? s.not_durable.erase(it) : std::next(it);
 }
 
-void CheckEngine::add_committed(std::int64_t zxid, std::uint64_t digest, EndpointId by, std::uint64_t seq) {
+void CheckEngine::add_committed(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest, EndpointId by) {
   if (digest == 0)
     if (auto t = txn_digest_.find(zxid); t != txn_digest_.end()) digest = t->second;
-  auto [it, inserted] = committed_.try_emplace(zxid, Committed{digest, by, seq});
+  auto [it, inserted] = committed_.try_emplace(zxid, Committed{digest, by, r.seq});
   if (!inserted && it->second.digest == 0) it->second.digest = digest;
+  if (inserted) model_apply(r, zxid, digest);
 }
 
 void CheckEngine::on_apply(const TraceRecord& r, EndpointId id) {
   Server& s = server(id);
   const std::int64_t z = r.zxid;
   const std::uint64_t d = txn_digest(r.detail);
+  model_note_txn(d, r.detail);
   const bool leader_commit = s.role == "LEADING" && s.established && s.commit_marker_seq == s.prev_seq &&
                              s.prev_seq != UINT64_MAX && s.commit_marker_zxid == z;
   const bool learner_delivery = (s.role == "FOLLOWING" || s.role == "OBSERVING") &&
@@ -409,7 +414,7 @@ void CheckEngine::on_apply(const TraceRecord& r, EndpointId id) {
                  "leader " + name_of(id) + " committed " + hx(z) + " but its history lacks the committed txn " +
                      hx(pz) + " (committed by " + name_of(pc.by) + ", seq " + std::to_string(pc.seq) + ")");
       }
-      add_committed(z, d, id, r.seq);
+      add_committed(r, z, d, id);
     }
   } else if (learner_delivery) {
     auto k = committed_.find(z);
@@ -479,7 +484,7 @@ void CheckEngine::on_established(const TraceRecord& r, EndpointId id, std::int64
     }
   }
   // Its history is now committed: a quorum acknowledged NEWLEADER with it.
-  for (const auto& [z, d] : s.hist) add_committed(z, d, id, r.seq);
+  for (const auto& [z, d] : s.hist) add_committed(r, z, d, id);
   // Acknowledged writes of earlier epochs must be there too.
   // The same txn, not only the zxid: a different txn under the write's zxid loses the write too.
   for (std::int64_t w : acked_writes_) {
@@ -632,6 +637,7 @@ void CheckEngine::on_op_result(const TraceRecord& r) {
   if (it == ops_.end() || !it->second.returned) return;
   if ((it->second.op == "getData" || it->second.op == "exists") && it->second.err == "Ok")
     if (const auto mzxid = json_int(r.detail, "mzxid")) check_read(r, it->second, *mzxid);
+  if (it->second.op == "getData" || it->second.op == "exists") check_read_against_model(r, it->second);
   if (!it->second.synced_read) return;
   const Op& read = it->second;
   // The latest write to the path acknowledged before the sync began.

@@ -32,6 +32,8 @@
 //                                   acknowledged before the sync began
 //     client.reads-committed        a read never sees a txn no leader committed (a znode version
 //                                   whose mzxid is outside the committed history)
+//     client.linearizable-reads     a read's answer (data, version, mzxid, or NoNode) is the model tree's
+//                                   -- committed txns replayed in zxid order -- at its reply's zxid
 //     client.bounded-staleness      a read sees every write to its path acknowledged more than
 //                                   syncLimit x tick + the longest session timeout before it began:
 //                                   a server cut off from its leader stops serving within that
@@ -220,7 +222,17 @@ class CheckEngine {
   void on_op_result(const TraceRecord& r);
   void check_read(const TraceRecord& r, const Op& read, std::int64_t mzxid);
   void check_acked_against_leaders(const TraceRecord& r, const Op& op, std::uint64_t op_id);
-  void add_committed(std::int64_t zxid, std::uint64_t digest, EndpointId by, std::uint64_t seq);
+  void add_committed(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest, EndpointId by);
+  // --- client.linearizable-reads (client_model.cpp) ---
+  struct ModelNode {
+    bool exists = false;
+    std::string data;
+    std::int32_t version = 0;
+    std::int64_t mzxid = 0;
+  };
+  void model_note_txn(std::uint64_t digest, std::string_view json);
+  void model_apply(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest);
+  void check_read_against_model(const TraceRecord& r, const Op& read);
   std::uint64_t digest_known(std::int64_t zxid) const;
   // --- the specification's invariants (zab_spec.cpp) and its "should not be triggered" flags
   // (zab_flags.cpp), by the names Zab.tla gives them ---
@@ -256,7 +268,13 @@ class CheckEngine {
   std::map<Txn, std::vector<std::pair<EndpointId, std::int64_t>>> proposed_by_;  // txn -> (leader, epoch)s
   std::map<std::int64_t, std::pair<EndpointId, std::uint64_t>> epoch_leader_spec_;  // epochLeader at discovery's end
   std::map<std::uint64_t, std::uint64_t> send_digest_;
-  std::map<std::pair<EndpointId, EndpointId>, std::size_t> common_;  // |delivered(i) & delivered(j)|, i < j  // net.send seq of a PROPOSAL/INFORM -> its txn's digest
+  std::map<std::pair<EndpointId, EndpointId>, std::size_t> common_;  // |delivered(i) & delivered(j)|, i < j
+  // The model data tree: per path, its versions by the zxid that made them; per session, its ephemerals.
+  std::map<std::string, std::map<std::int64_t, ModelNode>> model_;
+  std::map<std::int64_t, std::set<std::string>> ephemerals_;
+  std::map<std::uint64_t, std::string> txn_text_;  // a txn's digest -> its JSON
+  std::int64_t model_tip_ = 0;                     // the last committed zxid replayed
+  std::int64_t model_blind_from_ = INT64_MAX;      // from here on a txn could not be replayed  // net.send seq of a PROPOSAL/INFORM -> its txn's digest
   // Clients.
   std::map<std::uint64_t, Op> ops_;
   std::map<EndpointId, Client> clients_;

@@ -101,6 +101,7 @@ void CheckEngine::spec_on_propose(const TraceRecord& r, EndpointId id) {
     return;
   }
   const std::uint64_t digest = txn_digest(*txn);
+  model_note_txn(digest, *txn);
   s.logged[zxid] = digest;
   const std::int64_t epoch = epoch_of(zxid);
   auto& mine = proposals_[{id, epoch}];

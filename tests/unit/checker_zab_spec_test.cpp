@@ -207,3 +207,48 @@ TEST_CASE("zab-spec: a trace without txn contents is reported as unreadable, nev
   CHECK(f.engine.unreadable_records()[0].find("field \"txn\"") != std::string::npos);
   CHECK(f.engine.unreadable_records()[1].find("frames[0].digest") != std::string::npos);
 }
+
+namespace {
+// A client's read and what it got back, answered at `at` (the reply's zxid).
+void read(Feed& f, std::uint64_t op, const std::string& path, std::int64_t at, const std::string& result) {
+  f.add(make_record("client.invoke", 1001, kNoEndpoint, kNoEndpoint,
+                    R"({"op_id":)" + std::to_string(op) + R"(,"path":")" + path + R"("})", "getData"));
+  const bool ok = result.find("NoNode") == std::string::npos;
+  f.add(make_record("client.return", 1001, kNoEndpoint, kNoEndpoint,
+                    R"({"op_id":)" + std::to_string(op) + R"(,"err":")" + (ok ? "Ok" : "NoNode") + R"("})", "getData", at));
+  f.add(make_record("op.result", kNoEndpoint, kNoEndpoint, kNoEndpoint,
+                    R"({"op_id":)" + std::to_string(op) + "," + result + "}"));
+}
+}  // namespace
+
+TEST_CASE("client-model: reads must match the committed tree at the zxid of their reply") {
+  CheckConfig c;
+  c.enabled = {"client.linearizable-reads"};
+  Feed f(c);
+  // create /a "x" at z(1,1), then set it to "y" (version 1) at z(1,2).
+  const std::string create = R"({"header":{"client_id":7,"cxid":1,"zxid":4294967297,"time":0,"type":1},)"
+                             R"("ops":[{"type":"create","txn":{"path":"/a","data":"x","ephemeral":true}}]})";
+  const std::string set = R"({"header":{"client_id":7,"cxid":2,"zxid":4294967298,"time":0,"type":5},)"
+                          R"("ops":[{"type":"setData","txn":{"path":"/a","data":"y","version":1}}]})";
+  const std::string close = R"({"header":{"client_id":7,"cxid":3,"zxid":4294967299,"time":0,"type":-11},)"
+                            R"("ops":[{"type":"closeSession","txn":{}}]})";
+  auto commit_all = [&](Feed& feed) {
+    feed.lead(3, 1, {});
+    for (const auto& [zxid, txn] : {std::pair{z(1, 1), create}, std::pair{z(1, 2), set}, std::pair{z(1, 3), close}}) {
+      feed.core(3, "zab.commit", Json().str("zxid", "0x" + Feed::hex(zxid)).done(), zxid);
+      feed.core(3, "txn.commit", txn, zxid);
+    }
+  };
+  commit_all(f);
+  read(f, 1, "/a", z(1, 1), R"("err":"Ok","mzxid":4294967297,"version":0,"data":"x")");
+  read(f, 2, "/a", z(1, 2), R"("err":"Ok","mzxid":4294967298,"version":1,"data":"y")");
+  read(f, 3, "/a", z(1, 3), R"("err":"NoNode")");  // the ephemeral went with its session
+  REQUIRE(f.first().empty());
+  read(f, 4, "/a", z(1, 2), R"("err":"Ok","mzxid":4294967298,"version":1,"data":"x")");
+  REQUIRE(f.first() == "client.linearizable-reads");
+  CHECK(f.engine.violations().front().message.find("data that differ") != std::string::npos);
+  Feed g(c);
+  commit_all(g);
+  read(g, 1, "/a", z(1, 3), R"("err":"Ok","mzxid":4294967298,"version":1,"data":"y")");  // kept past its session
+  CHECK(g.first() == "client.linearizable-reads");
+}
