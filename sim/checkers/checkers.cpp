@@ -54,6 +54,11 @@ const std::vector<Invariant> kInvariants = {
     {"client.linearizable-reads",
      "a read's whole answer (data, version, mzxid; or NoNode) is the model tree's -- the committed txns replayed in "
      "zxid order -- at the zxid its reply carries"},
+    {"client.fifo-order",
+     "a client's requests are answered in the order it sent them: reply xids on a connection increase, and its "
+     "operations return in the order it invoked them"},
+    {"client.sequential-names",
+     "the names sequential creates get under one parent are unique and increase in the order they were committed"},
     {"client.bounded-staleness",
      "a read sees every write to its path acknowledged more than syncLimit x tick + the session timeout before it"},
 };
@@ -315,6 +320,7 @@ void CheckEngine::on_deliver(const TraceRecord& r) {
 void CheckEngine::on_send(const TraceRecord& r) {
   // A PROPOSAL or INFORM carries its txn's digest (the wire tap's frames[0].digest): kept until
   // the delivery, which names the send by its seq.
+  if (is_server(r.node) && is_client(r.to) && enabled("client.fifo-order")) check_reply_order(r);
   if (!is_server(r.node) || !is_server(r.to) || (r.msg_type != "PROPOSAL" && r.msg_type != "INFORM")) return;
   const auto frames = json_raw_array(r.detail, "frames");
   const auto digest = frames && !frames->empty() ? json_int((*frames)[0], "digest") : std::nullopt;
@@ -581,6 +587,7 @@ void CheckEngine::on_return(const TraceRecord& r) {
   Client& c = clients_[op.client];
   if (c.ops_in_flight) --c.ops_in_flight;
   c.last_returned_op = it->first;
+  check_fifo(r, it->first, op);
   if (op.err != "Ok" || !is_write_op(op.op) || op.zxid <= 0) return;
 
   // Real time: every write acknowledged before this one began has a lower zxid.
@@ -638,6 +645,7 @@ void CheckEngine::on_op_result(const TraceRecord& r) {
   if ((it->second.op == "getData" || it->second.op == "exists") && it->second.err == "Ok")
     if (const auto mzxid = json_int(r.detail, "mzxid")) check_read(r, it->second, *mzxid);
   if (it->second.op == "getData" || it->second.op == "exists") check_read_against_model(r, it->second);
+  if (it->second.op == "create" && it->second.err == "Ok") check_sequential_name(r, it->second);
   if (!it->second.synced_read) return;
   const Op& read = it->second;
   // The latest write to the path acknowledged before the sync began.

@@ -34,6 +34,9 @@
 //                                   whose mzxid is outside the committed history)
 //     client.linearizable-reads     a read's answer (data, version, mzxid, or NoNode) is the model tree's
 //                                   -- committed txns replayed in zxid order -- at its reply's zxid
+//     client.fifo-order             a client's requests are answered in the order it sent them (reply
+//                                   xids on a connection increase; operations return in invocation order)
+//     client.sequential-names       sequential names under a parent are unique and increase in zxid order
 //     client.bounded-staleness      a read sees every write to its path acknowledged more than
 //                                   syncLimit x tick + the longest session timeout before it began:
 //                                   a server cut off from its leader stops serving within that
@@ -189,6 +192,7 @@ class CheckEngine {
     EndpointId max_from = kNoEndpoint;
     std::uint64_t max_seq = 0;
     std::uint64_t last_returned_op = 0;  // the latest op that returned
+    std::uint64_t last_answered_op = 0;  // the latest op a server answered (client.fifo-order)
     std::uint64_t ops_in_flight = 0;
   };
   struct AckedWrite {
@@ -233,6 +237,10 @@ class CheckEngine {
   void model_note_txn(std::uint64_t digest, std::string_view json);
   void model_apply(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest);
   void check_read_against_model(const TraceRecord& r, const Op& read);
+  // --- client.fifo-order, client.sequential-names (client_order.cpp) ---
+  void check_fifo(const TraceRecord& r, std::uint64_t op_id, const Op& op);
+  void check_reply_order(const TraceRecord& r);  // a server's net.send to a client
+  void check_sequential_name(const TraceRecord& r, const Op& create);
   std::uint64_t digest_known(std::int64_t zxid) const;
   // --- the specification's invariants (zab_spec.cpp) and its "should not be triggered" flags
   // (zab_flags.cpp), by the names Zab.tla gives them ---
@@ -267,14 +275,18 @@ class CheckEngine {
   std::map<std::pair<EndpointId, std::int64_t>, std::map<std::int64_t, std::uint64_t>> proposals_;
   std::map<Txn, std::vector<std::pair<EndpointId, std::int64_t>>> proposed_by_;  // txn -> (leader, epoch)s
   std::map<std::int64_t, std::pair<EndpointId, std::uint64_t>> epoch_leader_spec_;  // epochLeader at discovery's end
-  std::map<std::uint64_t, std::uint64_t> send_digest_;
+  std::map<std::uint64_t, std::uint64_t> send_digest_;  // net.send seq of a PROPOSAL/INFORM -> its txn's digest
   std::map<std::pair<EndpointId, EndpointId>, std::size_t> common_;  // |delivered(i) & delivered(j)|, i < j
   // The model data tree: per path, its versions by the zxid that made them; per session, its ephemerals.
   std::map<std::string, std::map<std::int64_t, ModelNode>> model_;
   std::map<std::int64_t, std::set<std::string>> ephemerals_;
   std::map<std::uint64_t, std::string> txn_text_;  // a txn's digest -> its JSON
-  std::int64_t model_tip_ = 0;                     // the last committed zxid replayed
-  std::int64_t model_blind_from_ = INT64_MAX;      // from here on a txn could not be replayed  // net.send seq of a PROPOSAL/INFORM -> its txn's digest
+  // Sequential names per parent: the create's zxid -> (counter, name).
+  std::map<std::string, std::map<std::int64_t, std::pair<std::int64_t, std::string>>> sequential_;
+  // Per client connection: the xid of the last reply a server sent on it, and that record's seq.
+  std::map<std::int64_t, std::pair<std::int64_t, std::uint64_t>> reply_xid_;
+  std::int64_t model_tip_ = 0;                 // the last committed zxid replayed
+  std::int64_t model_blind_from_ = INT64_MAX;  // from here on a txn could not be replayed
   // Clients.
   std::map<std::uint64_t, Op> ops_;
   std::map<EndpointId, Client> clients_;
