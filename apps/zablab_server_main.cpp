@@ -228,6 +228,9 @@ int main(int argc, char** argv) {
                                                          static_cast<std::uint16_t>(s.election_port)});
       }
       const auto& me = server_config.quorum_servers.at(myid);
+      // NetUtils.formatInetAddr, as an Apache member writes its own in the connection header.
+      peers.set_election_address((me.host.find(':') != std::string::npos ? "[" + me.host + "]" : me.host) + ":" +
+                                 std::to_string(me.election_port));
       const std::string peer_host = config.quorum_listen_on_all_ips ? "0.0.0.0" : me.host;
       try {
         peers.listen(zablab::PeerChannel::quorum, peer_host, static_cast<std::uint16_t>(me.quorum_port));

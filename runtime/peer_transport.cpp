@@ -10,7 +10,9 @@
 #include <boost/asio/write.hpp>
 
 #include "core/jute/frame.h"
+#include "core/quorum/messages.h"
 #include "runtime/endpoint.h"
+#include "runtime/peer_hello.h"
 
 namespace zablab::runtime {
 
@@ -21,7 +23,9 @@ namespace {
 
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr std::size_t kMaxBuffersPerWrite = 64;
-constexpr std::size_t kHelloBytes = 8;  // the sender's sid, int64 big-endian
+// An accepted connection reads this much at a time until it has said who it is (an election
+// header is ~30 bytes, a FOLLOWERINFO 40).
+constexpr std::size_t kHelloReadBytes = 64;
 // Refusals of unannounced connections are logged once per this many (a flood would flood the log).
 constexpr std::size_t kRefusalsPerLogLine = 100;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
@@ -31,20 +35,13 @@ std::string host_port(const std::string& host, std::uint16_t port) {
   return host + ":" + std::to_string(port);
 }
 
-std::string encode_hello(PeerId sid) {
-  std::string out(kHelloBytes, '\0');
-  auto v = static_cast<std::uint64_t>(sid);
-  for (std::size_t i = 0; i < kHelloBytes; ++i) {
-    out[kHelloBytes - 1 - i] = static_cast<char>(v & 0xFF);
-    v >>= 8;
-  }
-  return out;
-}
-
-PeerId decode_hello(std::string_view bytes) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < kHelloBytes; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
-  return static_cast<PeerId>(v);
+// Whether a quorum message is a learner's first packet (FOLLOWERINFO / OBSERVERINFO).
+bool opens_learner_connection(std::string_view message) {
+  if (message.size() < 4) return false;
+  std::int32_t type = 0;
+  for (std::size_t i = 0; i < 4; ++i) type = static_cast<std::int32_t>((static_cast<std::uint32_t>(type) << 8) |
+                                                                        static_cast<unsigned char>(message[i]));
+  return type == quorum::packet::followerinfo || type == quorum::packet::observerinfo;
 }
 
 std::string plural(std::size_t n, const char* what) {
@@ -74,10 +71,10 @@ struct PeerTransport::Link {
         socket(io),
         timer(io),
         resolver(io),
-        // An inbound connection reads only its 8-byte hello at first: until it has said who it
-        // is, it costs a few hundred bytes, not a 64 KiB buffer (on_read grows it).
-        read_buffer(outbound_ ? kReadBufferBytes : kHelloBytes),
-        frames(kMaxMessage) {}
+        // An inbound connection reads only small pieces until it has said who it is: it costs a
+        // few hundred bytes, not a 64 KiB buffer (on_read grows it).
+        read_buffer(outbound_ ? kReadBufferBytes : kHelloReadBytes),
+        frames(kMaxElectionMessage) {}
 
   std::uint64_t id;
   bool outbound;
@@ -90,9 +87,9 @@ struct PeerTransport::Link {
   std::string remote;        // "ip:port" of the other end, once known
   bool carried = false;      // a message was handed to it or came over it
   std::vector<char> read_buffer;
-  std::string hello;         // inbound: the sid bytes received so far
-  jute::FrameDecoder frames;
-  std::deque<std::string> queue;  // framed messages to write (outbound: our hello first)
+  std::string hello;         // inbound: the header (election) / first packet (quorum) so far
+  jute::FrameDecoder frames;  // election messages; the quorum port is a stream (no frames)
+  std::deque<std::string> queue;  // wire bytes to write (outbound election: our header first)
   std::size_t writing = 0;        // entries at the front of queue being written
   bool hello_queued = false;      // the front of queue is our hello, not a message
 };
@@ -157,6 +154,8 @@ std::uint16_t PeerTransport::listen(PeerChannel channel, const std::string& addr
   const tcp::endpoint bound = acceptor.local_endpoint(ec);
   check("getsockname");
   listener->where = endpoint_string(bound);
+  // Unless told otherwise, the address our election header announces is where we listen.
+  if (channel == PeerChannel::election && election_address_.empty()) election_address_ = listener->where;
   listeners_[channel] = std::move(listener);
   start_accept(channel);
   log(LogLevel::info, "listening for peers' " + std::string(channel_name(channel)) + " connections on " +
@@ -253,18 +252,28 @@ void PeerTransport::send(PeerId peer, PeerChannel channel, std::string message) 
     }
     return;
   }
-  if (message.size() > kMaxMessage) {
-    log(LogLevel::error, "message of " + std::to_string(message.size()) + " bytes to " + describe(key) +
-                             " dropped: larger than the " + std::to_string(kMaxMessage >> 20) +
-                             " MiB a peer accepts");
+  if (channel == PeerChannel::election && message.size() > kMaxElectionMessage) {
+    log(LogLevel::error, "election message of " + std::to_string(message.size()) + " bytes to " + describe(key) +
+                             " dropped: larger than the " + std::to_string(kMaxElectionMessage >> 10) +
+                             " KiB a peer accepts");
     return;
   }
-  if (channel == PeerChannel::election) last_vote_[peer] = jute::frame(message);
+  // The election port frames each message with its length; the quorum port is a stream of
+  // QuorumPackets (and a snapshot after SNAP), written as they are.
+  std::string wire = channel == PeerChannel::election ? jute::frame(message) : std::move(message);
+  if (channel == PeerChannel::election) last_vote_[peer] = wire;
   if (const auto it = current_.find(key); it != current_.end() && it->second->state == Link::State::open) {
     const LinkPtr link = it->second;
     link->carried = true;
-    link->queue.push_back(jute::frame(message));
+    link->queue.push_back(std::move(wire));
     if (link->writing == 0) start_write(link);
+    return;
+  }
+  if (channel == PeerChannel::quorum && !current_.contains(key) && !opens_learner_connection(wire)) {
+    // Only a learner opens a quorum connection, and it starts with FOLLOWERINFO/OBSERVERINFO (the
+    // leader learns its sid from it). Anything else is for a learner that is gone.
+    log(LogLevel::debug, "message to " + describe(key) + " dropped: no connection (only a learner opens one)");
+    report(key);
     return;
   }
   auto& waiting = waiting_[key];
@@ -273,7 +282,7 @@ void PeerTransport::send(PeerId peer, PeerChannel channel, std::string message) 
     log(LogLevel::debug, "election message to " + describe(key) + " superseded before a connection opened");
     waiting.clear();
   }
-  waiting.push_back(jute::frame(message));
+  waiting.push_back(std::move(wire));
   ensure_connection(key);
 }
 
@@ -288,8 +297,10 @@ PeerTransport::LinkPtr PeerTransport::open_link(const Key& key, bool wake_up) {
   auto link = std::make_shared<Link>(next_link_id_++, io_, /*outbound=*/true, key, wake_up);
   links_.emplace(link->id, link);
   (wake_up ? waking_ : current_)[key] = link;
-  link->queue.push_back(encode_hello(self_));
-  link->hello_queued = true;
+  if (key.second == PeerChannel::election) {
+    link->queue.push_back(election_hello(self_, election_address_));
+    link->hello_queued = true;
+  }
   start_connect(link, peers_.at(key.first));
   return link;
 }
@@ -425,17 +436,47 @@ void PeerTransport::on_read(const LinkPtr& link, std::size_t n) {
     start_read(link);
     return;
   }
+  std::string first_bytes;  // an inbound quorum connection: its first packet and what came with it
   if (!link->outbound && link->state == Link::State::hello) {
-    const std::size_t take = std::min(kHelloBytes - link->hello.size(), data.size());
-    link->hello.append(data.substr(0, take));
-    data.remove_prefix(take);
-    if (link->hello.size() < kHelloBytes) {
+    const PeerChannel channel = link->key.second;
+    link->hello.append(data);
+    const Hello hello = channel == PeerChannel::election ? parse_election_hello(link->hello)
+                                                         : parse_learner_hello(link->hello);
+    if (hello.status == Hello::Status::need_more) {
+      if (link->hello.size() > kMaxHelloBytes) {
+        lost(link, "sent " + std::to_string(link->hello.size()) + " bytes without saying which server it is",
+             LogLevel::warn);
+        return;
+      }
       start_read(link);
       return;
     }
-    on_hello(link, decode_hello(link->hello));
+    if (hello.status == Hello::Status::bad) {
+      lost(link, hello.error + "; closing", LogLevel::warn);
+      return;
+    }
+    on_hello(link, hello.sid);
     // Reporting the end of an older connection may have made the node close this one.
     if (link->state != Link::State::open) return;
+    if (channel == PeerChannel::election) {
+      first_bytes = link->hello.substr(hello.length);
+    } else {
+      first_bytes = std::move(link->hello);  // the packet is the node's too
+    }
+    link->hello.clear();
+    data = first_bytes;
+  }
+  if (link->key.second == PeerChannel::quorum) {
+    if (!data.empty()) {
+      link->carried = true;
+      Node* node = node_();
+      if (node == nullptr) return;  // shut down: deliver nothing more (and stop reading)
+      node->on_peer_message(link->key.first, link->key.second, data);
+      if (link->state != Link::State::open) return;  // the node disconnected it meanwhile
+    }
+    if (link->read_buffer.size() < kReadBufferBytes) link->read_buffer.assign(kReadBufferBytes, 0);
+    start_read(link);
+    return;
   }
   link->frames.feed(data);
   std::string message;
@@ -447,7 +488,7 @@ void PeerTransport::on_read(const LinkPtr& link, std::size_t n) {
       lost(link,
            status == jute::FrameDecoder::Status::too_large
                ? "message length " + std::to_string(length) + " exceeds the limit of " +
-                     std::to_string(kMaxMessage) + " bytes; closing"
+                     std::to_string(kMaxElectionMessage) + " bytes; closing"
                : "negative message length " + std::to_string(length) + "; closing",
            LogLevel::warn);
       return;

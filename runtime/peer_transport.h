@@ -21,14 +21,22 @@
 // - disconnect() closes the connection with the peer on the channel, reporting nothing to
 //   ourselves (as Env::client_close); the peer hears it.
 //
-// Wire format, per connection: first the sender's sid (int64, big-endian, 8 bytes), then each
-// message as an int32 big-endian length and that many bytes. A length above max_message (64 MiB)
-// or below 0 closes the connection with a log line. A connection announcing a sid that is not a
-// configured peer is closed with a warning. TCP_NODELAY everywhere.
+// Wire format: Apache ZooKeeper 3.8's (runtime/peer_hello.h), so zablab and Apache members share an
+// ensemble. An election connection starts with the opener's header (protocol version, sid, its
+// election address), then carries messages as an int32 big-endian length and that many bytes
+// (at most 512 KiB; a longer one closes the connection). A quorum connection has no header and no
+// frames: the learner's QuorumPackets and the leader's follow each other on the stream, and the
+// node cuts them apart (core/quorum/quorum_stream.h); the leader learns the learner's sid from its
+// first packet, FOLLOWERINFO or OBSERVERINFO. Only a learner opens a quorum connection (a
+// quorum message with no connection that is not one of those is dropped and reported as a
+// disconnection). A connection announcing a sid that is not a configured peer, an unknown
+// election protocol version or a first quorum packet of another type is closed with a warning.
+// TCP_NODELAY everywhere.
 //
-// An accepted connection that has not announced its sid yet reads 8 bytes at a time (no 64 KiB
-// buffer until it has), and at most kMaxUnannounced of them per port wait at once (each until the
-// connect timeout): beyond that a new connection is closed at once, with a warning now and then.
+// An accepted connection that has not announced its sid yet reads 64 bytes at a time (no 64 KiB
+// buffer until it has; at most 8 KiB before it must have), and at most kMaxUnannounced of them
+// per port wait at once (each until the connect timeout): beyond that a new connection is closed
+// at once, with a warning now and then.
 //
 // Everything runs on the io_context's loop thread; inputs are delivered through the Node the
 // host returns (none after Env::shutdown), never from inside a call the node makes.
@@ -70,8 +78,11 @@ std::string_view channel_name(PeerChannel channel);
 
 class PeerTransport {
  public:
-  // The largest message accepted from a peer (the frame length); larger ones close the connection.
-  static constexpr std::size_t kMaxMessage = std::size_t{64} << 20;
+  // The largest election message accepted from a peer (the frame length; QuorumCnxManager's
+  // PACKETMAXSIZE); larger ones close the connection. The quorum port has no frames.
+  static constexpr std::size_t kMaxElectionMessage = std::size_t{512} << 10;
+  // An accepted connection that sends more than this without saying who it is is closed.
+  static constexpr std::size_t kMaxHelloBytes = 8192;
   // Accepted connections per port that may wait for their sid at once (a real ensemble has one
   // per peer, briefly).
   static constexpr std::size_t kMaxUnannounced = 64;
@@ -89,6 +100,9 @@ class PeerTransport {
 
   // Where peer `id` listens (replaces what was set before; open connections are kept).
   void set_peer(PeerId id, PeerAddress address);
+  // Our own election address ("host:port"), announced in the header of election connections we
+  // open (Apache members connect back to it).
+  void set_election_address(std::string address) { election_address_ = std::move(address); }
   // How long making a connection (name resolution included) may take; also how long a peer that
   // connected to us may take to announce its sid. Default 5 s (ZooKeeper's cnxTimeout).
   void set_connect_timeout(std::chrono::milliseconds timeout) { connect_timeout_ = timeout; }
@@ -163,6 +177,7 @@ class PeerTransport {
   std::map<Key, LinkPtr> waking_;   // a wake-up connection under way (election, to a larger id)
   std::map<Key, std::deque<std::string>> waiting_;  // framed messages waiting for a connection
   std::map<PeerId, std::string> last_vote_;         // framed: the last election message to each peer
+  std::string election_address_;
 };
 
 }  // namespace zablab::runtime

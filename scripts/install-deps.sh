@@ -13,6 +13,8 @@ packages=(
   libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb
   # integration tests: kazoo under /usr/bin/python3, and Apache's C client
   python3 python3-kazoo python3-pytest zookeeper-bin libzookeeper-mt-dev netcat-openbsd
+  # Apache ZooKeeper 3.8.0 itself (Java): members of the mixed-ensemble tests, and the comparisons
+  zookeeper
   # hardening (docs/hardening.md): clang with libFuzzer and the sanitizer runtimes, lld (links the
   # instrumented binaries in seconds), llvm-symbolizer (readable sanitizer stacks)
   clang clang-14 libclang-rt-14-dev lld llvm-14

@@ -65,6 +65,7 @@ void ServerHost::start() {
   ZL_SIM_ASSERT(!up_, "start() needs the node down");
   ++incarnation_;
   up_ = true;
+  network_.power_on(id_);  // after a power_off the machine answers again
   down_reason_.clear();
   sim_.record(make_record(incarnation_ == 1 ? "node.start" : trace_kind::restart, id_, kNoEndpoint, kNoEndpoint,
                           Json().num("incarnation", incarnation_).str("kind", kind_.name).done()));
@@ -78,14 +79,32 @@ void ServerHost::crash(const std::string& reason) {
   disk_.crash();
 }
 
-void ServerHost::stop_process(const std::string& reason) {
+void ServerHost::kill(const std::string& reason) {
+  ZL_SIM_ASSERT(!in_handler_, "kill() comes from outside the node");
+  if (up_) stop_process(reason, StopHow::kill);
+}
+
+void ServerHost::power_off(const std::string& reason) {
+  ZL_SIM_ASSERT(!in_handler_, "power_off() comes from outside the node");
+  if (up_) stop_process(reason, StopHow::power_off);
+  disk_.crash();
+}
+
+void ServerHost::stop_process(const std::string& reason, StopHow how) {
   up_ = false;
   down_reason_ = reason;
-  sim_.record(make_record(trace_kind::crash, id_, kNoEndpoint, kNoEndpoint,
-                          Json().str("reason", reason).num("incarnation", incarnation_).done()));
+  Json detail;
+  detail.str("reason", reason).num("incarnation", incarnation_);
+  // Only the two named kinds say how: a plain crash records what it always did.
+  if (how != StopHow::crash) detail.str("how", how == StopHow::kill ? "kill" : "power-off");
+  sim_.record(make_record(trace_kind::crash, id_, kNoEndpoint, kNoEndpoint, detail.done()));
   timers_.clear();
   disk_.orphan_pending();
-  network_.endpoint_down(id_);
+  if (how == StopHow::power_off) {
+    network_.power_off(id_);
+  } else {
+    network_.endpoint_down(id_);
+  }
   peers_.clear();
   node_.reset();
 }

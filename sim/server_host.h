@@ -42,9 +42,19 @@ class ServerHost final : public Env, public NetEndpoint {
 
   // Starts a new incarnation: builds the node and calls its start(). Requires !up().
   void start();
-  // Power loss: the process is gone (timers, connections), and the disk keeps only what a crash
-  // keeps. On a node that is already down it only power-cycles the disk.
+  // Three ways to stop a server against its will (docs/scenarios.md, "Crashes"):
+  // crash(): the process is gone (timers, connections: the peers get a reset at once) and the
+  //   disk keeps only what a power loss keeps -- the mix `crash` has always meant in scenarios.
+  //   On a node that is already down it only power-cycles the disk.
   void crash(const std::string& reason);
+  // kill(): the process dies (SIGKILL, OOM killer) but the machine lives: the kernel keeps the
+  //   page cache, so un-fsynced writes survive and queued ones still complete, and it resets
+  //   every connection at once. Nothing to do on a node that is already down.
+  void kill(const std::string& reason);
+  // power_off(): the machine stops. Un-fsynced writes are lost (a torn tail possible) and nobody
+  //   tells the peers: they notice only by their timeouts. On a node that is already down (killed)
+  //   it loses what the page cache still held.
+  void power_off(const std::string& reason);
   // Crash (as crash() does) the next time the node reaches the named persistence point
   // (sim/crash_points.h), in this incarnation or a later one. Each arming fires once.
   void arm_crash_point(const std::string& point) { armed_points_.insert(point); }
@@ -101,7 +111,8 @@ class ServerHost final : public Env, public NetEndpoint {
   // Runs one node handler, then carries out a shutdown it asked for.
   template <class F>
   void dispatch(F&& handler);
-  void stop_process(const std::string& reason);
+  enum class StopHow { crash, kill, power_off };
+  void stop_process(const std::string& reason, StopHow how = StopHow::crash);
   void deliver_peer_inputs(std::vector<PeerLinks::Input> inputs);
 
   // The disk a dead process writes to: nothing it does reaches the SimDisk (reads still see it).

@@ -130,6 +130,25 @@ void SimNetwork::endpoint_down(EndpointId who) {
   }
 }
 
+void SimNetwork::power_off(EndpointId who) {
+  powered_off_.insert(who);
+  for (ConnId id : connections_of(who)) {
+    Conn& c = conns_.at(id);
+    const int e = end_of(c, who);
+    if (e < 0) continue;
+    c.attached[e] = false;
+    c.closing[e] = true;  // no FIN: a machine without power sends nothing
+    if (e == 0 && !c.accepted) {
+      finish(id, "initiator lost power");
+    } else if (!c.attached[1 - e]) {
+      finish(id, "both ends gone");
+    } else if (std::any_of(c.dir[1 - e].in_flight.begin(), c.dir[1 - e].in_flight.end(),
+                           [](const Segment& s) { return carries_bytes(static_cast<int>(s.kind)); })) {
+      doom(c, options_.break_timeout);  // on its way to a dead machine: never acknowledged
+    }
+  }
+}
+
 // ------------------------------------------------------------------------------ segments
 
 void SimNetwork::enqueue(Conn& c, int d, Segment seg, bool force) {
@@ -167,6 +186,10 @@ void SimNetwork::arrive(ConnId id, int d, std::uint64_t serial) {
   NetEndpoint* ep = endpoint(dst);
   switch (seg.kind) {
     case SegKind::syn: {
+      if (powered_off(dst)) {  // no machine answers: the initiator's connect times out
+        doom(*c, options_.connect_timeout);
+        return;
+      }
       if (!ep || !ep->net_listening(c->port)) {
         sim_.record(make_record(trace_kind::refused, dst, src, dst,
                                 Json().num("conn", static_cast<std::int64_t>(id)).num("port", c->port).done()));
@@ -195,6 +218,11 @@ void SimNetwork::arrive(ConnId id, int d, std::uint64_t serial) {
       if (ep) ep->net_connected(id);
       return;
     case SegKind::data:
+      if (!c->attached[to_end] && powered_off(dst)) {
+        trace_segment(trace_kind::drop, *c, d, seg, dst, "receiver powered off");
+        doom(*c, options_.break_timeout);  // never acknowledged: the sender's TCP gives up
+        return;
+      }
       if (!c->attached[to_end]) {
         trace_segment(trace_kind::drop, *c, d, seg, dst, "receiver closed");
         // Its kernel answers data for a socket that is gone with a reset, as a real one does; so

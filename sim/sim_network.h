@@ -17,6 +17,10 @@
 //   - stall(conn): the connection stops moving (bytes are held, not lost) until unstalled.
 //   - endpoint_down(id): a process died. Its ends detach silently; its kernel resets the rest, so
 //     each peer gets net_closed after what was already on the wire (or a break, if cut off).
+//   - power_off(id): the whole machine stopped. Its ends detach and nobody sends a FIN or RST:
+//     what reaches it is lost unacknowledged, so a peer notices only when its TCP gives up
+//     (`break_timeout` after it next sends; an idle connection looks fine), and a SYN to it goes
+//     unanswered (`connect_timeout`). power_on(id) ends that: it answers with resets again.
 //
 // Calls only schedule events: no NetEndpoint method runs inside a SimNetwork call, so an endpoint
 // may call back into the network from its handlers. Single-threaded.
@@ -125,6 +129,9 @@ class SimNetwork {
   void send(EndpointId from, ConnId conn, std::string bytes);
   void close(EndpointId from, ConnId conn);
   void endpoint_down(EndpointId id);
+  void power_off(EndpointId id);
+  void power_on(EndpointId id) { powered_off_.erase(id); }
+  bool powered_off(EndpointId id) const { return powered_off_.count(id) > 0; }
 
   // --- faults ---
   void set_latency(EndpointId from, EndpointId to, Latency latency);  // one direction
@@ -226,6 +233,7 @@ class SimNetwork {
   std::map<ConnId, Conn> conns_;
   std::map<std::pair<EndpointId, EndpointId>, Latency> latency_;
   std::set<std::pair<EndpointId, EndpointId>> blocked_;
+  std::set<EndpointId> powered_off_;  // machines that answer nothing (power_off)
   ConnId next_conn_ = 1;
   std::uint64_t next_serial_ = 1;
   bool hold_ = false;

@@ -7,7 +7,7 @@
 //   zablab-sim fuzz merge shard-*.jsonl
 //   zablab-sim replay out.db [--from T --to T --node N --kind K] [--timeline] [--rerun]
 //   zablab-sim export out.db --chrome out.json
-//   zablab-sim bugs | checks
+//   zablab-sim bugs [--reveal [NAME]] | checks
 //
 // Exit status: 0 pass, 1 a violation or a failed expectation (or a fuzz finding), 2 bad usage or
 // a scenario file with mistakes.
@@ -49,7 +49,7 @@ const char* kUsageText =
     "        print a recording's events, filtered; re-check it with the checkers\n"
     "  export TRACE.db --chrome OUT.json\n"
     "        Chrome / Perfetto trace-event JSON (ui.perfetto.dev, chrome://tracing)\n"
-    "  bugs                   the deliberate bugs --bug accepts, with what catches them\n"
+    "  bugs [--reveal [NAME]] the deliberate bugs --bug accepts; --reveal: what they do, what catches them\n"
     "  checks                 the invariants the checkers enforce\n"
     "\n"
     "`zablab-sim <command> --help` lists a command's options; more in docs/simulator.md and docs/scenarios.md.\n";
@@ -121,9 +121,34 @@ int cmd_check(const std::vector<std::string>& files) {
   return status;
 }
 
-int cmd_bugs() {
+// Spoiler-free by default: Lab 4 students are given one bug name and must find out what it does.
+int cmd_bugs(const std::vector<std::string>& args) {
+  po::options_description desc("bugs options");
+  std::string reveal;
+  desc.add_options()("hide", "names only (the default)")(
+      "reveal", po::value(&reveal)->implicit_value("all"), "what each bug does and what catches it (or only NAME's)");
+  if (print_help_if_asked(args, "zablab-sim bugs [--hide | --reveal [NAME]]   (the deliberate bugs --bug accepts)",
+                          desc))
+    return kPass;
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  po::notify(vm);
+  if (vm.count("hide") && vm.count("reveal")) {
+    std::cerr << "bugs: --hide and --reveal contradict each other; give one\n";
+    return kUsage;
+  }
+  if (!vm.count("reveal")) {
+    for (const auto& b : scenario::bug_catalog()) std::cout << b.name << "\n";
+    std::cout << "(what a bug does: zablab-sim bugs --reveal NAME; all of them: --reveal)\n";
+    return kPass;
+  }
+  if (reveal != "all" && !scenario::bug_by_name(reveal)) {
+    std::cerr << "bugs: unknown bug '" << reveal << "' (zablab-sim bugs lists them)\n";
+    return kUsage;
+  }
   for (const auto& b : scenario::bug_catalog())
-    std::cout << b.name << "\n    " << b.description << "\n    caught by: " << b.caught_by << "\n";
+    if (reveal == "all" || b.name == reveal)
+      std::cout << b.name << "\n    " << b.description << "\n    caught by: " << b.caught_by << "\n";
   return kPass;
 }
 
@@ -146,7 +171,6 @@ int main(int argc, char** argv) {
     const po::options_description none("(no options)");
     if (cmd == "check" && print_help_if_asked(args, "zablab-sim check FILE.scn...   (parse only; mistakes as file:line:col)", none))
       return kPass;
-    if (cmd == "bugs" && print_help_if_asked(args, "zablab-sim bugs   (the deliberate bugs --bug accepts)", none)) return kPass;
     if (cmd == "checks" && print_help_if_asked(args, "zablab-sim checks   (the invariants the checkers enforce)", none))
       return kPass;
     if (cmd == "run") return cmd_run(args);
@@ -154,7 +178,7 @@ int main(int argc, char** argv) {
     if (cmd == "fuzz") return cmd_fuzz(args);
     if (cmd == "replay") return cmd_replay(args);
     if (cmd == "export") return cmd_export(args);
-    if (cmd == "bugs") return cmd_bugs();
+    if (cmd == "bugs") return cmd_bugs(args);
     if (cmd == "checks") return cmd_checks();
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       std::cout << kUsageText;

@@ -21,9 +21,9 @@ bool better_vote(const Vote& a, const Vote& b) {
 Election::Election(Env& env, std::int64_t self, std::set<std::int64_t> voters)
     : env_(env), self_(self), voters_(std::move(voters)) {}
 
-std::string Election::encode(PeerState state, const Vote& vote) {
+std::string Election::encode(PeerState state, const Vote& vote, const std::string& config) {
   return jute::encode(Notification{static_cast<std::int32_t>(state), vote.leader, vote.zxid, vote.election_epoch,
-                                   vote.peer_epoch, 2, std::string()});
+                                   vote.peer_epoch, 2, config});
 }
 
 void Election::start(std::int64_t last_zxid, std::int64_t current_epoch) {
@@ -56,7 +56,7 @@ void Election::broadcast() {
   env_.trace({"fle.vote_sent", "{\"leader\":" + std::to_string(proposal_.leader) + ",\"zxid\":\"" +
                                    util::hex(proposal_.zxid) + "\",\"round\":" + std::to_string(logical_clock_) +
                                    ",\"peer_epoch\":" + std::to_string(proposal_.peer_epoch) + "}"});
-  const std::string n = encode(PeerState::looking, Vote{proposal_.leader, proposal_.zxid, logical_clock_, proposal_.peer_epoch});
+  const std::string n = encode(PeerState::looking, Vote{proposal_.leader, proposal_.zxid, logical_clock_, proposal_.peer_epoch}, config_text_);
   for (std::int64_t sid : voters_)
     if (sid != self_) env_.peer_send(sid, PeerChannel::election, n);
 }
@@ -131,7 +131,7 @@ std::optional<Vote> Election::on_notification(std::int64_t from, const Notificat
       } else if (n.election_epoch < logical_clock_) {
         // An earlier round: tell the sender where we are.
         env_.peer_send(from, PeerChannel::election,
-                       encode(PeerState::looking, Vote{proposal_.leader, proposal_.zxid, logical_clock_, proposal_.peer_epoch}));
+                       encode(PeerState::looking, Vote{proposal_.leader, proposal_.zxid, logical_clock_, proposal_.peer_epoch}, config_text_));
         return std::nullopt;
       } else if (better_vote(vote, proposal_) || proposal_.leader == kNoVote) {
         set_proposal(vote);

@@ -52,8 +52,12 @@ class Election {
   // Who told us what in this round, for the visualizer's vote matrix.
   const std::map<std::int64_t, Vote>& received() const { return received_; }
 
-  // The notification we send: our state and current vote.
-  static std::string encode(PeerState state, const Vote& vote);
+  // The notification we send: our state and current vote, and the ensemble's config_text().
+  static std::string encode(PeerState state, const Vote& vote, const std::string& config = {});
+  // The config our notifications carry (ZooKeeper's receivers read it; an empty one makes them
+  // log an error per notification).
+  void set_config_text(std::string text) { config_text_ = std::move(text); }
+  const std::string& config_text() const { return config_text_; }
 
  private:
   bool is_voter(std::int64_t sid) const { return voters_.count(sid) > 0; }
@@ -79,6 +83,7 @@ class Election {
   TimerId finalize_timer_ = 0;
   TimerId retry_timer_ = 0;
   std::int64_t retry_ms_ = 200;
+  std::string config_text_;
 };
 
 }  // namespace zablab::quorum

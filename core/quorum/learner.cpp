@@ -17,12 +17,17 @@ void QuorumPeer::become_learner(std::int64_t leader) {
   change_state(observer ? PeerState::observing : PeerState::following, Phase::discovery,
                "leader is " + std::to_string(leader));
   learner_stage_ = LearnerStage::connecting;
-  early_learners_.clear();  // we follow: whoever asked us must find the leader
+  // We follow: whoever asked us to lead must find the leader (closing tells them at once).
+  for (const auto& [sid, info] : early_learners_) close_quorum(sid);
+  early_learners_.clear();
   last_leader_contact_ms_ = env_.now_ms();
+  connect_attempts_ = 0;
   send_learner_info();
 }
 
 void QuorumPeer::send_learner_info() {
+  // Once per connection: ZooKeeper's LearnerHandler takes the packet after it for ACKEPOCH.
+  ++connect_attempts_;
   jute::Writer info;
   jute::write(info, jute::LearnerInfo{id(), kProtocolVersion, 0});
   send_packet(*leader_, is_voter(id()) ? packet::followerinfo : packet::observerinfo, make_zxid(accepted_epoch_, 0),
@@ -147,22 +152,21 @@ void QuorumPeer::on_snap(const jute::QuorumPacket& p) {
   snapshot_zxid_ = p.zxid;
 }
 
-void QuorumPeer::on_snapshot_bytes(std::string_view bytes) {
+std::size_t QuorumPeer::on_snapshot_bytes(std::string_view bytes) {
   last_leader_contact_ms_ = env_.now_ms();
+  std::size_t used = 0;
   try {
-    const std::size_t used = snapshot_in_->feed(bytes);
-    if (!snapshot_in_->done()) return;
-    if (used != bytes.size())
-      throw persist::SnapshotError(snapshot_in_->consumed(), std::to_string(bytes.size() - used) +
-                                                                  " bytes after the signature in the same message");
+    used = snapshot_in_->feed(bytes);
+    if (!snapshot_in_->done()) return used;
   } catch (const persist::SnapshotError& e) {
     snapshot_in_.reset();
     go_looking(std::string("bad SNAP from the leader: ") + util::loggable(e.what()));
-    return;
+    return bytes.size();
   }
   data::DataTree fresh = snapshot_in_->take_tree(snapshot_zxid_);
   snapshot_in_.reset();
   install_snapshot(std::move(fresh));
+  return used;  // what follows the signature is packets again (NEWLEADER, ...)
 }
 
 void QuorumPeer::install_snapshot(data::DataTree fresh) {
@@ -306,6 +310,10 @@ void QuorumPeer::on_uptodate() {
     request_sync();
   }
   learner_stage_ = LearnerStage::up_to_date;
+  // As ZooKeeper's Learner.syncWithLeader: an ACK of the epoch's first zxid says we serve (the
+  // leader ignores it: counter 0); our vote takes the new epoch (updateElectionVote).
+  send_packet(*leader_, packet::ack, make_zxid(current_epoch_, 0));
+  vote_.peer_epoch = current_epoch_;
   serving_ = true;
   set_phase(Phase::broadcast);
   env_.trace({"zab.uptodate", "{\"leader\":" + std::to_string(*leader_) + "}"});
@@ -321,10 +329,6 @@ void QuorumPeer::on_leader_sync() {
 
 void QuorumPeer::learner_tick() {
   const std::int64_t now = env_.now_ms();
-  // The leader may not have finished its own election when our FOLLOWERINFO arrived (it drops
-  // what comes before it leads): say it again until it answers, as ZooKeeper's learners retry
-  // connecting to their leader.
-  if (learner_stage_ == LearnerStage::connecting) send_learner_info();
   const std::int64_t limit_ticks = learner_stage_ == LearnerStage::up_to_date ? config_.sync_limit : config_.init_limit;
   const std::int64_t limit = limit_ticks * config_.tick_time_ms;
   if (learner_stage_ != LearnerStage::up_to_date && now - role_since_ms_ > limit) {
@@ -332,6 +336,17 @@ void QuorumPeer::learner_tick() {
   } else if (now - last_leader_contact_ms_ > limit) {
     go_looking("leader " + std::to_string(*leader_) + " silent for " + std::to_string(now - last_leader_contact_ms_) + " ms");
   }
+}
+
+bool QuorumPeer::retry_leader_connection() {
+  // The leader's learner port refused us or broke before it answered: it may not lead yet (it
+  // opens that port only once elected). ZooKeeper's Learner.connectToLeader tries 5 times, 100 ms
+  // apart (leaderConnectDelayDuringRetryMs), then looks for a leader again.
+  constexpr int kConnectTries = 5;
+  constexpr std::int64_t kRetryDelayMs = 100;
+  if (learner_stage_ != LearnerStage::connecting || connect_attempts_ >= kConnectTries) return false;
+  connect_retry_timer_ = env_.set_timer(kRetryDelayMs);
+  return true;
 }
 
 void QuorumPeer::forward(std::int32_t type, std::int64_t session, std::int32_t xid, std::string_view body,

@@ -39,6 +39,42 @@ std::string_view packet_name(std::int32_t type) {
   }
 }
 
+Notification decode_notification(std::string_view message) {
+  if (message.size() < 28)
+    throw jute::DecodeError(0, "notification of " + std::to_string(message.size()) + " bytes (at least 28)");
+  jute::Reader r(message);
+  Notification n;
+  n.state = r.i32("state");
+  n.leader = r.i64("leader");
+  n.zxid = r.i64("zxid");
+  n.election_epoch = r.i64("electionEpoch");
+  if (message.size() == 28) {
+    n.peer_epoch = epoch_of(n.zxid);
+    n.version = 0;
+    return n;
+  }
+  n.peer_epoch = r.i64("peerEpoch");
+  if (message.size() == 40) {
+    n.version = 0;
+    return n;
+  }
+  n.version = r.i32("version");
+  if (n.version > 1) n.config = r.bytes("config");
+  return n;
+}
+
+std::string config_text(const std::map<std::int64_t, server::QuorumServer>& servers) {
+  auto host = [](const std::string& h) { return h.find(':') != std::string::npos ? "[" + h + "]" : h; };
+  std::string out;
+  for (const auto& [sid, s] : servers) {
+    out += "server." + std::to_string(sid) + "=" + host(s.host) + ":" + std::to_string(s.quorum_port) + ":" +
+           std::to_string(s.election_port) + (s.observer ? ":observer" : ":participant");
+    if (!s.client_address.empty()) out += ";" + s.client_address;
+    out += "\n";
+  }
+  return out + "version=0";
+}
+
 std::string encode_packet(std::int32_t type, std::int64_t zxid, jute::Bytes data, std::vector<jute::Id> authinfo) {
   return jute::encode(jute::QuorumPacket{type, zxid, std::move(data), std::move(authinfo)});
 }

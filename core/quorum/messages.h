@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
 #include "core/jute/records.h"
+#include "core/server/server_config.h"
 
 namespace zablab::quorum {
 
@@ -24,7 +26,7 @@ struct Notification {
   std::int64_t election_epoch = 0;
   std::int64_t peer_epoch = 0;
   std::int32_t version = 2;
-  jute::Bytes config;  // the dynamic config; empty (reconfig is off)
+  jute::Bytes config;  // the ensemble's config_text()
 
   static constexpr std::string_view name = "Notification";
   template <class Self, class V>
@@ -72,6 +74,16 @@ inline constexpr std::int32_t kProtocolVersion = 0x10000;
 inline std::int64_t epoch_of(std::int64_t zxid) { return static_cast<std::int64_t>(static_cast<std::uint64_t>(zxid) >> 32); }
 inline std::int64_t counter_of(std::int64_t zxid) { return zxid & 0xFFFFFFFFLL; }
 inline std::int64_t make_zxid(std::int64_t epoch, std::int64_t counter) { return (epoch << 32) | (counter & 0xFFFFFFFFLL); }
+
+// A notification as FastLeaderElection's receiver reads one: 28 bytes (no peer epoch: it is the
+// zxid's), 40 bytes (no version), or the current form with version and config (version > 1).
+// Shorter messages and a config length past the end throw jute::DecodeError.
+Notification decode_notification(std::string_view message);
+
+// The ensemble as QuorumVerifier.toString() writes it into notifications and NEWLEADER: a line
+// "server.N=host:quorumPort:electionPort:participant|observer[;clientHost:clientPort]" per member
+// in id order, then "version=<hex>" (0: a static configuration).
+std::string config_text(const std::map<std::int64_t, server::QuorumServer>& servers);
 
 std::string encode_packet(std::int32_t type, std::int64_t zxid, jute::Bytes data = std::nullopt,
                           std::vector<jute::Id> authinfo = {});

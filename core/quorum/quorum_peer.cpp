@@ -25,7 +25,9 @@ QuorumPeer::QuorumPeer(Env& env, const server::ServerConfig& config)
         for (const auto& [sid, s] : config.quorum_servers)
           if (!s.observer) v.insert(sid);
         return v;
-      }()) {}
+      }()) {
+  election_.set_config_text(config_text(config.quorum_servers));
+}
 
 bool QuorumPeer::is_voter(std::int64_t sid) const {
   auto it = config_.quorum_servers.find(sid);
@@ -103,9 +105,9 @@ void QuorumPeer::go_looking(const std::string& why) {
   for (ConnId cid : ids) close_connection(cid, "server is no longer serving (" + why + ")");
 
   if (state_ == PeerState::leading) {
-    for (const auto& [sid, l] : learners_) env_.peer_disconnect(sid, PeerChannel::quorum);
+    for (const auto& [sid, l] : learners_) close_quorum(sid);
   } else if (leader_ && (state_ == PeerState::following || state_ == PeerState::observing)) {
-    env_.peer_disconnect(*leader_, PeerChannel::quorum);
+    close_quorum(*leader_);
   }
   // What is in our log is our history: apply it, as a restart would (ZooKeeper reloads its
   // database from disk here). A new leader may TRUNC what was never committed. Txns a sync
@@ -129,6 +131,8 @@ void QuorumPeer::go_looking(const std::string& why) {
   touched_.clear();
   revalidating_.clear();  // their connections were closed above
   early_learners_.clear();
+  if (connect_retry_timer_) env_.cancel_timer(connect_retry_timer_);
+  connect_retry_timer_ = 0;
   leader_.reset();
 
   change_state(PeerState::looking, Phase::election, why);
@@ -148,7 +152,7 @@ void QuorumPeer::decided(const Vote& v) {
 void QuorumPeer::on_notification(PeerId from, std::string_view message) {
   Notification n;
   try {
-    n = jute::decode<Notification>(message);
+    n = decode_notification(message);
   } catch (const jute::DecodeError& e) {
     env_.log(LogLevel::warn, "peer " + std::to_string(id()) + ": bad notification from " + std::to_string(from) +
                                  ": " + util::loggable(e.what()));
@@ -160,24 +164,48 @@ void QuorumPeer::on_notification(PeerId from, std::string_view message) {
   }
   // Settled: a server still looking (or an observer) learns who leads from our answer.
   if (static_cast<PeerState>(n.state) == PeerState::looking || !is_voter(from))
-    env_.peer_send(from, PeerChannel::election, Election::encode(state_, vote_));
+    env_.peer_send(from, PeerChannel::election, Election::encode(state_, vote_, election_.config_text()));
 }
 
 void QuorumPeer::on_peer_message(PeerId from, PeerChannel channel, std::string_view message) {
   if (failed_) return;
   if (channel == PeerChannel::election) {
     on_notification(from, message);
-  } else if (snapshot_in_ && leader_ && from == *leader_ &&
-             (state_ == PeerState::following || state_ == PeerState::observing)) {
-    on_snapshot_bytes(message);  // not a packet: the snapshot that follows SNAP
   } else {
+    on_quorum_bytes(from, message);
+  }
+  flush_dirty();
+}
+
+bool QuorumPeer::from_our_leader(PeerId from) const {
+  return leader_ && from == *leader_ && (state_ == PeerState::following || state_ == PeerState::observing);
+}
+
+void QuorumPeer::on_quorum_bytes(PeerId from, std::string_view bytes) {
+  // ZooKeeper's quorum port is a stream of QuorumPackets with no framing, and after SNAP the
+  // snapshot itself: cut what arrived into those, in order (quorum_stream.h).
+  const std::size_t max_field = static_cast<std::size_t>(config_.max_buffer) * 2 + (std::size_t{1} << 20);
+  quorum_in_.try_emplace(from, max_field).first->second.feed(bytes);
+  for (;;) {
+    const auto in = quorum_in_.find(from);
+    if (in == quorum_in_.end()) return;  // what we just handled closed the connection
+    QuorumStream& stream = in->second;
+    if (snapshot_in_ && from_our_leader(from)) {
+      if (stream.unread().empty()) return;
+      const std::size_t used = on_snapshot_bytes(stream.unread());
+      // A bad snapshot closes the connection, and with it the stream.
+      if (const auto again = quorum_in_.find(from); again != quorum_in_.end()) again->second.skip(used);
+      continue;
+    }
     jute::QuorumPacket p;
     try {
-      p = jute::decode<jute::QuorumPacket>(message);
+      const std::optional<std::string> packet = stream.next_packet();
+      if (!packet) return;
+      p = jute::decode<jute::QuorumPacket>(*packet);
     } catch (const jute::DecodeError& e) {
       env_.log(LogLevel::warn, "peer " + std::to_string(id()) + ": bad quorum packet from " + std::to_string(from) +
                                    ": " + util::loggable(e.what()) + "; dropping the connection");
-      env_.peer_disconnect(from, PeerChannel::quorum);
+      close_quorum(from);
       on_peer_disconnected(from, PeerChannel::quorum);
       return;
     }
@@ -186,21 +214,26 @@ void QuorumPeer::on_peer_message(PeerId from, PeerChannel channel, std::string_v
     } else if (state_ == PeerState::looking &&
                (p.type == packet::followerinfo || p.type == packet::observerinfo)) {
       early_learners_[from] = std::move(p);
-    } else if ((state_ == PeerState::following || state_ == PeerState::observing) && leader_ && from == *leader_) {
+    } else if (from_our_leader(from)) {
       learner_packet(p);
     }
     // Anything else is from a role we no longer have: ignore it.
   }
-  flush_dirty();
+}
+
+void QuorumPeer::close_quorum(PeerId peer) {
+  quorum_in_.erase(peer);
+  env_.peer_disconnect(peer, PeerChannel::quorum);
 }
 
 void QuorumPeer::on_peer_disconnected(PeerId peer, PeerChannel channel) {
   if (channel != PeerChannel::quorum || failed_) return;
+  quorum_in_.erase(peer);
   early_learners_.erase(peer);
   if (state_ == PeerState::leading) {
     if (learners_.erase(peer)) env_.trace({"zab.learner_lost", "{\"sid\":" + std::to_string(peer) + "}"});
-  } else if ((state_ == PeerState::following || state_ == PeerState::observing) && leader_ && peer == *leader_) {
-    go_looking("lost the connection to leader " + std::to_string(peer));
+  } else if (from_our_leader(peer)) {
+    if (!retry_leader_connection()) go_looking("lost the connection to leader " + std::to_string(peer));
   }
   flush_dirty();
 }
@@ -210,6 +243,12 @@ void QuorumPeer::on_timer(TimerId id) {
   if (id == tick_timer_) {
     tick_timer_ = env_.set_timer(std::max(1, config_.tick_time_ms / 2));
     on_tick();
+    flush_dirty();
+    return;
+  }
+  if (id == connect_retry_timer_) {
+    connect_retry_timer_ = 0;
+    if (from_our_leader(leader_.value_or(-1)) && learner_stage_ == LearnerStage::connecting) send_learner_info();
     flush_dirty();
     return;
   }

@@ -19,8 +19,10 @@
 #include <vector>
 
 #include "core/persist/snapshot_stream.h"
+#include "core/persist/txn_log.h"
 #include "core/quorum/election.h"
 #include "core/quorum/messages.h"
+#include "core/quorum/quorum_stream.h"
 #include "core/quorum/zab_bugs.h"
 #include "core/server/standalone_server.h"
 
@@ -104,6 +106,11 @@ class QuorumPeer : public server::StandaloneServer {
   void go_looking(const std::string& why);
   void decided(const Vote& v);
   void on_notification(PeerId from, std::string_view message);
+  // Bytes from a peer's quorum connection: packets, or the snapshot after a SNAP.
+  void on_quorum_bytes(PeerId from, std::string_view bytes);
+  bool from_our_leader(PeerId from) const;
+  // Closes our quorum connection with `peer` and forgets what it had sent and we had not read.
+  void close_quorum(PeerId peer);
   void send_packet(std::int64_t to, std::int32_t type, std::int64_t zxid, jute::Bytes data = std::nullopt,
                    std::vector<jute::Id> authinfo = {});
   void persist_epoch(const char* name, std::int64_t value);
@@ -122,6 +129,8 @@ class QuorumPeer : public server::StandaloneServer {
   void send_leaderinfo(Learner& l);
   void on_ackepoch(Learner& l, const jute::QuorumPacket& p);
   void sync_learner(Learner& l);
+  // Logged txns from `peer` on, for a DIFF from the txn log (empty: not possible).
+  std::vector<persist::LogEntry> txn_log_from(std::int64_t peer);
   // The snapshot after a SNAP packet: the tree's body and "BenWasHere", as ZooKeeper writes it
   // on the stream, sent in pieces of kSnapshotPiece bytes so that no message grows with the tree.
   void send_snapshot(std::int64_t sid);
@@ -140,8 +149,9 @@ class QuorumPeer : public server::StandaloneServer {
   void on_leaderinfo(const jute::QuorumPacket& p);
   void on_trunc(std::int64_t zxid);
   void on_snap(const jute::QuorumPacket& p);
-  // A piece of the snapshot that follows a SNAP on the quorum port (leader.cpp send_snapshot).
-  void on_snapshot_bytes(std::string_view bytes);
+  // Bytes of the snapshot that follows a SNAP on the quorum port (leader.cpp send_snapshot);
+  // returns how many belonged to it (after its end come packets again).
+  std::size_t on_snapshot_bytes(std::string_view bytes);
   void install_snapshot(data::DataTree tree);
   void on_proposal(const jute::QuorumPacket& p);
   void on_commit(std::int64_t zxid);
@@ -152,6 +162,8 @@ class QuorumPeer : public server::StandaloneServer {
   void on_leader_sync();
   void on_revalidate_answer(const jute::QuorumPacket& p);
   void learner_tick();
+  // After the leader connection failed while connecting: retries later (true) or gives up.
+  bool retry_leader_connection();
   void forward(std::int32_t type, std::int64_t session, std::int32_t xid, std::string_view body,
                const data::Identities& identities);
 
@@ -189,9 +201,13 @@ class QuorumPeer : public server::StandaloneServer {
   std::map<PeerId, jute::QuorumPacket> early_learners_;
   std::map<std::int64_t, ConnId> revalidating_;   // learner: reconnects waiting for the leader's REVALIDATE
   std::int64_t last_leader_contact_ms_ = 0;
+  int connect_attempts_ = 0;         // FOLLOWERINFOs sent to this leader, one per connection
+  TimerId connect_retry_timer_ = 0;
   // Txns the leader sent while syncing us (before NEWLEADER), applied or pending but not yet in
   // our log: ZooKeeper's packetsNotLogged. NEWLEADER logs and fsyncs them before the ACK.
   std::vector<data::Txn> not_logged_;
+  // Per peer, the quorum stream's bytes not yet cut into packets.
+  std::map<PeerId, QuorumStream> quorum_in_;
   // Set between a SNAP packet and the end of the snapshot streamed after it.
   std::optional<persist::SnapshotParser> snapshot_in_;
   std::int64_t snapshot_zxid_ = 0;

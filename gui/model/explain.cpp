@@ -218,15 +218,24 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
       why(peer == mine ? "The follower already has everything (both at " + mine + "): an empty DIFF, then NEWLEADER."
                        : "The follower's log (" + peer + ") is a prefix of the leader's (" + mine +
                              "): the leader sends the missing txns as PROPOSAL + COMMIT pairs, then NEWLEADER.");
-    else if (mode.rfind("TRUNC", 0) == 0)
-      why("The follower has txns (it is at " + peer + ") that the leader does not have: they were never committed by a "
-          "quorum, so the follower must cut its log back to the last txn they share before it can follow" +
-          (mode == "TRUNC+DIFF" ? std::string("; then the leader sends what it missed since (DIFF).") : std::string(".")));
+    else if (mode == "TRUNC")
+      why("The follower is ahead of the leader's whole history (it is at " + peer + ", the leader at " + mine +
+          "), within the same epoch: its extra txns were never committed by a quorum (a committed txn is in every "
+          "new leader's history), so it must cut its log back to " + mine + " before it can follow.");
+    else if (mode == "TRUNC+DIFF")
+      why("The follower has txns (it is at " + peer + ") that the leader's history skips, in the same epoch as the "
+          "leader's next txn: they were never committed, so it cuts its log back to the last txn they share; then "
+          "the leader sends what it missed since (DIFF).");
     else if (mode == "SNAP")
-      why("The leader cannot bring the follower (at " + peer + ") to its own history (" + mine + ") with txns it "
-          "still has at hand: the follower is older than the committed txns the leader keeps for DIFFs, or its log "
-          "is empty. It gets the whole data tree instead: the SNAP packet, then the tree itself streamed in pieces "
-          "(\"snapshot\" messages), which replaces everything the follower had.");
+      why(std::string(peer == "0x0" ? "The follower has no txn at all (0x0): there is nothing to send a DIFF after. "
+                                    : "") +
+          "A DIFF or TRUNC cannot bring the follower (at " + peer + ") to the leader's history (" + mine + ") when "
+          "(a) it is older than the committed txns the leader keeps at hand (the last 500 in memory; ZooKeeper also "
+          "reads its txn log on disk, when the log files to send are smaller than a third of its newest snapshot), or "
+          "(b) it has txns of an older epoch that the leader's history does not have: ZooKeeper never sends a TRUNC "
+          "across an epoch boundary (LearnerHandler: \"Cannot send TRUNC to peer ... from different epoch\"). It "
+          "gets the whole data tree instead: the SNAP packet, then the tree itself streamed in pieces (\"snapshot\" "
+          "messages), which replaces everything the follower had; it writes a snapshot before it ACKs NEWLEADER.");
     why("After the sync the leader sends NEWLEADER; the follower stores the new current epoch and ACKs it.");
   } else if (t == "zab.established") {
     e.protocol = "Zab";
@@ -420,12 +429,34 @@ Explanation explain(const Timeline& tl, std::uint64_t seq, const EnsembleState& 
   if (kind == tk::crash) {
     e.protocol = "fault";
     const ServerView* b = before.server(r.node);
-    e.title = node + " crashes";
-    why("Power loss: its memory (votes, sessions, pending proposals) is gone; only what it fsynced survives.");
+    const std::string how = d["how"].str();
+    const bool silent = how == "power-off";
+    if (how == "kill") {
+      e.title = node + " is killed";
+      why("The process dies (as by SIGKILL) but the machine runs on: its memory (votes, sessions, pending proposals) "
+          "is gone, yet every write it made is still in the kernel's page cache and survives, fsynced or not. The "
+          "kernel resets its connections at once, so its peers know right away.");
+    } else if (silent) {
+      e.title = node + " loses power";
+      why("The machine stops: its memory is gone and so is every write it had not fsynced (the last append may "
+          "survive cut short, a torn write). Nobody sends a FIN or a reset: its peers notice only when it stops "
+          "answering.");
+    } else {
+      e.title = node + " crashes";
+      why("Its memory (votes, sessions, pending proposals) is gone, and so is every write it had not fsynced, as "
+          "in a power loss; but its peers see its connections reset at once, as for a killed process. (`crash` "
+          "combines the two; `kill` and `power-off` are each one of them.)");
+    }
     if (b && b->role == Role::leading)
-      why("It was the leader: followers notice its silence within syncLimit ticks and start a new election.");
+      why(silent ? "It was the leader: each follower gives up on it after syncLimit ticks without a packet from it "
+                   "(its read timeout) and starts a new election."
+                 : "It was the leader: a follower whose connection resets starts a new election at once; one cut off "
+                   "from it by the network hears nothing and gives up only after syncLimit ticks of silence.");
     else if (b && b->role == Role::following)
-      why("The leader keeps its quorum as long as a majority of voters is still up.");
+      why(silent ? "The leader notices when the follower's ACKs and PING replies stop for syncLimit ticks; it keeps "
+                   "its quorum as long as a majority of voters still answers."
+                 : "The leader drops the follower when the connection resets; it keeps its quorum as long as a "
+                   "majority of voters is still up.");
   } else if (kind == tk::restart || kind == "node.start") {
     e.protocol = "fault";
     e.title = node + (kind == tk::restart ? " restarts" : " starts") +

@@ -27,6 +27,9 @@ sys.path.insert(0, os.path.join(LABS, "common"))
 
 import labserver  # noqa: E402
 
+REPO = os.path.dirname(LABS)
+SIM = os.environ.get("ZABLAB_SIM") or os.path.join(REPO, "build", "apps", "sim", "zablab-sim")
+VIZ = os.environ.get("ZABLAB_VIZ") or os.path.join(REPO, "build", "apps", "viz", "zablab-viz")
 LAB1 = os.path.join(LABS, "lab1-first-steps")
 LAB2 = os.path.join(LABS, "lab2-leader-election")
 EXERCISES = os.path.join(LABS, "exercises",
@@ -69,6 +72,13 @@ def expire_session(hosts, zk, timeout=10.0):
     thief.start(timeout=15)
     thief.stop()
     thief.close()
+
+
+def run(*args, timeout=120):
+    """Runs a command from the top of the checkout: (exit status, stdout + stderr)."""
+    import subprocess
+    p = subprocess.run([str(a) for a in args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout + p.stderr
 
 
 def wait_until(predicate, timeout, what="condition", interval=0.02):

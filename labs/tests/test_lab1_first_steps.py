@@ -64,6 +64,31 @@ class FirstStepsTest(labtest.LabTestCase):
         for created in ("/lab1", "/lab1/job-0000000003", "/lab1/not-yet"):
             self.assertIn("Created " + created, err.splitlines())
 
+    def test_acl_part_b7(self):
+        """The handout's B7 commands, three shell sessions in turn, and what ANSWERS.md says they show."""
+        cli = zablab_cli()
+        if cli is None:
+            self.skipTest("zablab-cli not built (set ZABLAB_CLI)")
+
+        def session(*commands):
+            p = subprocess.run([cli, "-server", self.server.hosts], input="\n".join(commands) + "\n",
+                               capture_output=True, text=True, timeout=60)
+            return p.stdout.splitlines(), p.stderr.splitlines()
+
+        out, err = session('create /acl-demo "for alice only"', "getAcl /acl-demo", "addauth digest alice:secret",
+                           "setAcl /acl-demo auth::cdrwa", "getAcl /acl-demo")
+        self.assertEqual(out[-4:], ["'world,'anyone", ": cdrwa",
+                                    "'digest,'alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=", ": cdrwa"])
+        # S2, without addauth: get and set refused, ls / still lists the node; with it, get works.
+        out, err = session("get /acl-demo", 'set /acl-demo "x"', "ls /", "addauth digest alice:secret",
+                           "get /acl-demo")
+        self.assertEqual(err.count("Insufficient permission : /acl-demo"), 2, err)
+        self.assertIn("[acl-demo, zookeeper]", out)
+        self.assertEqual(out[-1], "for alice only")
+        # A fresh session without addauth may delete it: delete is the parent's permission.
+        out, err = session("delete /acl-demo", "ls /")
+        self.assertEqual(out[-1], "[zookeeper]", out + err)
+
     def test_apache_c_shell(self):
         if not os.access(CLI_MT, os.X_OK):
             self.skipTest("Debian's zookeeper-bin (cli_mt) is not installed")

@@ -11,16 +11,13 @@ import glob
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import unittest
 
 import labtest
 
-REPO = os.path.dirname(labtest.LABS)
+SIM, VIZ = labtest.SIM, labtest.VIZ
 LAB4 = os.path.join(labtest.LABS, "lab4-find-the-bug")
-SIM = os.environ.get("ZABLAB_SIM") or os.path.join(REPO, "build", "apps", "sim", "zablab-sim")
-VIZ = os.environ.get("ZABLAB_VIZ") or os.path.join(REPO, "build", "apps", "viz", "zablab-viz")
 
 # bug -> (seeds to fuzz, the invariants ANSWERS.md says catch it)
 BUGS = {
@@ -29,9 +26,8 @@ BUGS = {
 }
 
 
-def run(*args, timeout=300):
-    p = subprocess.run(list(args), cwd=REPO, capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout + p.stderr
+def run(*args):
+    return labtest.run(*args, timeout=300)
 
 
 class Lab4(unittest.TestCase):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The lab material itself: every Python file compiles, every relative link in the handouts
-(and docs/labs.md) points to a file that exists, and every lab has a handout, starter code
-and a reference solution. No server needed."""
+(and docs/labs.md) points to a file that exists, every file a handout command names exists, and
+every lab has a handout, starter code and a reference solution. No server needed."""
 
 import os
 import py_compile
@@ -47,6 +47,35 @@ class LabFilesTest(unittest.TestCase):
                 if not os.path.exists(path):
                     broken.append("%s -> %s" % (os.path.relpath(doc, REPO), target))
         self.assertEqual(broken, [])
+
+    def test_every_path_a_handout_command_names_exists(self):
+        # Commands are printed to be typed as they are: each file they name (scripts, lab files,
+        # scenarios, the binaries a build makes) must be where they say. Placeholders (<NAME>,
+        # globs, files the student creates) are skipped.
+        docs = list(files(".md")) + [os.path.join(REPO, "docs", "labs.md"),
+                                     os.path.join(REPO, "docs", "teaching", "zab-primer.md")]
+        server = os.environ.get("ZABLAB_SERVER") or os.path.join(REPO, "build", "apps", "zablab-server")
+        build = os.path.dirname(os.path.dirname(server))
+        missing, checked = [], 0
+        for doc in docs:
+            with open(doc, encoding="utf-8") as f:
+                text = f.read()
+            code = " ".join(re.findall(r"```(?:sh)?\n(.*?)```", text, re.S) + re.findall(r"`([^`\n]+)`", text))
+            for token in re.findall(r"(?<![\w./-])((?:labs|scripts|docs|scenarios|build/apps)/[^\s`'\"),;:]*)", code):
+                token = token.rstrip(".")
+                if any(c in token for c in "<*{["):
+                    continue
+                if token.startswith("build/"):
+                    if not os.path.isdir(os.path.join(build, "apps")):
+                        continue  # not built here
+                    path = os.path.join(build, token[len("build/"):])
+                else:
+                    path = os.path.join(REPO, token)
+                checked += 1
+                if not os.path.exists(path):
+                    missing.append("%s: %s" % (os.path.relpath(doc, REPO), token))
+        self.assertGreater(checked, 30)
+        self.assertEqual(sorted(set(missing)), [])
 
     def test_every_lab_has_handout_starter_and_solution(self):
         for lab in ("lab1-first-steps", "lab2-leader-election", "exercises"):

@@ -350,7 +350,10 @@ void CheckEngine::add_committed(const TraceRecord& r, std::int64_t zxid, std::ui
     if (auto t = txn_digest_.find(zxid); t != txn_digest_.end()) digest = t->second;
   auto [it, inserted] = committed_.try_emplace(zxid, Committed{digest, by, r.seq});
   if (!inserted && it->second.digest == 0) it->second.digest = digest;
-  if (inserted) model_apply(r, zxid, digest);
+  if (inserted) {
+    model_apply(r, zxid, digest);
+    check_waiting_reads(r);
+  }
 }
 
 void CheckEngine::on_apply(const TraceRecord& r, EndpointId id) {

@@ -237,6 +237,8 @@ class CheckEngine {
   void model_note_txn(std::uint64_t digest, std::string_view json);
   void model_apply(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest);
   void check_read_against_model(const TraceRecord& r, const Op& read);
+  void check_waiting_reads(const TraceRecord& r);  // those the committed history now reaches
+  void compare_with_model(const TraceRecord& r, const Op& read, std::string_view result);
   // --- client.fifo-order, client.sequential-names (client_order.cpp) ---
   void check_fifo(const TraceRecord& r, std::uint64_t op_id, const Op& op);
   void check_reply_order(const TraceRecord& r);  // a server's net.send to a client
@@ -287,6 +289,8 @@ class CheckEngine {
   std::map<std::int64_t, std::pair<std::int64_t, std::uint64_t>> reply_xid_;
   std::int64_t model_tip_ = 0;                 // the last committed zxid replayed
   std::int64_t model_blind_from_ = INT64_MAX;  // from here on a txn could not be replayed
+  // Reads answered at a zxid the committed history has not reached yet: zxid -> (op id, op.result detail).
+  std::multimap<std::int64_t, std::pair<std::int64_t, std::string>> waiting_reads_;
   // Clients.
   std::map<std::uint64_t, Op> ops_;
   std::map<EndpointId, Client> clients_;

@@ -6,7 +6,9 @@
 // carries the zxid of the server's view when it answered (the client's lastZxid after it); the
 // answer must be the model's state of the path at exactly that zxid: the same data, version and
 // mzxid for getData, the same Stat for exists, and NoNode exactly when the model has no node.
-// A read answered beyond what the committed history reaches yet is left to client.reads-committed.
+// A read answered beyond what the committed history reaches yet waits: it is checked once a
+// committed txn past its zxid shows what the history held at that zxid (a read of a txn that is
+// never committed is then caught too, not only by client.reads-committed).
 #include "sim/addresses.h"
 #include "sim/checkers/checkers.h"
 #include "sim/checkers/json_fields.h"
@@ -58,8 +60,26 @@ void CheckEngine::model_apply(const TraceRecord& r, std::int64_t zxid, std::uint
 }
 
 void CheckEngine::check_read_against_model(const TraceRecord& r, const Op& read) {
-  if (!enabled("client.linearizable-reads") || read.zxid <= 0 || read.zxid > model_tip_ || read.zxid >= model_blind_from_)
+  if (!enabled("client.linearizable-reads") || read.zxid <= 0 || read.zxid >= model_blind_from_) return;
+  if (read.zxid > model_tip_) {
+    waiting_reads_.emplace(read.zxid, std::pair{json_int(r.detail, "op_id").value_or(0), r.detail});
     return;
+  }
+  compare_with_model(r, read, r.detail);
+}
+
+void CheckEngine::check_waiting_reads(const TraceRecord& r) {
+  // The model now knows every committed txn up to model_tip_ (in zxid order): the reads answered
+  // at or below it can be judged. Whatever was applied after this txn does not change the model
+  // at a read's zxid.
+  while (!waiting_reads_.empty() && waiting_reads_.begin()->first <= model_tip_) {
+    auto node = waiting_reads_.extract(waiting_reads_.begin());
+    auto op = ops_.find(static_cast<std::uint64_t>(node.mapped().first));
+    if (op != ops_.end() && node.key() < model_blind_from_) compare_with_model(r, op->second, node.mapped().second);
+  }
+}
+
+void CheckEngine::compare_with_model(const TraceRecord& r, const Op& read, std::string_view result) {
   const bool found = read.err == "Ok";
   if (!found && read.err != "NoNode") return;
   ModelNode expect;
@@ -75,9 +95,9 @@ void CheckEngine::check_read_against_model(const TraceRecord& r, const Op& read)
     return;
   }
   if (!found) return;
-  const auto mzxid = json_int(r.detail, "mzxid");
-  const auto version = json_int(r.detail, "version");
-  const auto data = json_string(r.detail, "data");
+  const auto mzxid = json_int(result, "mzxid");
+  const auto version = json_int(result, "version");
+  const auto data = json_string(result, "data");
   std::string wrong;
   if (mzxid && *mzxid != expect.mzxid) wrong += " mzxid " + hx(*mzxid) + " (model: " + hx(expect.mzxid) + ")";
   if (version && *version != expect.version)

@@ -559,10 +559,15 @@ class LineParser {
     if (head.kind != Token::Kind::word) fail(head.loc, "expected an action, found " + describe_token(head));
     if (is_client_word()) return client_action(a);
     const std::string w = next().text;
-    if (w == "crash") {
+    if (w == "crash" || w == "kill" || w == "power-off") {
+      // crash: the process dies and the disk loses its un-fsynced writes; kill: the process only;
+      // power-off: the machine (docs/scenarios.md, "Crashes").
       a.kind = Action::Kind::crash;
-      a.targets.push_back(target(kOneServer | kFollowers | kAll, "what to crash: sN, leader, follower, followers, observer, all"));
-      if (is_word("at") || is_word("after") || is_word("before") || is_word("between")) a.crash_point = crash_point();
+      if (w != "crash") a.word = w;
+      const std::string what = "what to " + w + ": sN, leader, follower, followers, observer, all";
+      a.targets.push_back(target(kOneServer | kFollowers | kAll, what.c_str()));
+      if (w == "crash" && (is_word("at") || is_word("after") || is_word("before") || is_word("between")))
+        a.crash_point = crash_point();
       if (accept_word("as")) {
         const Token& t = peek();
         a.bind_as = word("a name");

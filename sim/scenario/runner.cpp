@@ -577,8 +577,17 @@ class Run {
           for (EndpointId id : ids) w_->arm_crash_point(id, a.crash_point);
           break;
         }
-        action_record("crash", "crash " + join(ids));
-        for (EndpointId id : ids) w_->crash(id);
+        const std::string how = a.word.empty() ? "crash" : a.word;
+        action_record("crash", how + " " + join(ids));
+        for (EndpointId id : ids) {
+          if (how == "kill") {
+            w_->server_host(id).kill("kill");
+          } else if (how == "power-off") {
+            w_->server_host(id).power_off("power-off");
+          } else {
+            w_->crash(id);
+          }
+        }
         break;
       }
       case Action::Kind::restart: {

@@ -125,7 +125,7 @@ struct Action {
   std::string bind_as;                       // crash ... as NAME
   std::string crash_point;                   // crash ... at POINT / after writing currentEpoch (sim/crash_points.h)
   Nanos duration = 0, duration2 = 0;         // flap every/for, latency lo/hi, disk slow
-  std::string word;                          // disk mode, client op, workload kind, note text
+  std::string word;                          // disk mode, client op, workload kind, note text; crash: "kill", "power-off" or ""
   std::string path;
   std::optional<std::string> data;
   std::int32_t flags = 0;                    // create mode

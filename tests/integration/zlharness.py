@@ -73,6 +73,11 @@ def against_apache():
     return os.environ.get("ZABLAB_TEST_AGAINST", "").lower() == "apache"
 
 
+def apache_available():
+    """Whether Apache ZooKeeper can run here: java and Debian's zookeeper package."""
+    return bool(shutil.which("java")) and os.path.exists(APACHE_JARS[0])
+
+
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
@@ -400,7 +405,8 @@ class EnsembleProcesses:
     """
 
     def __init__(self, voters=3, observers=0, tick_time=200, init_limit=10, sync_limit=5,
-                 extra=None, label="ensemble"):
+                 extra=None, label="ensemble", apache_members=()):
+        self.apache_members = set(apache_members)  # these sids run Apache ZooKeeper (mixed)
         self.voters = voters
         self.observers = observers
         self.tick_time = tick_time
@@ -440,6 +446,8 @@ class EnsembleProcesses:
         is elected: see wait_for_roles). Tries fresh ports up to 3 times if one was taken."""
         if not against_apache() and not os.environ.get("ZABLAB_SERVER"):
             raise unittest.SkipTest("ZABLAB_SERVER is not set (or set ZABLAB_TEST_AGAINST=apache)")
+        if self.apache_members and not apache_available():
+            raise unittest.SkipTest("Apache ZooKeeper is not installed (Debian's zookeeper package, java)")
         _live_servers.add(self)
         if self.tmpdir is None:
             self.tmpdir = tempfile.mkdtemp(prefix="zablab-ens-")
@@ -592,8 +600,11 @@ class EnsembleProcesses:
         with open(self.cfg_path(sid), "w") as f:
             f.write("\n".join(lines) + "\n")
 
+    def is_apache(self, sid):
+        return against_apache() or sid in self.apache_members
+
     def _command(self, sid):
-        if against_apache():
+        if self.is_apache(sid):
             java = shutil.which("java") or "/usr/bin/java"
             cp = ":".join(j for j in APACHE_JARS if os.path.exists(j))
             return [java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",

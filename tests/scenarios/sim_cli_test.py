@@ -161,6 +161,21 @@ class FuzzCli(unittest.TestCase):
         self.assertIn(BUG, names)
 
 
+    def test_bugs_lists_names_without_spoilers_and_reveals_on_request(self):
+        names = sim("fuzz", "--list-bugs", check=0).stdout.split()
+        hidden = sim("bugs", check=0).stdout
+        self.assertEqual(sim("bugs", "--hide", check=0).stdout, hidden)
+        self.assertNotIn("caught by", hidden)  # a Lab 4 student sees names only
+        for n in names:
+            self.assertIn(n + "\n", hidden)
+        everything = sim("bugs", "--reveal", check=0).stdout
+        self.assertEqual(everything.count("caught by:"), len(names))
+        one = sim("bugs", "--reveal", BUG, check=0).stdout
+        self.assertEqual(one.count("caught by:"), 1)
+        self.assertTrue(one.startswith(BUG + "\n"))
+        p = sim("bugs", "--reveal", "segfault", check=2)
+        self.assertIn("unknown bug 'segfault'", p.stderr)
+
 @unittest.skipUnless(SIM and os.access(SIM, os.X_OK), "ZABLAB_SIM is not set")
 class TraceCli(unittest.TestCase):
     SCENARIO = os.path.join(SOURCE, "scenarios", "leader-crash-committed-on-some.scn")

@@ -251,4 +251,14 @@ TEST_CASE("client-model: reads must match the committed tree at the zxid of thei
   commit_all(g);
   read(g, 1, "/a", z(1, 3), R"("err":"Ok","mzxid":4294967298,"version":1,"data":"y")");  // kept past its session
   CHECK(g.first() == "client.linearizable-reads");
+
+  // A read answered at a zxid the committed history has not reached waits until it has: here
+  // z(1,4) is never committed, and the next committed txn (z(2,1)) shows /a gone by z(1,4).
+  Feed h(c);
+  commit_all(h);
+  read(h, 1, "/a", z(1, 4), R"("err":"Ok","mzxid":4294967298,"version":1,"data":"y")");
+  REQUIRE(h.first().empty());
+  h.core(3, "zab.commit", Json().str("zxid", "0x" + Feed::hex(z(2, 1))).done(), z(2, 1));
+  h.txn(3, z(2, 1), "/b");
+  CHECK(h.first() == "client.linearizable-reads");
 }

@@ -189,3 +189,79 @@ TEST_CASE("gui/explain: a new epoch's first zxid is written in hex, epoch in the
   CHECK(text.find("0x1000000001") == std::string::npos);
 }
 
+
+namespace {
+
+// The explanation of a single synthetic record (kind, node, detail), with `role` the node's role
+// before it (set by a peer.state record first).
+std::string explain_one(std::string kind, std::string msg_type, std::string detail, std::string role = "") {
+  Timeline t;
+  std::uint64_t seq = 0;
+  if (!role.empty()) {
+    sim::TraceRecord s;
+    s.seq = seq++;
+    s.kind = "core";
+    s.node = 3;
+    s.msg_type = "peer.state";
+    s.detail = R"({"from":"LOOKING","to":")" + role + R"(","why":"elected"})";
+    t.append(s);
+  }
+  sim::TraceRecord r;
+  r.seq = seq;
+  r.kind = std::move(kind);
+  r.node = 3;
+  r.msg_type = std::move(msg_type);
+  r.detail = std::move(detail);
+  t.append(r);
+  StateCache cache;
+  return all_text(explain(t, seq, cache.at(t, static_cast<std::int64_t>(seq) - 1), cache.at(t, static_cast<std::int64_t>(seq))));
+}
+
+}  // namespace
+
+TEST_CASE("gui/explain: a kill, a power-off and a crash each say what survives and who notices when") {
+  const std::string kill = explain_one("node.crash", "", R"({"reason":"kill","incarnation":1,"how":"kill"})", "LEADING");
+  CHECK(kill.find("Server 3 is killed") == 0);
+  CHECK(kill.find("page cache and survives, fsynced or not") != std::string::npos);
+  CHECK(kill.find("resets its connections at once") != std::string::npos);
+  CHECK(kill.find("starts a new election at once") != std::string::npos);
+
+  const std::string power = explain_one("node.crash", "", R"({"reason":"power-off","incarnation":1,"how":"power-off"})",
+                                        "LEADING");
+  CHECK(power.find("Server 3 loses power") == 0);
+  CHECK(power.find("every write it had not fsynced") != std::string::npos);
+  CHECK(power.find("torn write") != std::string::npos);
+  CHECK(power.find("after syncLimit ticks without a packet") != std::string::npos);
+  CHECK(power.find("at once") == std::string::npos);
+
+  const std::string crash = explain_one("node.crash", "", R"({"reason":"crash","incarnation":1})");
+  CHECK(crash.find("Server 3 crashes") == 0);
+  CHECK(crash.find("as in a power loss") != std::string::npos);
+  CHECK(crash.find("as for a killed process") != std::string::npos);
+}
+
+TEST_CASE("gui/explain: each sync mode names the zxids in hex and ZooKeeper's reason") {
+  const auto sync = [](const std::string& mode, const std::string& peer, const std::string& mine) {
+    return explain_one("core", "zab.sync",
+                       R"({"sid":1,"mode":")" + mode + R"(","peer_zxid":")" + peer + R"(","leader_zxid":")" + mine + R"("})");
+  };
+  const std::string diff = sync("DIFF", "0x100000016", "0x100000053");
+  CHECK(diff.find("Leader 3 syncs server 1 with DIFF") == 0);
+  CHECK(diff.find("(0x100000016) is a prefix of the leader's (0x100000053)") != std::string::npos);
+  CHECK(sync("DIFF", "0x100000003", "0x100000003").find("an empty DIFF") != std::string::npos);
+
+  const std::string trunc = sync("TRUNC", "0x100000003", "0x100000002");
+  CHECK(trunc.find("ahead of the leader's whole history (it is at 0x100000003, the leader at 0x100000002)") !=
+        std::string::npos);
+  CHECK(trunc.find("within the same epoch") != std::string::npos);
+  CHECK(trunc.find("cut its log back to 0x100000002") != std::string::npos);
+
+  const std::string empty = sync("SNAP", "0x0", "0x1000002be");
+  CHECK(empty.find("no txn at all (0x0)") != std::string::npos);
+  const std::string old_epoch = sync("SNAP", "0x100000003", "0x200000002");
+  CHECK(old_epoch.find("the follower (at 0x100000003) to the leader's history (0x200000002)") != std::string::npos);
+  CHECK(old_epoch.find("never sends a TRUNC across an epoch boundary") != std::string::npos);
+  CHECK(old_epoch.find("the last 500 in memory") != std::string::npos);
+  CHECK(old_epoch.find("txn log on disk") != std::string::npos);
+  CHECK(old_epoch.find("no txn at all") == std::string::npos);
+}

@@ -1,9 +1,11 @@
 // The real peer transport (runtime/peer_transport.h) behind AsioEnv::peer_send/peer_disconnect:
 // two or three AsioEnvs in this process, each hosting a tiny recording node, exchange messages over
-// loopback on OS-chosen ports. Whole messages in order, both channels; loss and a disconnect report
-// when a peer cannot be reached; reports when a connection breaks, never for our own disconnect;
-// a newer connection replacing an older one (its end reported first); bad frames and strangers
-// closed. Also zoo.cfg -> ServerConfig for ensembles and the myid file. Every loop is bounded.
+// loopback on OS-chosen ports, on Apache ZooKeeper's wire: election messages framed after the
+// opener's header, quorum packets as a stream after the learner's FOLLOWERINFO. Messages in order,
+// both channels; loss and a disconnect report when a peer cannot be reached; reports when a
+// connection breaks, never for our own disconnect; a newer connection replacing an older one (its
+// end reported first); bad frames, bad headers and strangers closed. Also zoo.cfg -> ServerConfig
+// for ensembles and the myid file. Every loop is bounded.
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -15,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -22,7 +25,10 @@
 
 #include "core/env/node.h"
 #include "core/jute/frame.h"
+#include "core/quorum/messages.h"
+#include "core/quorum/quorum_stream.h"
 #include "runtime/asio_env.h"
+#include "runtime/peer_hello.h"
 #include "runtime/peer_transport.h"
 #include "runtime/zoo_config.h"
 
@@ -45,6 +51,8 @@ std::string ch(PeerChannel c) { return c == PeerChannel::quorum ? "q" : "e"; }
 
 // Records what the transport delivers, as strings: "msg <from> <q|e> <payload>" (payloads longer
 // than 32 bytes as "#<size>"), "disc <peer> <q|e>". Checks no input arrives while another runs.
+// Election messages are payloads as they are; the quorum stream is cut into QuorumPackets, each
+// recorded as its data ("info" for a FOLLOWERINFO).
 class PeerNode : public zablab::Node {
  public:
   std::vector<std::string> events;
@@ -62,13 +70,28 @@ class PeerNode : public zablab::Node {
 
   void on_peer_message(PeerId from, PeerChannel channel, std::string_view message) override {
     Busy busy(*this);
+    if (channel == PeerChannel::election) {
+      record(from, channel, message);
+      return;
+    }
+    streams.try_emplace(from, std::size_t{64} << 20).first->second.feed(message);
+    while (streams.count(from)) {  // a hook that disconnects drops the rest
+      const auto packet = streams.at(from).next_packet();
+      if (!packet) break;
+      const auto p = zablab::jute::decode<zablab::jute::QuorumPacket>(*packet);
+      record(from, channel, p.type == zablab::quorum::packet::followerinfo ? "info" : p.data.value_or(""));
+    }
+  }
+  void record(PeerId from, PeerChannel channel, std::string_view message) {
     payloads.emplace_back(message);
     events.push_back("msg " + std::to_string(from) + " " + ch(channel) + " " +
                      (message.size() > 32 ? "#" + std::to_string(message.size()) : std::string(message)));
     if (message_hook) message_hook(from, channel, message);
   }
+  std::map<PeerId, zablab::quorum::QuorumStream> streams;
   void on_peer_disconnected(PeerId peer, PeerChannel channel) override {
     Busy busy(*this);
+    if (channel == PeerChannel::quorum) streams.erase(peer);
     events.push_back("disc " + std::to_string(peer) + " " + ch(channel));
     if (disconnect_hook) disconnect_hook(peer, channel);
   }
@@ -183,7 +206,11 @@ struct RawPeer {
   }
 };
 
-std::string hello(PeerId sid) {
+// The header Apache ZooKeeper 3.8 sends on an election connection it opens.
+std::string hello(PeerId sid) { return zablab::runtime::election_hello(sid, "127.0.0.1:3888"); }
+
+// The pre-3.5 election header: the sid alone.
+std::string old_hello(PeerId sid) {
   std::string out(8, '\0');
   auto v = static_cast<std::uint64_t>(sid);
   for (int i = 7; i >= 0; --i) {
@@ -191,6 +218,18 @@ std::string hello(PeerId sid) {
     v >>= 8;
   }
   return out;
+}
+
+// A learner's first packet on the quorum port: FOLLOWERINFO with its sid (LearnerInfo).
+std::string info(PeerId sid) {
+  zablab::jute::Writer w;
+  zablab::jute::write(w, zablab::jute::LearnerInfo{sid, 0x10000, 0});
+  return zablab::quorum::encode_packet(zablab::quorum::packet::followerinfo, 0, w.take());
+}
+
+// Any later quorum packet, carrying `text` as its data.
+std::string pkt(std::string_view text) {
+  return zablab::quorum::encode_packet(zablab::quorum::packet::ping, 0, std::string(text));
 }
 
 std::string length_prefix(std::uint32_t n) {
@@ -204,19 +243,20 @@ TEST_CASE("runtime/peer_transport: whole messages, in order, on both channels an
           "[runtime][peer_transport]") {
   Member a(1), b(2);
   introduce(a, b);
-  std::vector<std::string> sent;
+  std::vector<std::string> sent{"info"};
+  a.env->peer_send(2, PeerChannel::quorum, info(1));  // a learner's connection starts so
   for (int i = 0; i < 300; ++i) {
     std::string m = "m" + std::to_string(i);
-    if (i == 7) m.clear();                                // empty messages exist
+    if (i == 7) m.clear();                                // empty data exists
     if (i == 100) m.assign(std::size_t{1} << 20, 'x');    // 1 MiB, many reads
     if (i == 200) m.assign(70000, '\0');                  // binary, spans read buffers
     sent.push_back(m);
-    a.env->peer_send(2, PeerChannel::quorum, m);
+    a.env->peer_send(2, PeerChannel::quorum, pkt(m));
   }
   a.env->peer_send(2, PeerChannel::election, "vote");
   b.env->peer_send(1, PeerChannel::election, "vote back");
   REQUIRE(b.node.payloads.empty());  // nothing is delivered inside the sending call
-  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 301 && a.node.payloads.size() == 1; }));
+  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 302 && a.node.payloads.size() == 1; }));
 
   std::vector<std::string> quorum;
   for (std::size_t i = 0; i < b.node.events.size(); ++i)
@@ -277,8 +317,8 @@ TEST_CASE("runtime/peer_transport: an unreachable peer loses the messages, is re
   a.transport->set_peer(2, wrong);
   b.transport->set_peer(1, a.address);
 
-  a.env->peer_send(2, PeerChannel::quorum, "lost 1");
-  a.env->peer_send(2, PeerChannel::quorum, "lost 2");
+  a.env->peer_send(2, PeerChannel::quorum, info(1));
+  a.env->peer_send(2, PeerChannel::quorum, pkt("lost 2"));
   REQUIRE(a.node.events.empty());
   REQUIRE(pump({&a, &b}, [&] { return a.node.count("disc") > 0; }));
   settle({&a, &b}, std::chrono::milliseconds(50));
@@ -290,9 +330,10 @@ TEST_CASE("runtime/peer_transport: an unreachable peer loses the messages, is re
 
   // The next send tries again.
   a.transport->set_peer(2, real);
-  a.env->peer_send(2, PeerChannel::quorum, "arrives");
-  REQUIRE(pump({&a, &b}, [&] { return !b.node.events.empty(); }));
-  CHECK(b.node.events == std::vector<std::string>{"msg 1 q arrives"});
+  a.env->peer_send(2, PeerChannel::quorum, info(1));
+  a.env->peer_send(2, PeerChannel::quorum, pkt("arrives"));
+  REQUIRE(pump({&a, &b}, [&] { return b.node.events.size() == 2; }));
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q info", "msg 1 q arrives"});
 }
 
 TEST_CASE("runtime/peer_transport: a connection that cannot be made in time is given up",
@@ -337,9 +378,9 @@ TEST_CASE("runtime/peer_transport: a crashed peer is reported once per connectio
   introduce(a, c);
   introduce(b, c);
   // a -> b on quorum (a's outbound), c -> a on election (a's inbound); b <-> c untouched by a.
-  a.env->peer_send(2, PeerChannel::quorum, "to b");
+  a.env->peer_send(2, PeerChannel::quorum, info(1));
   c.env->peer_send(1, PeerChannel::election, "from c");
-  b.env->peer_send(3, PeerChannel::quorum, "b to c");
+  b.env->peer_send(3, PeerChannel::quorum, info(2));
   REQUIRE(pump({&a, &b, &c}, [&] { return b.node.payloads.size() == 1 && a.node.payloads.size() == 1 &&
                                            c.node.payloads.size() == 1; }));
 
@@ -358,29 +399,40 @@ TEST_CASE("runtime/peer_transport: peer_disconnect reports nothing to the closer
           "[runtime][peer_transport]") {
   Member a(1), b(2);
   introduce(a, b);
-  a.env->peer_send(2, PeerChannel::quorum, "one");
-  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 1; }));
+  a.env->peer_send(2, PeerChannel::quorum, info(1));
+  a.env->peer_send(2, PeerChannel::quorum, pkt("one"));
+  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 2; }));
 
   // From inside a handler, as a node would: b drops a's connection on a message it dislikes.
   b.node.message_hook = [&](PeerId from, PeerChannel channel, std::string_view m) {
-    if (m == "bad") b.env->peer_disconnect(from, channel);
+    if (m != "bad") return;
+    b.env->peer_disconnect(from, channel);
+    b.node.streams.erase(from);
   };
-  a.env->peer_send(2, PeerChannel::quorum, "bad");
-  a.env->peer_send(2, PeerChannel::quorum, "after bad, same connection: never delivered");
+  a.env->peer_send(2, PeerChannel::quorum, pkt("bad"));
+  a.env->peer_send(2, PeerChannel::quorum, pkt("after bad, same connection: never delivered"));
   REQUIRE(pump({&a, &b}, [&] { return a.node.count("disc") == 1; }));
   settle({&a, &b}, std::chrono::milliseconds(50));
-  CHECK(b.node.events == std::vector<std::string>{"msg 1 q one", "msg 1 q bad"});  // no report to b
-  CHECK(a.node.events == std::vector<std::string>{"disc 2 q"});                     // a heard it
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q info", "msg 1 q one", "msg 1 q bad"});  // no report to b
+  CHECK(a.node.events == std::vector<std::string>{"disc 2 q"});                                    // a heard it
 
-  // a's next send opens a new connection; and a closing its own outbound tells b only.
-  a.env->peer_send(2, PeerChannel::quorum, "two");
-  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 3; }));
+  // A quorum message with no connection that does not open one (only a learner's FOLLOWERINFO
+  // does) is dropped and reported.
+  a.env->peer_send(2, PeerChannel::quorum, pkt("to a learner that is gone"));
+  REQUIRE(pump({&a, &b}, [&] { return a.node.count("disc") == 2; }));
+  CHECK(a.logged("only a learner opens one"));
+
+  // a's next FOLLOWERINFO opens a new connection; and a closing its own outbound tells b only.
+  a.env->peer_send(2, PeerChannel::quorum, info(1));
+  a.env->peer_send(2, PeerChannel::quorum, pkt("two"));
+  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 5; }));
   a.env->peer_disconnect(2, PeerChannel::quorum);
   a.env->peer_disconnect(2, PeerChannel::election);  // nothing there: harmless
   REQUIRE(pump({&a, &b}, [&] { return b.node.count("disc") == 1; }));
   settle({&a, &b}, std::chrono::milliseconds(50));
-  CHECK(b.node.events == std::vector<std::string>{"msg 1 q one", "msg 1 q bad", "msg 1 q two", "disc 1 q"});
-  CHECK(a.node.events == std::vector<std::string>{"disc 2 q"});
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q info", "msg 1 q one", "msg 1 q bad", "msg 1 q info",
+                                                  "msg 1 q two", "disc 1 q"});
+  CHECK(a.node.events == std::vector<std::string>{"disc 2 q", "disc 2 q"});
   CHECK_FALSE(a.node.reentered);
   CHECK_FALSE(b.node.reentered);
 }
@@ -390,12 +442,12 @@ TEST_CASE("runtime/peer_transport: a newer connection from a peer replaces the o
   Member b(2);
   b.transport->set_peer(1, PeerAddress{"127.0.0.1", 1, 1});  // never dialled here
   RawPeer first(b.address.quorum_port);
-  first.send(hello(1) + zablab::jute::frame("old"));
-  REQUIRE(pump({&b}, [&] { return b.node.payloads.size() == 1; }));
-  RawPeer second(b.address.quorum_port);
-  second.send(hello(1) + zablab::jute::frame("new"));
+  first.send(info(1) + pkt("old"));
   REQUIRE(pump({&b}, [&] { return b.node.payloads.size() == 2; }));
-  CHECK(b.node.events == std::vector<std::string>{"msg 1 q old", "disc 1 q", "msg 1 q new"});
+  RawPeer second(b.address.quorum_port);
+  second.send(info(1) + pkt("new"));
+  REQUIRE(pump({&b}, [&] { return b.node.payloads.size() == 4; }));
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q info", "msg 1 q old", "disc 1 q", "msg 1 q info", "msg 1 q new"});
   REQUIRE(pump({&b}, [&] { return first.closed_by_peer(); }));
   CHECK_FALSE(second.closed_by_peer());
   CHECK(b.transport->inbound_count() == 1);
@@ -407,9 +459,10 @@ TEST_CASE("runtime/peer_transport: a newer connection from a peer replaces the o
   silent.send(hello(3));
   REQUIRE(pump({&b}, [&] { return b.transport->inbound_count() == 2; }));
   RawPeer third(b.address.election_port);
-  third.send(hello(3) + zablab::jute::frame("e"));
-  REQUIRE(pump({&b}, [&] { return b.node.payloads.size() == 3; }));
-  CHECK(b.node.events == std::vector<std::string>{"msg 1 q old", "disc 1 q", "msg 1 q new", "msg 3 e e"});
+  third.send(old_hello(3) + zablab::jute::frame("e"));  // the pre-3.5 header is understood too
+  REQUIRE(pump({&b}, [&] { return b.node.payloads.size() == 5; }));
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q info", "msg 1 q old", "disc 1 q", "msg 1 q info",
+                                                  "msg 1 q new", "msg 3 e e"});
 }
 
 TEST_CASE("runtime/peer_transport: strangers, bad frames and silent connections are closed",
@@ -418,9 +471,11 @@ TEST_CASE("runtime/peer_transport: strangers, bad frames and silent connections 
   b.transport->set_peer(1, PeerAddress{"127.0.0.1", 1, 1});
   b.transport->set_connect_timeout(std::chrono::milliseconds(200));
 
+  b.transport->set_peer(3, PeerAddress{"127.0.0.1", 1, 1});
+
   SECTION("a sid that is no peer, or our own") {
     RawPeer stranger(b.address.quorum_port);
-    stranger.send(hello(7) + zablab::jute::frame("hi"));
+    stranger.send(info(7) + pkt("hi"));
     RawPeer impostor(b.address.election_port);
     impostor.send(hello(2));
     REQUIRE(pump({&b}, [&] { return stranger.closed_by_peer() && impostor.closed_by_peer(); }));
@@ -428,17 +483,45 @@ TEST_CASE("runtime/peer_transport: strangers, bad frames and silent connections 
     CHECK(b.logged("announces server id 7, not in the configuration"));
     CHECK(b.logged("announces server id 2, ours"));
   }
-  SECTION("a length above 64 MiB, after a good message: reported") {
+  SECTION("a quorum connection that does not start with FOLLOWERINFO or OBSERVERINFO") {
     RawPeer p(b.address.quorum_port);
-    p.send(hello(1) + zablab::jute::frame("ok") + length_prefix((64u << 20) + 1));
+    p.send(pkt("who am I?"));
+    REQUIRE(pump({&b}, [&] { return p.closed_by_peer(); }));
+    CHECK(b.node.events.empty());
+    CHECK(b.logged("first packet is PING (type 5), not FOLLOWERINFO or OBSERVERINFO"));
+  }
+  SECTION("garbage where the first quorum packet should be") {
+    RawPeer p(b.address.quorum_port);
+    p.send(std::string(12, '\x01') + length_prefix(0xFFFFFFF0u));
+    REQUIRE(pump({&b}, [&] { return p.closed_by_peer(); }));
+    CHECK(b.node.events.empty());
+    CHECK(b.logged("data: negative length"));
+  }
+  SECTION("an unknown election protocol version, an unreasonable address length") {
+    RawPeer p(b.address.election_port);
+    p.send(std::string(7, '\xFF') + std::string(1, '\x00'));  // -256: neither V1 nor V2
+    zablab::jute::Writer w;
+    w.i64(zablab::runtime::kElectionProtocolV1);
+    w.i64(3);
+    w.i32(5000);
+    RawPeer q(b.address.election_port);
+    q.send(w.take());
+    REQUIRE(pump({&b}, [&] { return p.closed_by_peer() && q.closed_by_peer(); }));
+    CHECK(b.node.events.empty());
+    CHECK(b.logged("unknown election protocol version -256"));
+    CHECK(b.logged("server 3 announces an election address of 5000 bytes (1..2048)"));
+  }
+  SECTION("an election length above 512 KiB, after a good message: reported") {
+    RawPeer p(b.address.election_port);
+    p.send(hello(3) + zablab::jute::frame("ok") + length_prefix((512u << 10) + 1));
     REQUIRE(pump({&b}, [&] { return p.closed_by_peer(); }));
     settle({&b}, std::chrono::milliseconds(20));
-    CHECK(b.node.events == std::vector<std::string>{"msg 1 q ok", "disc 1 q"});
-    CHECK(b.logged("exceeds the limit of 67108864 bytes"));
+    CHECK(b.node.events == std::vector<std::string>{"msg 3 e ok", "disc 3 e"});
+    CHECK(b.logged("exceeds the limit of 524288 bytes"));
   }
   SECTION("a negative length before any message: closed, nothing to report") {
-    RawPeer p(b.address.quorum_port);
-    p.send(hello(1) + length_prefix(0xFFFFFFF0u));
+    RawPeer p(b.address.election_port);
+    p.send(hello(3) + length_prefix(0xFFFFFFF0u));
     REQUIRE(pump({&b}, [&] { return p.closed_by_peer(); }));
     settle({&b}, std::chrono::milliseconds(20));
     CHECK(b.node.events.empty());
@@ -469,12 +552,13 @@ TEST_CASE("runtime/peer_transport: sends to ourselves or to unknown peers are dr
 TEST_CASE("runtime/peer_transport: after shutdown nothing more is delivered", "[runtime][peer_transport]") {
   Member a(1), b(2);
   introduce(a, b);
-  a.env->peer_send(2, PeerChannel::quorum, "first");
-  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 1; }));
+  a.env->peer_send(2, PeerChannel::quorum, info(1));
+  a.env->peer_send(2, PeerChannel::quorum, pkt("first"));
+  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 2; }));
   b.env->shutdown("test");
-  a.env->peer_send(2, PeerChannel::quorum, "second");
+  a.env->peer_send(2, PeerChannel::quorum, pkt("second"));
   settle({&a, &b}, std::chrono::milliseconds(50));
-  CHECK(b.node.events == std::vector<std::string>{"msg 1 q first"});
+  CHECK(b.node.events == std::vector<std::string>{"msg 1 q info", "msg 1 q first"});
 }
 
 TEST_CASE("runtime/peer_transport: listening on a taken port fails with a clear message",

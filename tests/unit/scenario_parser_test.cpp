@@ -205,3 +205,17 @@ TEST_CASE("scenario/parser: every file in scenarios/ parses") {
     CHECK(r.scenario.has_value());
   }
 }
+
+TEST_CASE("scenario/parser: kill and power-off are crashes of a named kind; crash points only for crash") {
+  ParseResult p = parse_scenario("ensemble 3\nkill s1 as a\npower-off leader\ncrash s2\n", "k.scn");
+  REQUIRE(p.scenario);
+  const auto& steps = p.scenario->steps;
+  REQUIRE(steps.size() == 3);
+  CHECK(steps[0].actions[0].kind == Action::Kind::crash);
+  CHECK(steps[0].actions[0].word == "kill");
+  CHECK(steps[0].actions[0].bind_as == "a");
+  CHECK(steps[1].actions[0].word == "power-off");
+  CHECK(steps[2].actions[0].word.empty());
+  ParseResult bad = parse_scenario("ensemble 3\nkill s1 after writing currentEpoch\n", "k.scn");
+  CHECK_FALSE(bad.scenario);
+}

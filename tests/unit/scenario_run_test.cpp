@@ -137,3 +137,37 @@ TEST_CASE("scenario/fuzz: a failing seed shrinks to a smaller scenario that fail
   CHECK(failure_signature(again) == r.signature);
   if (!r.written_to.empty()) std::filesystem::remove(r.written_to);
 }
+
+TEST_CASE("scenario/runner: kill and power-off are told apart by the followers and by the disk") {
+  // A killed leader's kernel resets its connections: the followers elect a new leader at once.
+  // A powered-off one sends nothing: they wait syncLimit ticks of silence first.
+  const std::string body = R"(
+tick 500ms
+seed 2
+client c1
+when leader elected within 10s: c1 writes 20 per second for 1s on /w
+when c1 done within 10s: HOW leader as old
+expect leader elected within 1500ms
+restart old
+expect converged within 20s
+expect same data
+expect no acknowledged write lost
+)";
+  auto with = [&](const std::string& how) {
+    std::string text = "ensemble 3" + body;
+    text.replace(text.find("HOW"), 3, how);
+    return run(text);
+  };
+  const RunResult kill = with("kill");
+  const std::string first_failure = kill.failures.empty() ? std::string() : kill.failures[0];
+  INFO(first_failure);
+  CHECK(kill.passed);
+  const RunResult power = with("power-off");
+  REQUIRE(power.failures.size() == 1);
+  CHECK(power.failures[0].find("expect leader elected within 1500ms") != std::string::npos);
+  // Given the time, the powered-off leader's followers get there too.
+  std::string patient = "ensemble 3" + body;
+  patient.replace(patient.find("HOW"), 3, "power-off");
+  patient.replace(patient.find("1500ms"), 6, "15s");
+  CHECK(run(patient).passed);
+}

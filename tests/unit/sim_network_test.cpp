@@ -239,6 +239,44 @@ TEST_CASE("sim/network: a crashed endpoint's peers are reset after what was on t
   CHECK(n.server.events.size() == 1);  // only the accept: a dead process hears nothing
 }
 
+TEST_CASE("sim/network: a powered-off endpoint's peers hear nothing until their TCP gives up") {
+  Net n;
+  const ConnId c = n.net.connect(1001, 1, port::client);
+  n.run();
+  n.net.power_off(1);
+  // Idle: no FIN, no reset, nothing -- the connection looks fine for as long as nobody sends.
+  n.run_to(seconds(60));
+  CHECK_FALSE(n.client.heard("closed"));
+  // Sending: never acknowledged, so the sender's TCP gives up break_timeout (10 s) after the
+  // segment reached the dead machine (1 ms on).
+  const Nanos sent_at = n.sim.now();
+  n.net.send(1001, c, "to a dead machine");
+  n.run();
+  CHECK(n.client.events.back() == std::to_string((sent_at + ms(1) + seconds(10)) / kMillisecond) + "ms closed 1");
+  CHECK(n.server.events.size() == 1);  // only the accept
+}
+
+TEST_CASE("sim/network: a SYN to a powered-off machine goes unanswered; once back it resets old streams") {
+  Net n;
+  const ConnId old = n.net.connect(1001, 1, port::client);
+  n.run();
+  n.net.power_off(1);
+  const Nanos syn_at = n.sim.now();
+  const ConnId fresh = n.net.connect(1001, 1, port::client);
+  n.run_to(seconds(1));
+  CHECK_FALSE(n.client.heard("closed " + std::to_string(fresh)));  // not refused: nobody answers
+  n.run_to(seconds(6));
+  // connect_timeout (5 s) after the SYN reached the dead machine
+  CHECK(n.client.heard(std::to_string((syn_at + ms(1) + seconds(5)) / kMillisecond) + "ms closed " +
+                       std::to_string(fresh)));
+  n.net.power_on(1);
+  const Nanos sent_at = n.sim.now();
+  n.net.send(1001, old, "after the reboot");
+  n.run();
+  // The rebooted kernel knows no such connection: it answers with a reset, one round trip on.
+  CHECK(n.client.events.back() == std::to_string((sent_at + ms(2)) / kMillisecond) + "ms closed " + std::to_string(old));
+}
+
 TEST_CASE("sim/reachability: components, one-way cuts and quorums") {
   Simulator sim(1);
   SimNetwork net(sim, NetworkOptions{});

@@ -120,3 +120,83 @@ TEST_CASE("sim/world: a client cut off from its server sees the connection break
   REQUIRE(w.run_until_within([&] { return connected(w, c); }, seconds(15)));
   CHECK(w.client(c).session_id() == session);
 }
+
+namespace {
+
+// Writes 40 znodes and stops server 1 `how` ("kill" or "power-off") in the middle of the group
+// commits; restarts it once its client has heard of it. Returns what the kill or power loss did.
+struct StopResult {
+  int acknowledged = 0;      // creates the client was told succeeded
+  int recovered = 0;         // of the 40, the znodes the restarted server has
+  bool bytes_kept = true;    // every file kept at least what was readable at the stop
+  Nanos client_heard = -1;   // how long after the stop the client's connection closed
+};
+
+StopResult stop_server(std::uint64_t seed, const std::string& how) {
+  WorldOptions o = small_world(seed);
+  o.network.break_timeout = seconds(3);
+  World w(o);
+  w.start();
+  const EndpointId c = w.add_client(client_options(30000));
+  REQUIRE(w.run_until_within([&] { return connected(w, c); }, seconds(5)));
+  StopResult out;
+  for (int i = 0; i < 40; ++i)
+    w.create(c, "/k" + std::to_string(i), "v", create_mode::persistent,
+             [&out](const client::Result<client::CreateResult>& r) { out.acknowledged += r.ok() ? 1 : 0; });
+  w.run_for(us(w.sim().prng().uniform(200, 6000)));
+  const auto before = w.disk(1).files();
+  const std::uint64_t mark = w.trace().size();
+  const Nanos stopped_at = w.now();
+  if (how == "kill") {
+    w.server_host(1).kill("kill");
+  } else {
+    w.server_host(1).power_off("power-off");
+  }
+  CHECK_FALSE(w.up(1));
+  // The client learns of it when its connection closes under it (closed), or when it gives up
+  // itself (close: its read timeout).
+  auto heard = [&] {
+    const TraceRecord* r = find_record(w, trace_kind::closed, c, "", mark);
+    return r ? r : find_record(w, trace_kind::close, c, "", mark);
+  };
+  REQUIRE(w.run_until_within([&] { return heard() != nullptr; }, seconds(60)));
+  out.client_heard = heard()->time_ns - stopped_at;
+  const auto after = w.disk(1).files();
+  for (const auto& [file, info] : before)
+    out.bytes_kept = out.bytes_kept && after.count(file) && after.at(file).size >= info.size;
+  w.restart(1);
+  const ServerState s = w.server_state(1);
+  for (int i = 0; i < 40; ++i) out.recovered += s.tree->find("/k" + std::to_string(i)) ? 1 : 0;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sim/world: a killed server keeps its un-fsynced writes and its client hears the reset at once") {
+  int beyond_acknowledged = 0;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    INFO("seed " << seed);
+    const StopResult r = stop_server(seed, "kill");
+    CHECK(r.bytes_kept);  // the page cache survives: nothing readable is lost
+    CHECK(r.recovered >= r.acknowledged);
+    CHECK(r.client_heard <= ms(5));  // the kernel resets the connection: one network hop
+    beyond_acknowledged += r.recovered - r.acknowledged;
+  }
+  CHECK(beyond_acknowledged > 0);  // writes never fsynced (so never acknowledged) survived a kill
+}
+
+TEST_CASE("sim/world: a powered-off server loses its un-fsynced writes and its client notices only by timeout") {
+  int lost_unsynced = 0;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    INFO("seed " << seed);
+    const StopResult kill = stop_server(seed, "kill");
+    const StopResult power = stop_server(seed, "power-off");
+    CHECK(power.recovered >= power.acknowledged);  // fsynced means durable, either way
+    CHECK(power.recovered <= kill.recovered);
+    lost_unsynced += kill.recovered - power.recovered;
+    // No FIN, no reset: the client's next ping is never acknowledged and its TCP gives up
+    // break_timeout (3 s) later, or its own read timeout fires first.
+    CHECK(power.client_heard > seconds(1));
+  }
+  CHECK(lost_unsynced > 0);
+}

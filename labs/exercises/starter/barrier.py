@@ -1,5 +1,5 @@
 """Exercise 2 starter: a barrier and a double barrier. Same API as the reference solution:
-`LAB_EXERCISES_IMPL=starter /usr/bin/python3 labs/tests/test_exercise_barrier.py`."""
+`LAB_EXERCISES_IMPL=starter python3 labs/tests/test_exercise_barrier.py`."""
 
 
 class Barrier:

@@ -1,5 +1,5 @@
 """Exercise 1 starter: a distributed FIFO queue. Same API as the reference solution, so
-`LAB_EXERCISES_IMPL=starter /usr/bin/python3 labs/tests/test_exercise_queue.py` tests yours."""
+`LAB_EXERCISES_IMPL=starter python3 labs/tests/test_exercise_queue.py` tests yours."""
 
 from kazoo.exceptions import NoNodeError  # noqa: F401  (you will need it)
 

@@ -1,5 +1,5 @@
 """Exercise 4 starter: reliable messaging with persistence and retry. Same API as the
-reference solution: `LAB_EXERCISES_IMPL=starter /usr/bin/python3
+reference solution: `LAB_EXERCISES_IMPL=starter python3
 labs/tests/test_exercise_messaging.py`."""
 
 import collections

@@ -1,5 +1,5 @@
 """Exercise 3 starter: unique IDs 1..1024, recycled when their owner's session ends. Same API
-as the reference solution: `LAB_EXERCISES_IMPL=starter /usr/bin/python3
+as the reference solution: `LAB_EXERCISES_IMPL=starter python3
 labs/tests/test_exercise_unique_ids.py`."""
 
 

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Mixed ensembles: zablab-server members and Apache ZooKeeper 3.8 members (Debian's `zookeeper`
+package, QuorumPeerMain) in one ensemble, from ordinary zoo.cfg and myid files. They elect one
+leader whichever kind it is, serve kazoo through every member, and survive a kill -9 of the
+leader under writes with nothing acknowledged lost and every member holding the same data.
+
+Two shapes, so that each kind leads once:
+- 1 Apache + 2 zablab, where the ids make a zablab member the leader (the largest id wins a
+  fresh election), then the leader dies and the other two elect again;
+- 2 Apache + 1 zablab, where an Apache member leads and zablab follows.
+
+Each starts three JVM-or-native processes on loopback; tickTime=200 keeps it short (initLimit 2 s,
+syncLimit 1 s). Skipped (exit 77) where java or the zookeeper package is missing."""
+
+import time
+import unittest
+
+import zlharness
+from kazoo.exceptions import ConnectionLoss, NodeExistsError, OperationTimeoutError, SessionExpiredError
+from kazoo.handlers.threading import KazooTimeoutError
+
+ELECTION_TIMEOUT = 60.0     # JVMs start slowly on a busy 2-core machine
+WRITE_TIMEOUT = 30.0
+RETRYABLE = (ConnectionLoss, SessionExpiredError, OperationTimeoutError, KazooTimeoutError)
+
+
+class MixedEnsemble(unittest.TestCase):
+    APACHE = ()
+
+    def setUp(self):
+        self.ens = zlharness.EnsembleProcesses(3, 0, tick_time=200, init_limit=10, sync_limit=5,
+                                               label=self.id(), apache_members=self.APACHE)
+        self.clients = []
+        self.addCleanup(self._cleanup)
+        t0 = time.monotonic()
+        self.ens.start()
+        self.roles = self.ens.wait_for_roles(timeout=ELECTION_TIMEOUT)
+        print("settled in %.2f s: %s" % (time.monotonic() - t0, self.describe(self.roles)), flush=True)
+
+    def _cleanup(self):
+        for zk in self.clients:
+            try:
+                zk.stop()
+                zk.close()
+            except Exception:
+                pass
+        self.ens.cleanup(failed=self._outcome_failed())
+
+    def _outcome_failed(self):
+        result = getattr(self, "_outcome", None)
+        errors = getattr(result, "errors", None) or getattr(getattr(result, "result", None), "errors", [])
+        return any(err for _test, err in errors) if errors else False
+
+    def describe(self, roles):
+        return ", ".join("%d=%s(%s)" % (sid, role, "apache" if self.ens.is_apache(sid) else "zablab")
+                         for sid, role in sorted(roles.items()))
+
+    def client(self, sid):
+        zk = zlharness.kazoo_client(self.ens.hosts_of(sid))
+        self.clients.append(zk)
+        return zk
+
+    def write_until_done(self, zk, path, value):
+        """Create path=value, retrying through an election; True once acknowledged."""
+        deadline = time.monotonic() + WRITE_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                zk.create(path, value)
+                return True
+            except NodeExistsError:
+                return True  # an earlier try was applied; its reply was lost
+            except RETRYABLE:
+                time.sleep(0.2)
+        return False
+
+    def assert_same_data(self, sids, paths):
+        """Every member in sids serves every path with the value written."""
+        for sid in sids:
+            zk = self.client(sid)
+            deadline = time.monotonic() + WRITE_TIMEOUT
+            while True:
+                try:
+                    zk.sync("/")
+                    got = {p: zk.get(p)[0] for p in paths}
+                    break
+                except RETRYABLE:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            want = {p: p.encode() for p in paths}
+            self.assertEqual(got, want, "member %d (%s)" % (sid, "apache" if self.ens.is_apache(sid) else "zablab"))
+
+    def run_kill_leader_under_writes(self, expected_leader_kind):
+        leader = self.ens.leader()
+        self.assertIsNotNone(leader)
+        self.assertEqual("apache" if self.ens.is_apache(leader) else "zablab", expected_leader_kind,
+                         self.describe(self.roles))
+        # Writes through every member: followers of either kind forward to the leader.
+        acked = []
+        for sid in self.ens.sids:
+            zk = self.client(sid)
+            for i in range(20):
+                path = "/m%d-%d" % (sid, i)
+                zk.create(path, path.encode())
+                acked.append(path)
+        self.assert_same_data(self.ens.sids, acked)
+
+        # kill -9 the leader while a client keeps writing through a survivor.
+        survivors = [sid for sid in self.ens.sids if sid != leader]
+        zk = self.client(survivors[0])
+        for i in range(10):
+            path = "/before-kill-%d" % i
+            self.assertTrue(self.write_until_done(zk, path, path.encode()))
+            acked.append(path)
+        self.ens.kill(leader)
+        for i in range(10):
+            path = "/after-kill-%d" % i
+            self.assertTrue(self.write_until_done(zk, path, path.encode()), path)
+            acked.append(path)
+        roles = self.ens.wait_for_roles(survivors, timeout=ELECTION_TIMEOUT)
+        print("after the kill: %s" % self.describe(roles), flush=True)
+        self.assert_same_data(survivors, acked)
+
+        # The old leader comes back, catches up, and holds the same data.
+        self.ens.start_member(leader)
+        self.ens.wait_for_roles(timeout=ELECTION_TIMEOUT)
+        self.assert_same_data(self.ens.sids, acked)
+
+
+class OneApacheTwoZablab(MixedEnsemble):
+    APACHE = (1,)
+
+    def test_zablab_leads_apache_follows_and_kill_of_the_leader_loses_nothing(self):
+        self.run_kill_leader_under_writes("zablab")
+
+
+class TwoApacheOneZablab(MixedEnsemble):
+    APACHE = (2, 3)
+
+    def test_apache_leads_zablab_follows_and_kill_of_the_leader_loses_nothing(self):
+        self.run_kill_leader_under_writes("apache")
+
+
+if __name__ == "__main__":
+    zlharness.main()
