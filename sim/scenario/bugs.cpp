@@ -43,11 +43,16 @@ const std::vector<BugInfo> kBugs = {
      "client.sync-linearizable"},
     {Bug::skip_trunc, "skip-trunc",
      "a learner told to TRUNC ignores it and keeps the uncommitted tail of its log, and serves it to its clients",
-     "client.reads-committed, zab.stateInconsistent, zab.PrimaryIntegrity", "scenarios/bug-skip-trunc.scn"},
+     "client.reads-committed, client.linearizable-reads, zab.stateInconsistent, zab.PrimaryIntegrity",
+     "scenarios/bug-skip-trunc.scn"},
     {Bug::stale_follower_reads, "stale-follower-reads",
      "a follower that lost its leader never notices (neither the silence nor the broken connection) and keeps "
      "serving reads long after the majority moved on",
      "client.bounded-staleness", "scenarios/bug-stale-follower-reads.scn"},
+    {Bug::reorder_replies, "reorder-replies",
+     "a server sends a client's replies two at a time, the later one first: requests answered out of the order "
+     "they were sent in",
+     "client.fifo-order"},
     {Bug::leader_ack_before_fsync, "leader-ack-before-fsync",
      "a leader's fsync returns at once without syncing: it counts its own ACK toward a commit before the txn is on "
      "its disk",
@@ -131,6 +136,7 @@ class BuggyPeer final : public Node, private Env, private Disk {
   }
   void on_client_closed(ConnId conn) override {
     fresh_.erase(conn);
+    drop_held_reply(conn);
     peer_->on_client_closed(conn);
   }
   void on_peer_message(PeerId from, PeerChannel channel, std::string_view message) override {
@@ -195,8 +201,18 @@ class BuggyPeer final : public Node, private Env, private Disk {
   std::int64_t wall_ms() const override { return host_.wall_ms(); }
   TimerId set_timer(std::int64_t delay_ms) override { return host_.set_timer(delay_ms); }
   void cancel_timer(TimerId id) override { host_.cancel_timer(id); }
-  void client_send(ConnId conn, std::string bytes) override { host_.client_send(conn, std::move(bytes)); }
-  void client_close(ConnId conn) override { host_.client_close(conn); }
+  void client_send(ConnId conn, std::string bytes) override {
+    if (bug_ == Bug::reorder_replies && reply_xid(bytes) > 0 && swap_reply(conn, bytes)) return;
+    host_.client_send(conn, std::move(bytes));
+  }
+  void client_close(ConnId conn) override {
+    if (auto h = held_replies_.find(conn); h != held_replies_.end()) {
+      std::string held = std::move(h->second.second);
+      drop_held_reply(conn);
+      host_.client_send(conn, std::move(held));  // what was said before the close still goes out
+    }
+    host_.client_close(conn);
+  }
   void peer_send(PeerId peer, PeerChannel channel, std::string message) override {
     switch (bug_) {
       case Bug::commit_without_quorum:
@@ -300,27 +316,53 @@ class BuggyPeer final : public Node, private Env, private Disk {
     return id;
   }
 
-  // reorder-commit, -proposal, -ack: holds a message to `peer` until the next of its kind,
-  // which goes first (or for 300 ms, then it goes alone). True when `message` was taken.
-  bool swap_outgoing(PeerId peer, std::string& message) {
-    auto it = held_out_.find(peer);
-    if (it == held_out_.end()) {
-      const TimerId timer = later(300, [this, peer] {
-        auto h = held_out_.find(peer);
-        if (h == held_out_.end()) return;
+  // reorder-commit, -proposal, -ack (per peer) and reorder-replies (per client connection): holds
+  // a message in `held` under `key` until the next one, which `send` sends first (or for 300 ms,
+  // then it goes alone). True when `message` was taken.
+  template <class Key, class Send>
+  bool swap_with_next(std::map<Key, std::pair<TimerId, std::string>>& held, Key key, std::string& message, Send send) {
+    auto it = held.find(key);
+    if (it == held.end()) {
+      const TimerId timer = later(300, [&held, key, send] {
+        auto h = held.find(key);
+        if (h == held.end()) return;
         std::string m = std::move(h->second.second);
-        held_out_.erase(h);
-        host_.peer_send(peer, PeerChannel::quorum, std::move(m));
+        held.erase(h);
+        send(std::move(m));
       });
-      held_out_[peer] = {timer, std::move(message)};
+      held[key] = {timer, std::move(message)};
       return true;
     }
-    host_.peer_send(peer, PeerChannel::quorum, std::move(message));  // the later one overtakes
+    send(std::move(message));  // the later one overtakes
     message = std::move(it->second.second);
+    drop_held(held, key);
+    return false;
+  }
+  bool swap_outgoing(PeerId peer, std::string& message) {
+    return swap_with_next(held_out_, peer, message,
+                          [this, peer](std::string m) { host_.peer_send(peer, PeerChannel::quorum, std::move(m)); });
+  }
+  bool swap_reply(ConnId conn, std::string& bytes) {
+    return swap_with_next(held_replies_, conn, bytes, [this, conn](std::string m) { host_.client_send(conn, std::move(m)); });
+  }
+
+  template <class Key>
+  void drop_held(std::map<Key, std::pair<TimerId, std::string>>& held, Key key) {
+    auto it = held.find(key);
+    if (it == held.end()) return;
     own_.erase(it->second.first);
     host_.cancel_timer(it->second.first);
-    held_out_.erase(it);
-    return false;
+    held.erase(it);
+  }
+  void drop_held_reply(ConnId conn) { drop_held(held_replies_, conn); }
+
+  // The xid of a framed reply (4-byte length, then ReplyHeader.xid); 0 for anything shorter (the
+  // handshake's ConnectResponse starts with protocolVersion 0).
+  static std::int32_t reply_xid(std::string_view bytes) {
+    if (bytes.size() < 8) return 0;
+    std::uint32_t v = 0;
+    for (std::size_t i = 4; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
+    return static_cast<std::int32_t>(v);
   }
 
   void release_held() {
@@ -475,6 +517,7 @@ class BuggyPeer final : public Node, private Env, private Disk {
   std::optional<Held> held_;
   std::string leaderinfo_;               // repeat-leaderinfo: the last LEADERINFO sent
   std::map<PeerId, std::pair<TimerId, std::string>> held_out_;  // reorder-commit/-proposal/-ack: per peer
+  std::map<ConnId, std::pair<TimerId, std::string>> held_replies_;  // reorder-replies: per client connection
   TimerId held_timer_ = 0;
 };
 

@@ -25,6 +25,8 @@
 //   skip-trunc             a learner that ignores TRUNC and keeps the uncommitted tail of its log.
 //   stale-follower-reads   a follower that never notices its leader is gone (its silence and the
 //                          broken connection are hidden from it) and goes on serving reads.
+//   reorder-replies        a server sends a client connection's replies two at a time, the later
+//                          first (ZooKeeper answers a session's requests in the order they came).
 //
 // And one for each of Zab.tla's "should not be triggered" flags, lying on the quorum link:
 //
@@ -72,6 +74,7 @@ enum class Bug {
   sync_no_barrier,
   skip_trunc,
   stale_follower_reads,
+  reorder_replies,
   leader_ack_before_fsync,
   reorder_commit,
   reorder_proposal,

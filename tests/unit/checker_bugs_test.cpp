@@ -368,3 +368,26 @@ TEST_CASE("checker/PrimaryIntegrity: a learner that ignores TRUNC follows the ne
 TEST_CASE("checker/linearizable-reads: a learner that ignores TRUNC serves a node the committed history never made") {
   require_caught(with_check(kSkippedTrunc, "client.linearizable-reads"), "skip-trunc", "client.linearizable-reads");
 }
+
+TEST_CASE("checker/fifo-order: a server that answers a client's requests out of order") {
+  const std::string pipelined = R"(
+ensemble 3
+tick 500ms
+seed 2
+CHECKS
+client c1 on s1
+expect leader elected within 10s
+c1 writes 20 per second for 2s on /f/a
+after 0s: c1 reads 20 per second for 2s on /f/a
+after 3s: note "end"
+)";
+  auto with = [&](const std::string& checks) {
+    std::string text = pipelined;
+    return text.replace(text.find("CHECKS"), 6, checks);
+  };
+  require_caught(with("checks client.fifo-order"), "reorder-replies", "client.fifo-order");
+  // With every check on, it is the one that stops the run: nothing else fires first.
+  const RunResult all = run(with(""), "reorder-replies");
+  REQUIRE(all.violation);
+  CHECK(all.violation->invariant == "client.fifo-order");
+}
