@@ -195,6 +195,12 @@ int cmd_replay(const std::vector<std::string>& args) {
   for (const auto& inv : sim::check::invariants()) enabled += engine.enabled(inv.name) ? 1 : 0;
   std::cout << "re-checked " << count << " events with " << enabled << " of " << sim::check::invariants().size()
             << " invariants\n";
+  if (engine.unreadable_count() > 0) {
+    // An older build's or a hand-edited trace: what could not be read is not checked.
+    std::cout << "could not check " << engine.unreadable_count() << " record(s):\n";
+    for (const auto& what : engine.unreadable_records()) std::cout << "  " << what << "\n";
+    status = kFail;
+  }
   if (engine.violated()) {
     const auto& v = engine.violations().front();
     const bool expected = expected_violation && *expected_violation == v.invariant;

@@ -363,7 +363,7 @@ void QuorumPeer::propose(data::Txn txn) {
   for (const auto& [sid, l] : learners_)
     if (!l.observer && l.stage >= Learner::Stage::newleader_sent) send_packet(sid, packet::proposal, zxid, p.bytes);
   env_.trace({"zab.propose", "{\"zxid\":\"" + util::hex(zxid) + "\",\"type\":\"" +
-                                 std::string(op::name(txn.header.type)) + "\"}"});
+                                 std::string(op::name(txn.header.type)) + "\",\"txn\":" + data::txn_to_json(txn) + "}"});
   log_txn(std::move(txn));  // our own ACK comes when it is durable (on_logged)
 }
 

@@ -1,11 +1,11 @@
 #include "sim/checkers/checkers.h"
 
 #include <algorithm>
-#include <cstdio>
 
-#include "core/util/hex.h"
 #include "sim/addresses.h"
 #include "sim/checkers/json_fields.h"
+#include "sim/checkers/txn_digest.h"
+#include "sim/checkers/words.h"
 #include "sim/json.h"
 
 namespace zablab::sim::check {
@@ -20,7 +20,30 @@ const std::vector<Invariant> kInvariants = {
     {"zab.primary-integrity",
      "a committed txn is never lost: every new leader has it, and no TRUNC or SNAP removes it from a server"},
     {"zab.delivery-order", "a server applies txns in strictly increasing zxid order"},
-    {"zab.commit-quorum", "a leader commits a txn only once a quorum of voters has ACKed it"},
+    {"zab.commit-quorum",
+     "a leader commits a txn only once a quorum of voters has ACKed it (its own ACK once the txn is fsynced)"},
+    // Zab.tla's invariants, by its names (zab_spec.cpp).
+    {"zab.Leadership1", "no two servers lead one epoch in SYNCHRONIZATION or BROADCAST at once"},
+    {"zab.Leadership2", "each epoch has at most one leader that finished discovery (epochLeader)"},
+    {"zab.PrefixConsistency", "the committed prefixes of any two servers' histories are the same"},
+    {"zab.Integrity", "a follower delivers only txns some leader proposed (same zxid, same content)"},
+    {"zab.Agreement", "if follower f delivers a and follower g delivers b, then g delivers a or f delivers b"},
+    {"zab.TotalOrder", "if a server delivers a before b, any server that delivers b delivers a before b"},
+    {"zab.LocalPrimaryOrder",
+     "if a leader proposes a before b in its epoch, a server that delivers b delivers a before b"},
+    {"zab.GlobalPrimaryOrder", "a server delivers txns of an older epoch before txns of a newer one"},
+    {"zab.PrimaryIntegrity",
+     "a follower in BROADCAST has delivered no txn of an earlier epoch that its leader has not delivered"},
+    // Zab.tla's "should not be triggered" flags (zab_flags.cpp).
+    {"zab.commitInconsistent", "a commit is always of the next txn: no leader commits past an outstanding "
+                               "proposal, no follower gets a COMMIT that is not for its first pending proposal"},
+    {"zab.proposalInconsistent",
+     "a follower's PROPOSALs come in zxid sequence (or repeat what it has); a leader never proposes two txns "
+     "under one zxid"},
+    {"zab.ackInconsistent", "a leader is ACKed only for txns it proposed, by each learner in increasing order"},
+    {"zab.stateInconsistent",
+     "discovery, synchronization and broadcast come in order, and each message arrives in its phase"},
+    {"zab.messageIllegal", "a leader never receives a leader's message, a learner never a learner's"},
     {"client.acked-writes-survive", "a write acknowledged to a client is in the history of every later leader"},
     {"client.monotonic-zxid", "the zxids a client sees never go backwards, across reconnects too"},
     {"client.real-time-order", "a write acknowledged before another began has the lower zxid"},
@@ -28,32 +51,23 @@ const std::vector<Invariant> kInvariants = {
      "a read right after sync(path) sees every write to path acknowledged before the sync, when the sync was "
      "answered in the write's epoch or later"},
     {"client.reads-committed", "a read never sees a txn that no leader committed"},
+    {"client.linearizable-reads",
+     "a read's whole answer (data, version, mzxid; or NoNode) is the model tree's -- the committed txns replayed in "
+     "zxid order -- at the zxid its reply carries"},
+    {"client.fifo-order",
+     "a client's requests are answered in the order it sent them: reply xids on a connection increase, and its "
+     "operations return in the order it invoked them"},
+    {"client.sequential-names",
+     "the names sequential creates get under one parent are unique and increase in the order they were committed"},
     {"client.bounded-staleness",
      "a read sees every write to its path acknowledged more than syncLimit x tick + the session timeout before it"},
 };
 
-// FNV-1a over the txn's JSON: the same txn gives the same text on every server.
-std::uint64_t digest_of(std::string_view text) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h == 0 ? 1 : h;  // 0 means "unknown"
-}
-
-std::string hx(std::int64_t zxid) { return util::hex(zxid); }
-
-std::string at_time(Nanos t) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%lld.%06llds", static_cast<long long>(t / kSecond),
-                static_cast<long long>((t % kSecond) / kMicrosecond));
-  return buf;
-}
-
 bool is_write_op(std::string_view op) { return op == "create" || op == "setData" || op == "delete"; }
 
-bool digests_agree(std::uint64_t a, std::uint64_t b) { return a == 0 || b == 0 || a == b; }
+// Two txns agree when their contents do: no digest matches anything (an unknown one is 0, and
+// where one cannot be known the record was noted as unreadable).
+bool digests_agree(std::uint64_t a, std::uint64_t b) { return a == b; }
 
 }  // namespace
 
@@ -100,6 +114,17 @@ void CheckEngine::report(std::string_view invariant, const TraceRecord& r, Endpo
   v.node = node;
   v.message = std::move(message);
   violations_.push_back(std::move(v));
+}
+
+void CheckEngine::unreadable(const TraceRecord& r, std::string what) {
+  if (unreadable_count_++ >= kMaxViolations) return;
+  unreadable_.push_back("seq " + std::to_string(r.seq) + " (" + r.kind + (r.msg_type.empty() ? "" : " " + r.msg_type) +
+                        "): " + std::move(what));
+}
+
+std::uint64_t CheckEngine::digest_known(std::int64_t zxid) const {
+  auto t = txn_digest_.find(zxid);
+  return t == txn_digest_.end() ? 0 : t->second;
 }
 
 bool CheckEngine::server_has(EndpointId server, std::int64_t zxid) const {
@@ -151,18 +176,28 @@ void CheckEngine::on_record(const TraceRecord& r) {
     if (is_server(node)) {
       Server& s = server(node);
       s.role = "LOOKING";
+      s.phase = "ELECTION";
       s.established = false;
       s.awaiting_recovery = true;
       s.last_applied = -1;
+      s.last_logged = -1;
       s.acks.clear();
+      s.pending.clear();
+      s.last_ack.clear();
+      s.not_durable.clear();
     }
   } else if (r.kind == trace_kind::crash) {
     if (is_server(node)) {
       Server& s = server(node);
       s.role = "DOWN";
+      s.phase = "DOWN";
       s.established = false;
       s.acks.clear();
     }
+  } else if (r.kind == trace_kind::send) {
+    on_send(r);
+  } else if (r.kind == trace_kind::disk_sync) {
+    if (is_server(node)) on_disk_sync(r, node);
   } else if (r.kind == trace_kind::client_invoke) {
     on_invoke(r);
   } else if (r.kind == trace_kind::client_return) {
@@ -181,19 +216,32 @@ void CheckEngine::on_core(const TraceRecord& r, EndpointId id) {
   if (what == "txn.commit") {
     on_apply(r, id);
   } else if (what == "zab.propose") {
-    if (r.zxid >= 0) s.logged.insert(r.zxid);
+    spec_on_propose(r, id);
+    if (r.zxid >= 0) s.not_durable[r.zxid] = r.time_ns;
   } else if (what == "zab.commit") {
+    flags_on_core(r, id, what);
     s.commit_marker_seq = r.seq;
     s.commit_marker_zxid = json_int(r.detail, "zxid").value_or(-1);
   } else if (what == "peer.state") {
     s.role = json_string(r.detail, "to").value_or("LOOKING");
     s.established = false;
     s.acks.clear();
+    s.pending.clear();
+    s.last_ack.clear();
+    s.not_durable.clear();
     if (s.role == "LOOKING") s.leader.reset();
+  } else if (what == "peer.phase") {
+    spec_on_phase(r, id, json_string(r.detail, "phase").value_or("ELECTION"));
+  } else if (what == "zab.new_epoch") {
+    spec_on_new_epoch(r, id, json_int(r.detail, "epoch").value_or(-1));
+  } else if (what == "zab.learner") {
+    flags_on_core(r, id, what);
   } else if (what == "fle.start") {
     const std::int64_t zxid = json_int(r.detail, "zxid").value_or(0);
+    s.last_logged = zxid;  // a vote carries the last logged zxid
     if (s.awaiting_recovery) {
-      on_recovered(id, zxid);
+      on_recovered(r, id, zxid);
+      spec_cut(id, zxid);
       s.awaiting_recovery = false;
     } else {
       s.last_applied = zxid;  // what the server says it has applied: trust it
@@ -205,9 +253,17 @@ void CheckEngine::on_core(const TraceRecord& r, EndpointId id) {
   } else if (what == "zab.sync") {
     if (auto learner = json_int(r.detail, "sid")) server(static_cast<EndpointId>(*learner)).sync_chosen_seq = r.seq;
   } else if (what == "zab.trunc") {
-    on_trunc(r, id, json_int(r.detail, "zxid").value_or(0));
+    const std::int64_t zxid = json_int(r.detail, "zxid").value_or(0);
+    on_trunc(r, id, zxid);
+    spec_cut(id, zxid);
+    s.pending.clear();
+    s.last_logged = zxid;
   } else if (what == "zab.snap") {
-    on_snap(r, id, json_int(r.detail, "zxid").value_or(0));
+    const std::int64_t zxid = json_int(r.detail, "zxid").value_or(0);
+    on_snap(r, id, zxid);
+    spec_cut(id, -1);  // its committed history is the leader's again once it is UPTODATE
+    s.pending.clear();
+    s.last_logged = zxid;
   }
 }
 
@@ -232,7 +288,26 @@ void CheckEngine::on_deliver(const TraceRecord& r) {
   }
   if (!is_server(to)) return;
   Server& s = server(to);
-  if ((r.msg_type == "PROPOSAL" || r.msg_type == "INFORM") && r.zxid >= 0) s.logged.insert(r.zxid);
+  std::uint64_t digest = 0;
+  if (r.msg_type == "PROPOSAL" || r.msg_type == "INFORM") {
+    const auto send = json_int(r.detail, "send_seq");
+    auto d = send ? send_digest_.find(static_cast<std::uint64_t>(*send)) : send_digest_.end();
+    if (d != send_digest_.end()) {
+      digest = d->second;
+      send_digest_.erase(d);
+    } else {
+      unreadable(r, "no digest of the txn it carries (its net.send's frames[0].digest)");
+    }
+    if (r.zxid >= 0 && digest != 0) s.logged.try_emplace(r.zxid, digest);
+  }
+  if (is_server(r.from)) {
+    std::size_t start = 0;
+    while (start <= r.msg_type.size()) {
+      const std::size_t plus = std::min(r.msg_type.find('+', start), r.msg_type.size());
+      flags_on_quorum_message(r, r.msg_type.substr(start, plus - start), r.zxid, digest);
+      start = plus + 1;
+    }
+  }
   if (r.msg_type == "COMMIT" || r.msg_type == "INFORM") {
     s.delivery_marker_seq = r.seq;
     s.delivery_marker_zxid = r.zxid;
@@ -242,17 +317,50 @@ void CheckEngine::on_deliver(const TraceRecord& r) {
   }
 }
 
-void CheckEngine::add_committed(std::int64_t zxid, std::uint64_t digest, EndpointId by, std::uint64_t seq) {
+void CheckEngine::on_send(const TraceRecord& r) {
+  // A PROPOSAL or INFORM carries its txn's digest (the wire tap's frames[0].digest): kept until
+  // the delivery, which names the send by its seq.
+  if (is_server(r.node) && is_client(r.to) && enabled("client.fifo-order")) check_reply_order(r);
+  if (!is_server(r.node) || !is_server(r.to) || (r.msg_type != "PROPOSAL" && r.msg_type != "INFORM")) return;
+  const auto frames = json_raw_array(r.detail, "frames");
+  const auto digest = frames && !frames->empty() ? json_int((*frames)[0], "digest") : std::nullopt;
+  if (!digest || *digest == 0) {
+    unreadable(r, "no digest of the txn it carries (field frames[0].digest)");
+    return;
+  }
+  send_digest_[r.seq] = static_cast<std::uint64_t>(*digest);
+}
+
+void CheckEngine::on_disk_sync(const TraceRecord& r, EndpointId id) {
+  // An fsync makes durable what was appended before it was called: the proposals made up to
+  // then (the record says how long the call took).
+  Server& s = server(id);
+  if (s.not_durable.empty() || json_member(r.detail, "ok").value_or("false") != "true") return;
+  const auto latency = json_int(r.detail, "latency_ns");
+  if (!latency) {
+    unreadable(r, "no latency_ns: when the fsync was called is unknown");
+    return;
+  }
+  const Nanos called = r.time_ns - *latency;
+  for (auto it = s.not_durable.begin(); it != s.not_durable.end();) it = it->second <= called ? s.not_durable.erase(it) : std::next(it);
+}
+
+void CheckEngine::add_committed(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest, EndpointId by) {
   if (digest == 0)
     if (auto t = txn_digest_.find(zxid); t != txn_digest_.end()) digest = t->second;
-  auto [it, inserted] = committed_.try_emplace(zxid, Committed{digest, by, seq});
+  auto [it, inserted] = committed_.try_emplace(zxid, Committed{digest, by, r.seq});
   if (!inserted && it->second.digest == 0) it->second.digest = digest;
+  if (inserted) {
+    model_apply(r, zxid, digest);
+    check_waiting_reads(r);
+  }
 }
 
 void CheckEngine::on_apply(const TraceRecord& r, EndpointId id) {
   Server& s = server(id);
   const std::int64_t z = r.zxid;
-  const std::uint64_t d = digest_of(r.detail);
+  const std::uint64_t d = txn_digest(r.detail);
+  model_note_txn(d, r.detail);
   const bool leader_commit = s.role == "LEADING" && s.established && s.commit_marker_seq == s.prev_seq &&
                              s.prev_seq != UINT64_MAX && s.commit_marker_zxid == z;
   const bool learner_delivery = (s.role == "FOLLOWING" || s.role == "OBSERVING") &&
@@ -269,25 +377,30 @@ void CheckEngine::on_apply(const TraceRecord& r, EndpointId id) {
            name_of(id) + " applied zxid " + hx(z) + " after zxid " + hx(s.last_applied) + " (" + s.role + ")");
   }
   s.hist[z] = d;
-  s.logged.insert(z);
+  s.logged[z] = d;
   s.last_applied = z;
+  s.last_logged = std::max(s.last_logged, z);
+  s.pending.erase(s.pending.begin(), s.pending.upper_bound(z));  // applied: no longer pending
 
   if (leader_commit) {
     auto acks = s.acks.find(z);
-    std::size_t votes = is_voter(id) ? 1 : 0;
-    std::string who = name_of(id);
+    // The leader's own ACK counts once the txn is on its disk: a completed fsync covers it.
+    const bool durable = !s.not_durable.count(z);
+    std::size_t votes = is_voter(id) && durable ? 1 : 0;
+    std::string who = durable ? name_of(id) : "";
     if (acks != s.acks.end()) {
       for (EndpointId v : acks->second) {
         if (is_voter(v) && v != id) {
           ++votes;
-          who += "," + name_of(v);
+          who += (who.empty() ? "" : ",") + name_of(v);
         }
       }
       s.acks.erase(acks);
     }
     if (!config_.voters.empty() && votes < quorum_size()) {
       report("zab.commit-quorum", r, id,
-             "leader " + name_of(id) + " committed " + hx(z) + " with ACKs from {" + who + "} only: " +
+             "leader " + name_of(id) + " committed " + hx(z) + " with ACKs from {" + who + "} only" +
+                 (durable ? "" : " (its own does not count: the txn is not yet fsynced on its disk)") + ": " +
                  std::to_string(votes) + " of the " + std::to_string(quorum_size()) + " voters a quorum needs");
     }
     auto k = committed_.find(z);
@@ -310,7 +423,7 @@ void CheckEngine::on_apply(const TraceRecord& r, EndpointId id) {
                  "leader " + name_of(id) + " committed " + hx(z) + " but its history lacks the committed txn " +
                      hx(pz) + " (committed by " + name_of(pc.by) + ", seq " + std::to_string(pc.seq) + ")");
       }
-      add_committed(z, d, id, r.seq);
+      add_committed(r, z, d, id);
     }
   } else if (learner_delivery) {
     auto k = committed_.find(z);
@@ -335,20 +448,26 @@ void CheckEngine::on_apply(const TraceRecord& r, EndpointId id) {
   }
   s.commit_marker_seq = UINT64_MAX;
   s.delivery_marker_seq = UINT64_MAX;
+  // The specification's history[1..lastCommitted]: a leader's commits, and a learner's once it
+  // is UPTODATE (what a sync brings is delivered as a whole at UPTODATE).
+  if (leader_commit || (learner_delivery && s.phase == "BROADCAST")) spec_deliver(r, id, Txn{z, d});
 }
 
-void CheckEngine::on_recovered(EndpointId id, std::int64_t zxid) {
+void CheckEngine::on_recovered(const TraceRecord& r, EndpointId id, std::int64_t zxid) {
   // After a restart the tree is what the disk kept, up to `zxid`: a prefix of what was applied
   // (un-synced appends may be gone), plus txns logged but never applied before the crash.
   Server& s = server(id);
   s.hist.erase(s.hist.upper_bound(zxid), s.hist.end());
   s.logged.erase(s.logged.upper_bound(zxid), s.logged.end());
   const std::int64_t from = s.hist.empty() ? 0 : s.hist.rbegin()->first;
-  for (auto it = s.logged.upper_bound(from); it != s.logged.end(); ++it) {
-    auto t = txn_digest_.find(*it);
-    s.hist[*it] = t == txn_digest_.end() ? 0 : t->second;
-  }
-  if (zxid > 0 && !s.hist.count(zxid)) s.hist[zxid] = 0;
+  // The log's records recompute the digest: each is the txn it logged from its PROPOSAL / INFORM.
+  for (auto it = s.logged.upper_bound(from); it != s.logged.end(); ++it) s.hist[it->first] = it->second;
+  if (zxid > 0 && !s.hist.count(zxid)) s.hist[zxid] = digest_known(zxid);
+  for (const auto& [z, d] : s.hist)
+    if (d == 0) {
+      unreadable(r, name_of(id) + " recovered " + hx(z) + ", a txn whose content no record shows");
+      break;
+    }
   s.last_applied = zxid;
 }
 
@@ -374,13 +493,17 @@ void CheckEngine::on_established(const TraceRecord& r, EndpointId id, std::int64
     }
   }
   // Its history is now committed: a quorum acknowledged NEWLEADER with it.
-  for (const auto& [z, d] : s.hist) add_committed(z, d, id, r.seq);
+  for (const auto& [z, d] : s.hist) add_committed(r, z, d, id);
   // Acknowledged writes of earlier epochs must be there too.
+  // The same txn, not only the zxid: a different txn under the write's zxid loses the write too.
   for (std::int64_t w : acked_writes_) {
-    if ((static_cast<std::uint64_t>(w) >> 32) < static_cast<std::uint64_t>(epoch) && !s.hist.count(w)) {
+    if (epoch_of(w) >= epoch) continue;
+    auto h = s.hist.find(w);
+    if (h == s.hist.end() || h->second != acked_digest_[w]) {
       report("client.acked-writes-survive", r, id,
              "leader " + name_of(id) + " established epoch " + std::to_string(epoch) +
-                 " without the acknowledged write " + hx(w));
+                 (h == s.hist.end() ? " without the acknowledged write " : " with another txn in place of the acknowledged write ") +
+                 hx(w));
       break;
     }
   }
@@ -426,8 +549,7 @@ void CheckEngine::on_snap(const TraceRecord& r, EndpointId id, std::int64_t zxid
     }
   }
   s.hist = std::move(base);
-  s.logged.clear();
-  for (const auto& [z, d] : s.hist) s.logged.insert(z);
+  s.logged = s.hist;
   s.last_applied = zxid;
 }
 
@@ -468,6 +590,7 @@ void CheckEngine::on_return(const TraceRecord& r) {
   Client& c = clients_[op.client];
   if (c.ops_in_flight) --c.ops_in_flight;
   c.last_returned_op = it->first;
+  check_fifo(r, it->first, op);
   if (op.err != "Ok" || !is_write_op(op.op) || op.zxid <= 0) return;
 
   // Real time: every write acknowledged before this one began has a lower zxid.
@@ -494,6 +617,7 @@ void CheckEngine::on_return(const TraceRecord& r) {
                                   ? i
                                   : acked_prefix_max_[i - 1]);
   acked_writes_.push_back(op.zxid);
+  acked_digest_.try_emplace(op.zxid, digest_known(op.zxid));
   path_writes_[op.path].push_back({r.time_ns, op.zxid, it->first, op.op == "delete"});
   check_acked_against_leaders(r, op, it->first);
 
@@ -508,7 +632,8 @@ void CheckEngine::check_acked_against_leaders(const TraceRecord& r, const Op& op
   auto it = epoch_leader_.find(latest_epoch_);
   if (it == epoch_leader_.end()) return;
   const EndpointId leader = it->second.first;
-  if (!server_has(leader, op.zxid))
+  auto h = servers_[leader].hist.find(op.zxid);
+  if (h == servers_[leader].hist.end() || h->second != acked_digest_[op.zxid])
     report("client.acked-writes-survive", r, op.client,
            op.op + " " + op.path + " was acknowledged to " + name_of(op.client) + " with zxid " + hx(op.zxid) +
                " after " + name_of(leader) + " established epoch " + std::to_string(latest_epoch_) +
@@ -522,6 +647,8 @@ void CheckEngine::on_op_result(const TraceRecord& r) {
   if (it == ops_.end() || !it->second.returned) return;
   if ((it->second.op == "getData" || it->second.op == "exists") && it->second.err == "Ok")
     if (const auto mzxid = json_int(r.detail, "mzxid")) check_read(r, it->second, *mzxid);
+  if (it->second.op == "getData" || it->second.op == "exists") check_read_against_model(r, it->second);
+  if (it->second.op == "create" && it->second.err == "Ok") check_sequential_name(r, it->second);
   if (!it->second.synced_read) return;
   const Op& read = it->second;
   // The latest write to the path acknowledged before the sync began.

@@ -3,8 +3,10 @@
 // CheckEngine reads nothing but TraceRecords, in trace order, so the same checks run live (the
 // scenario runner feeds it every record as the simulator adds it) and over a recording
 // (zablab-sim replay feeds it the rows of a trace.db). From the records it rebuilds, per server,
-// its role, the leader it follows and the history it has applied (zxid -> digest of the txn), and
-// globally the committed history: txns an established leader committed or brought with it.
+// its role, the leader it follows and the history it has applied (zxid -> digest of the txn, see
+// txn_digest.h), and globally the committed history: txns an established leader committed or
+// brought with it. Txns are compared by content everywhere: a proposal's digest is in its
+// zab.propose record, a PROPOSAL's or INFORM's in its net.send record.
 //
 //   Zab
 //     zab.one-leader-per-epoch   at most one leader establishes each epoch
@@ -14,6 +16,13 @@
 //                                and no TRUNC or SNAP takes one away from a server
 //     zab.delivery-order         a server applies txns in strictly increasing zxid order
 //     zab.commit-quorum          a leader commits a txn only after a quorum of voters ACKed it
+//                                (its own ACK only once an fsync of its disk covered the txn)
+//   Zab.tla's invariants, by the specification's names (zab_spec.cpp):
+//     zab.Leadership1, zab.Leadership2, zab.PrefixConsistency, zab.Integrity, zab.Agreement,
+//     zab.TotalOrder, zab.LocalPrimaryOrder, zab.GlobalPrimaryOrder, zab.PrimaryIntegrity
+//   and its "should not be triggered" flags (zab_flags.cpp):
+//     zab.commitInconsistent, zab.proposalInconsistent, zab.ackInconsistent,
+//     zab.stateInconsistent, zab.messageIllegal
 //   clients
 //     client.acked-writes-survive   a write acknowledged to a client is in every later leader's history
 //     client.monotonic-zxid         the zxids a client sees in replies never go backwards, across
@@ -23,6 +32,11 @@
 //                                   acknowledged before the sync began
 //     client.reads-committed        a read never sees a txn no leader committed (a znode version
 //                                   whose mzxid is outside the committed history)
+//     client.linearizable-reads     a read's answer (data, version, mzxid, or NoNode) is the model tree's
+//                                   -- committed txns replayed in zxid order -- at its reply's zxid
+//     client.fifo-order             a client's requests are answered in the order it sent them (reply
+//                                   xids on a connection increase; operations return in invocation order)
+//     client.sequential-names       sequential names under a parent are unique and increase in zxid order
 //     client.bounded-staleness      a read sees every write to its path acknowledged more than
 //                                   syncLimit x tick + the longest session timeout before it began:
 //                                   a server cut off from its leader stops serving within that
@@ -31,6 +45,8 @@
 // in docs/scenarios.md ("The checkers"). Single-threaded; deterministic.
 #pragma once
 
+#include <algorithm>
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -94,6 +110,10 @@ class CheckEngine {
   // In the order found; the first is the one that stops a run. Capped at a few dozen.
   const std::vector<Violation>& violations() const { return violations_; }
   std::uint64_t records_seen() const { return records_seen_; }
+  // What could not be read ("seq 12 (core zab.propose): no field \"txn\"..."), at most a few
+  // dozen. A run with any is not checked: never call it passed.
+  const std::vector<std::string>& unreadable_records() const { return unreadable_; }
+  std::uint64_t unreadable_count() const { return unreadable_count_; }
   const std::vector<EndpointId>& voters() const { return config_.voters; }
   bool enabled(std::string_view invariant) const;
 
@@ -111,12 +131,34 @@ class CheckEngine {
   std::optional<EndpointId> leader_of_epoch(std::int64_t epoch) const;
 
  private:
+  // A txn as the specification compares them (TxnEqual): zxid and content.
+  struct Txn {
+    std::int64_t zxid = 0;
+    std::uint64_t digest = 0;
+    bool operator==(const Txn&) const = default;
+    auto operator<=>(const Txn&) const = default;
+  };
   struct Server {
     std::string role = "DOWN";  // LOOKING, FOLLOWING, LEADING, OBSERVING, DOWN
     bool established = false;   // LEADING and the epoch is established
     std::optional<EndpointId> leader;
-    std::map<std::int64_t, std::uint64_t> hist;  // applied txns: zxid -> digest (0 = unknown)
-    std::set<std::int64_t> logged;               // zxids in its txn log (proposed, received, applied)
+    std::map<std::int64_t, std::uint64_t> hist;    // applied txns: zxid -> digest (0 = unknown)
+    std::map<std::int64_t, std::uint64_t> logged;  // its txn log (proposed, received, applied): zxid -> digest
+    // --- the specification's view (zab_spec.cpp) ---
+    std::string phase = "ELECTION";  // zabState: ELECTION, DISCOVERY, SYNCHRONIZATION, BROADCAST
+    std::int64_t epoch = -1;         // as leader: the epoch it chose (zab.new_epoch)
+    // history[1..lastCommitted]: the txns it delivered (committed), in delivery order.
+    std::vector<Txn> delivered;
+    std::map<Txn, std::size_t> delivered_at;  // position in `delivered`
+    std::int64_t delivered_max_epoch = -1;
+    // Learner: PROPOSALs from its current leader not yet committed, and the last zxid it logged.
+    std::map<std::int64_t, std::uint64_t> pending;
+    std::int64_t last_logged = -1;  // -1: unknown
+    // Leader: the last zxid each learner ACKed in this leadership (ackInconsistent).
+    std::map<EndpointId, std::int64_t> last_ack;
+    // Leader: its proposals not yet covered by an fsync it completed (zxid -> when proposed): its
+    // own ACK counts toward a commit only once the txn is durable.
+    std::map<std::int64_t, Nanos> not_durable;
     std::int64_t last_applied = -1;              // -1: unknown (just restarted)
     bool awaiting_recovery = false;
     std::uint64_t prev_seq = UINT64_MAX;  // the previous record at this node
@@ -150,6 +192,7 @@ class CheckEngine {
     EndpointId max_from = kNoEndpoint;
     std::uint64_t max_seq = 0;
     std::uint64_t last_returned_op = 0;  // the latest op that returned
+    std::uint64_t last_answered_op = 0;  // the latest op a server answered (client.fifo-order)
     std::uint64_t ops_in_flight = 0;
   };
   struct AckedWrite {
@@ -165,6 +208,11 @@ class CheckEngine {
   };
 
   void report(std::string_view invariant, const TraceRecord& r, EndpointId node, std::string message);
+  // A record (or a field of it) the checks need but cannot read: an older build's trace, or a
+  // hand-edited one. Noted, and the run is not passed.
+  void unreadable(const TraceRecord& r, std::string what);
+  void on_disk_sync(const TraceRecord& r, EndpointId s);
+  void on_send(const TraceRecord& r);
   void configure(const TraceRecord& r);
   void on_core(const TraceRecord& r, EndpointId s);
   void on_deliver(const TraceRecord& r);
@@ -172,13 +220,44 @@ class CheckEngine {
   void on_established(const TraceRecord& r, EndpointId s, std::int64_t epoch);
   void on_trunc(const TraceRecord& r, EndpointId s, std::int64_t zxid);
   void on_snap(const TraceRecord& r, EndpointId s, std::int64_t zxid);
-  void on_recovered(EndpointId s, std::int64_t zxid);
+  void on_recovered(const TraceRecord& r, EndpointId s, std::int64_t zxid);
   void on_invoke(const TraceRecord& r);
   void on_return(const TraceRecord& r);
   void on_op_result(const TraceRecord& r);
   void check_read(const TraceRecord& r, const Op& read, std::int64_t mzxid);
   void check_acked_against_leaders(const TraceRecord& r, const Op& op, std::uint64_t op_id);
-  void add_committed(std::int64_t zxid, std::uint64_t digest, EndpointId by, std::uint64_t seq);
+  void add_committed(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest, EndpointId by);
+  // --- client.linearizable-reads (client_model.cpp) ---
+  struct ModelNode {
+    bool exists = false;
+    std::string data;
+    std::int32_t version = 0;
+    std::int64_t mzxid = 0;
+  };
+  void model_note_txn(std::uint64_t digest, std::string_view json);
+  void model_apply(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest);
+  void check_read_against_model(const TraceRecord& r, const Op& read);
+  void check_waiting_reads(const TraceRecord& r);  // those the committed history now reaches
+  void compare_with_model(const TraceRecord& r, const Op& read, std::string_view result);
+  // --- client.fifo-order, client.sequential-names (client_order.cpp) ---
+  void check_fifo(const TraceRecord& r, std::uint64_t op_id, const Op& op);
+  void check_reply_order(const TraceRecord& r);  // a server's net.send to a client
+  void check_sequential_name(const TraceRecord& r, const Op& create);
+  std::uint64_t digest_known(std::int64_t zxid) const;
+  // --- the specification's invariants (zab_spec.cpp) and its "should not be triggered" flags
+  // (zab_flags.cpp), by the names Zab.tla gives them ---
+  void spec_on_phase(const TraceRecord& r, EndpointId s, const std::string& phase);
+  void spec_on_new_epoch(const TraceRecord& r, EndpointId s, std::int64_t epoch);
+  void spec_on_propose(const TraceRecord& r, EndpointId s);
+  void spec_deliver(const TraceRecord& r, EndpointId s, const Txn& t);
+  void spec_deliver_history(const TraceRecord& r, EndpointId s);  // history[1..lastCommitted] := its history
+  void spec_cut(EndpointId s, std::int64_t zxid);                   // TRUNC, SNAP, restart: keep txns <= zxid
+  void spec_check_leadership1(const TraceRecord& r, EndpointId s);
+  void spec_check_primary_integrity(const TraceRecord& r, EndpointId follower);
+  void spec_check_pair(const TraceRecord& r, EndpointId i, EndpointId j, const Txn& t, std::size_t p);
+  std::size_t& spec_common(EndpointId i, EndpointId j) { return common_[{std::min(i, j), std::max(i, j)}]; }
+  void flags_on_quorum_message(const TraceRecord& r, const std::string& type, std::int64_t zxid, std::uint64_t digest);
+  void flags_on_core(const TraceRecord& r, EndpointId s, const std::string& what);
   bool is_voter(EndpointId id) const;
   std::size_t quorum_size() const { return config_.voters.size() / 2 + 1; }
   Server& server(EndpointId id) { return servers_[id]; }
@@ -187,15 +266,36 @@ class CheckEngine {
   bool configured_ = false;
   std::uint64_t records_seen_ = 0;
   std::vector<Violation> violations_;
+  std::vector<std::string> unreadable_;
+  std::uint64_t unreadable_count_ = 0;
   std::map<EndpointId, Server> servers_;
   std::map<std::int64_t, Committed> committed_;             // the committed history
   std::map<std::int64_t, std::uint64_t> txn_digest_;         // every txn any server applied
   std::map<std::int64_t, std::pair<EndpointId, std::uint64_t>> epoch_leader_;  // epoch -> (leader, seq)
   std::int64_t latest_epoch_ = 0;
+  // proposalMsgsLog: every proposal, per (leader, epoch): zxid -> digest.
+  std::map<std::pair<EndpointId, std::int64_t>, std::map<std::int64_t, std::uint64_t>> proposals_;
+  std::map<Txn, std::vector<std::pair<EndpointId, std::int64_t>>> proposed_by_;  // txn -> (leader, epoch)s
+  std::map<std::int64_t, std::pair<EndpointId, std::uint64_t>> epoch_leader_spec_;  // epochLeader at discovery's end
+  std::map<std::uint64_t, std::uint64_t> send_digest_;  // net.send seq of a PROPOSAL/INFORM -> its txn's digest
+  std::map<std::pair<EndpointId, EndpointId>, std::size_t> common_;  // |delivered(i) & delivered(j)|, i < j
+  // The model data tree: per path, its versions by the zxid that made them; per session, its ephemerals.
+  std::map<std::string, std::map<std::int64_t, ModelNode>> model_;
+  std::map<std::int64_t, std::set<std::string>> ephemerals_;
+  std::map<std::uint64_t, std::string> txn_text_;  // a txn's digest -> its JSON
+  // Sequential names per parent: the create's zxid -> (counter, name).
+  std::map<std::string, std::map<std::int64_t, std::pair<std::int64_t, std::string>>> sequential_;
+  // Per client connection: the xid of the last reply a server sent on it, and that record's seq.
+  std::map<std::int64_t, std::pair<std::int64_t, std::uint64_t>> reply_xid_;
+  std::int64_t model_tip_ = 0;                 // the last committed zxid replayed
+  std::int64_t model_blind_from_ = INT64_MAX;  // from here on a txn could not be replayed
+  // Reads answered at a zxid the committed history has not reached yet: zxid -> (op id, op.result detail).
+  std::multimap<std::int64_t, std::pair<std::int64_t, std::string>> waiting_reads_;
   // Clients.
   std::map<std::uint64_t, Op> ops_;
   std::map<EndpointId, Client> clients_;
   std::vector<std::int64_t> acked_writes_;
+  std::map<std::int64_t, std::uint64_t> acked_digest_;  // an acknowledged write's zxid -> its txn
   std::vector<AckedWrite> acked_by_return_;  // in return order
   std::vector<std::size_t> acked_prefix_max_;  // index of the max zxid in acked_by_return_[0..i]
   std::map<std::string, std::vector<PathWrite>> path_writes_;     // acked writes per path, return order

@@ -209,4 +209,16 @@ std::optional<std::vector<std::string>> json_string_array(std::string_view json,
   return out;
 }
 
+std::optional<std::vector<std::string_view>> json_raw_array(std::string_view json, std::string_view key) {
+  auto raw = json_member(json, key);
+  if (!raw) return std::nullopt;
+  std::vector<std::string_view> out;
+  if (!each_element(*raw, [&](std::string_view e) {
+        out.push_back(e);
+        return true;
+      }))
+    return std::nullopt;
+  return out;
+}
+
 }  // namespace zablab::sim::check

@@ -24,5 +24,7 @@ std::optional<std::string> json_string(std::string_view json, std::string_view k
 std::optional<std::vector<std::int64_t>> json_int_array(std::string_view json, std::string_view key);
 // A member that is an array of strings.
 std::optional<std::vector<std::string>> json_string_array(std::string_view json, std::string_view key);
+// A member that is an array of anything (objects, say): each element's raw JSON text.
+std::optional<std::vector<std::string_view>> json_raw_array(std::string_view json, std::string_view key);
 
 }  // namespace zablab::sim::check

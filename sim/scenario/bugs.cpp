@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 
+#include "core/data/txn.h"
 #include "core/jute/codes.h"
 #include "core/jute/frame.h"
 #include "core/quorum/messages.h"
@@ -42,11 +43,39 @@ const std::vector<BugInfo> kBugs = {
      "client.sync-linearizable"},
     {Bug::skip_trunc, "skip-trunc",
      "a learner told to TRUNC ignores it and keeps the uncommitted tail of its log, and serves it to its clients",
-     "client.reads-committed", "scenarios/bug-skip-trunc.scn"},
+     "client.reads-committed, client.linearizable-reads, zab.stateInconsistent, zab.PrimaryIntegrity",
+     "scenarios/bug-skip-trunc.scn"},
     {Bug::stale_follower_reads, "stale-follower-reads",
      "a follower that lost its leader never notices (neither the silence nor the broken connection) and keeps "
      "serving reads long after the majority moved on",
      "client.bounded-staleness", "scenarios/bug-stale-follower-reads.scn"},
+    {Bug::reorder_replies, "reorder-replies",
+     "a server sends a client's replies two at a time, the later one first: requests answered out of the order "
+     "they were sent in",
+     "client.fifo-order"},
+    {Bug::leader_ack_before_fsync, "leader-ack-before-fsync",
+     "a leader's fsync returns at once without syncing: it counts its own ACK toward a commit before the txn is on "
+     "its disk",
+     "zab.commit-quorum"},
+    {Bug::reorder_commit, "reorder-commit",
+     "a leader sends a follower two COMMITs that come close together the other way round: the follower is told to "
+     "commit a txn that is not its first pending one",
+     "zab.commitInconsistent"},
+    {Bug::reorder_proposal, "reorder-proposal",
+     "a leader sends a follower two PROPOSALs that come close together the other way round: a zxid arrives before "
+     "the one before it",
+     "zab.proposalInconsistent"},
+    {Bug::reorder_ack, "reorder-ack", "a follower sends its ACKs two at a time, the later one first",
+     "zab.ackInconsistent"},
+    {Bug::echo_commit, "echo-commit", "a follower sends each COMMIT it receives back to its leader",
+     "zab.messageIllegal"},
+    {Bug::repeat_leaderinfo, "repeat-leaderinfo",
+     "a leader sends LEADERINFO again after each UPTODATE, to a learner that is past discovery",
+     "zab.stateInconsistent"},
+    {Bug::corrupt_proposal, "corrupt-proposal",
+     "a leader's PROPOSALs to its followers carry a changed txn (its time stamp one millisecond later): they deliver "
+     "a txn no leader proposed",
+     "zab.Integrity, zab.prefix-agreement"},
     {Bug::zookeeper_2845, "zookeeper-2845",
      "ZOOKEEPER-2845: after a TRUNC a follower cuts its log but keeps its in-memory database, so txns that were "
      "never committed stay visible until it restarts",
@@ -107,11 +136,15 @@ class BuggyPeer final : public Node, private Env, private Disk {
   }
   void on_client_closed(ConnId conn) override {
     fresh_.erase(conn);
+    drop_held_reply(conn);
     peer_->on_client_closed(conn);
   }
   void on_peer_message(PeerId from, PeerChannel channel, std::string_view message) override {
     if (bug_ == Bug::skip_trunc && channel == PeerChannel::quorum && is_learner() && type_of(message) == packet::trunc)
       return;  // "we have nothing to cut": the uncommitted tail stays, in the log and in memory
+    if (bug_ == Bug::echo_commit && channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::following &&
+        type_of(message) == packet::commit)
+      host_.peer_send(from, channel, std::string(message));
     if (bug_ == Bug::reorder_inform && channel == PeerChannel::quorum &&
         peer_->state() == quorum::PeerState::observing && type_of(message) == packet::inform) {
       if (!held_) {
@@ -168,8 +201,18 @@ class BuggyPeer final : public Node, private Env, private Disk {
   std::int64_t wall_ms() const override { return host_.wall_ms(); }
   TimerId set_timer(std::int64_t delay_ms) override { return host_.set_timer(delay_ms); }
   void cancel_timer(TimerId id) override { host_.cancel_timer(id); }
-  void client_send(ConnId conn, std::string bytes) override { host_.client_send(conn, std::move(bytes)); }
-  void client_close(ConnId conn) override { host_.client_close(conn); }
+  void client_send(ConnId conn, std::string bytes) override {
+    if (bug_ == Bug::reorder_replies && reply_xid(bytes) > 0 && swap_reply(conn, bytes)) return;
+    host_.client_send(conn, std::move(bytes));
+  }
+  void client_close(ConnId conn) override {
+    if (auto h = held_replies_.find(conn); h != held_replies_.end()) {
+      std::string held = std::move(h->second.second);
+      drop_held_reply(conn);
+      host_.client_send(conn, std::move(held));  // what was said before the close still goes out
+    }
+    host_.client_close(conn);
+  }
   void peer_send(PeerId peer, PeerChannel channel, std::string message) override {
     switch (bug_) {
       case Bug::commit_without_quorum:
@@ -193,6 +236,33 @@ class BuggyPeer final : public Node, private Env, private Disk {
           }
         }
         break;
+      case Bug::reorder_commit:
+      case Bug::reorder_proposal:
+        if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::leading &&
+            type_of(message) == (bug_ == Bug::reorder_commit ? packet::commit : packet::proposal)) {
+          if (swap_outgoing(peer, message)) return;
+        }
+        break;
+      case Bug::corrupt_proposal:
+        if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::leading &&
+            type_of(message) == packet::proposal)
+          message = corrupted(message);
+        break;
+      case Bug::reorder_ack:
+        if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::following && is_txn_ack(message)) {
+          if (swap_outgoing(peer, message)) return;
+        }
+        break;
+      case Bug::repeat_leaderinfo:
+        if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::leading) {
+          const std::int32_t type = type_of(message);
+          if (type == packet::leaderinfo) leaderinfo_ = message;
+          if (type == packet::uptodate && !leaderinfo_.empty()) {
+            host_.peer_send(peer, channel, std::move(message));
+            message = leaderinfo_;  // once more, after discovery is long over
+          }
+        }
+        break;
       case Bug::sync_no_barrier:
         if (channel == PeerChannel::quorum && peer_->state() == quorum::PeerState::following && is_sync_request(message)) {
           // Answer it ourselves, as if the leader had: no barrier behind pending commits.
@@ -206,20 +276,25 @@ class BuggyPeer final : public Node, private Env, private Disk {
     host_.peer_send(peer, channel, std::move(message));
   }
   void peer_disconnect(PeerId peer, PeerChannel channel) override { host_.peer_disconnect(peer, channel); }
-  Disk& disk() override { return bug_ == Bug::ack_before_fsync ? static_cast<Disk&>(*this) : host_.disk(); }
+  Disk& disk() override {
+    return bug_ == Bug::ack_before_fsync || bug_ == Bug::leader_ack_before_fsync ? static_cast<Disk&>(*this)
+                                                                                  : host_.disk();
+  }
   std::uint64_t random_u64() override { return host_.random_u64(); }
   void shutdown(std::string_view reason) override { host_.shutdown(reason); }
   std::vector<std::pair<std::string, std::string>> host_metrics() const override { return host_.host_metrics(); }
   void trace(const TraceEvent& event) override { host_.trace(event); }
   void log(LogLevel level, std::string_view message) override { host_.log(level, message); }
 
-  // --- Disk (ack-before-fsync): a sync while following is an empty append -- it completes in
-  // order like any operation, and makes nothing durable. ---
+  // --- Disk (ack-before-fsync; leader-ack-before-fsync): a sync while following (leading) is an
+  // empty append -- it completes in order like any operation, and makes nothing durable. ---
   void append(const std::string& file, std::string bytes, DiskToken token) override {
     host_.disk().append(file, std::move(bytes), token);
   }
   void sync(const std::string& file, DiskToken token) override {
-    if (peer_->state() == quorum::PeerState::following) {
+    const quorum::PeerState lying_in =
+        bug_ == Bug::ack_before_fsync ? quorum::PeerState::following : quorum::PeerState::leading;
+    if (peer_->state() == lying_in) {
       host_.disk().append(file, std::string(), token);
     } else {
       host_.disk().sync(file, token);
@@ -239,6 +314,55 @@ class BuggyPeer final : public Node, private Env, private Disk {
     const TimerId id = host_.set_timer(delay_ms);
     own_[id] = std::move(fn);
     return id;
+  }
+
+  // reorder-commit, -proposal, -ack (per peer) and reorder-replies (per client connection): holds
+  // a message in `held` under `key` until the next one, which `send` sends first (or for 300 ms,
+  // then it goes alone). True when `message` was taken.
+  template <class Key, class Send>
+  bool swap_with_next(std::map<Key, std::pair<TimerId, std::string>>& held, Key key, std::string& message, Send send) {
+    auto it = held.find(key);
+    if (it == held.end()) {
+      const TimerId timer = later(300, [&held, key, send] {
+        auto h = held.find(key);
+        if (h == held.end()) return;
+        std::string m = std::move(h->second.second);
+        held.erase(h);
+        send(std::move(m));
+      });
+      held[key] = {timer, std::move(message)};
+      return true;
+    }
+    send(std::move(message));  // the later one overtakes
+    message = std::move(it->second.second);
+    drop_held(held, key);
+    return false;
+  }
+  bool swap_outgoing(PeerId peer, std::string& message) {
+    return swap_with_next(held_out_, peer, message,
+                          [this, peer](std::string m) { host_.peer_send(peer, PeerChannel::quorum, std::move(m)); });
+  }
+  bool swap_reply(ConnId conn, std::string& bytes) {
+    return swap_with_next(held_replies_, conn, bytes, [this, conn](std::string m) { host_.client_send(conn, std::move(m)); });
+  }
+
+  template <class Key>
+  void drop_held(std::map<Key, std::pair<TimerId, std::string>>& held, Key key) {
+    auto it = held.find(key);
+    if (it == held.end()) return;
+    own_.erase(it->second.first);
+    host_.cancel_timer(it->second.first);
+    held.erase(it);
+  }
+  void drop_held_reply(ConnId conn) { drop_held(held_replies_, conn); }
+
+  // The xid of a framed reply (4-byte length, then ReplyHeader.xid); 0 for anything shorter (the
+  // handshake's ConnectResponse starts with protocolVersion 0).
+  static std::int32_t reply_xid(std::string_view bytes) {
+    if (bytes.size() < 8) return 0;
+    std::uint32_t v = 0;
+    for (std::size_t i = 4; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
+    return static_cast<std::int32_t>(v);
   }
 
   void release_held() {
@@ -271,6 +395,30 @@ class BuggyPeer final : public Node, private Env, private Disk {
       return r.i64();
     } catch (const jute::DecodeError&) {
       return std::nullopt;
+    }
+  }
+
+  // An ACK of a txn (not of NEWLEADER, whose zxid counts nothing in its epoch).
+  static bool is_txn_ack(std::string_view message) {
+    try {
+      const auto p = jute::decode<jute::QuorumPacket>(message);
+      return p.type == packet::ack && (p.zxid & 0xffffffff) != 0;
+    } catch (const jute::DecodeError&) {
+      return false;
+    }
+  }
+
+  // The PROPOSAL with its txn changed: one millisecond later in its header.
+  static std::string corrupted(std::string_view message) {
+    try {
+      auto p = jute::decode<jute::QuorumPacket>(message);
+      if (!p.data) return std::string(message);
+      data::Txn txn = data::decode_txn(*p.data);
+      txn.header.time += 1;
+      p.data = data::encode_txn(txn);
+      return jute::encode(p);
+    } catch (const jute::DecodeError&) {
+      return std::string(message);
     }
   }
 
@@ -367,6 +515,9 @@ class BuggyPeer final : public Node, private Env, private Disk {
   std::map<TimerId, std::function<void()>> own_;
   std::map<ConnId, std::string> fresh_;  // client connections whose ConnectRequest has not arrived (bytes so far)
   std::optional<Held> held_;
+  std::string leaderinfo_;               // repeat-leaderinfo: the last LEADERINFO sent
+  std::map<PeerId, std::pair<TimerId, std::string>> held_out_;  // reorder-commit/-proposal/-ack: per peer
+  std::map<ConnId, std::pair<TimerId, std::string>> held_replies_;  // reorder-replies: per client connection
   TimerId held_timer_ = 0;
 };
 

@@ -25,6 +25,21 @@
 //   skip-trunc             a learner that ignores TRUNC and keeps the uncommitted tail of its log.
 //   stale-follower-reads   a follower that never notices its leader is gone (its silence and the
 //                          broken connection are hidden from it) and goes on serving reads.
+//   reorder-replies        a server sends a client connection's replies two at a time, the later
+//                          first (ZooKeeper answers a session's requests in the order they came).
+//
+// And one for each of Zab.tla's "should not be triggered" flags, lying on the quorum link:
+//
+//   leader-ack-before-fsync  a leader whose fsync returns at once: its own ACK counts before the txn
+//                          is durable (zab.commit-quorum counts a leader only once an fsync covers it).
+//   reorder-commit         a leader sends each follower its COMMITs two at a time, the later first.
+//   reorder-proposal       a leader sends each follower its PROPOSALs two at a time, the later first.
+//   reorder-ack            a follower sends its ACKs two at a time, the later one first.
+//   echo-commit            a follower sends each COMMIT it receives back to its leader.
+//   repeat-leaderinfo      a leader sends LEADERINFO again after each UPTODATE.
+//   corrupt-proposal       a leader's PROPOSALs carry a changed txn (its time stamp), not the one it
+//                          proposed and applies itself.
+// (They lie on the sending side, so the wire -- and the trace -- shows what the receiver gets.)
 //
 // And the real ZooKeeper bugs that model checking found in Zab's implementation. These do change
 // the core: each is a switch in core/quorum/zab_bugs.h that puts our code back into the buggy
@@ -59,6 +74,14 @@ enum class Bug {
   sync_no_barrier,
   skip_trunc,
   stale_follower_reads,
+  reorder_replies,
+  leader_ack_before_fsync,
+  reorder_commit,
+  reorder_proposal,
+  reorder_ack,
+  echo_commit,
+  repeat_leaderinfo,
+  corrupt_proposal,
   zookeeper_2845,
   zookeeper_3911,
   zookeeper_4643,

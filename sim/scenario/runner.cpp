@@ -1123,6 +1123,8 @@ class Run {
     RunResult res;
     res.seed = o_.seed.value_or(s_.seed);
     res.failures = failures_;
+    // The checkers never pass what they could not read.
+    for (const auto& what : engine_->unreadable_records()) res.failures.push_back("the checkers could not read " + what);
     if (engine_->violated()) {
       res.violation = engine_->violations().front();
       res.violation_expected = s_.expect_violation && *s_.expect_violation == res.violation->invariant;

@@ -4,6 +4,7 @@
 #include "core/jute/codes.h"
 #include "core/quorum/messages.h"
 #include "core/util/hex.h"
+#include "sim/checkers/txn_digest.h"
 #include "sim/json.h"
 
 namespace zablab::sim::scenario {
@@ -34,6 +35,8 @@ std::string describe_packet(std::string_view message, WireInfo& info, SnapshotPi
     try {
       const data::Txn txn = data::decode_txn(*p.data);
       j.str("txn", op::name(txn.header.type));
+      // What the oracle compares: the txn's content, not just its zxid.
+      j.str("digest", util::hex(static_cast<std::int64_t>(check::txn_digest(data::txn_to_json(txn)))));
     } catch (const jute::DecodeError&) {
     }
   }

@@ -1,0 +1,72 @@
+// zablab-oracle-bench: what the checkers cost. For each fuzz seed it runs the generated scenario
+// (the checkers live, as always), keeps its trace, then feeds the same records to a fresh
+// CheckEngine alone and times that. It prints, per seed and in total, the run's wall time, the
+// checking's, and the checking's share of the run.
+//
+//   zablab-oracle-bench [--seeds 20] [--first-seed 1] [--servers 3]
+//
+// The wall clock is read here only, around whole runs; sim/ never reads it.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "sim/checkers/checkers.h"
+#include "sim/scenario/fuzz.h"
+#include "sim/scenario/runner.h"
+#include "sim/scenario/scenario.h"
+#include "sim/world.h"
+
+namespace {
+
+using namespace zablab::sim;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int seeds = 20, servers = 3;
+  std::uint64_t first = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--seeds")) seeds = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--first-seed")) first = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--servers")) servers = std::atoi(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "usage: zablab-oracle-bench [--seeds N] [--first-seed S] [--servers 3|5]\n");
+      return 2;
+    }
+  }
+  double run_total = 0, check_total = 0;
+  std::uint64_t records_total = 0;
+  std::printf("%6s %10s %10s %10s %8s  %s\n", "seed", "records", "run s", "check s", "share", "verdict");
+  for (std::uint64_t seed = first; seed < first + static_cast<std::uint64_t>(seeds); ++seed) {
+    const scenario::FuzzCase fc = scenario::generate_fuzz_case(seed, servers, "none");
+    scenario::ParseResult p = scenario::parse_scenario(fc.scenario, "fuzz.scn");
+    if (!p.scenario) {
+      std::fprintf(stderr, "seed %llu: %s", static_cast<unsigned long long>(seed), p.describe("fuzz.scn").c_str());
+      return 1;
+    }
+    std::vector<TraceRecord> records;
+    scenario::RunOptions o;
+    o.on_end = [&](World& w, const scenario::RunResult&) { records = w.trace().records(); };
+    const auto t0 = Clock::now();
+    const scenario::RunResult r = scenario::run_scenario(*p.scenario, o);
+    const double run_s = seconds_since(t0);
+    const auto t1 = Clock::now();
+    check::CheckEngine engine;
+    for (const auto& rec : records) engine.on_record(rec);
+    const double check_s = seconds_since(t1);
+    run_total += run_s;
+    check_total += check_s;
+    records_total += records.size();
+    std::printf("%6llu %10zu %10.3f %10.3f %7.1f%%  %s\n", static_cast<unsigned long long>(seed), records.size(), run_s,
+                check_s, 100.0 * check_s / run_s, r.verdict().c_str());
+  }
+  std::printf("total: %llu records, run %.3f s (checkers live included), checking alone %.3f s: %.1f%% of the run\n",
+              static_cast<unsigned long long>(records_total), run_total, check_total, 100.0 * check_total / run_total);
+  return 0;
+}
