@@ -337,6 +337,20 @@ bool LiveSource::apply_to_world(const Command& c, std::string& error) {
       }
       w.crash(c.a);
       return true;
+    case CommandKind::kill:
+    case CommandKind::power_off:
+      // The scenario language's `kill` and `power-off` (docs/scenarios.md, "Crashes").
+      if (!server_ok(c.a)) return false;
+      if (!w.up(c.a)) {
+        error = endpoint_name(c.a) + " is already down";
+        return false;
+      }
+      if (c.kind == CommandKind::kill) {
+        w.server_host(c.a).kill("kill");
+      } else {
+        w.server_host(c.a).power_off("power-off");
+      }
+      return true;
     case CommandKind::restart:
       if (!server_ok(c.a)) return false;
       if (w.up(c.a)) {

@@ -29,6 +29,8 @@ std::string_view axis_mode_name(AxisMode m) {
 std::string describe(const Command& c) {
   switch (c.kind) {
     case CommandKind::crash: return "crash " + endpoint_name(c.a);
+    case CommandKind::kill: return "kill " + endpoint_name(c.a);
+    case CommandKind::power_off: return "power-off " + endpoint_name(c.a);
     case CommandKind::restart: return "restart " + endpoint_name(c.a);
     case CommandKind::isolate: return "isolate " + endpoint_name(c.a);
     case CommandKind::partition: {

@@ -30,7 +30,9 @@ enum class AxisMode : std::uint8_t { order, time, lamport };
 std::string_view axis_mode_name(AxisMode m);
 
 enum class CommandKind : std::uint8_t {
-  crash,       // a: server
+  crash,       // a: server (a power loss and a kill at once: the simulator's `crash`)
+  kill,        // a: server; the process dies, its un-fsynced writes survive in the page cache
+  power_off,   // a: server; the machine stops: un-fsynced writes lost, peers notice by timeout
   restart,     // a: server
   isolate,     // a: endpoint, cut off both ways from everyone
   partition,   // groups

@@ -125,6 +125,12 @@ void draw_controls(UiState& ui, const WorldView& view) {
   ImGui::SameLine();
   if (ImGui::Button("crash")) command(ui, CommandKind::crash, ui.command_server);
   ImGui::SameLine();
+  if (ImGui::Button("kill")) command(ui, CommandKind::kill, ui.command_server);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("the process dies (SIGKILL): un-fsynced writes survive, peers see the reset at once");
+  ImGui::SameLine();
+  if (ImGui::Button("power off")) command(ui, CommandKind::power_off, ui.command_server);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("the machine stops: un-fsynced writes are lost, peers notice only by timeout");
+  ImGui::SameLine();
   if (ImGui::Button("restart")) command(ui, CommandKind::restart, ui.command_server);
   ImGui::SameLine();
   if (ImGui::Button("isolate")) command(ui, CommandKind::isolate, ui.command_server);

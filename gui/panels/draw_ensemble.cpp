@@ -88,6 +88,9 @@ void server_menu(UiState& ui, const WorldView& view) {
     ui.commands.push_back(c);
   };
   if (ImGui::MenuItem("Crash", nullptr, false, live && up)) command(CommandKind::crash, id);
+  if (ImGui::MenuItem("Kill (page cache survives)", nullptr, false, live && up)) command(CommandKind::kill, id);
+  if (ImGui::MenuItem("Power off (un-fsynced writes lost)", nullptr, false, live && up))
+    command(CommandKind::power_off, id);
   if (ImGui::MenuItem("Restart", nullptr, false, live && !up)) command(CommandKind::restart, id);
   if (ImGui::MenuItem("Isolate (both ways)", nullptr, false, live)) command(CommandKind::isolate, id);
   if (ImGui::BeginMenu("Cut one way", live)) {

@@ -262,3 +262,34 @@ TEST_CASE("gui/branch: the session so far is recorded to a trace.db that replays
   CHECK(error.find("/nonexistent-dir/x.db") != std::string::npos);
   std::filesystem::remove(path);
 }
+
+TEST_CASE("gui/commands: kill and power off stop a server as the scenario language does, and replay on rewind", "[gui]") {
+  for (const auto kind : {CommandKind::kill, CommandKind::power_off}) {
+    const std::string how = kind == CommandKind::kill ? "kill" : "power-off";
+    INFO(how);
+    LiveOptions o;
+    o.voters = 3;
+    LiveSource s(o);
+    advance_to_size(s, 900);
+    Command c;
+    c.kind = kind;
+    c.a = 2;
+    CHECK(describe(c) == how + " s2");
+    std::string error;
+    REQUIRE(s.apply(c, error));
+    CHECK_FALSE(world(s).server_host(2).up());
+    const std::size_t stopped_at = world(s).trace().size();
+    bool recorded = false;
+    for (const auto& r : world(s).trace().records())
+      if (r.kind == sim::trace_kind::crash && r.node == 2 && r.detail.find("\"how\":\"" + how + "\"") != std::string::npos)
+        recorded = true;
+    CHECK(recorded);
+    // A second stop of a server that is down is refused with a reason.
+    CHECK_FALSE(s.apply(c, error));
+    CHECK(error == "s2 is already down");
+    // Going back past the stop and forward again replays it.
+    advance_to_size(s, stopped_at + 200);
+    REQUIRE(s.rewind(stopped_at + 50, error));
+    CHECK_FALSE(world(s).server_host(2).up());
+  }
+}
