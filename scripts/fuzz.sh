@@ -18,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+. scripts/ccache-env.sh
 
 mode=all
 case "${1:-}" in
@@ -61,7 +62,8 @@ if [ "$mode" != run ]; then
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz -DZABLAB_FUZZ=ON \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
       -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
-      -DCMAKE_EXE_LINKER_FLAGS="$link" -DZABLAB_HARDENING_TESTS=OFF "${extra[@]}" >/dev/null
+      -DCMAKE_EXE_LINKER_FLAGS="$link" -DZABLAB_HARDENING_TESTS=OFF ${extra[@]+"${extra[@]}"} \
+      ${zl_launcher[@]+"${zl_launcher[@]}"} >/dev/null
   fi
   echo "fuzz: building the fuzzers (-j$jobs)"
   ${lock[@]+"${lock[@]}"} cmake --build "$build" -j "$jobs" --target fuzzers

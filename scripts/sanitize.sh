@@ -23,6 +23,8 @@
 # and a leak fails the process at exit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
+. scripts/ccache-env.sh
 
 mode=all
 case "${1:-}" in
@@ -69,7 +71,7 @@ if [ "$mode" = all ] || [ "$mode" = all-unit ] || [ "$mode" = build ]; then
       -DCMAKE_CXX_FLAGS_SANITIZE="$san $debug" \
       -DCMAKE_EXE_LINKER_FLAGS_SANITIZE="$link" \
       -DCMAKE_SHARED_LINKER_FLAGS_SANITIZE="$link" \
-      -DZABLAB_HARDENING_TESTS=OFF >/dev/null
+      -DZABLAB_HARDENING_TESTS=OFF ${zl_launcher[@]+"${zl_launcher[@]}"} >/dev/null
   fi
   echo "sanitize: building zablab-unit and zablab-sim (-j$jobs)"
   ${lock[@]+"${lock[@]}"} cmake --build "$build" -j "$jobs" --target zablab-unit zablab-sim
