@@ -20,6 +20,8 @@ void QuorumPeer::become_leading() {
   epoch_acks_.clear();
   newleader_acks_.clear();
   established_ = false;
+  leader_tick_count_ = 0;
+  tick_skip_ = true;
   maybe_choose_epoch();  // a lone voter (with observers only) is a quorum by itself
   // Learners that decided before us and asked already.
   auto early = std::move(early_learners_);
@@ -39,11 +41,14 @@ void QuorumPeer::leader_packet(std::int64_t from, const jute::QuorumPacket& p) {
   if (it == learners_.end()) return;  // not one of ours (any more)
   Learner& l = it->second;
   l.last_heard_ms = env_.now_ms();
+  // Past its NEWLEADER ACK every packet keeps a learner synced for syncLimit more ticks.
+  if (l.stage == Learner::Stage::up_to_date) l.tick_of_next_ack_deadline = leader_tick_count_ + config_.sync_limit;
   switch (p.type) {
     case packet::ackepoch:
       on_ackepoch(l, p);
       break;
     case packet::ack:
+      l.sync_limit.on_ack(p.zxid);
       on_learner_ack(l, p.zxid);
       break;
     case packet::request:
@@ -101,6 +106,7 @@ void QuorumPeer::on_learner_info(std::int64_t from, const jute::QuorumPacket& p)
   l.observer = p.type == packet::observerinfo || !is_voter(from);
   l.accepted_epoch = epoch_of(p.zxid);
   l.last_heard_ms = env_.now_ms();
+  l.tick_of_next_ack_deadline = leader_tick_count_ + config_.init_limit + config_.sync_limit;
   learners_[from] = l;
   env_.trace({"zab.learner", "{\"sid\":" + std::to_string(from) + ",\"observer\":" + (l.observer ? "true" : "false") +
                                  ",\"accepted_epoch\":" + std::to_string(l.accepted_epoch) + "}"});
@@ -254,6 +260,7 @@ void QuorumPeer::send_snapshot(std::int64_t sid) {
 
 void QuorumPeer::on_learner_ack(Learner& l, std::int64_t zxid) {
   if (l.stage == Learner::Stage::newleader_sent && zxid == make_zxid(new_epoch_, 0)) {
+    l.sync_limit.start();  // its sync is over: from now on its ACKs must keep up
     if (established_) {
       send_packet(l.sid, packet::uptodate, -1);
       l.stage = Learner::Stage::up_to_date;
@@ -360,8 +367,11 @@ void QuorumPeer::propose(data::Txn txn) {
   Proposal& p = outstanding_[zxid];
   p.bytes = data::encode_txn(txn);
   p.txn = txn;
-  for (const auto& [sid, l] : learners_)
-    if (!l.observer && l.stage >= Learner::Stage::newleader_sent) send_packet(sid, packet::proposal, zxid, p.bytes);
+  for (auto& [sid, l] : learners_) {
+    if (l.observer || l.stage < Learner::Stage::newleader_sent) continue;
+    send_packet(sid, packet::proposal, zxid, p.bytes);
+    l.sync_limit.on_proposal(zxid, env_.now_ms());
+  }
   env_.trace({"zab.propose", "{\"zxid\":\"" + util::hex(zxid) + "\",\"type\":\"" +
                                  std::string(op::name(txn.header.type)) + "\",\"txn\":" + data::txn_to_json(txn) + "}"});
   log_txn(std::move(txn));  // our own ACK comes when it is durable (on_logged)
@@ -374,7 +384,7 @@ void QuorumPeer::on_logged(std::int64_t upto_zxid) {
     if (state_ == PeerState::leading) {
       auto it = outstanding_.find(zxid);
       if (it != outstanding_.end()) it->second.acks.insert(id());
-    } else if (state_ == PeerState::following && leader_ && pending_.count(zxid)) {
+    } else if (state_ == PeerState::following && leader_ && (acks_owed_.erase(zxid) > 0 || pending_.count(zxid))) {
       send_packet(*leader_, packet::ack, zxid);
     }
   }
@@ -410,28 +420,65 @@ void QuorumPeer::try_commit() {
 }
 
 void QuorumPeer::leader_tick() {
+  // Runs every half tick, as the loop of ZooKeeper's Leader.lead once the epoch is established.
   const std::int64_t now = env_.now_ms();
   const std::int64_t sync_ms = static_cast<std::int64_t>(config_.sync_limit) * config_.tick_time_ms;
   const std::int64_t init_ms = static_cast<std::int64_t>(config_.init_limit) * config_.tick_time_ms;
-  std::size_t alive_voters = is_voter(id()) ? 1 : 0;
+  // A learner silent for its socket's read timeout is gone (LearnerHandler's soTimeout: initLimit
+  // ticks until its NEWLEADER ACK, syncLimit ticks after).
   for (auto it = learners_.begin(); it != learners_.end();) {
-    Learner& l = it->second;
+    const Learner& l = it->second;
     const std::int64_t limit = l.stage == Learner::Stage::up_to_date ? sync_ms : init_ms;
     if (now - l.last_heard_ms > limit) {
       env_.log(LogLevel::info, "leader: dropping silent learner " + std::to_string(l.sid));
+      env_.trace({"zab.learner_dropped", "{\"sid\":" + std::to_string(l.sid) + ",\"why\":\"silent\"}"});
       close_quorum(l.sid);
       it = learners_.erase(it);
       continue;
     }
-    if (l.stage >= Learner::Stage::newleader_sent) send_packet(l.sid, packet::ping, last_zxid_);
-    if (!l.observer && l.stage == Learner::Stage::up_to_date) ++alive_voters;
     ++it;
   }
+  // Until the epoch is established ZooKeeper's leader waits for its quorum (initLimit) and does
+  // not PING yet.
   if (!established_) {
     if (now - role_since_ms_ > init_ms) go_looking("no quorum of followers within initLimit");
     return;
   }
-  if (!quorum(alive_voters)) go_looking("lost the quorum of followers");
+  // Every other half tick the tick advances and the learners heard from in time (synced) must
+  // still be a quorum with us: ZooKeeper's syncedAckSet.
+  if (!tick_skip_) {
+    ++leader_tick_count_;
+    std::size_t synced = is_voter(id()) ? 1 : 0;
+    std::string sids = is_voter(id()) ? std::to_string(id()) : "";
+    for (const auto& [sid, l] : learners_) {
+      if (l.observer || leader_tick_count_ > l.tick_of_next_ack_deadline) continue;
+      ++synced;
+      sids += (sids.empty() ? "" : ",") + std::to_string(sid);
+    }
+    if (!quorum(synced)) {
+      go_looking("Not sufficient followers synced, only synced with sids: [ " + sids + " ]");
+      return;
+    }
+  }
+  tick_skip_ = !tick_skip_;
+  // The PINGs, each after the learner's SyncLimitCheck: a learner whose oldest unacknowledged
+  // proposal has waited syncLimit ticks is dropped instead.
+  for (auto it = learners_.begin(); it != learners_.end();) {
+    Learner& l = it->second;
+    if (l.stage < Learner::Stage::newleader_sent) {
+      ++it;
+    } else if (l.sync_limit.ok(now, sync_ms)) {
+      send_packet(l.sid, packet::ping, last_zxid_);
+      ++it;
+    } else {
+      env_.log(LogLevel::warn, "leader: closing the connection to learner " + std::to_string(l.sid) + ": proposal " +
+                                   util::hex(l.sync_limit.oldest_unacked()) + " unacknowledged for syncLimit (transaction timeout)");
+      env_.trace({"zab.learner_dropped", "{\"sid\":" + std::to_string(l.sid) + ",\"why\":\"transaction timeout\",\"zxid\":\"" +
+                                             util::hex(l.sync_limit.oldest_unacked()) + "\"}"});
+      close_quorum(l.sid);
+      it = learners_.erase(it);
+    }
+  }
 }
 
 }  // namespace zablab::quorum

@@ -123,6 +123,7 @@ void QuorumPeer::on_trunc(std::int64_t zxid) {
   // Our log holds txns the new leader never committed: cut them off and rebuild from disk.
   env_.trace({"zab.trunc", "{\"zxid\":\"" + util::hex(zxid) + "\",\"from\":\"" + util::hex(last_logged_zxid()) + "\"}"});
   pending_.clear();
+  acks_owed_.clear();
   unsynced_.clear();
   not_logged_.clear();
   if (persistent_) {
@@ -146,6 +147,7 @@ void QuorumPeer::on_snap(const jute::QuorumPacket& p) {
   // The leader's whole tree replaces ours. It follows this packet on the stream, in pieces
   // (on_snapshot_bytes); what we had on disk is superseded once the new snapshot is durable.
   pending_.clear();
+  acks_owed_.clear();
   unsynced_.clear();
   not_logged_.clear();
   snapshot_in_.emplace(config_.extended_types_enabled, true, 0, config_.max_buffer * 2);
@@ -206,6 +208,7 @@ void QuorumPeer::on_proposal(const jute::QuorumPacket& p) {
     not_logged_.push_back(std::move(txn));
     return;
   }
+  acks_owed_.insert(txn.zxid());
   log_txn(std::move(txn));  // ACK once durable (on_logged)
 }
 

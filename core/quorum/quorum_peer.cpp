@@ -168,6 +168,7 @@ void QuorumPeer::go_looking(const std::string& why) {
   for (auto& [zxid, txn] : pending_) commit(txn);
   outstanding_.clear();
   pending_.clear();
+  acks_owed_.clear();
   prep_.committed(INT64_MAX);
   last_zxid_ = tree_.last_processed_zxid();
   learners_.clear();

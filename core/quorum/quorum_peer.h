@@ -23,6 +23,7 @@
 #include "core/quorum/election.h"
 #include "core/quorum/messages.h"
 #include "core/quorum/quorum_stream.h"
+#include "core/quorum/sync_limit_check.h"
 #include "core/quorum/zab_bugs.h"
 #include "core/server/standalone_server.h"
 
@@ -82,6 +83,11 @@ class QuorumPeer : public server::StandaloneServer {
     std::int64_t accepted_epoch = 0;
     std::int64_t last_zxid = 0;
     std::int64_t last_heard_ms = 0;
+    // ZooKeeper's LearnerHandler.tickOfNextAckDeadline: the leader tick up to which this learner
+    // counts as synced (initLimit + syncLimit from its arrival, then syncLimit from each packet
+    // after its NEWLEADER ACK). A leader whose synced voters are no quorum steps down.
+    std::int64_t tick_of_next_ack_deadline = 0;
+    SyncLimitCheck sync_limit;
   };
   struct Proposal {
     data::Txn txn;
@@ -178,6 +184,10 @@ class QuorumPeer : public server::StandaloneServer {
   bool serving_ = false;
   TimerId tick_timer_ = 0;
   std::int64_t role_since_ms_ = 0;
+  // As leader, ZooKeeper's QuorumPeer.tick: 0 from the election on, then one more every other
+  // half tick once the epoch is established (Leader.lead's tickSkip).
+  std::int64_t leader_tick_count_ = 0;
+  bool tick_skip_ = true;
 
   // Leader state.
   std::map<std::int64_t, Learner> learners_;
@@ -194,6 +204,10 @@ class QuorumPeer : public server::StandaloneServer {
   enum class LearnerStage { connecting, epoch_acked, synced, up_to_date };
   LearnerStage learner_stage_ = LearnerStage::connecting;
   std::map<std::int64_t, data::Txn> pending_;  // proposals logged, awaiting COMMIT
+  // Proposals received in broadcast whose ACK is owed once they are durable, committed or not:
+  // ZooKeeper's follower ACKs every txn its SyncRequestProcessor logs (SendAckRequestProcessor),
+  // also one whose COMMIT overtook our fsync; the leader's SyncLimitCheck waits for those ACKs.
+  std::set<std::int64_t> acks_owed_;
   std::deque<SyncWaiter> forwarded_syncs_;     // in the order sent; SYNC answers the oldest
   std::map<std::int64_t, std::int32_t> touched_;  // sessions seen since the last PING
   // FOLLOWERINFO/OBSERVERINFO that reached us while still LOOKING: a learner that decided before

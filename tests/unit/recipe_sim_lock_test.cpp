@@ -252,6 +252,7 @@ TEST_CASE("recipes/sim: leader latch and election have at most one leader at a t
     REQUIRE(violation.empty());
     // After the faults, the latches have exactly one leader.
     int latch_leaders = (latches[0]->has_leadership() ? 1 : 0) + (latches[1]->has_leadership() ? 1 : 0);
+    INFO("seed " << s);
     CHECK(latch_leaders == 1);
     rw.require_checkers_clean();
     latches.clear();
