@@ -1,6 +1,7 @@
 // The standalone server's durability: recovery at start, the txn log with group commit, and
 // snapshots. The rule this file exists for: a txn is applied and acknowledged only after the
 // fsync covering its log entry has completed, so kill -9 never loses an acknowledged write.
+// (forceSync=no: after its log entry's write(2) has completed; a power cut may then lose it.)
 #include "core/jute/codes.h"
 #include "core/persist/disk_layout.h"
 #include "core/persist/recovery.h"
@@ -54,11 +55,15 @@ void StandaloneServer::log_txn(data::Txn txn) {
     current_log_ = persist::version_dir(config_.log_dir()) + "/" + persist::zxid_file_name("log", txn.zxid());
     disk.append(current_log_, persist::log_file_header(), next_token_++);
   }
-  disk.append(current_log_, persist::log_entry(data::encode_txn(txn)), next_token_++);
+  const DiskToken entry_token = next_token_++;
+  disk.append(current_log_, persist::log_entry(data::encode_txn(txn)), entry_token);
   appended_zxid_ = txn.zxid();
   unsynced_.push_back(std::move(txn));
   if (!config_.force_sync) {
-    on_logged(appended_zxid_);  // forceSync=no: acknowledged once written, as ZooKeeper does
+    // forceSync=no, as ZooKeeper's FileTxnLog.commit: the entry is handed to the OS (write(2))
+    // before it counts as logged; only the fsync is skipped. A killed process loses nothing
+    // acknowledged, a power cut may.
+    syncs_.emplace_back(entry_token, appended_zxid_);
     return;
   }
   // One fsync in flight at a time: what arrives meanwhile waits for the next, and shares it.
@@ -91,7 +96,7 @@ void StandaloneServer::on_disk_done(DiskToken token, const DiskStatus& status) {
     const std::int64_t upto = syncs_.front().second;
     syncs_.pop_front();
     on_logged(upto);
-    if (syncs_.empty()) request_sync();
+    if (syncs_.empty() && config_.force_sync) request_sync();
   }
   // Completions come in call order: everything issued up to `token` is done.
   completed_token_ = std::max(completed_token_, token);

@@ -250,7 +250,8 @@ class StandaloneServer : public Node {
   std::string current_log_;  // empty: the next txn starts a new log file
   DiskToken next_token_ = 1;
   std::deque<data::Txn> unsynced_;  // logged, not yet known durable (standalone: not yet committed)
-  std::deque<std::pair<DiskToken, std::int64_t>> syncs_;  // in flight, each covering up to a zxid
+  // In flight, each covering up to a zxid: fsyncs, or with forceSync=no the log appends themselves.
+  std::deque<std::pair<DiskToken, std::int64_t>> syncs_;
   std::int64_t appended_zxid_ = 0;
   std::int64_t sync_requested_zxid_ = 0;
   std::int64_t txns_since_snapshot_ = 0;

@@ -53,6 +53,28 @@ TEST_CASE("persist/ack: a write is answered only after the fsync covering it com
   CHECK(s.tree().find("/durable") != nullptr);
 }
 
+TEST_CASE("persist/forceSync=no: a write is answered once its log entry is written, without an fsync") {
+  FakeEnv env;
+  server::ServerConfig config = disk_config();
+  config.force_sync = false;
+  server::StandaloneServer s(env, config);
+  s.start();
+  env.complete_disk(s);
+  WireClient c(env, s, 1);
+  c.connect();
+  const int syncs_before = env.mem_disk.syncs;
+  c.send(op::create, create_req("/written"));
+  // The append is issued but has not completed (write(2) not done): no answer yet.
+  CHECK(c.replies().empty());
+  CHECK(s.tree().find("/written") == nullptr);
+  env.complete_disk(s);
+  auto rep = c.replies();
+  REQUIRE(rep.size() == 1);
+  CHECK(rep[0].err() == Err::ok);
+  CHECK(s.tree().find("/written") != nullptr);
+  CHECK(env.mem_disk.syncs == syncs_before);
+}
+
 TEST_CASE("persist/group commit: writes that arrive during an fsync share the next one") {
   FakeEnv env;
   server::StandaloneServer s(env, disk_config());
