@@ -5,6 +5,7 @@
 
 #include "core/data/txn.h"
 #include "core/jute/codes.h"
+#include "core/jute/frame.h"
 #include "core/persist/disk_layout.h"
 #include "core/persist/recovery.h"
 #include "core/util/hex.h"
@@ -384,11 +385,9 @@ void QuorumPeer::complete_sync(const SyncWaiter& w) {
   if (it == conns_.end()) return;
   for (auto& p : it->second.queue) {
     if (p.type == op::sync && p.submitted && !p.done && p.xid == w.xid) {
-      jute::Writer out;
-      out.i32(0);
+      jute::FrameWriter out;
       jute::write(out, jute::ReplyHeader{p.xid, tree_.last_processed_zxid(), 0});
       jute::write(out, jute::SyncResponse{w.path});
-      out.patch_i32(0, static_cast<std::int32_t>(out.size() - 4));
       p.done = true;
       p.reply = out.take();
       dirty_.insert(it->first);

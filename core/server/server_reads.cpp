@@ -3,6 +3,7 @@
 #include "core/data/acl.h"
 #include "core/data/path.h"
 #include "core/jute/codes.h"
+#include "core/jute/frame.h"
 #include "core/server/standalone_server.h"
 #include "core/util/log_text.h"
 
@@ -179,11 +180,9 @@ Err StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) {
     return config_.skip_acl || data::acl_allows(n.acl, perm::read, c.identities);
   };
   auto notify = [&](std::int32_t type, const std::string& path) {
-    jute::Writer w;
-    w.i32(0);
+    jute::FrameWriter w;
     jute::write(w, jute::ReplyHeader{xid::notification, -1, 0});
     jute::write(w, jute::WatcherEvent{type, keeper_state::sync_connected, path});
-    w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
     send(c, w.take());
   };
   for (const auto& path : req.data_watches) {

@@ -2,6 +2,7 @@
 
 #include "core/data/acl.h"
 #include "core/jute/codes.h"
+#include "core/jute/frame.h"
 #include "core/jute/records.h"
 #include "core/util/hex.h"
 #include "core/util/log_text.h"
@@ -11,11 +12,9 @@ namespace {
 
 template <class R>
 std::string framed_reply(std::int32_t xid, std::int64_t zxid, Err err, const R* body) {
-  jute::Writer w;
-  w.i32(0);  // length, patched below
+  jute::FrameWriter w;
   jute::write(w, jute::ReplyHeader{xid, zxid, static_cast<std::int32_t>(err)});
   if (body && err == Err::ok) jute::write(w, *body);
-  w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
   return w.take();
 }
 
@@ -554,8 +553,7 @@ std::string StandaloneServer::reply_for_write(const Pending& p, const data::Txn&
   const std::int64_t zxid = txn.zxid();
   if (txn.header.type == op::multi) {
     // The ReplyHeader err stays 0 even for a failed multi: clients read the per-op results.
-    jute::Writer w;
-    w.i32(0);
+    jute::FrameWriter w;
     jute::write(w, jute::ReplyHeader{p.xid, zxid, 0});
     for (std::size_t i = 0; i < txn.ops.size(); ++i) {
       const auto& o = txn.ops[i];
@@ -586,7 +584,6 @@ std::string StandaloneServer::reply_for_write(const Pending& p, const data::Txn&
       }
     }
     jute::write(w, jute::MultiHeader{-1, true, -1});
-    w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
     return w.take();
   }
   const data::OpResult& r = result.ops.front();
@@ -650,13 +647,11 @@ void StandaloneServer::execute_read(Connection& c, Pending& p) {
   }
   if (err == Err::unimplemented) unknown = true;
   // Special xids (ping, auth, setWatches) are echoed like any other.
-  jute::Writer w;
-  w.i32(0);
+  jute::FrameWriter w;
   // ZooKeeper answers auth with zxid 0 and an unknown opcode with zxid -1.
   const std::int64_t reply_zxid = p.type == op::auth ? 0 : unknown ? -1 : zxid;
   jute::write(w, jute::ReplyHeader{p.xid, reply_zxid, static_cast<std::int32_t>(err)});
   if (err == Err::ok) w.raw(out.data());
-  w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
   p.reply = w.take();
   // An unknown opcode, or a failed auth, ends the connection after its answer, as in ZooKeeper.
   if (unknown || err == Err::auth_failed) p.close_after = true;
