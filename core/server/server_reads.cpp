@@ -254,7 +254,7 @@ std::string StandaloneServer::multi_read(Connection& c, jute::Reader& body, bool
 
 Err StandaloneServer::authenticate(Connection& c, const jute::AuthPacket& auth) {
   // Bounded before anything is hashed or kept: a digest user name ends up in every ACL `auth:`
-  // expands to, so an unbounded one makes txns nobody can read back (issue 22). AUTHFAILED closes
+  // expands to, so an unbounded one makes txns nobody can read back. AUTHFAILED closes
   // the connection (execute_read), as every failed auth does in ZooKeeper.
   const std::string credential = auth.auth.value_or("");
   if (auth.scheme.size() > kMaxAuthSchemeBytes) {

@@ -1180,8 +1180,8 @@ class Run {
   std::map<EndpointId, std::string> session_of_;
   std::map<std::string, EndpointId> names_;
   std::map<EndpointId, std::string> first_session_;
-  std::set<std::uint64_t> internal_ops_;
-  std::map<EndpointId, std::optional<std::string>> last_read_;  // per client: its last getData's data  // creates of parents the script did not ask for
+  std::set<std::uint64_t> internal_ops_;  // creates of parents the script did not ask for
+  std::map<EndpointId, std::optional<std::string>> last_read_;  // per client: its last getData's data
   std::uint64_t notifications_ = 0;
   std::uint64_t notifications_base_ = 0;
   std::uint64_t ops_ok_ = 0;

@@ -1,4 +1,4 @@
-// Clients that try to hurt the server (issue 22, items 2 and 6-11; docs/hardening.md), at the
+// Clients that try to hurt the server (docs/hardening.md), at the
 // level of the sans-I/O core: unread replies, watch events past the ACL, one address holding the
 // watches, identities and credentials without bound, client text in log lines.
 #include <catch2/catch.hpp>
