@@ -13,7 +13,7 @@
 #include "sim/json.h"
 #include "sim/quorum_kind.h"
 #include "sim/scenario/bugs.h"
-#include "sim/scenario/timeline.h"
+#include "sim/scenario/timeline_printer.h"
 #include "sim/scenario/zab_wire_tap.h"
 
 namespace zablab::sim::scenario {
@@ -66,7 +66,7 @@ struct Skipped {   // a lenient scenario skips an action whose target does not e
 class Run {
  public:
   Run(const Scenario& s, const RunOptions& o) : s_(s), o_(o) {
-    if (o_.out) timeline_ = std::make_unique<Timeline>(*o_.out, o_.verbose);
+    if (o_.out) timeline_ = std::make_unique<TimelinePrinter>(*o_.out, o_.verbose);
     for (const auto& st : s_.steps)
       for (const auto& a : st.actions)
         if (a.kind == Action::Kind::expect &&
@@ -1162,7 +1162,7 @@ class Run {
   ZabPortTaps taps_;  // before the world: it must outlive it
   std::unique_ptr<World> w_;
   std::unique_ptr<check::CheckEngine> engine_;
-  std::unique_ptr<Timeline> timeline_;
+  std::unique_ptr<TimelinePrinter> timeline_;
   std::string bug_;
   const Step* step_ = nullptr;
   std::string current_text_;
