@@ -46,7 +46,7 @@ struct ServerKind {
   std::function<void(const Node& node, ServerState& state)> inspect;
 };
 
-// server::StandaloneServer, role "standalone".
+// server::ServerCore run alone: the standalone server, role "standalone".
 ServerKind standalone_kind();
 
 }  // namespace zablab::sim

@@ -4,7 +4,7 @@
 #include "core/data/path.h"
 #include "core/jute/codes.h"
 #include "core/jute/frame.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "core/util/log_text.h"
 
 namespace zablab::server {
@@ -30,7 +30,7 @@ data::Acl redacted(const data::Acl& acl) {
 
 }  // namespace
 
-Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& body, jute::Writer& out) {
+Err ServerCore::read_op(Connection& c, std::int32_t type, jute::Reader& body, jute::Writer& out) {
   const auto allowed = [&](const data::DataNode& n, std::int32_t perm) {
     return config_.skip_acl || data::acl_allows(n.acl, perm, c.identities);
   };
@@ -163,7 +163,7 @@ Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& bo
   }
 }
 
-Err StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) {
+Err ServerCore::set_watches(Connection& c, const jute::SetWatches2& req) {
   // Re-arm what a reconnecting client watched; fire now whatever it missed since relative_zxid.
   // All or nothing against the watch limits: a reconnect that would exceed them sets none and
   // fails with QUOTAEXCEEDED (the limits count the worst case: every path a new entry).
@@ -227,7 +227,7 @@ Err StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) {
   return Err::ok;
 }
 
-std::string StandaloneServer::multi_read(Connection& c, jute::Reader& body, bool& malformed) {
+std::string ServerCore::multi_read(Connection& c, jute::Reader& body, bool& malformed) {
   // Each op of a multiRead stands alone: it succeeds or fails by itself.
   jute::Writer out;
   for (int guard = 0; guard < 1 << 20; ++guard) {
@@ -252,7 +252,7 @@ std::string StandaloneServer::multi_read(Connection& c, jute::Reader& body, bool
   return out.take();
 }
 
-Err StandaloneServer::authenticate(Connection& c, const jute::AuthPacket& auth) {
+Err ServerCore::authenticate(Connection& c, const jute::AuthPacket& auth) {
   // Bounded before anything is hashed or kept: a digest user name ends up in every ACL `auth:`
   // expands to, so an unbounded one makes txns nobody can read back. AUTHFAILED closes
   // the connection (execute_read), as every failed auth does in ZooKeeper.

@@ -1,4 +1,7 @@
-// A standalone ZooKeeper server as one sans-I/O state machine.
+// The ZooKeeper server core every role shares, as one sans-I/O state machine (ZooKeeper's
+// ZooKeeperServer). Run alone it is the standalone server; QuorumPeer (core/quorum) derives from
+// it for the ensemble roles and overrides how a txn is submitted and committed (the virtual hooks
+// below).
 //
 // It speaks the client wire protocol on the connections its Env hands it: handshake and sessions,
 // requests in order per connection, watches, four-letter words. Writes become txns (Prep), which
@@ -35,9 +38,9 @@ struct ServerStats {
   LatencyStats latency;
 };
 
-class StandaloneServer : public Node {
+class ServerCore : public Node {
  public:
-  StandaloneServer(Env& env, const ServerConfig& config);
+  ServerCore(Env& env, const ServerConfig& config);
 
   void start() override;
   void on_client_connected(ConnId conn, std::string remote) override;
