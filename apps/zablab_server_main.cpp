@@ -28,7 +28,7 @@
 
 #include "core/quorum/quorum_peer.h"
 #include "core/server/server_config.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "runtime/asio_env.h"
 #include "runtime/log.h"
 #include "runtime/zoo_config.h"
@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
       });
     }
 
-    std::unique_ptr<zablab::server::StandaloneServer> node;
+    std::unique_ptr<zablab::server::ServerCore> node;
     if (ensemble) {
       // The peer transport: our own server.N line says where to listen, the others where to
       // connect.
@@ -247,7 +247,7 @@ int main(int argc, char** argv) {
                                   std::to_string(voters) + " voting; myid from " + myid_file);
       node = std::make_unique<zablab::quorum::QuorumPeer>(env, server_config);
     } else {
-      node = std::make_unique<zablab::server::StandaloneServer>(env, server_config);
+      node = std::make_unique<zablab::server::ServerCore>(env, server_config);
     }
     env.attach(*node);
     node->start();  // recovers from the data directory; may shut down on a disk error

@@ -9,6 +9,8 @@ packages=(
   # libraries (Boost 1.74: Graph, Program_options, Asio is header-only in libboost-dev)
   libboost-dev libboost-graph-dev libboost-program-options-dev
   libsqlite3-dev sqlite3 catch2 libreadline-dev
+  # bench/json_read_bench.cpp only: nlohmann::json, measured against our trace-JSON reader
+  nlohmann-json3-dev
   # visualizer (ImGui 1.86 + GLFW, software GL and a virtual screen for headless runs)
   libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb
   # integration tests: kazoo under /usr/bin/python3, and Apache's C client

@@ -1,6 +1,6 @@
 #include "sim/server_kind.h"
 
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "sim/check.h"
 
 namespace zablab::sim {
@@ -9,11 +9,11 @@ ServerKind standalone_kind() {
   ServerKind kind;
   kind.name = "standalone";
   kind.make = [](Env& env, const server::ServerConfig& config) -> std::unique_ptr<Node> {
-    return std::make_unique<server::StandaloneServer>(env, config);
+    return std::make_unique<server::ServerCore>(env, config);
   };
   kind.inspect = [](const Node& node, ServerState& state) {
-    const auto* s = dynamic_cast<const server::StandaloneServer*>(&node);
-    ZL_SIM_ASSERT(s != nullptr, "standalone_kind inspects only StandaloneServers");
+    const auto* s = dynamic_cast<const server::ServerCore*>(&node);
+    ZL_SIM_ASSERT(s != nullptr, "standalone_kind inspects only a ServerCore");
     state.role = "standalone";
     state.tree = &s->tree();
     state.last_zxid = s->tree().last_processed_zxid();

@@ -1,6 +1,8 @@
 // What kind of server a world runs, as a plug: how to build one Node and how to read its state.
-// Today the only kind is the standalone server; a later zab::Peer adds its own ServerKind
-// (role "leading"/"following"/"looking", epochs...) without touching the hosts or the World.
+// The kinds: the standalone server (standalone_kind, below), the ensemble member (quorum_kind,
+// sim/quorum_kind.h: roles "leading"/"following"/"observing"/"looking") and the deliberately
+// buggy members of sim/scenario/bugs.h. A kind brings its own roles and state without touching
+// the hosts or the World.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +46,7 @@ struct ServerKind {
   std::function<void(const Node& node, ServerState& state)> inspect;
 };
 
-// server::StandaloneServer, role "standalone".
+// server::ServerCore run alone: the standalone server, role "standalone".
 ServerKind standalone_kind();
 
 }  // namespace zablab::sim

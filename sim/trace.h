@@ -2,7 +2,7 @@
 //
 // Every executed event (a delivery, a timer, a disk completion, a fault) and every action a node
 // takes that leaves it (a send, a disk call outcome, a semantic Env::trace event) becomes one
-// TraceRecord. The record is flat on purpose: a later issue stores it as one SQLite row (columns
+// TraceRecord. The record is flat on purpose: sim/record stores it as one SQLite row (columns
 // = members) and reads it back unchanged; to_line()/from_line() are the same lossless mapping to
 // text. The trace keeps a running hash of every record's line, so two runs compare by one number
 // even when the records themselves are not kept (benchmarks).

@@ -21,7 +21,7 @@
 #include "sim/record/trace_db.h"
 #include "sim/scenario/bugs.h"
 #include "sim/scenario/fuzz.h"
-#include "sim/scenario/timeline.h"
+#include "sim/scenario/timeline_printer.h"
 
 namespace zablab::simcli {
 namespace {

@@ -14,7 +14,7 @@
 #include "sim/record/trace_db.h"
 #include "sim/scenario/runner.h"
 #include "sim/scenario/scenario.h"
-#include "sim/scenario/timeline.h"
+#include "sim/scenario/timeline_printer.h"
 
 namespace zablab::simcli {
 namespace {
@@ -148,9 +148,9 @@ int cmd_replay(const std::vector<std::string>& args) {
               << (info.verdict.empty() ? "(unfinished)" : info.verdict) << ", " << info.event_count << " events\n";
   }
   sim::check::CheckEngine engine;
-  std::unique_ptr<scn::Timeline> timeline;
+  std::unique_ptr<scn::TimelinePrinter> timeline;
   if (!filter.any() && (vm.count("timeline") || vm.count("verbose")))
-    timeline = std::make_unique<scn::Timeline>(std::cout, vm.count("verbose") > 0);
+    timeline = std::make_unique<scn::TimelinePrinter>(std::cout, vm.count("verbose") > 0);
   sim::Trace rehash;
   rehash.set_retain(false);
   std::uint64_t count = 0, shown = 0;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/data/path.h"
+#include "core/jute/frame.h"
 #include "core/util/hex.h"
 
 namespace zablab::client {
@@ -117,11 +118,9 @@ std::int32_t Client::next_xid() {
 }
 
 std::string Client::request_frame(std::int32_t xid, std::int32_t type, const std::string& body) const {
-  jute::Writer w;
-  w.i32(0);  // length, patched below
+  jute::FrameWriter w;
   jute::write(w, jute::RequestHeader{xid, type});
   w.raw(body);
-  w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
   return w.take();
 }
 

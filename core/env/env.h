@@ -1,6 +1,6 @@
 // The world as a core state machine sees it.
 //
-// Every server (and later every client) in core/ is a single-threaded state machine. It is
+// Every server and every client in core/ is a single-threaded state machine. It is
 // driven by inputs (see core/env/node.h) and acts on the outside world only through an Env.
 // runtime/ implements Env over Boost.Asio, POSIX files and the steady clock; sim/ implements it
 // over virtual time, a simulated network and simulated disks. Calls into Env only queue work:

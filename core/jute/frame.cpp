@@ -16,6 +16,14 @@ std::string frame(std::string_view payload) {
   return w.take();
 }
 
+std::string FrameWriter::take() {
+  const std::size_t payload = size() - 4;
+  if (payload > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+    throw std::length_error("jute frame: payload does not fit an int32 length");
+  patch_i32(0, static_cast<std::int32_t>(payload));
+  return Writer::take();
+}
+
 FrameDecoder::FrameDecoder(std::size_t max_frame) : max_frame_(max_frame) {}
 
 void FrameDecoder::feed(std::string_view bytes) {

@@ -8,10 +8,22 @@
 #include <string>
 #include <string_view>
 
+#include "core/jute/io.h"
+
 namespace zablab::jute {
 
 // The int32 big-endian length of `payload` followed by the payload.
 std::string frame(std::string_view payload);
+
+// Writes one frame in place: the length prefix is reserved first and filled in by take(), so the
+// payload is built once and not copied. Every reply and request that is assembled field by field
+// goes through this.
+class FrameWriter : public Writer {
+ public:
+  FrameWriter() { i32(0); }
+  // The finished frame (hides Writer::take, which would leave the prefix 0).
+  std::string take();
+};
 
 // Cuts a byte stream into frame payloads. Sans-I/O: feed it whatever the socket produced, then
 // call next() until need_more. A frame longer than max_frame (jute.maxbuffer) or with a negative

@@ -364,7 +364,7 @@ void QuorumPeer::forward(std::int32_t type, std::int64_t session, std::int32_t x
 
 void QuorumPeer::submit_new_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms) {
   if (state_ == PeerState::leading) {
-    StandaloneServer::submit_new_session(c, sid, timeout_ms);
+    ServerCore::submit_new_session(c, sid, timeout_ms);
     return;
   }
   jute::Writer w;
@@ -374,7 +374,7 @@ void QuorumPeer::submit_new_session(Connection& c, std::int64_t sid, std::int32_
 
 void QuorumPeer::revalidate_session(Connection& c, std::int64_t sid, std::int32_t timeout_ms) {
   if (state_ == PeerState::leading || !leader_) {
-    StandaloneServer::revalidate_session(c, sid, timeout_ms);
+    ServerCore::revalidate_session(c, sid, timeout_ms);
     return;
   }
   // Only the leader knows whether a session is alive (it expires them): ask it, as ZooKeeper's
@@ -413,7 +413,7 @@ void QuorumPeer::submit_write(Connection& c, Pending& p) {
     try {
       path = jute::decode<jute::SyncRequest>(p.body).path;
     } catch (const jute::DecodeError&) {
-      StandaloneServer::submit_write(c, p);  // answers MarshallingError
+      ServerCore::submit_write(c, p);  // answers MarshallingError
       return;
     }
     SyncWaiter w{0, 0, c.session_id, p.xid, path};
@@ -432,7 +432,7 @@ void QuorumPeer::submit_write(Connection& c, Pending& p) {
     return;
   }
   if (state_ == PeerState::leading) {
-    StandaloneServer::submit_write(c, p);  // prep here, then propose (submit_txn)
+    ServerCore::submit_write(c, p);  // prep here, then propose (submit_txn)
     return;
   }
   p.submitted = true;

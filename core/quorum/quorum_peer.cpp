@@ -5,6 +5,7 @@
 
 #include "core/data/txn.h"
 #include "core/jute/codes.h"
+#include "core/jute/frame.h"
 #include "core/persist/disk_layout.h"
 #include "core/persist/recovery.h"
 #include "core/util/hex.h"
@@ -23,7 +24,7 @@ std::string_view phase_name(Phase p) {
 }
 
 QuorumPeer::QuorumPeer(Env& env, const server::ServerConfig& config)
-    : StandaloneServer(env, config), election_(env, config.server_id, [&] {
+    : ServerCore(env, config), election_(env, config.server_id, [&] {
         std::set<std::int64_t> v;
         for (const auto& [sid, s] : config.quorum_servers)
           if (!s.observer) v.insert(sid);
@@ -62,7 +63,7 @@ std::int64_t QuorumPeer::last_logged_zxid() const {
 }
 
 void QuorumPeer::start() {
-  StandaloneServer::start();
+  ServerCore::start();
   if (failed_) return;
   if (!load_epochs()) return;
   for (auto& e : persist::read_log_entries(env_.disk(), config_.log_dir(), 0))
@@ -316,7 +317,7 @@ void QuorumPeer::on_timer(TimerId id) {
     flush_dirty();
     return;
   }
-  StandaloneServer::on_timer(id);
+  ServerCore::on_timer(id);
 }
 
 void QuorumPeer::on_tick() {
@@ -367,7 +368,7 @@ void QuorumPeer::session_touched(std::int64_t sid) {
 }
 
 void QuorumPeer::after_apply(const data::Txn& txn) {
-  StandaloneServer::after_apply(txn);
+  ServerCore::after_apply(txn);
   // The committed history a leader sends in DIFFs; bounded like ZooKeeper's committed log.
   constexpr std::size_t kMaxHistory = 500;  // ZooKeeper's commitLogCount default
   history_.emplace_back(txn.zxid(), data::encode_txn(txn));
@@ -385,11 +386,9 @@ void QuorumPeer::complete_sync(const SyncWaiter& w) {
   if (it == conns_.end()) return;
   for (auto& p : it->second.queue) {
     if (p.type == op::sync && p.submitted && !p.done && p.xid == w.xid) {
-      jute::Writer out;
-      out.i32(0);
+      jute::FrameWriter out;
       jute::write(out, jute::ReplyHeader{p.xid, tree_.last_processed_zxid(), 0});
       jute::write(out, jute::SyncResponse{w.path});
-      out.patch_i32(0, static_cast<std::int32_t>(out.size() - 4));
       p.done = true;
       p.reply = out.take();
       dirty_.insert(it->first);

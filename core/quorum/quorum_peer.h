@@ -25,7 +25,7 @@
 #include "core/quorum/quorum_stream.h"
 #include "core/quorum/sync_limit_check.h"
 #include "core/quorum/zab_bugs.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 
 namespace zablab::quorum {
 
@@ -33,7 +33,7 @@ namespace zablab::quorum {
 enum class Phase { election, discovery, synchronization, broadcast };
 std::string_view phase_name(Phase p);
 
-class QuorumPeer : public server::StandaloneServer {
+class QuorumPeer : public server::ServerCore {
  public:
   // config.server_id is this peer's myid; config.quorum_servers the ensemble.
   QuorumPeer(Env& env, const server::ServerConfig& config);

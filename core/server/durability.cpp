@@ -1,17 +1,18 @@
-// The standalone server's durability: recovery at start, the txn log with group commit, and
+// The server core's durability (every role's): recovery at start, the txn log with group commit, and
 // snapshots. The rule this file exists for: a txn is applied and acknowledged only after the
 // fsync covering its log entry has completed, so kill -9 never loses an acknowledged write.
+// (forceSync=no: after its log entry's write(2) has completed; a power cut may then lose it.)
 #include "core/jute/codes.h"
 #include "core/persist/disk_layout.h"
 #include "core/persist/recovery.h"
 #include "core/persist/snapshot.h"
 #include "core/persist/txn_log.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "core/util/hex.h"
 
 namespace zablab::server {
 
-bool StandaloneServer::recover_from_disk() {
+bool ServerCore::recover_from_disk() {
   Disk& disk = env_.disk();
   const std::string snap_dir = persist::version_dir(config_.data_dir);
   const std::string log_dir = persist::version_dir(config_.log_dir());
@@ -48,24 +49,28 @@ bool StandaloneServer::recover_from_disk() {
   return true;
 }
 
-void StandaloneServer::log_txn(data::Txn txn) {
+void ServerCore::log_txn(data::Txn txn) {
   Disk& disk = env_.disk();
   if (current_log_.empty()) {
     current_log_ = persist::version_dir(config_.log_dir()) + "/" + persist::zxid_file_name("log", txn.zxid());
     disk.append(current_log_, persist::log_file_header(), next_token_++);
   }
-  disk.append(current_log_, persist::log_entry(data::encode_txn(txn)), next_token_++);
+  const DiskToken entry_token = next_token_++;
+  disk.append(current_log_, persist::log_entry(data::encode_txn(txn)), entry_token);
   appended_zxid_ = txn.zxid();
   unsynced_.push_back(std::move(txn));
   if (!config_.force_sync) {
-    on_logged(appended_zxid_);  // forceSync=no: acknowledged once written, as ZooKeeper does
+    // forceSync=no, as ZooKeeper's FileTxnLog.commit: the entry is handed to the OS (write(2))
+    // before it counts as logged; only the fsync is skipped. A killed process loses nothing
+    // acknowledged, a power cut may.
+    syncs_.emplace_back(entry_token, appended_zxid_);
     return;
   }
   // One fsync in flight at a time: what arrives meanwhile waits for the next, and shares it.
   if (syncs_.empty()) request_sync();
 }
 
-void StandaloneServer::request_sync() {
+void ServerCore::request_sync() {
   if (current_log_.empty() || appended_zxid_ <= sync_requested_zxid_) return;
   const DiskToken token = next_token_++;
   syncs_.emplace_back(token, appended_zxid_);
@@ -73,7 +78,7 @@ void StandaloneServer::request_sync() {
   env_.disk().sync(current_log_, token);
 }
 
-void StandaloneServer::log_cut_back_to(std::int64_t zxid) {
+void ServerCore::log_cut_back_to(std::int64_t zxid) {
   // A fuzzy snapshot above `zxid` would hold txns that are no longer anyone's history.
   if (snapshot_ && snapshot_->writer.zxid() > zxid) cancel_snapshot("the log was cut back to " + util::hex(zxid));
   appended_zxid_ = std::min(appended_zxid_, zxid);
@@ -81,7 +86,7 @@ void StandaloneServer::log_cut_back_to(std::int64_t zxid) {
   for (auto& [token, upto] : syncs_) upto = std::min(upto, zxid);
 }
 
-void StandaloneServer::on_disk_done(DiskToken token, const DiskStatus& status) {
+void ServerCore::on_disk_done(DiskToken token, const DiskStatus& status) {
   if (failed_) return;
   if (!status.ok) {
     fail("disk write failed: " + status.error);
@@ -91,7 +96,7 @@ void StandaloneServer::on_disk_done(DiskToken token, const DiskStatus& status) {
     const std::int64_t upto = syncs_.front().second;
     syncs_.pop_front();
     on_logged(upto);
-    if (syncs_.empty()) request_sync();
+    if (syncs_.empty() && config_.force_sync) request_sync();
   }
   // Completions come in call order: everything issued up to `token` is done.
   completed_token_ = std::max(completed_token_, token);
@@ -104,7 +109,7 @@ void StandaloneServer::on_disk_done(DiskToken token, const DiskStatus& status) {
   flush_dirty();
 }
 
-void StandaloneServer::after_disk(std::function<void()> then) {
+void ServerCore::after_disk(std::function<void()> then) {
   const DiskToken last_issued = next_token_ - 1;
   if (!persistent_ || last_issued <= completed_token_) {
     then();
@@ -113,17 +118,17 @@ void StandaloneServer::after_disk(std::function<void()> then) {
   after_disk_[last_issued].push_back(std::move(then));
 }
 
-void StandaloneServer::write_small_file(const std::string& name, std::string contents) {
+void ServerCore::write_small_file(const std::string& name, std::string contents) {
   if (!persistent_) return;
   env_.disk().write_atomic(persist::version_dir(config_.data_dir) + "/" + name, std::move(contents), next_token_++);
 }
 
-std::optional<std::string> StandaloneServer::read_small_file(const std::string& name) {
+std::optional<std::string> ServerCore::read_small_file(const std::string& name) {
   if (!persistent_) return std::nullopt;
   return env_.disk().read(persist::version_dir(config_.data_dir) + "/" + name);
 }
 
-void StandaloneServer::on_logged(std::int64_t upto_zxid) {
+void ServerCore::on_logged(std::int64_t upto_zxid) {
   // Standalone: logged is committed.
   while (!unsynced_.empty() && unsynced_.front().zxid() <= upto_zxid) {
     data::Txn txn = std::move(unsynced_.front());
@@ -132,12 +137,12 @@ void StandaloneServer::on_logged(std::int64_t upto_zxid) {
   }
 }
 
-void StandaloneServer::after_apply(const data::Txn& /*txn*/) {
+void ServerCore::after_apply(const data::Txn& /*txn*/) {
   ++txns_since_snapshot_;
   if (persistent_) maybe_snapshot();
 }
 
-void StandaloneServer::fail(const std::string& why) {
+void ServerCore::fail(const std::string& why) {
   // Losing the ability to log means losing acknowledged writes: stop serving instead.
   failed_ = true;
   env_.log(LogLevel::error, "server stopped: " + why);

@@ -2,7 +2,7 @@
 // answered in plain text, then the connection closes. Output follows ZooKeeper 3.8's layout so
 // monitoring scripts that parse it keep working.
 #include "core/jute/codes.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "core/util/hex.h"
 
 namespace zablab::server {
@@ -21,7 +21,7 @@ bool known_word(const std::string& w) {
 
 }  // namespace
 
-bool StandaloneServer::try_four_letter_word(Connection& c) {
+bool ServerCore::try_four_letter_word(Connection& c) {
   auto word = c.frames.first_word();
   if (!word || !known_word(*word)) return false;  // an unknown word falls through as a huge length
   const bool allowed = config_.four_letter_words.count("*") || config_.four_letter_words.count(*word);
@@ -41,12 +41,12 @@ bool StandaloneServer::try_four_letter_word(Connection& c) {
   return true;
 }
 
-std::optional<std::string> StandaloneServer::four_letter_word(const std::string& word) const {
+std::optional<std::string> ServerCore::four_letter_word(const std::string& word) const {
   if (!known_word(word)) return std::nullopt;
   return four_letter_text(word);
 }
 
-std::string StandaloneServer::four_letter_text(const std::string& word) const {
+std::string ServerCore::four_letter_text(const std::string& word) const {
   // Requests taken off connections and not yet answered (what globalOutstandingLimit bounds).
   const std::size_t outstanding = outstanding_;
   // ZooKeeper's node count includes the root twice (as "" and "/").

@@ -13,12 +13,12 @@
 // for it; Node::on_client_drained goes on once it has read.
 #include <string>
 
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "core/util/log_text.h"
 
 namespace zablab::server {
 
-bool StandaloneServer::throttled(const Connection& c) const {
+bool ServerCore::throttled(const Connection& c) const {
   if (env_.client_output_full(c.id)) return true;
   const std::size_t mine = c.queue.size() + c.held.size();
   if (config_.max_outstanding_per_connection > 0 &&
@@ -30,7 +30,7 @@ bool StandaloneServer::throttled(const Connection& c) const {
          outstanding_ >= static_cast<std::size_t>(config_.global_outstanding_limit) && mine > 0;
 }
 
-void StandaloneServer::pump(ConnId id) {
+void ServerCore::pump(ConnId id) {
   for (;;) {
     auto it = conns_.find(id);
     if (it == conns_.end()) return;  // a frame closed the connection
@@ -54,7 +54,7 @@ void StandaloneServer::pump(ConnId id) {
   if (it != conns_.end()) update_reading(it->second);
 }
 
-void StandaloneServer::update_reading(Connection& c) {
+void ServerCore::update_reading(Connection& c) {
   const bool pause = throttled(c);
   if (pause == c.reading_paused) return;
   c.reading_paused = pause;
@@ -70,7 +70,7 @@ void StandaloneServer::update_reading(Connection& c) {
   env_.client_pause_reading(c.id, pause);
 }
 
-bool StandaloneServer::resume_reading() {
+bool ServerCore::resume_reading() {
   const std::vector<ConnId> ids(paused_.begin(), paused_.end());  // pump may close connections
   for (ConnId id : ids) {
     auto it = conns_.find(id);
@@ -83,7 +83,7 @@ bool StandaloneServer::resume_reading() {
   return !dirty_.empty();
 }
 
-bool StandaloneServer::watch_room(const Connection& c, const std::string& path, bool data, bool child) {
+bool ServerCore::watch_room(const Connection& c, const std::string& path, bool data, bool child) {
   const std::size_t adding = watches_.new_entries(c.id, path, data, child);
   if (adding == 0) return true;
   if (const auto why = over_watch_limits(c, adding)) {
@@ -93,7 +93,7 @@ bool StandaloneServer::watch_room(const Connection& c, const std::string& path, 
   return true;
 }
 
-std::optional<std::string> StandaloneServer::over_watch_limits(const Connection& c, std::size_t adding) const {
+std::optional<std::string> ServerCore::over_watch_limits(const Connection& c, std::size_t adding) const {
   const auto over = [&](std::size_t held, std::size_t limit, const std::string& who, const char* key)
       -> std::optional<std::string> {
     if (limit == 0 || held + adding <= limit) return std::nullopt;

@@ -83,7 +83,9 @@ struct ServerConfig {
   // after each snapshot when the interval is set.
   int snap_retain_count = 3;
   int purge_interval_hours = 0;
-  // forceSync: fsync the log before acknowledging a write.
+  // forceSync: fsync the log before acknowledging a write. Off, a write is acknowledged once its
+  // log entry is written to the OS (write(2)), as ZooKeeper does: it survives a killed process,
+  // not a power cut.
   bool force_sync = true;
 
   // The ensemble: every server.N line, by N. Empty for a standalone server.

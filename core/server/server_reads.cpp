@@ -3,7 +3,8 @@
 #include "core/data/acl.h"
 #include "core/data/path.h"
 #include "core/jute/codes.h"
-#include "core/server/standalone_server.h"
+#include "core/jute/frame.h"
+#include "core/server/server_core.h"
 #include "core/util/log_text.h"
 
 namespace zablab::server {
@@ -29,7 +30,7 @@ data::Acl redacted(const data::Acl& acl) {
 
 }  // namespace
 
-Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& body, jute::Writer& out) {
+Err ServerCore::read_op(Connection& c, std::int32_t type, jute::Reader& body, jute::Writer& out) {
   const auto allowed = [&](const data::DataNode& n, std::int32_t perm) {
     return config_.skip_acl || data::acl_allows(n.acl, perm, c.identities);
   };
@@ -162,7 +163,7 @@ Err StandaloneServer::read_op(Connection& c, std::int32_t type, jute::Reader& bo
   }
 }
 
-Err StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) {
+Err ServerCore::set_watches(Connection& c, const jute::SetWatches2& req) {
   // Re-arm what a reconnecting client watched; fire now whatever it missed since relative_zxid.
   // All or nothing against the watch limits: a reconnect that would exceed them sets none and
   // fails with QUOTAEXCEEDED (the limits count the worst case: every path a new entry).
@@ -179,11 +180,9 @@ Err StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) {
     return config_.skip_acl || data::acl_allows(n.acl, perm::read, c.identities);
   };
   auto notify = [&](std::int32_t type, const std::string& path) {
-    jute::Writer w;
-    w.i32(0);
+    jute::FrameWriter w;
     jute::write(w, jute::ReplyHeader{xid::notification, -1, 0});
     jute::write(w, jute::WatcherEvent{type, keeper_state::sync_connected, path});
-    w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
     send(c, w.take());
   };
   for (const auto& path : req.data_watches) {
@@ -228,7 +227,7 @@ Err StandaloneServer::set_watches(Connection& c, const jute::SetWatches2& req) {
   return Err::ok;
 }
 
-std::string StandaloneServer::multi_read(Connection& c, jute::Reader& body, bool& malformed) {
+std::string ServerCore::multi_read(Connection& c, jute::Reader& body, bool& malformed) {
   // Each op of a multiRead stands alone: it succeeds or fails by itself.
   jute::Writer out;
   for (int guard = 0; guard < 1 << 20; ++guard) {
@@ -253,9 +252,9 @@ std::string StandaloneServer::multi_read(Connection& c, jute::Reader& body, bool
   return out.take();
 }
 
-Err StandaloneServer::authenticate(Connection& c, const jute::AuthPacket& auth) {
+Err ServerCore::authenticate(Connection& c, const jute::AuthPacket& auth) {
   // Bounded before anything is hashed or kept: a digest user name ends up in every ACL `auth:`
-  // expands to, so an unbounded one makes txns nobody can read back (issue 22). AUTHFAILED closes
+  // expands to, so an unbounded one makes txns nobody can read back. AUTHFAILED closes
   // the connection (execute_read), as every failed auth does in ZooKeeper.
   const std::string credential = auth.auth.value_or("");
   if (auth.scheme.size() > kMaxAuthSchemeBytes) {

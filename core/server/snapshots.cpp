@@ -7,7 +7,7 @@
 #include "core/persist/disk_layout.h"
 #include "core/persist/recovery.h"
 #include "core/persist/snapshot.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "core/util/hex.h"
 
 namespace zablab::server {
@@ -20,7 +20,7 @@ constexpr std::uint64_t kPiecesPerSync = 4;
 
 }  // namespace
 
-void StandaloneServer::maybe_snapshot() {
+void ServerCore::maybe_snapshot() {
   if (txns_since_snapshot_ < snapshot_threshold_) return;
   if (snapshot_) {
     // As ZooKeeper: the log still rolls, and the next snapshot comes snapCount txns later.
@@ -31,14 +31,14 @@ void StandaloneServer::maybe_snapshot() {
   start_snapshot();
 }
 
-void StandaloneServer::roll_log() {
+void ServerCore::roll_log() {
   // Before rolling, make sure everything in the old log gets its fsync.
   request_sync();
   current_log_.clear();
   txns_since_snapshot_ = 0;
 }
 
-void StandaloneServer::take_snapshot() {
+void ServerCore::take_snapshot() {
   // Single-threaded, so the tree is consistent at this instant; txns appended but not yet synced
   // are in the current log, which recovery replays after the snapshot.
   Disk& disk = env_.disk();
@@ -52,7 +52,7 @@ void StandaloneServer::take_snapshot() {
   purge_old_files();
 }
 
-void StandaloneServer::start_snapshot() {
+void ServerCore::start_snapshot() {
   roll_log();
   snapshot_.emplace(tree_, persist::version_dir(config_.data_dir) + "/" +
                                persist::zxid_file_name("snapshot", tree_.last_processed_zxid()));
@@ -60,7 +60,7 @@ void StandaloneServer::start_snapshot() {
   write_snapshot_piece();
 }
 
-void StandaloneServer::write_snapshot_piece() {
+void ServerCore::write_snapshot_piece() {
   SnapshotInProgress& s = *snapshot_;
   Disk& disk = env_.disk();
   std::string piece;
@@ -76,7 +76,7 @@ void StandaloneServer::write_snapshot_piece() {
   }
 }
 
-void StandaloneServer::continue_snapshot() {
+void ServerCore::continue_snapshot() {
   SnapshotInProgress& s = *snapshot_;
   if (s.renaming) {
     finish_snapshot();
@@ -89,7 +89,7 @@ void StandaloneServer::continue_snapshot() {
   }
 }
 
-void StandaloneServer::finish_snapshot() {
+void ServerCore::finish_snapshot() {
   const std::int64_t zxid = snapshot_->writer.zxid();
   const std::uint64_t bytes = snapshot_->writer.written();
   const std::string path = snapshot_->path;
@@ -99,7 +99,7 @@ void StandaloneServer::finish_snapshot() {
   purge_old_files();
 }
 
-void StandaloneServer::purge_old_files() {
+void ServerCore::purge_old_files() {
   if (config_.purge_interval_hours <= 0) return;
   Disk& disk = env_.disk();
   for (const auto& doomed :
@@ -109,7 +109,7 @@ void StandaloneServer::purge_old_files() {
   }
 }
 
-void StandaloneServer::cancel_snapshot(const std::string& why, const std::string& keep) {
+void ServerCore::cancel_snapshot(const std::string& why, const std::string& keep) {
   if (!snapshot_) return;
   const std::string temp = snapshot_->temp;
   const std::string path = snapshot_->renaming && snapshot_->path != keep ? snapshot_->path : std::string();

@@ -10,7 +10,7 @@
 #include "core/util/prng.h"
 #include "sim/scenario/bugs.h"
 #include "sim/scenario/fuzz_recovery.h"
-#include "sim/scenario/timeline.h"
+#include "sim/scenario/timeline_printer.h"
 
 namespace zablab::sim::scenario {
 namespace {

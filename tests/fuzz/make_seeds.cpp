@@ -20,7 +20,7 @@
 #include "core/jute/frame.h"
 #include "core/persist/txn_log.h"
 #include "core/quorum/quorum_peer.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "core/util/hex.h"
 #include "sim/scenario/fuzz.h"
 #include "tests/fuzz/common.h"
@@ -206,7 +206,7 @@ void whole_session(test::WireClient& c, test::FakeEnv& env, Node& node, bool ext
 void server_seeds() {
   for (bool extended : {false, true}) {
     test::FakeEnv env;
-    server::StandaloneServer s(env, fuzz::fuzz_server_config(extended ? 0x06 : 0x02));
+    server::ServerCore s(env, fuzz::fuzz_server_config(extended ? 0x06 : 0x02));
     s.start();
     env.complete_disk(s);
     Recorder rec(s);

@@ -2,8 +2,8 @@
 """A real 3-member ensemble holding realistic data: 100,000 znodes and over 64 MB. A member whose
 dataDir was wiped joins by SNAP -- the leader streams the snapshot in pieces, as ZooKeeper does,
 so no single message grows with the data -- and serves every znode; after a short absence it
-catches up by DIFF. Before the snapshot was streamed, a member could never join once the data
-passed 2 MiB (issue 22, item 1).
+catches up by DIFF. Streaming is what makes this possible: a snapshot sent as one message
+could not pass the 2 MiB frame limit.
 
 The times are printed, not asserted tightly: the bounds below are several times what this
 machine measured (docs/hardening.md, "Large data"), so that a CI machine building in parallel

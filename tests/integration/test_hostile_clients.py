@@ -1,4 +1,4 @@
-"""Clients that try to hurt a real zablab-server (issue 22, items 2 and 6-11; docs/hardening.md):
+"""Clients that try to hurt a real zablab-server (docs/hardening.md):
 each test reproduces one way a client could bloat, stall or fool the server and checks the bound
 that stops it, and that well-behaved clients are unharmed. Numbers measured are printed (RSS,
 log line lengths); nothing asserts on time: each wait is bounded, the assertions are on outcomes.

@@ -85,7 +85,7 @@ class OversizedTxn(unittest.TestCase):
     jute.maxbuffer, as ZooKeeper's jute.maxbuffer + extrasize) cannot be read back -- not by
     recovery, not by a follower -- so it must be refused before it is logged, and nothing after it
     may be lost. Before the fix such a txn was logged and acknowledged; recovery then cut the log
-    there, dropping it and every later txn (issue 22, item 2)."""
+    there, dropping it and every later txn."""
 
     MAXBUFFER = 20000
 

@@ -25,7 +25,10 @@ class MemDisk : public Disk {
     files[file] += bytes;
     done.push_back({token, {}});
   }
-  void sync(const std::string&, DiskToken token) override { done.push_back({token, {}}); }
+  void sync(const std::string&, DiskToken token) override {
+    ++syncs;
+    done.push_back({token, {}});
+  }
   void write_atomic(const std::string& file, std::string bytes, DiskToken token) override {
     files[file] = std::move(bytes);
     done.push_back({token, {}});
@@ -64,6 +67,7 @@ class MemDisk : public Disk {
 
   std::map<std::string, std::string> files;
   std::vector<Done> done;
+  int syncs = 0;  // sync() calls so far
 };
 
 class FakeEnv : public Env {

@@ -1,4 +1,4 @@
-// A tiny deterministic world for client tests: real StandaloneServers and real client::Clients
+// A tiny deterministic world for client tests: real ServerCore servers and real client::Clients
 // on one manual clock, with a network between them that the test can break.
 //
 // Each server gets a zablab::Env and each client a client::ClientEnv, all backed by one event
@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "core/client/client.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "core/util/prng.h"
 #include "tests/support/fake_env.h"
 
@@ -47,9 +47,9 @@ class ClientWorld {
   }
 
   // A standalone server answering under `host` ("name:port").
-  server::StandaloneServer& add_server(const std::string& host, server::ServerConfig cfg = default_config()) {
+  server::ServerCore& add_server(const std::string& host, server::ServerConfig cfg = default_config()) {
     auto s = std::make_unique<ServerSlot>(*this, host);
-    s->server = std::make_unique<server::StandaloneServer>(s->env, cfg);
+    s->server = std::make_unique<server::ServerCore>(s->env, cfg);
     s->server->start();
     auto& ref = *s->server;
     servers_[host] = std::move(s);
@@ -57,7 +57,7 @@ class ClientWorld {
   }
   // Another name for an existing server (so a client can "move" to the same server).
   void alias(const std::string& host, const std::string& existing) { aliases_[host] = existing; }
-  server::StandaloneServer& server(const std::string& host) { return *slot(host)->server; }
+  server::ServerCore& server(const std::string& host) { return *slot(host)->server; }
 
   client::Client& add_client(client::ClientOptions options) {
     auto c = std::make_unique<ClientSlot>(*this);
@@ -309,7 +309,7 @@ class ClientWorld {
   struct ServerSlot {
     ServerSlot(ClientWorld& w, const std::string& host) : env(w, host) {}
     ServerEnv env;
-    std::unique_ptr<server::StandaloneServer> server;
+    std::unique_ptr<server::ServerCore> server;
   };
 
   struct ClientSlot {

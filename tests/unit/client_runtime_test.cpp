@@ -1,5 +1,5 @@
 // runtime/client: connect-string parsing, and BlockingClient over real loopback TCP against a
-// StandaloneServer hosted by an AsioEnv on its own thread (in memory, no disk).
+// ServerCore hosted by an AsioEnv on its own thread (in memory, no disk).
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -9,7 +9,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/data/acl.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "runtime/asio_env.h"
 #include "runtime/client/blocking_client.h"
 
@@ -26,7 +26,7 @@ struct LoopbackServer {
     return c;
   }();
   std::uint16_t port = env.listen("127.0.0.1", 0);
-  server::StandaloneServer node{env, config};
+  server::ServerCore node{env, config};
   std::thread loop;
   LoopbackServer() {
     env.attach(node);

@@ -1,4 +1,4 @@
-// Clients that try to hurt the server (issue 22, items 2 and 6-11; docs/hardening.md), at the
+// Clients that try to hurt the server (docs/hardening.md), at the
 // level of the sans-I/O core: unread replies, watch events past the ACL, one address holding the
 // watches, identities and credentials without bound, client text in log lines.
 #include <catch2/catch.hpp>
@@ -8,7 +8,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "core/data/acl.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "core/util/log_text.h"
 #include "runtime/endpoint.h"
 #include "tests/support/wire_client.h"
@@ -47,7 +47,7 @@ jute::AuthPacket auth(std::string scheme, std::string data) { return jute::AuthP
 
 TEST_CASE("hostile/output: reads stop while a connection's replies are unread and go on when it drains") {
   FakeEnv env;
-  server::StandaloneServer server(env, config());
+  server::ServerCore server(env, config());
   server.start();
   WireClient c(env, server, 1);
   c.connect();
@@ -81,7 +81,7 @@ TEST_CASE("hostile/output: reads stop while a connection's replies are unread an
 
 TEST_CASE("hostile/watches: one-shot watch events are checked against the node's ACL when they fire") {
   FakeEnv env;
-  server::StandaloneServer server(env, config());
+  server::ServerCore server(env, config());
   server.start();
   WireClient owner(env, server, 1);
   WireClient outsider(env, server, 2, "127.0.0.2:40000");
@@ -123,7 +123,7 @@ TEST_CASE("hostile/watches: maxWatchesPerAddress bounds all connections of one a
   cfg.max_watches_per_connection = 3;
   cfg.max_watches_per_address = 4;
   cfg.max_watches = 100;
-  server::StandaloneServer server(env, cfg);
+  server::ServerCore server(env, cfg);
   server.start();
   WireClient a1(env, server, 1, "10.0.0.1:1000");
   WireClient a2(env, server, 2, "10.0.0.1:1001");
@@ -177,7 +177,7 @@ TEST_CASE("hostile/auth: a repeated addAuth adds its identity once (ip, digest, 
   FakeEnv env;
   server::ServerConfig cfg = config();
   cfg.super_digest = data::digest_id("super:secret");
-  server::StandaloneServer server(env, cfg);
+  server::ServerCore server(env, cfg);
   server.start();
   WireClient c(env, server, 1);
   c.connect();
@@ -194,7 +194,7 @@ TEST_CASE("hostile/auth: more identities than maxAuthIdentitiesPerConnection fai
   FakeEnv env;
   server::ServerConfig cfg = config();
   cfg.max_auth_identities = 4;
-  server::StandaloneServer server(env, cfg);
+  server::ServerCore server(env, cfg);
   server.start();
   WireClient c(env, server, 1);
   c.connect();
@@ -207,7 +207,7 @@ TEST_CASE("hostile/auth: more identities than maxAuthIdentitiesPerConnection fai
 TEST_CASE("hostile/auth: an oversized scheme or credential fails with AUTHFAILED, is logged with the connection, and closes") {
   for (const bool long_scheme : {false, true}) {
     FakeEnv env;
-    server::StandaloneServer server(env, config());
+    server::ServerCore server(env, config());
     server.start();
     WireClient c(env, server, 1, "127.0.0.9:4242");
     c.connect();
@@ -230,7 +230,7 @@ TEST_CASE("hostile/address: connections are counted by address without the port,
   FakeEnv env;
   server::ServerConfig cfg = config();
   cfg.max_client_cnxns = 2;
-  server::StandaloneServer server(env, cfg);
+  server::ServerCore server(env, cfg);
   server.start();
   WireClient a(env, server, 1, "[::1]:50001");
   WireClient b(env, server, 2, "[::1]:50002");
@@ -272,7 +272,7 @@ TEST_CASE("hostile/logging: client text is escaped and bounded before it reaches
 
   // An unknown scheme with a newline: the warning stays one line.
   FakeEnv env;
-  server::StandaloneServer server(env, config());
+  server::ServerCore server(env, config());
   server.start();
   WireClient c(env, server, 1);
   c.connect();

@@ -1,4 +1,4 @@
-// The deliberate bugs added for issue 6 point 4 -- two a student might write (skip-trunc,
+// Deliberate bugs -- two a student might write (skip-trunc,
 // stale-follower-reads) and four real ZooKeeper bugs reproduced as modes of core/quorum
 // (ZOOKEEPER-2845, -3911, -4643, -4646) -- each caught by the checkers in its scenario, and the
 // same scenario clean on the correct code. Plus the crash points those scenarios rely on: a

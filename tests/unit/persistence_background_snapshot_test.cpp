@@ -7,7 +7,7 @@
 #include "core/data/acl.h"
 #include "core/persist/disk_layout.h"
 #include "core/persist/snapshot.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "tests/support/wire_client.h"
 
 using namespace zablab;
@@ -42,7 +42,7 @@ bool complete_one(FakeEnv& env, Node& node) {
 TEST_CASE("persist/background snapshot: requests are answered while a big snapshot is still being written") {
   FakeEnv env;
   {
-    server::StandaloneServer s(env, config());
+    server::ServerCore s(env, config());
     s.start();
     env.complete_disk(s);
     WireClient c(env, s, 1);
@@ -53,7 +53,7 @@ TEST_CASE("persist/background snapshot: requests are answered while a big snapsh
                   .err() == Err::ok);
   }
   // The restart replays the log, then snapshots the ~1 MB tree in pieces of 4 KB.
-  server::StandaloneServer s(env, config());
+  server::ServerCore s(env, config());
   s.start();
   const std::int64_t zxid = s.tree().last_processed_zxid();
   const std::string final_name = persist::version_dir("/data") + "/" + persist::zxid_file_name("snapshot", zxid);
@@ -97,7 +97,7 @@ TEST_CASE("persist/background snapshot: requests are answered while a big snapsh
 
   // The file (fuzzy: taken before /during) plus the log give back the live tree.
   const std::string live = persist::serialize_snapshot(s.tree());
-  server::StandaloneServer restarted(env, config());
+  server::ServerCore restarted(env, config());
   restarted.start();
   env.complete_disk(restarted);
   CHECK(restarted.tree().find("/during") != nullptr);

@@ -17,7 +17,7 @@
 #include "core/data/acl.h"
 #include "core/persist/disk_layout.h"
 #include "core/persist/txn_log.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "tests/support/wire_client.h"
 
 using namespace zablab;
@@ -46,7 +46,7 @@ struct Pristine {
 
 Pristine make_pristine() {
   FakeEnv env;
-  server::StandaloneServer s(env, sweep_config());
+  server::ServerCore s(env, sweep_config());
   s.start();
   env.complete_disk(s);
   WireClient c(env, s, 1);
@@ -104,7 +104,7 @@ void check_restart(const Pristine& p, const Damage& d) {
   FakeEnv env;
   env.mem_disk.files = p.files;
   d.apply(env.mem_disk.files.at(d.file));
-  server::StandaloneServer s(env, sweep_config());
+  server::ServerCore s(env, sweep_config());
   s.start();
   if (!env.shutdown_reason.empty()) {
     INFO("refused: " << env.shutdown_reason);
@@ -217,7 +217,7 @@ TEST_CASE("persist/corruption sweep: damage anywhere in a snapshot falls back to
     FakeEnv env;
     env.mem_disk.files = only.files;
     env.mem_disk.files.at(snap)[bytes.size() / 2] ^= 0x01;
-    server::StandaloneServer s(env, sweep_config());
+    server::ServerCore s(env, sweep_config());
     s.start();
     CHECK(env.shutdown_reason.find("no valid snapshot") != std::string::npos);
     CHECK(env.shutdown_reason.find(snap) != std::string::npos);

@@ -6,7 +6,7 @@
 #include "core/persist/disk_layout.h"
 #include "core/persist/snapshot.h"
 #include "core/persist/txn_log.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "tests/support/wire_client.h"
 
 using namespace zablab;
@@ -38,7 +38,7 @@ std::vector<std::string> files_with_prefix(const FakeEnv& env, const std::string
 
 TEST_CASE("persist/ack: a write is answered only after the fsync covering it completes") {
   FakeEnv env;
-  server::StandaloneServer s(env, disk_config());
+  server::ServerCore s(env, disk_config());
   s.start();
   env.complete_disk(s);
   WireClient c(env, s, 1);
@@ -53,9 +53,31 @@ TEST_CASE("persist/ack: a write is answered only after the fsync covering it com
   CHECK(s.tree().find("/durable") != nullptr);
 }
 
+TEST_CASE("persist/forceSync=no: a write is answered once its log entry is written, without an fsync") {
+  FakeEnv env;
+  server::ServerConfig config = disk_config();
+  config.force_sync = false;
+  server::ServerCore s(env, config);
+  s.start();
+  env.complete_disk(s);
+  WireClient c(env, s, 1);
+  c.connect();
+  const int syncs_before = env.mem_disk.syncs;
+  c.send(op::create, create_req("/written"));
+  // The append is issued but has not completed (write(2) not done): no answer yet.
+  CHECK(c.replies().empty());
+  CHECK(s.tree().find("/written") == nullptr);
+  env.complete_disk(s);
+  auto rep = c.replies();
+  REQUIRE(rep.size() == 1);
+  CHECK(rep[0].err() == Err::ok);
+  CHECK(s.tree().find("/written") != nullptr);
+  CHECK(env.mem_disk.syncs == syncs_before);
+}
+
 TEST_CASE("persist/group commit: writes that arrive during an fsync share the next one") {
   FakeEnv env;
-  server::StandaloneServer s(env, disk_config());
+  server::ServerCore s(env, disk_config());
   s.start();
   env.complete_disk(s);
   WireClient c(env, s, 1);
@@ -72,7 +94,7 @@ TEST_CASE("persist/recovery: a restarted server has every acknowledged write and
   FakeEnv env;
   std::int64_t session = 0;
   {
-    server::StandaloneServer s(env, disk_config());
+    server::ServerCore s(env, disk_config());
     s.start();
     env.complete_disk(s);
     WireClient c(env, s, 1);
@@ -82,7 +104,7 @@ TEST_CASE("persist/recovery: a restarted server has every acknowledged write and
     c.call(op::create, create_req("/eph", create_mode::ephemeral));
     c.call(op::set_data, jute::SetDataRequest{"/a", std::string("new"), 0});
   }
-  server::StandaloneServer restarted(env, disk_config());
+  server::ServerCore restarted(env, disk_config());
   restarted.start();
   env.complete_disk(restarted);
   const auto* a = restarted.tree().find("/a");
@@ -104,7 +126,7 @@ TEST_CASE("persist/recovery: a restarted server has every acknowledged write and
 TEST_CASE("persist/snapshots: taken every snapCount/2..snapCount txns, then recovery uses them") {
   FakeEnv env;
   {
-    server::StandaloneServer s(env, disk_config(10));
+    server::ServerCore s(env, disk_config(10));
     s.start();
     env.complete_disk(s);
     WireClient c(env, s, 1);
@@ -114,7 +136,7 @@ TEST_CASE("persist/snapshots: taken every snapCount/2..snapCount txns, then reco
   const auto snaps = files_with_prefix(env, "/data/version-2/snapshot.");
   CHECK(snaps.size() >= 3);  // one at start, then every 5..10 txns
   CHECK(files_with_prefix(env, "/data/version-2/log.").size() >= 2);  // the log rolls with each snapshot
-  server::StandaloneServer restarted(env, disk_config(10));
+  server::ServerCore restarted(env, disk_config(10));
   restarted.start();
   for (int i = 0; i < 25; ++i) CHECK(restarted.tree().find("/n" + std::to_string(i)) != nullptr);
   CHECK(env.has_logged("loaded snapshot"));
@@ -144,7 +166,7 @@ TEST_CASE("persist/snapshot: serialize and load give back the same tree") {
 TEST_CASE("persist/torn tail: a crash mid-append is truncated at the last whole entry and reported") {
   FakeEnv env;
   {
-    server::StandaloneServer s(env, disk_config());
+    server::ServerCore s(env, disk_config());
     s.start();
     env.complete_disk(s);
     WireClient c(env, s, 1);
@@ -157,7 +179,7 @@ TEST_CASE("persist/torn tail: a crash mid-append is truncated at the last whole 
   std::string& log = env.mem_disk.files[logs[0]];
   const std::size_t full = log.size();
   log.resize(full - 7);  // the last entry loses its tail
-  server::StandaloneServer restarted(env, disk_config());
+  server::ServerCore restarted(env, disk_config());
   restarted.start();
   CHECK(env.shutdown_reason.empty());
   CHECK(restarted.tree().find("/kept") != nullptr);
@@ -169,7 +191,7 @@ TEST_CASE("persist/torn tail: a crash mid-append is truncated at the last whole 
 TEST_CASE("persist/corruption: a bad entry before the tail refuses to start, naming file and offset") {
   FakeEnv env;
   {
-    server::StandaloneServer s(env, disk_config());
+    server::ServerCore s(env, disk_config());
     s.start();
     env.complete_disk(s);
     WireClient c(env, s, 1);
@@ -182,7 +204,7 @@ TEST_CASE("persist/corruption: a bad entry before the tail refuses to start, nam
   auto scan = persist::scan_log(log);
   REQUIRE(scan.entries.size() >= 5);
   log[scan.entries[1].offset + 20] ^= 0x01;  // inside the second entry's txn bytes
-  server::StandaloneServer restarted(env, disk_config());
+  server::ServerCore restarted(env, disk_config());
   restarted.start();
   CHECK(env.shutdown_reason.find(logs[0]) != std::string::npos);
   CHECK(env.shutdown_reason.find("byte " + std::to_string(scan.entries[1].offset)) != std::string::npos);
@@ -191,7 +213,7 @@ TEST_CASE("persist/corruption: a bad entry before the tail refuses to start, nam
 
 TEST_CASE("persist/disk failure: the server stops serving instead of acknowledging") {
   FakeEnv env;
-  server::StandaloneServer s(env, disk_config());
+  server::ServerCore s(env, disk_config());
   s.start();
   env.complete_disk(s);
   WireClient c(env, s, 1);

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "core/data/acl.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "tests/support/wire_client.h"
 
 using namespace zablab;
@@ -26,7 +26,7 @@ server::ServerConfig config_with(std::string super_digest = {}) {
 struct Fixture {
   explicit Fixture(server::ServerConfig config = config_with()) : server(env, config) { server.start(); }
   FakeEnv env;
-  server::StandaloneServer server;
+  server::ServerCore server;
 };
 
 jute::CreateRequest create_req(const std::string& path, data::Acl acl = data::open_acl_unsafe()) {

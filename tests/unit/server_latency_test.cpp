@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "core/server/latency_stats.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "tests/support/wire_client.h"
 
 using namespace zablab;
@@ -16,7 +16,7 @@ using test::WireClient;
 
 namespace {
 
-std::map<std::string, std::string> mntr(FakeEnv& env, server::StandaloneServer& server, ConnId id) {
+std::map<std::string, std::string> mntr(FakeEnv& env, server::ServerCore& server, ConnId id) {
   server.on_client_connected(id, "127.0.0.1:9");
   server.on_client_bytes(id, "mntr");
   std::map<std::string, std::string> out;
@@ -35,7 +35,7 @@ TEST_CASE("server/latency: srvr and mntr show min/avg/max and the read and updat
   server::ServerConfig config;
   config.data_dir = "/data";  // writes wait for their fsync: the test decides how long
   config.four_letter_words = {"*"};
-  server::StandaloneServer server(env, config);
+  server::ServerCore server(env, config);
   server.start();
   env.complete_disk(server);
   WireClient c(env, server, 1);

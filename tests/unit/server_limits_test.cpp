@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/data/acl.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "runtime/zoo_config.h"
 #include "tests/support/wire_client.h"
 
@@ -48,7 +48,7 @@ std::vector<std::int32_t> xids_of(const std::vector<test::Reply>& replies) {
 
 TEST_CASE("limits/outstanding: a connection over maxOutstandingPerConnection is paused, then read on") {
   FakeEnv env;
-  server::StandaloneServer server(env, persistent_config(10, 1000));
+  server::ServerCore server(env, persistent_config(10, 1000));
   server.start();
   env.complete_disk(server);
   WireClient c(env, server, 1);
@@ -74,7 +74,7 @@ TEST_CASE("limits/outstanding: a connection over maxOutstandingPerConnection is 
 TEST_CASE("limits/outstanding: a flood of reads is answered in one go and never left paused") {
   FakeEnv env;
   server::ServerConfig config = persistent_config(4, 8);
-  server::StandaloneServer server(env, config);
+  server::ServerCore server(env, config);
   server.start();
   env.complete_disk(server);
   WireClient c(env, server, 1);
@@ -90,7 +90,7 @@ TEST_CASE("limits/outstanding: a flood of reads is answered in one go and never 
 
 TEST_CASE("limits/outstanding: over globalOutstandingLimit, busy connections pause; an idle one is still served") {
   FakeEnv env;
-  server::StandaloneServer server(env, persistent_config(0, 20));
+  server::ServerCore server(env, persistent_config(0, 20));
   server.start();
   env.complete_disk(server);
   WireClient flood(env, server, 1);
@@ -122,7 +122,7 @@ TEST_CASE("limits/outstanding: over globalOutstandingLimit, busy connections pau
 
 TEST_CASE("limits/outstanding: closing a throttled connection frees its share of the global budget") {
   FakeEnv env;
-  server::StandaloneServer server(env, persistent_config(0, 10));
+  server::ServerCore server(env, persistent_config(0, 10));
   server.start();
   env.complete_disk(server);
   WireClient a(env, server, 1);
@@ -147,7 +147,7 @@ TEST_CASE("limits/watches: maxWatchesPerConnection refuses a new watch with QUOT
   server::ServerConfig config;
   config.max_watches_per_connection = 3;
   config.max_watches = 5;
-  server::StandaloneServer server(env, config);
+  server::ServerCore server(env, config);
   server.start();
   WireClient c(env, server, 1);
   c.connect();
@@ -188,7 +188,7 @@ TEST_CASE("limits/watches: a setWatches over the limit is refused whole") {
   FakeEnv env;
   server::ServerConfig config;
   config.max_watches_per_connection = 2;
-  server::StandaloneServer server(env, config);
+  server::ServerCore server(env, config);
   server.start();
   WireClient c(env, server, 1);
   c.connect();

@@ -4,7 +4,7 @@
 
 #include "core/data/acl.h"
 #include "core/server/session_tracker.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "core/util/hex.h"
 #include "tests/support/wire_client.h"
 
@@ -28,7 +28,7 @@ jute::CreateRequest create_req(const std::string& path, std::int32_t flags = 0,
 
 struct Fixture {
   FakeEnv env;
-  server::StandaloneServer server{env, test_config()};
+  server::ServerCore server{env, test_config()};
   Fixture() { server.start(); }
 };
 
@@ -457,7 +457,7 @@ TEST_CASE("server/containers: an emptied container is reaped; a never-used one s
   FakeEnv env;
   auto cfg = test_config();
   cfg.container_check_interval_ms = 1000;
-  server::StandaloneServer s(env, cfg);
+  server::ServerCore s(env, cfg);
   s.start();
   WireClient c(env, s, 1);
   c.connect();

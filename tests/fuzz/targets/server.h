@@ -1,5 +1,5 @@
 // Fuzz target `server`: arbitrary bytes as a client connection's byte stream into a live
-// StandaloneServer (through a FakeEnv, no I/O), then a well-behaved second client that must still
+// ServerCore (through a FakeEnv, no I/O), then a well-behaved second client that must still
 // be served.
 //
 // Input: one flags byte, then the stream.
@@ -21,7 +21,7 @@
 #include "core/data/acl.h"
 #include "core/jute/codes.h"
 #include "core/jute/frame.h"
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 #include "tests/fuzz/common.h"
 #include "tests/support/wire_client.h"
 
@@ -52,7 +52,7 @@ inline server::ServerConfig fuzz_server_config(std::uint8_t flags) {
 }
 
 // The probe: a second, well-behaved client must be served whatever the first one did.
-inline void probe_server(test::FakeEnv& env, server::StandaloneServer& server, ConnId id) {
+inline void probe_server(test::FakeEnv& env, server::ServerCore& server, ConnId id) {
   test::WireClient probe(env, server, id, "10.255.0.1:61000");
   ZL_FUZZ_CHECK(!probe.closed(), "a new connection was refused");
   auto resp = probe.connect(10000);
@@ -76,7 +76,7 @@ inline int server_one(const std::uint8_t* data, std::size_t size) {
   const std::string_view stream = in.rest();
 
   test::FakeEnv env;
-  server::StandaloneServer server(env, fuzz_server_config(flags));
+  server::ServerCore server(env, fuzz_server_config(flags));
   server.start();
   env.complete_disk(server);
   ZL_FUZZ_CHECK(env.shutdown_reason.empty(), "the server did not start: " + env.shutdown_reason);

@@ -20,9 +20,9 @@ namespace zablab::sim::scenario {
 // "12.345678s"
 std::string format_time(Nanos t);
 
-class Timeline {
+class TimelinePrinter {
  public:
-  Timeline(std::ostream& out, bool verbose) : out_(out), verbose_(verbose) {}
+  TimelinePrinter(std::ostream& out, bool verbose) : out_(out), verbose_(verbose) {}
 
   void on_record(const TraceRecord& r);
   // Operations whose invocation and result are not printed (workloads).

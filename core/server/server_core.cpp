@@ -1,7 +1,8 @@
-#include "core/server/standalone_server.h"
+#include "core/server/server_core.h"
 
 #include "core/data/acl.h"
 #include "core/jute/codes.h"
+#include "core/jute/frame.h"
 #include "core/jute/records.h"
 #include "core/util/hex.h"
 #include "core/util/log_text.h"
@@ -11,11 +12,9 @@ namespace {
 
 template <class R>
 std::string framed_reply(std::int32_t xid, std::int64_t zxid, Err err, const R* body) {
-  jute::Writer w;
-  w.i32(0);  // length, patched below
+  jute::FrameWriter w;
   jute::write(w, jute::ReplyHeader{xid, zxid, static_cast<std::int32_t>(err)});
   if (body && err == Err::ok) jute::write(w, *body);
-  w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
   return w.take();
 }
 
@@ -71,13 +70,13 @@ bool is_write_op(std::int32_t type) {
 
 }  // namespace
 
-StandaloneServer::StandaloneServer(Env& env, const ServerConfig& config)
+ServerCore::ServerCore(Env& env, const ServerConfig& config)
     : env_(env),
       config_(config),
       sessions_(config.server_id, config.tick_time_ms, env.wall_ms()),
       prep_(tree_, config_, sessions_) {}
 
-void StandaloneServer::start() {
+void ServerCore::start() {
   started_ms_ = env_.now_ms();
   persistent_ = !config_.data_dir.empty();
   if (persistent_ && !recover_from_disk()) return;
@@ -91,7 +90,7 @@ void StandaloneServer::start() {
 
 // ---------------------------------------------------------------- connections and framing
 
-void StandaloneServer::on_client_connected(ConnId id, std::string remote) {
+void ServerCore::on_client_connected(ConnId id, std::string remote) {
   if (failed_) {
     env_.client_close(id);
     return;
@@ -114,7 +113,7 @@ void StandaloneServer::on_client_connected(ConnId id, std::string remote) {
   watches_.set_address(id, address);
 }
 
-void StandaloneServer::on_client_bytes(ConnId id, std::string_view bytes) {
+void ServerCore::on_client_bytes(ConnId id, std::string_view bytes) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   Connection& c = it->second;
@@ -127,7 +126,7 @@ void StandaloneServer::on_client_bytes(ConnId id, std::string_view bytes) {
   flush_dirty();
 }
 
-void StandaloneServer::on_client_drained(ConnId id) {
+void ServerCore::on_client_drained(ConnId id) {
   // The client read its replies: run what its full output held back (limits.cpp).
   if (!conns_.count(id)) return;
   dirty_.insert(id);
@@ -135,14 +134,14 @@ void StandaloneServer::on_client_drained(ConnId id) {
   flush_dirty();
 }
 
-void StandaloneServer::on_client_closed(ConnId id) {
+void ServerCore::on_client_closed(ConnId id) {
   if (!conns_.count(id)) return;
   forget_connection(id);
   // Its unanswered requests no longer count against globalOutstandingLimit: others may read on.
   flush_dirty();
 }
 
-void StandaloneServer::forget_connection(ConnId id) {
+void ServerCore::forget_connection(ConnId id) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   // The session lives on until it expires or the client reconnects; its watches die now.
@@ -155,7 +154,7 @@ void StandaloneServer::forget_connection(ConnId id) {
   paused_.erase(id);
 }
 
-void StandaloneServer::close_connection(ConnId id, const std::string& why) {
+void ServerCore::close_connection(ConnId id, const std::string& why) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   env_.log(LogLevel::info, "closing connection " + it->second.remote +
@@ -165,13 +164,13 @@ void StandaloneServer::close_connection(ConnId id, const std::string& why) {
   env_.client_close(id);
 }
 
-void StandaloneServer::send(Connection& c, std::string framed) {
+void ServerCore::send(Connection& c, std::string framed) {
   ++c.sent;
   ++stats_.packets_sent;
   env_.client_send(c.id, std::move(framed));
 }
 
-void StandaloneServer::handle_frame(Connection& c, std::string frame) {
+void ServerCore::handle_frame(Connection& c, std::string frame) {
   ++c.received;
   ++stats_.packets_received;
   switch (c.state) {
@@ -189,7 +188,7 @@ void StandaloneServer::handle_frame(Connection& c, std::string frame) {
   }
 }
 
-void StandaloneServer::handle_connect(Connection& c, std::string_view frame) {
+void ServerCore::handle_connect(Connection& c, std::string_view frame) {
   if (!serving()) {
     close_connection(c.id, "not serving: no quorum leader yet");
     return;
@@ -244,18 +243,18 @@ void StandaloneServer::handle_connect(Connection& c, std::string_view frame) {
   revalidate_session(c, req.session_id, timeout);
 }
 
-bool StandaloneServer::touch_if_alive(std::int64_t sid) {
+bool ServerCore::touch_if_alive(std::int64_t sid) {
   const Session* s = sessions_.find(sid);
   const bool alive = s && !s->closing;
   if (alive) sessions_.touch(sid, env_.now_ms());
   return alive;
 }
 
-void StandaloneServer::revalidate_session(Connection& c, std::int64_t sid, std::int32_t) {
+void ServerCore::revalidate_session(Connection& c, std::int64_t sid, std::int32_t) {
   finish_reconnect(c.id, sid, touch_if_alive(sid));
 }
 
-void StandaloneServer::refuse_reconnect(Connection& c, std::int64_t sid, const std::string& why) {
+void ServerCore::refuse_reconnect(Connection& c, std::int64_t sid, const std::string& why) {
   // Expired (or never existed, or wrong password): timeout 0 tells the client, then close.
   jute::ConnectResponse resp{0, 0, 0, std::string(16, '\0'), false, c.connect_has_read_only};
   send(c, jute::frame(jute::encode(resp)));
@@ -266,7 +265,7 @@ void StandaloneServer::refuse_reconnect(Connection& c, std::int64_t sid, const s
   close_connection(c.id, why);
 }
 
-void StandaloneServer::finish_reconnect(ConnId conn, std::int64_t sid, bool valid) {
+void ServerCore::finish_reconnect(ConnId conn, std::int64_t sid, bool valid) {
   auto it = conns_.find(conn);
   if (it == conns_.end() || it->second.state != ConnState::revalidating || it->second.session_id != sid) return;
   Connection& c = it->second;
@@ -288,7 +287,7 @@ void StandaloneServer::finish_reconnect(ConnId conn, std::int64_t sid, bool vali
   release_held(conn);
 }
 
-void StandaloneServer::release_held(ConnId cid) {
+void ServerCore::release_held(ConnId cid) {
   // Any frame may close the connection (one too short for a header): look it up each time.
   for (;;) {
     auto it = conns_.find(cid);
@@ -300,7 +299,7 @@ void StandaloneServer::release_held(ConnId cid) {
   }
 }
 
-void StandaloneServer::handle_request(Connection& c, std::string frame) {
+void ServerCore::handle_request(Connection& c, std::string frame) {
   jute::RequestHeader header;
   jute::Reader r(frame);
   try {
@@ -326,7 +325,7 @@ void StandaloneServer::handle_request(Connection& c, std::string frame) {
 
 // ---------------------------------------------------------------- the request pipeline
 
-void StandaloneServer::flush_dirty() {
+void ServerCore::flush_dirty() {
   // Draining may commit txns that make other connections dirty; bounded because every pass
   // either sends replies or stops at a write that is still waiting for its commit. Answers that
   // went out may let throttled connections read on, which queues more requests to drain; each
@@ -342,7 +341,7 @@ void StandaloneServer::flush_dirty() {
   }
 }
 
-void StandaloneServer::drain(Connection& c) {
+void ServerCore::drain(Connection& c) {
   const ConnId id = c.id;
   bool waiting = false;  // an earlier write has not committed yet
   for (std::size_t i = 0; i < c.queue.size(); ++i) {
@@ -369,7 +368,7 @@ void StandaloneServer::drain(Connection& c) {
   answer_done(c);
 }
 
-bool StandaloneServer::answer_done(Connection& c) {
+bool ServerCore::answer_done(Connection& c) {
   const ConnId id = c.id;
   while (!c.queue.empty() && c.queue.front().done) {
     Pending p = std::move(c.queue.front());
@@ -388,13 +387,13 @@ bool StandaloneServer::answer_done(Connection& c) {
   return true;
 }
 
-void StandaloneServer::submit_new_session(Connection& /*c*/, std::int64_t sid, std::int32_t timeout_ms) {
+void ServerCore::submit_new_session(Connection& /*c*/, std::int64_t sid, std::int32_t timeout_ms) {
   submit_txn(prep_.create_session_txn(sid, timeout_ms, next_zxid(), env_.wall_ms()));
 }
 
-void StandaloneServer::submit_server_txn(data::Txn txn) { submit_txn(std::move(txn)); }
+void ServerCore::submit_server_txn(data::Txn txn) { submit_txn(std::move(txn)); }
 
-void StandaloneServer::submit_write(Connection& c, Pending& p) {
+void ServerCore::submit_write(Connection& c, Pending& p) {
   p.submitted = true;
   if (p.type == op::sync) {
     // Every committed txn is already applied here: the read after it sees them all.
@@ -429,7 +428,7 @@ void StandaloneServer::submit_write(Connection& c, Pending& p) {
   submit_txn(std::move(outcome.txn));
 }
 
-void StandaloneServer::submit_txn(data::Txn txn) {
+void ServerCore::submit_txn(data::Txn txn) {
   if (persistent_) {
     log_txn(std::move(txn));  // committed once its fsync completes
   } else {
@@ -462,7 +461,7 @@ std::map<std::string, data::Acl> acls_of_doomed(const data::DataTree& tree, cons
 
 }  // namespace
 
-void StandaloneServer::commit(const data::Txn& txn) {
+void ServerCore::commit(const data::Txn& txn) {
   const std::map<std::string, data::Acl> doomed = acls_of_doomed(tree_, txn);
   const data::ApplyResult result = tree_.apply(txn);
   prep_.committed(txn.zxid());
@@ -549,13 +548,12 @@ void StandaloneServer::commit(const data::Txn& txn) {
   }
 }
 
-std::string StandaloneServer::reply_for_write(const Pending& p, const data::Txn& txn,
+std::string ServerCore::reply_for_write(const Pending& p, const data::Txn& txn,
                                               const data::ApplyResult& result) const {
   const std::int64_t zxid = txn.zxid();
   if (txn.header.type == op::multi) {
     // The ReplyHeader err stays 0 even for a failed multi: clients read the per-op results.
-    jute::Writer w;
-    w.i32(0);
+    jute::FrameWriter w;
     jute::write(w, jute::ReplyHeader{p.xid, zxid, 0});
     for (std::size_t i = 0; i < txn.ops.size(); ++i) {
       const auto& o = txn.ops[i];
@@ -586,7 +584,6 @@ std::string StandaloneServer::reply_for_write(const Pending& p, const data::Txn&
       }
     }
     jute::write(w, jute::MultiHeader{-1, true, -1});
-    w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
     return w.take();
   }
   const data::OpResult& r = result.ops.front();
@@ -615,7 +612,7 @@ std::string StandaloneServer::reply_for_write(const Pending& p, const data::Txn&
   }
 }
 
-void StandaloneServer::execute_read(Connection& c, Pending& p) {
+void ServerCore::execute_read(Connection& c, Pending& p) {
   p.done = true;
   const std::int64_t zxid = tree_.last_processed_zxid();
   const Session* s = sessions_.find(c.session_id);
@@ -650,13 +647,11 @@ void StandaloneServer::execute_read(Connection& c, Pending& p) {
   }
   if (err == Err::unimplemented) unknown = true;
   // Special xids (ping, auth, setWatches) are echoed like any other.
-  jute::Writer w;
-  w.i32(0);
+  jute::FrameWriter w;
   // ZooKeeper answers auth with zxid 0 and an unknown opcode with zxid -1.
   const std::int64_t reply_zxid = p.type == op::auth ? 0 : unknown ? -1 : zxid;
   jute::write(w, jute::ReplyHeader{p.xid, reply_zxid, static_cast<std::int32_t>(err)});
   if (err == Err::ok) w.raw(out.data());
-  w.patch_i32(0, static_cast<std::int32_t>(w.size() - 4));
   p.reply = w.take();
   // An unknown opcode, or a failed auth, ends the connection after its answer, as in ZooKeeper.
   if (unknown || err == Err::auth_failed) p.close_after = true;
@@ -664,7 +659,7 @@ void StandaloneServer::execute_read(Connection& c, Pending& p) {
 
 // ---------------------------------------------------------------- sessions and housekeeping
 
-void StandaloneServer::arm_session_timer() {
+void ServerCore::arm_session_timer() {
   // Only the server that expires sessions watches their deadlines (a follower's would be due
   // forever, since it never expires them).
   if (!owns_housekeeping()) return;
@@ -676,7 +671,7 @@ void StandaloneServer::arm_session_timer() {
   session_timer_ = env_.set_timer(std::max<std::int64_t>(0, *next - env_.now_ms()));
 }
 
-void StandaloneServer::on_timer(TimerId id) {
+void ServerCore::on_timer(TimerId id) {
   if (session_timer_ && id == *session_timer_) {
     session_timer_.reset();
     expire_sessions();
@@ -688,7 +683,7 @@ void StandaloneServer::on_timer(TimerId id) {
   flush_dirty();
 }
 
-void StandaloneServer::expire_sessions() {
+void ServerCore::expire_sessions() {
   if (!owns_housekeeping()) return;
   for (std::int64_t sid : sessions_.take_expired(env_.now_ms())) {
     const Session* s = sessions_.find(sid);
@@ -699,7 +694,7 @@ void StandaloneServer::expire_sessions() {
   }
 }
 
-void StandaloneServer::reap_containers() {
+void ServerCore::reap_containers() {
   if (!owns_housekeeping()) return;
   // ZooKeeper's ContainerManager: empty containers that once had children, and TTL nodes without
   // children whose TTL has passed since their last change, are deleted.

@@ -1,4 +1,7 @@
-// A standalone ZooKeeper server as one sans-I/O state machine.
+// The ZooKeeper server core every role shares, as one sans-I/O state machine (ZooKeeper's
+// ZooKeeperServer). Run alone it is the standalone server; QuorumPeer (core/quorum) derives from
+// it for the ensemble roles and overrides how a txn is submitted and committed (the virtual hooks
+// below).
 //
 // It speaks the client wire protocol on the connections its Env hands it: handshake and sessions,
 // requests in order per connection, watches, four-letter words. Writes become txns (Prep), which
@@ -35,9 +38,9 @@ struct ServerStats {
   LatencyStats latency;
 };
 
-class StandaloneServer : public Node {
+class ServerCore : public Node {
  public:
-  StandaloneServer(Env& env, const ServerConfig& config);
+  ServerCore(Env& env, const ServerConfig& config);
 
   void start() override;
   void on_client_connected(ConnId conn, std::string remote) override;
@@ -250,7 +253,8 @@ class StandaloneServer : public Node {
   std::string current_log_;  // empty: the next txn starts a new log file
   DiskToken next_token_ = 1;
   std::deque<data::Txn> unsynced_;  // logged, not yet known durable (standalone: not yet committed)
-  std::deque<std::pair<DiskToken, std::int64_t>> syncs_;  // in flight, each covering up to a zxid
+  // In flight, each covering up to a zxid: fsyncs, or with forceSync=no the log appends themselves.
+  std::deque<std::pair<DiskToken, std::int64_t>> syncs_;
   std::int64_t appended_zxid_ = 0;
   std::int64_t sync_requested_zxid_ = 0;
   std::int64_t txns_since_snapshot_ = 0;

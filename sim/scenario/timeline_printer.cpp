@@ -1,4 +1,4 @@
-#include "sim/scenario/timeline.h"
+#include "sim/scenario/timeline_printer.h"
 
 #include <cstdio>
 
@@ -18,14 +18,14 @@ std::string format_time(Nanos t) {
   return buf;
 }
 
-void Timeline::line(Nanos t, const std::string& who, const std::string& text) {
+void TimelinePrinter::line(Nanos t, const std::string& who, const std::string& text) {
   char head[64];
   std::snprintf(head, sizeof head, "%14s  %-7s ", format_time(t).c_str(), who.c_str());
   out_ << head << text << '\n';
   ++lines_;
 }
 
-void Timeline::on_record(const TraceRecord& r) {
+void TimelinePrinter::on_record(const TraceRecord& r) {
   const std::string who = r.node == kNoEndpoint ? "world" : name_of(r.node);
   const std::string& k = r.kind;
   const std::string& m = r.msg_type;
