@@ -214,4 +214,4 @@ class ConnectionLimit(zlharness.ServerTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    zlharness.main()
