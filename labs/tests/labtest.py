@@ -126,6 +126,16 @@ class LabTestCase(unittest.TestCase):
         zk.start(timeout=15)
         return zk
 
+    def requests_received(self, zk):
+        """Packets the server received on zk's connection (`cons` recved=), heartbeats included:
+        kazoo pings after a third of the session timeout (10 s) without traffic, so a window of
+        1.5 s holds none. Equal counts across a window: the client did not poll."""
+        sid = zk.client_id[0]
+        for line in self.server.four_letter_word("cons").splitlines():
+            if "sid=0x%x," % sid in line:
+                return int(line.split("recved=")[1].split(",")[0])
+        self.fail("session 0x%x not in `cons`" % sid)
+
     def proxy(self):
         p = FlakyProxy(self.server.port)
         self._proxies.append(p)
