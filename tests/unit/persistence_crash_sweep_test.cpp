@@ -1,13 +1,15 @@
 // Recovery after a crash at every disk write boundary of a short workload: whatever the server
 // had acknowledged is there after the restart, a torn tail is cut off, and the recovered tree is
 // exactly the tree the server had applied up to its last durable txn. Snapshots are written in
-// pieces of a few dozen bytes, so txns apply while one is being written (a fuzzy snapshot) and
-// crashes land inside it too.
+// pieces of 128 bytes, so txns apply while one is being written (a fuzzy snapshot) and crashes
+// land inside it too; small enough to crash inside one, large enough that a snapshot taken after
+// setData values completes within the workload and some restarts recover from it.
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -29,6 +31,18 @@ std::size_t disk_completions(World& w) {
   return n;
 }
 
+// The zxid of the snapshot server 1 last recovered from (its log says which), 0 if none.
+std::int64_t recovered_snapshot_zxid(World& w) {
+  std::int64_t zxid = 0;
+  for (const auto& line : w.server_host(1).logs().lines()) {
+    const auto at = line.find("recovery: loaded snapshot ");
+    if (at == std::string::npos) continue;
+    const auto name = line.find("snapshot.", at + 26);
+    if (name != std::string::npos) zxid = std::stoll(line.substr(name + 9), nullptr, 16);
+  }
+  return zxid;
+}
+
 struct Run {
   std::set<std::string> acknowledged;
   // Per path, the values written to it in issue order, and how many of those were acknowledged
@@ -38,7 +52,10 @@ struct Run {
   std::size_t boundaries = 0;
 };
 
-// The workload: 12 creates and 6 setData, 3 at a time, with snapshots every few txns.
+// The workload: 12 creates, then 18 setData (k0..k11, then k0..k5 again), 3 at a time, with
+// snapshots every few txns: enough setData that a snapshot starts after some of them.
+constexpr int kCreates = 12;
+constexpr int kWrites = 30;
 // Returns what was acknowledged when the chosen disk boundary completed.
 Run run_workload(World& w, std::size_t crash_after_boundary) {
   // Shared with the clients' callbacks, which outlive this call (a crash fails what is in flight);
@@ -58,10 +75,10 @@ Run run_workload(World& w, std::size_t crash_after_boundary) {
   std::weak_ptr<State> weak = st;
   st->issue = [&w, c, weak] {
     auto st = weak.lock();
-    if (!st || st->stopped || st->next >= 18) return;
+    if (!st || st->stopped || st->next >= kWrites) return;
     const int i = st->next++;
-    const std::string path = "/k" + std::to_string(i % 12);
-    const std::string value = (i < 12 ? "v" : "again") + std::to_string(i);
+    const std::string path = "/k" + std::to_string(i % kCreates);
+    const std::string value = (i < kCreates ? "v" : "again") + std::to_string(i);
     st->run.written[path].push_back(value);
     const std::size_t nth = st->run.written[path].size();
     auto done = [weak, path, nth](Err err) {
@@ -73,7 +90,7 @@ Run run_workload(World& w, std::size_t crash_after_boundary) {
       }
       st->issue();
     };
-    if (i < 12) {
+    if (i < kCreates) {
       w.create(c, path, value, create_mode::persistent,
                [done](const client::Result<client::CreateResult>& r) { done(r.err); });
     } else {
@@ -81,13 +98,17 @@ Run run_workload(World& w, std::size_t crash_after_boundary) {
     }
   };
   for (int k = 0; k < 3; ++k) st->issue();
-  // Step until the chosen disk boundary (or the end of the workload).
+  // Step until the chosen disk boundary, or a second after the last write was answered (the
+  // snapshot under way completes meanwhile, so crashes land after it too).
+  std::optional<Nanos> answered_at;
   for (std::uint64_t steps = 0; steps < 1'000'000 && w.step(); ++steps) {
     st->run.boundaries = disk_completions(w);
     if (st->run.boundaries >= crash_after_boundary) break;
-    if (w.history().size() == 18 && std::all_of(w.history().begin(), w.history().end(),
-                                                [](const ClientOp& o) { return o.returned_ns.has_value(); }))
-      break;
+    if (!answered_at && w.history().size() == static_cast<std::size_t>(kWrites) &&
+        std::all_of(w.history().begin(), w.history().end(),
+                    [](const ClientOp& o) { return o.returned_ns.has_value(); }))
+      answered_at = w.now();
+    if (answered_at && w.now() > *answered_at + seconds(1)) break;
   }
   st->stopped = true;
   Run run = st->run;
@@ -101,7 +122,7 @@ TEST_CASE("persist/crash sweep: after a crash at every disk write boundary, ever
   auto options = [] {
     WorldOptions o = small_world(7);
     o.server.snap_count = 8;  // snapshots (and log rolls) inside the workload
-    o.server.snapshot_piece_bytes = 48;
+    o.server.snapshot_piece_bytes = 128;  // see the top of the file
     return o;
   };
   // How many boundaries the whole workload has.
@@ -112,6 +133,7 @@ TEST_CASE("persist/crash sweep: after a crash at every disk write boundary, ever
   }
   REQUIRE(total > 20);
   int torn_tails = 0;
+  int from_snapshot_with_set_data = 0;  // recoveries whose snapshot was taken after a setData
   std::size_t values_checked = 0;
   for (std::size_t boundary = 1; boundary <= total; ++boundary) {
     INFO("crash after disk completion " << boundary << " of " << total);
@@ -121,6 +143,8 @@ TEST_CASE("persist/crash sweep: after a crash at every disk write boundary, ever
     torn_tails += find_record(w, trace_kind::disk_crash, 1, "torn_file") ? 1 : 0;
     w.restart(1);
     REQUIRE(w.up(1));
+    // zxid 1 is the session, then the creates: a later snapshot holds setData values.
+    from_snapshot_with_set_data += recovered_snapshot_zxid(w) > 1 + kCreates ? 1 : 0;
     const ServerState s = w.server_state(1);
     REQUIRE(s.tree != nullptr);
     for (const auto& path : run.acknowledged) {
@@ -137,6 +161,7 @@ TEST_CASE("persist/crash sweep: after a crash at every disk write boundary, ever
   }
   CHECK(values_checked > total);  // most crash points had acknowledged values to check
   CHECK(torn_tails > 0);  // the sweep did hit half-written entries
+  CHECK(from_snapshot_with_set_data > 0);  // values came back from a snapshot, not only the log
 }
 
 TEST_CASE("persist/replay: a fuzzy snapshot + log replay gives exactly the live tree") {
@@ -161,5 +186,5 @@ TEST_CASE("persist/replay: a fuzzy snapshot + log replay gives exactly the live 
   w.restart(1);
   // The sessions table may differ only if a session closed; none did here.
   CHECK(persist::serialize_snapshot(*w.server_state(1).tree) == live);
-  CHECK(run.acknowledged.size() == 12);
+  CHECK(run.acknowledged.size() == static_cast<std::size_t>(kCreates));
 }

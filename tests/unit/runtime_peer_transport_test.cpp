@@ -367,8 +367,8 @@ TEST_CASE("runtime/peer_transport: a connection that cannot be made in time is g
   ::close(listener);
   CHECK(a.node.events == std::vector<std::string>{"disc 9 e"});
   CHECK(a.logged("timed out after 200 ms (1 message lost)"));  // a wake-up: 9 is the larger id
+  // Not before its timeout; how soon after is a machine's load, not a property (no upper bound).
   CHECK(took >= std::chrono::milliseconds(190));
-  CHECK(took < std::chrono::milliseconds(1500));
 }
 
 TEST_CASE("runtime/peer_transport: a crashed peer is reported once per connection that carried messages",
