@@ -64,6 +64,16 @@ class Lab1Ensemble(unittest.TestCase):
         return dict((int(m.group(1)), (int(m.group(2)), m.group(3)))
                     for m in re.finditer(r"server (\d) \(pid (\d+), [^)]*\): (\w+)", out)), out
 
+    @staticmethod
+    def read_via(port, path):
+        """sync + get through one server: it has every write committed before the sync."""
+        zk = labtest.kazoo_client("127.0.0.1:%d" % port)
+        try:
+            zk.sync(path)
+            return zk.get(path)[0]
+        finally:
+            labtest.close_client(zk)
+
     def test_part_c_as_printed(self):
         with open(os.path.join(labtest.LAB1, "README.md"), encoding="utf-8") as f:
             handout = f.read()
@@ -84,14 +94,11 @@ class Lab1Ensemble(unittest.TestCase):
         # C2: write through server 1, read through server 3.
         port = {i: 2180 + self.offset + i for i in (1, 2, 3)}
         zk1 = labtest.kazoo_client("127.0.0.1:%d" % port[1])
-        zk3 = labtest.kazoo_client("127.0.0.1:%d" % port[3])
         try:
             zk1.create("/part-c", b"written via server 1")
-            zk3.sync("/part-c")
-            self.assertEqual(zk3.get("/part-c")[0], b"written via server 1")
         finally:
             labtest.close_client(zk1)
-            labtest.close_client(zk3)
+        self.assertEqual(self.read_via(port[3], "/part-c"), b"written via server 1")
 
         # C3: kill the leader; `status` shows a new one, and the znode is still there.
         old = next(i for i, (_, m) in modes.items() if m == "leader")
@@ -105,11 +112,7 @@ class Lab1Ensemble(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "no new leader within 30 s:\n" + status)
             time.sleep(0.2)
         survivor = next(i for i in modes if i != old)
-        zk = labtest.kazoo_client("127.0.0.1:%d" % port[survivor])
-        try:
-            self.assertEqual(zk.get("/part-c")[0], b"written via server 1")
-        finally:
-            labtest.close_client(zk)
+        self.assertEqual(self.read_via(port[survivor], "/part-c"), b"written via server 1")
 
 
 if __name__ == "__main__":
