@@ -69,7 +69,7 @@ TEST_CASE("scenario/fuzz: a rejoining follower crashed after writing currentEpoc
   if (!r.written_to.empty()) std::filesystem::remove(r.written_to);
 }
 
-TEST_CASE("scenario/fuzz: crashes are kills or power-offs, drawn per seed; only armed crash points stay `crash`") {
+TEST_CASE("scenario/fuzz: crashes are kills or power-offs, drawn per seed, and only armed crash points stay `crash`") {
   int kills = 0, power_offs = 0, styles_seen = 0;
   std::vector<std::string> styles;
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
