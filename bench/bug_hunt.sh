@@ -5,6 +5,8 @@
 #
 #   bench/bug_hunt.sh [build/apps/sim/zablab-sim] [fuzz|explore|explore-none|all]
 #   EXPLORE_LIMIT=240 bench/bug_hunt.sh ...   (seconds per explore run; default 600)
+#   JOBS=2 SERVERS=3 bench/bug_hunt.sh ... fuzz  (fuzz workers, default 1; 3 or 5 voters, default:
+#                                                 each seed picks)
 #
 # Fuzz: `zablab-sim fuzz --bug B --seeds 1000 --jobs 1 --no-shrink` (one core), stops at the first
 # failing seed. Explore: depth-first with the bounds below (one core), at most EXPLORE_LIMIT s; the
@@ -33,7 +35,8 @@ now() { date +%s.%N; }
 fuzz_row() {
   local bug=$1 t0 t1 seed
   t0=$(now)
-  "$SIM" fuzz --bug "$bug" --seeds 1000 --jobs 1 --no-shrink --progress none --out "$OUT" >"$OUT/fuzz-$bug.log" 2>&1
+  "$SIM" fuzz --bug "$bug" --seeds 1000 --jobs "${JOBS:-1}" ${SERVERS:+--servers "$SERVERS"} --no-shrink \
+    --progress none --out "$OUT" >"$OUT/fuzz-$bug.log" 2>&1
   t1=$(now)
   seed=$(grep -oE '^  seed [0-9]+:' "$OUT/fuzz-$bug.log" | head -1 | grep -oE '[0-9]+')
   sig=$(grep -oE '^  seed [0-9]+: [^ ]+' "$OUT/fuzz-$bug.log" | head -1 | cut -d' ' -f5)

@@ -111,10 +111,14 @@ std::vector<PeerLinks::Input> PeerLinks::accepted(ConnId conn, EndpointId from, 
   std::vector<Input> out;
   const Key key{from, channel};
   if (channel == PeerChannel::election && from < self_) {
-    // A smaller id asks us to connect: refuse its connection and open ours, unless we have one
-    // (open or being made), as ZooKeeper's connectOne. Its messages cross ours at start-up; a
-    // stale one breaks on its own.
+    // A smaller id asks us to connect: refuse its connection and open ours, as ZooKeeper's
+    // QuorumCnxManager.handleConnection. An open connection of ours to it is dropped first
+    // ("this replica might still believe that the connection to sid is up": the peer lost power
+    // and came back, and no reset ever told us); one being made is kept (connectOne's
+    // in-progress check). Its messages cross ours at start-up.
     network_.close(self_, conn);
+    if (auto it = current_.find(key); it != current_.end() && links_.at(it->second).open)
+      if (drop_link(it->second)) out.push_back(Input{true, from, channel, {}});
     if (!current_.count(key)) open_link(key);
     return out;
   }

@@ -6,7 +6,9 @@
 // - Quorum port: whoever sends first opens it (in Zab the learner, with FOLLOWERINFO).
 // - Election port: only the server with the larger id opens it. A smaller server with something
 //   to send opens a "wake-up" connection and closes it once open; the larger one closes such a
-//   connection and connects back. Until a connection is open the smaller server keeps only its
+//   connection and connects back, dropping first an open connection it still has to the smaller
+//   one (dead on the other side when that one lost power and came back). Until a connection is
+//   open the smaller server keeps only its
 //   newest message (ZooKeeper's send queue holds one); election messages supersede each other.
 //   Every new election connection starts with the last message sent to that peer if nothing
 //   waits (ZooKeeper's lastMessageSent): a vote lost with a broken connection is not lost for good.

@@ -137,6 +137,30 @@ class FirstStepsTest(labtest.LabTestCase):
 
 class LabConfigTest(unittest.TestCase):
 
+    def run_part_a_commands(self, port, cwd):
+        """Part A's second block, as printed (only the port changed): nc's four-letter words and
+        the ls of the server's files."""
+        with open(os.path.join(labtest.LAB1, "README.md"), encoding="utf-8") as f:
+            handout = f.read()
+        part_a = handout[handout.index("## Part A"):handout.index("## Part B")]
+        blocks = re.findall(r"```sh\n(.*?)```", part_a, re.S)
+        self.assertEqual(len(blocks), 2, "Part A has a start command and a block of checks")
+        self.assertEqual(blocks[0].strip(), "build/apps/zablab-server labs/lab1-first-steps/zoo.cfg")
+        commands = [l.split("#")[0].strip() for l in blocks[1].splitlines() if l.split("#")[0].strip()]
+        self.assertEqual(len(commands), 3, commands)
+        if not shutil.which("nc"):
+            self.skipTest("no nc (netcat-openbsd) to run the four-letter words as printed")
+        outputs = []
+        for command in commands:
+            p = subprocess.run(["bash", "-c", command.replace("2181", str(port))], cwd=cwd, capture_output=True,
+                               text=True, timeout=20)
+            self.assertEqual(p.returncode, 0, "%s: %s" % (command, p.stderr))
+            outputs.append(p.stdout)
+        self.assertEqual(outputs[0].strip(), "imok")
+        self.assertIn("Mode: standalone", outputs[1])
+        self.assertIn("Zxid: 0x", outputs[1])
+        self.assertIn("snapshot.0", outputs[2])
+
     def test_the_handouts_zoo_cfg_starts_a_server(self):
         if labtest.labserver.LabServer().flavor != "zablab":
             self.skipTest("zablab-specific")
@@ -158,6 +182,7 @@ class LabConfigTest(unittest.TestCase):
                                  p.stderr.read() if p.poll() is not None else "")
                 self.assertEqual(labtest.labserver.four_letter_word(port, "ruok"), "imok")
                 self.assertTrue(os.path.isdir(os.path.join(tmp, "var", "lab1", "version-2")))
+                self.run_part_a_commands(port, tmp)
             finally:
                 p.terminate()
                 p.wait(timeout=10)

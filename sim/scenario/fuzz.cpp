@@ -182,6 +182,19 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
   const std::int64_t read_rate = pick(2, 20);
   const Nanos session = std::max<Nanos>(4 * tick_ms * kMillisecond, pick(4, 10) * kSecond);
 
+  // How this seed's servers go down: killed (the page cache keeps un-fsynced writes, peers see the
+  // reset at once), powered off (un-fsynced writes lost, peers notice only by their timeouts), or
+  // each crash one of the two. Drawn from a stream of its own, so that adding it left every other
+  // choice of a seed (its faults, their times, the workload) as it was.
+  util::Prng how_rng(seed * 0xD1B54A32D192ED03ULL + 0xC4A5);
+  enum class CrashStyle { kill, power_off, mixed };
+  const auto style = static_cast<CrashStyle>(how_rng.uniform(0, 2));
+  auto crash_word = [&how_rng, style]() -> std::string {
+    const bool kill = style == CrashStyle::kill || (style == CrashStyle::mixed && how_rng.chance(1, 2));
+    return kill ? "kill" : "power-off";
+  };
+  const char* style_text = style == CrashStyle::kill ? "kill" : style == CrashStyle::power_off ? "power-off" : "kill or power-off";
+
   std::string swarm = "seed " + std::to_string(seed) + ": " + std::to_string(voters) + " voters";
   if (observers) swarm += " + " + std::to_string(observers) + " observer";
   swarm += ", tick " + std::to_string(tick_ms) + "ms, " + std::to_string(clients) + " clients, writes " +
@@ -193,6 +206,7 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
       swarm += std::string(first ? "" : ",") + f.name;
       first = false;
     }
+  swarm += std::string("; crashes: ") + style_text;
   if (bug != "none") swarm += "; bug " + bug;
 
   // --- the scenario ---
@@ -244,6 +258,7 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
       rf.number = ++recoveries;
       rf.servers = n;
       rf.arm_point = !armed;
+      rf.crash_word = crash_word;
       armed = armed || f == "crash-point";
       out << recovery_fault_steps(rng, rf);
       t += 10 * kSecond;  // its steps take a while; the next fault comes after
@@ -251,11 +266,15 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
     }
     std::string action;
     if (f == "crash-leader") {
-      action = coin(1, 2) ? "crash leader" : "crash leader; restart crashed";
+      action = crash_word() + " leader";
+      if (!coin(1, 2)) action += "; restart crashed";
     } else if (f == "crash-follower") {
-      action = "crash follower";
+      action = crash_word() + " follower";
     } else if (f == "crash-many") {
-      action = "crash " + server() + "; crash " + server();
+      // One draw per statement: the order of a seed's draws must not be the compiler's choice.
+      const std::string a = server(), b = server();
+      const std::string how_a = crash_word(), how_b = crash_word();
+      action = how_a + " " + a + "; " + how_b + " " + b;
     } else if (f == "partition") {
       std::vector<std::string> side;
       for (int s = 1; s <= n; ++s)
@@ -287,7 +306,7 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
     } else if (f == "disconnect") {
       action = "disconnect c" + std::to_string(pick(1, clients));
     } else if (f == "outage") {
-      action = "crash all";
+      action = crash_word() + " all";
     } else if (f == "disk-full") {
       action = "disk " + server() + " full";
     } else if (f == "disk-errors") {

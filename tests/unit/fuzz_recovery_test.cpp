@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "sim/scenario/fuzz.h"
 #include "sim/scenario/runner.h"
@@ -64,4 +67,33 @@ TEST_CASE("scenario/fuzz: a rejoining follower crashed after writing currentEpoc
   correct.bug = "none";
   CHECK(failure_signature(run_scenario_text(r.original, correct)).empty());
   if (!r.written_to.empty()) std::filesystem::remove(r.written_to);
+}
+
+TEST_CASE("scenario/fuzz: crashes are kills or power-offs, drawn per seed, and only armed crash points stay `crash`") {
+  int kills = 0, power_offs = 0, styles_seen = 0;
+  std::vector<std::string> styles;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const FuzzCase fc = generate_fuzz_case(seed, 0, "none");
+    INFO(fc.scenario);
+    CHECK(generate_fuzz_case(seed, 0, "none").scenario == fc.scenario);
+    const auto style = fc.swarm.substr(fc.swarm.find("; crashes: ") + 11);
+    if (std::find(styles.begin(), styles.end(), style) == styles.end()) styles.push_back(style);
+    std::istringstream in(fc.scenario);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("#", 0) == 0) continue;
+      kills += line.find(": kill ") != std::string::npos || line.find("; kill ") != std::string::npos;
+      power_offs += line.find(": power-off ") != std::string::npos || line.find("; power-off ") != std::string::npos;
+      // Every `crash` left is an armed crash point ("crash lag1 at after-current-epoch").
+      for (auto at = line.find("crash "); at != std::string::npos; at = line.find("crash ", at + 1)) {
+        const auto end = line.find(';', at);
+        CHECK(line.substr(at, end == std::string::npos ? std::string::npos : end - at).find(" at ") != std::string::npos);
+      }
+    }
+    if (style == "kill") CHECK(fc.scenario.find("power-off ") == std::string::npos);
+    if (style == "power-off") CHECK(fc.scenario.find(": kill ") == std::string::npos);
+  }
+  styles_seen = static_cast<int>(styles.size());
+  CHECK(styles_seen == 3);  // kill, power-off, kill or power-off
+  CHECK(kills > 10);
+  CHECK(power_offs > 10);
 }

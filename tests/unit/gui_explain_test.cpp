@@ -265,3 +265,50 @@ TEST_CASE("gui/explain: each sync mode names the zxids in hex and ZooKeeper's re
   CHECK(old_epoch.find("txn log on disk") != std::string::npos);
   CHECK(old_epoch.find("no txn at all") == std::string::npos);
 }
+
+TEST_CASE("gui/explain: each Zab message type, sent and received, says what it carries and what comes next") {
+  // One live run (election, discovery, sync, broadcast): the first delivery of each type.
+  const Timeline t = live(3000);
+  struct Expect {
+    const char* type;
+    const char* meaning;  // in the send's explanation (message_meaning)
+    const char* next;     // in the delivery's explanation (what the receiver does)
+    bool zxid;            // the label carries a zxid, in hex
+  };
+  const std::vector<Expect> expects = {
+      {"FOLLOWERINFO", "last epoch it accepted", "accepted epoch", false},
+      {"LEADERINFO", "new epoch", "acceptedEpoch and answers ACKEPOCH", false},
+      {"ACKEPOCH", "last zxid", "DIFF, TRUNC or SNAP", false},
+      {"DIFF", "PROPOSAL + COMMIT pairs", "", false},
+      {"NEWLEADER", "current epoch", "stores the new currentEpoch and ACKs NEWLEADER", false},
+      {"UPTODATE", "may serve clients", "starts serving clients", false},
+      {"PROPOSAL", "log a txn", "once the log is fsynced it sends ACK", true},
+      {"ACK", "logged (and fsynced)", "with a quorum it commits", true},
+      {"COMMIT", "quorum has logged", "applies the txn", true},
+      {"PING", "heartbeat", "syncLimit ticks", false},
+  };
+  for (const auto& x : expects) {
+    INFO(x.type);
+    bool found = false;
+    for (const auto& m : t.messages()) {
+      if (m.type != x.type || m.end_seq < 0 || m.fate != Message::Fate::delivered) continue;
+      found = true;
+      StateCache cache;
+      const auto sent = all_text(explain(t, m.send_seq, cache.at(t, static_cast<std::int64_t>(m.send_seq) - 1),
+                                         cache.at(t, static_cast<std::int64_t>(m.send_seq))));
+      const auto got = all_text(explain(t, static_cast<std::uint64_t>(m.end_seq), cache.at(t, m.end_seq - 1),
+                                        cache.at(t, m.end_seq)));
+      INFO(sent << "\n--\n" << got);
+      CHECK(sent.find(" sends " + m.label + " to ") != std::string::npos);
+      CHECK(sent.find(x.meaning) != std::string::npos);
+      CHECK(got.find(" receives " + m.label + " from ") != std::string::npos);
+      CHECK(got.find(x.next) != std::string::npos);
+      if (x.zxid) {
+        CHECK(m.label.find(" 0x") != std::string::npos);
+        CHECK(m.label.find(zxid_text(m.zxid)) != std::string::npos);
+      }
+      break;
+    }
+    CHECK(found);
+  }
+}
