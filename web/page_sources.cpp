@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "gui/app/viewer.h"
+#include "web/page_actions.h"
 
 namespace zablab::web {
 
@@ -49,7 +50,7 @@ std::vector<std::string> source_menu() {
   return menu;
 }
 
-std::unique_ptr<gui::TraceSource> open_link_source(const Link& link, std::string& error) {
+std::unique_ptr<gui::TraceSource> open_link_source(const Link& link, std::string& error, std::string& warning) {
   if (!link.scenario.empty()) {
     const std::string path = std::string(kScenarioDir) + "/" + link.scenario + ".scn";
     if (!std::filesystem::exists(path)) {
@@ -62,7 +63,14 @@ std::unique_ptr<gui::TraceSource> open_link_source(const Link& link, std::string
     gui::LiveOptions options;
     options.voters = link.live;
     options.seed = link.seed.value_or(1);
-    return std::make_unique<gui::LiveSource>(options);
+    auto live = std::make_unique<gui::LiveSource>(options);
+    Actions actions;
+    std::string why;
+    if (!parse_actions(link.actions, actions, why))
+      warning = "the link's actions are left out (" + why + ")";
+    else if (!actions.empty())
+      live->replay(std::move(actions));
+    return live;
   }
   error = "the link names no scenario and no live world";
   return nullptr;

@@ -104,7 +104,7 @@ async function openFile(file) {
   const safe = file.name.replace(/[^A-Za-z0-9._-]/g, '_') || 'file';
   try { Module.FS.mkdir('/uploads'); } catch (e) { /* already there */ }
   const path = '/uploads/' + (++uploads) + '-' + safe;  // never the name of the file being replayed
-  Module.FS.writeFile(path, bytes);
+  Module.FS.writeFile(path, bytes, { canOwn: true });  // the file system keeps `bytes`: no second copy
   const why = call('zablab_open_file', path, file.name).split(path + ': ').join('').split(path).join(file.name);
   showMessage(why ? 'cannot open ' + file.name + ': ' + why : '');
   // Keep in memory only the file the view replays (a trace.db is read as the view goes).
@@ -183,13 +183,24 @@ $('copy-link').onclick = async () => {
   }
 };
 
+// The canvas's pixels: its CSS size times devicePixelRatio, so a HiDPI screen (or a zoomed page)
+// gets one canvas pixel per screen pixel, not a blurry upscale; the visualizer lays out in CSS
+// pixels and draws at that ratio (gui/app/window.h, set_pixel_ratio).
+const backingSize = (css) => Math.max(1, Math.round(css * (window.devicePixelRatio || 1)));
 function resizeCanvas() {
   if (!window.Module || !Module.setCanvasSize) return;
   const stage = $('stage');
-  Module.setCanvasSize(Math.max(1, stage.clientWidth), Math.max(1, stage.clientHeight));
+  Module.setCanvasSize(backingSize(stage.clientWidth), backingSize(stage.clientHeight));
 }
-// The stage changes size with the window, the editor and the message bar alike.
+// The stage changes size with the window, the editor and the message bar alike; the ratio changes
+// when the window moves to another screen.
 new ResizeObserver(resizeCanvas).observe($('stage'));
+(function watchPixelRatio() {
+  matchMedia('(resolution: ' + (window.devicePixelRatio || 1) + 'dppx)').addEventListener('change', () => {
+    resizeCanvas();
+    watchPixelRatio();
+  }, { once: true });
+})();
 
 // --- start -------------------------------------------------------------------------------------
 var Module = {
@@ -231,8 +242,8 @@ if (!hasWebGL2()) {
               'Try a current Firefox, Chromium or Safari, or the desktop zablab-viz (README.md).');
 } else {
   const stage = $('stage');
-  $('canvas').width = stage.clientWidth;
-  $('canvas').height = stage.clientHeight;
+  $('canvas').width = backingSize(stage.clientWidth);
+  $('canvas').height = backingSize(stage.clientHeight);
   const script = document.createElement('script');
   script.src = 'zablab.js';
   script.onerror = () => showMessage('cannot load zablab.js: was the page built (scripts/build-web)?');
