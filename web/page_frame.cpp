@@ -55,10 +55,6 @@ void frame() {
   p.last_seconds = now;
   try {
     p.controller->update(dt);
-    // A big trace.db being indexed: each update takes one chunk (ReplaySource::kChunk), and on
-    // one thread with software WebGL a drawn frame costs as much as a chunk, so index more chunks
-    // per frame, within a quarter second, while it loads (the desktop reads on a second thread).
-    while (p.controller->source().loading() && p.window.seconds() - now < 0.25) p.controller->update(0);
   } catch (const std::exception& e) {
     // Never a dead tab: say what broke, stop playing and go on drawing.
     p.controller->play(false);

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
     link.live = 3;
     source = open_link_source(link, error, warning);
   }
+  if (message.size() >= 2 && message.compare(message.size() - 2, 2, "; ") == 0) message.resize(message.size() - 2);
   show_message(message);
   show_source(std::move(source), link.source_name(), link);
   apply_position(link);
