@@ -54,6 +54,8 @@ Link Link::parse(const std::string& fragment, std::string& ignored) {
       link.scenario = value;
     } else if (key == "live" && number(value) && *number(value) >= 1 && *number(value) <= 9) {
       link.live = static_cast<int>(*number(value));
+    } else if (key == "observers" && number(value) && *number(value) <= 9) {
+      link.observers = static_cast<int>(*number(value));
     } else if (key == "seed" && number(value)) {
       link.seed = number(value);
     } else if (key == "do" && action_text(value)) {
@@ -67,6 +69,7 @@ Link Link::parse(const std::string& fragment, std::string& ignored) {
     }
   }
   if (!link.scenario.empty()) link.live = 0;  // one source: the scenario wins
+  if (link.live == 0) link.observers = 0;
   if (link.live == 0 && !link.actions.empty()) {  // a replay takes no actions
     ignore("do=" + link.actions.substr(0, 20) + (link.actions.size() > 20 ? "..." : ""));
     link.actions.clear();
@@ -77,6 +80,7 @@ Link Link::parse(const std::string& fragment, std::string& ignored) {
 std::string Link::format() const {
   if (!names_a_source()) return "";
   std::string text = !scenario.empty() ? "scenario=" + scenario : "live=" + std::to_string(live);
+  if (scenario.empty() && observers > 0) text += "&observers=" + std::to_string(observers);
   if (seed) text += "&seed=" + std::to_string(*seed);
   if (live > 0 && !actions.empty()) text += "&do=" + actions;
   if (at) text += "&at=" + std::to_string(*at);
@@ -86,6 +90,8 @@ std::string Link::format() const {
 
 std::string Link::source_name() const {
   std::string name = !scenario.empty() ? scenario + ".scn" : "live world of " + std::to_string(live);
+  if (scenario.empty() && observers > 0)
+    name += " + " + std::to_string(observers) + " observer" + (observers == 1 ? "" : "s");
   if (seed) name += ", seed " + std::to_string(*seed);
   return name;
 }

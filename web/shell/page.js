@@ -68,7 +68,8 @@ window.addEventListener('hashchange', () => {
 function showLinkInControls(link) {
   const fields = new URLSearchParams(link);
   const source = fields.has('scenario') ? 'scenario=' + fields.get('scenario')
-               : fields.has('live') ? 'live=' + fields.get('live') : '';
+               : fields.has('live') ? 'live=' + fields.get('live') +
+                 (fields.has('observers') ? '&observers=' + fields.get('observers') : '') : '';
   const select = $('source');
   select.value = [...select.options].some((o) => o.value === source) ? source : '';
   if (document.activeElement !== $('seed')) $('seed').value = fields.get('seed') || '';
@@ -78,6 +79,7 @@ function fillSources() {
   const add = (value, text) => select.add(new Option(text, value));
   add('', '—');
   for (const n of [3, 5, 7]) add('live=' + n, 'live ensemble of ' + n);
+  add('live=3&observers=1', 'live ensemble of 3 + 1 observer');
   const names = Module.FS.readdir('/scenarios').filter((f) => f.endsWith('.scn')).map((f) => f.slice(0, -4)).sort();
   for (const name of names) add('scenario=' + name, name);
   showLinkInControls(state().link);
