@@ -21,7 +21,11 @@ void show_source(std::unique_ptr<gui::TraceSource> source, const std::string& na
     p.controller = std::make_unique<gui::Controller>(std::move(source));
     p.controller->ui().source_menu = source_menu();
   }
+  // A live world opened with a link's actions may be holding messages back: the controls say so
+  // (else the next frame would switch manual delivery off again).
+  p.controller->ui().manual_delivery = p.controller->source().manual_delivery();
   p.link = link;
+  p.link.actions.clear();  // zablab_state reads them from the world
   p.link.at.reset();
   p.link.play = false;
   p.source_name = name.empty() ? p.controller->source().description() : name;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "web/page.h"
+#include "web/page_actions.h"
 #include "web/page_sources.h"
 
 using namespace zablab;
@@ -68,10 +69,11 @@ EMSCRIPTEN_KEEPALIVE const char* zablab_open_link(const char* fragment) {
   std::string ignored;
   const Link link = Link::parse(fragment, ignored);
   if (!ignored.empty()) return reply("not understood: " + ignored);
-  const auto open = [&](std::string& error) { return open_link_source(link, error); };
+  std::string warning;
+  const auto open = [&](std::string& error) { return open_link_source(link, error, warning); };
   const char* why = open_with(open, link.source_name(), link);
   if (!*why) apply_position(link);
-  return why;
+  return *why ? why : reply(warning);
 }
 
 // Records the session so far and offers it as a download; "" or why not.
@@ -87,15 +89,21 @@ EMSCRIPTEN_KEEPALIVE const char* zablab_state() {
   const gui::Controller& c = *p.controller;
   Link link = p.link;
   if (link.names_a_source()) {
+    if (const auto* live = dynamic_cast<const gui::LiveSource*>(&c.source())) link.actions = format_actions(live->inputs());
     if (c.ui().cursor >= 0) link.at = static_cast<std::uint64_t>(c.ui().cursor);
     link.play = c.ui().playing;
   }
+  // The client console's last command and the answer its client last got (what the console shows).
+  const std::string asked = c.ui().console_log.empty() ? "" : c.ui().console_log.back();
+  const gui::ClientView* client = c.state().client(c.ui().console_client);
+  const std::string answer = client ? client->last_result : "";
   return reply("{\"source\":" + json_string(p.source_name) + ",\"link\":" + json_string(link.format()) +
                ",\"cursor\":" + std::to_string(c.ui().cursor) + ",\"records\":" + std::to_string(c.timeline().size()) +
                ",\"live\":" + (c.source().live() ? "true" : "false") + ",\"playing\":" +
                (c.ui().playing ? "true" : "false") + ",\"loading\":" + (c.source().loading() ? "true" : "false") +
                ",\"frames\":" + std::to_string(p.frames) + ",\"lean\":" + (p.window.lean() ? "true" : "false") +
-               ",\"status\":" + json_string(c.ui().status) + "}");
+               ",\"console_asked\":" + json_string(asked) + ",\"console_answer\":" + json_string(answer) +
+               ",\"pixel_ratio\":" + std::to_string(p.window.pixel_ratio()) + ",\"status\":" + json_string(c.ui().status) + "}");
 }
 
 }  // extern "C"

@@ -2,6 +2,7 @@
 // differences: the canvas may change size any time, "record" becomes a download, and the source
 // menu's choice also changes what the address names.
 #include <emscripten.h>
+#include <emscripten/html5.h>
 
 #include <algorithm>
 #include <exception>
@@ -29,9 +30,10 @@ void carry_out_requests(Page& p) {
   }
   if (!ui.open_source.empty()) {
     const std::string entry = ui.open_source;
-    const Link link = link_for_menu_entry(entry);
+    Link link = link_for_menu_entry(entry);
     gui::LiveOptions live;
     live.seed = p.link.seed.value_or(1);
+    if (link.live > 0 && p.link.seed) link.seed = p.link.seed;  // the world runs with that seed
     gui::open_requested_source(p.controller, [&](const std::string& e, std::string& error) {
       return gui::open_menu_entry(e, live, error);
     });
@@ -46,6 +48,7 @@ void carry_out_requests(Page& p) {
 
 void frame() {
   Page& p = page();
+  p.window.set_pixel_ratio(static_cast<float>(emscripten_get_device_pixel_ratio()));  // HiDPI, zoom
   if (!p.window.begin_frame()) return;
   const double now = p.window.seconds();
   const double dt = std::min(0.1, now - p.last_seconds);

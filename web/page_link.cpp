@@ -23,6 +23,15 @@ bool plain_name(std::string_view name) {
   return true;
 }
 
+// A `do` value's characters (page_actions.cpp reads the rest).
+bool action_text(std::string_view text) {
+  if (text.size() > 200'000) return false;
+  for (char c : text)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_.,@%/-").find(c) != std::string_view::npos))
+      return false;
+  return true;
+}
+
 }  // namespace
 
 Link Link::parse(const std::string& fragment, std::string& ignored) {
@@ -45,8 +54,12 @@ Link Link::parse(const std::string& fragment, std::string& ignored) {
       link.scenario = value;
     } else if (key == "live" && number(value) && *number(value) >= 1 && *number(value) <= 9) {
       link.live = static_cast<int>(*number(value));
+    } else if (key == "observers" && number(value) && *number(value) <= 9) {
+      link.observers = static_cast<int>(*number(value));
     } else if (key == "seed" && number(value)) {
       link.seed = number(value);
+    } else if (key == "do" && action_text(value)) {
+      link.actions = value;
     } else if (key == "at" && number(value)) {
       link.at = number(value);
     } else if (key == "play" && (value == "1" || value == "0")) {
@@ -56,13 +69,20 @@ Link Link::parse(const std::string& fragment, std::string& ignored) {
     }
   }
   if (!link.scenario.empty()) link.live = 0;  // one source: the scenario wins
+  if (link.live == 0) link.observers = 0;
+  if (link.live == 0 && !link.actions.empty()) {  // a replay takes no actions
+    ignore("do=" + link.actions.substr(0, 20) + (link.actions.size() > 20 ? "..." : ""));
+    link.actions.clear();
+  }
   return link;
 }
 
 std::string Link::format() const {
   if (!names_a_source()) return "";
   std::string text = !scenario.empty() ? "scenario=" + scenario : "live=" + std::to_string(live);
+  if (scenario.empty() && observers > 0) text += "&observers=" + std::to_string(observers);
   if (seed) text += "&seed=" + std::to_string(*seed);
+  if (live > 0 && !actions.empty()) text += "&do=" + actions;
   if (at) text += "&at=" + std::to_string(*at);
   if (play) text += "&play=1";
   return text;
@@ -70,6 +90,8 @@ std::string Link::format() const {
 
 std::string Link::source_name() const {
   std::string name = !scenario.empty() ? scenario + ".scn" : "live world of " + std::to_string(live);
+  if (scenario.empty() && observers > 0)
+    name += " + " + std::to_string(observers) + " observer" + (observers == 1 ? "" : "s");
   if (seed) name += ", seed " + std::to_string(*seed);
   return name;
 }

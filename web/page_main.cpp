@@ -2,6 +2,7 @@
 // main() opens the canvas, opens the source the address names (argv[1]: the fragment after '#',
 // passed by shell/page.js), and hands the frame loop to the browser.
 #include <emscripten.h>
+#include <emscripten/html5.h>
 
 #include <exception>
 #include <string>
@@ -19,8 +20,10 @@ int main(int argc, char** argv) {
   if (!link.names_a_source()) link.scenario = "leader-crash-committed-on-some";  // the default lesson
 
   gui::WindowOptions wo;
-  wo.width = EM_ASM_INT({ return Module.canvas.clientWidth || 1280; });
-  wo.height = EM_ASM_INT({ return Module.canvas.clientHeight || 800; });
+  // The canvas's pixels (page.js sized them: CSS size times devicePixelRatio).
+  wo.width = EM_ASM_INT({ return Module.canvas.width || 1280; });
+  wo.height = EM_ASM_INT({ return Module.canvas.height || 800; });
+  p.window.set_pixel_ratio(static_cast<float>(emscripten_get_device_pixel_ratio()));
   wo.title = "zablab";
   // Lean drawing (gui/app/window.h) when the browser draws WebGL in software (SwiftShader, Mesa's
   // llvmpipe): the WebGL renderer string the window sees is masked, the unmasked one says.
@@ -38,18 +41,21 @@ int main(int argc, char** argv) {
   }
 
   std::unique_ptr<gui::TraceSource> source;
+  std::string warning;
   try {
-    source = open_link_source(link, error);
+    source = open_link_source(link, error, warning);
   } catch (const std::exception& e) {
     error = e.what();
   }
   std::string message = ignored.empty() ? "" : "the link's " + ignored + " not understood; ";
+  if (!warning.empty()) message += warning + "; ";
   if (!source) {
     message += "cannot open the link's source: " + error + "; showing a live world of 3 instead";
     link = Link{};
     link.live = 3;
-    source = open_link_source(link, error);
+    source = open_link_source(link, error, warning);
   }
+  if (message.size() >= 2 && message.compare(message.size() - 2, 2, "; ") == 0) message.resize(message.size() - 2);
   show_message(message);
   show_source(std::move(source), link.source_name(), link);
   apply_position(link);

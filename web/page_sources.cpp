@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "gui/app/viewer.h"
+#include "web/page_actions.h"
 
 namespace zablab::web {
 
@@ -49,7 +50,7 @@ std::vector<std::string> source_menu() {
   return menu;
 }
 
-std::unique_ptr<gui::TraceSource> open_link_source(const Link& link, std::string& error) {
+std::unique_ptr<gui::TraceSource> open_link_source(const Link& link, std::string& error, std::string& warning) {
   if (!link.scenario.empty()) {
     const std::string path = std::string(kScenarioDir) + "/" + link.scenario + ".scn";
     if (!std::filesystem::exists(path)) {
@@ -61,8 +62,16 @@ std::unique_ptr<gui::TraceSource> open_link_source(const Link& link, std::string
   if (link.live > 0) {
     gui::LiveOptions options;
     options.voters = link.live;
+    options.observers = link.observers;
     options.seed = link.seed.value_or(1);
-    return std::make_unique<gui::LiveSource>(options);
+    auto live = std::make_unique<gui::LiveSource>(options);
+    Actions actions;
+    std::string why;
+    if (!parse_actions(link.actions, actions, why))
+      warning = "the link's actions are left out (" + why + ")";
+    else if (!actions.empty())
+      live->replay(std::move(actions));
+    return live;
   }
   error = "the link names no scenario and no live world";
   return nullptr;
@@ -102,8 +111,9 @@ std::unique_ptr<gui::TraceSource> run_scenario_text(const std::string& text, std
 
 Link link_for_menu_entry(const std::string& entry) {
   Link link;
-  if (entry.rfind("live ", 0) == 0 && entry.find("observer") == std::string::npos) {
+  if (entry.rfind("live ", 0) == 0) {  // "live 3", "live 3 + 1 observer" (gui::open_menu_entry)
     link.live = std::atoi(entry.c_str() + 5);
+    link.observers = entry.find("observer") != std::string::npos ? 1 : 0;
   } else if (entry.rfind(std::string(kScenarioDir) + "/", 0) == 0 && ends_with(entry, ".scn")) {
     link.scenario = std::filesystem::path(entry).stem().string();
   }

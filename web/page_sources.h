@@ -18,8 +18,10 @@ inline constexpr const char* kScenarioDir = "/scenarios";
 std::vector<std::string> shipped_scenarios();
 // The source menu's entries: live ensembles, then the shipped scenarios' files.
 std::vector<std::string> source_menu();
-// The link's source; nullptr (and `error`) if it names none or cannot be opened.
-std::unique_ptr<gui::TraceSource> open_link_source(const Link& link, std::string& error);
+// The link's source; nullptr (and `error`) if it names none or cannot be opened. A live world
+// gets the link's actions replayed; actions the page cannot read are left out and `warning`
+// says which.
+std::unique_ptr<gui::TraceSource> open_link_source(const Link& link, std::string& error, std::string& warning);
 // A file written into the page's file system at `path` (the user's name for it: `name`).
 std::unique_ptr<gui::TraceSource> open_user_file(const std::string& path, const std::string& name,
                                                  std::string& error);

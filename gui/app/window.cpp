@@ -13,6 +13,7 @@
 #include <stb/stb_image_write.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -84,10 +85,9 @@ bool Window::open(const WindowOptions& options, std::string& error) {
         break;
       }
   }
-  if (!font.empty() && !io.Fonts->AddFontFromFileTTF(font.c_str(), options.font_size)) {
-    std::fprintf(stderr, "zablab-viz: cannot load font %s; using ImGui's own\n", font.c_str());
-    io.Fonts->AddFontDefault();
-  }
+  font_ = font;
+  font_size_ = options.font_size;
+  load_font();
   ImGui_ImplGlfw_InitForOpenGL(window_, true);
 #ifdef __EMSCRIPTEN__
   ImGui_ImplOpenGL3_Init("#version 300 es");
@@ -98,9 +98,33 @@ bool Window::open(const WindowOptions& options, std::string& error) {
   return true;
 }
 
+void Window::load_font() {
+  // Baked at ratio_ times its size and drawn at 1/ratio_: one glyph texel per screen pixel.
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  font_ratio_ = ratio_;
+  io.FontGlobalScale = 1 / ratio_;
+  if (!font_.empty() && !io.Fonts->AddFontFromFileTTF(font_.c_str(), font_size_ * ratio_)) {
+    std::fprintf(stderr, "zablab-viz: cannot load font %s; using ImGui's own\n", font_.c_str());
+    font_.clear();
+  }
+  if (font_.empty()) {
+    ImFontConfig config;
+    config.SizePixels = 13 * ratio_;
+    io.Fonts->AddFontDefault(&config);
+  }
+}
+
+void Window::set_pixel_ratio(float ratio) { ratio_ = std::clamp(ratio, 0.5f, 4.0f); }
+
 bool Window::begin_frame() {
   if (glfwWindowShouldClose(window_)) return false;
   glfwPollEvents();
+  if (imgui_ && font_ratio_ != ratio_) {  // moved to a screen of another density, or zoomed
+    load_font();
+    ImGui_ImplOpenGL3_DestroyFontsTexture();  // NewFrame bakes the new one
+    font_filter_set_ = false;
+  }
   ImGui_ImplOpenGL3_NewFrame();  // creates the font texture on the first call
   if (lean_ && !font_filter_set_) {
     // Bilinear filtering is most of a software rasteriser's per-pixel cost, and every pixel ImGui
@@ -111,6 +135,12 @@ bool Window::begin_frame() {
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
   }
   ImGui_ImplGlfw_NewFrame();
+  if (ratio_ != 1) {  // the backend reports framebuffer pixels: lay out in units instead
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = ImVec2(io.DisplaySize.x / ratio_, io.DisplaySize.y / ratio_);
+    io.DisplayFramebufferScale = ImVec2(ratio_, ratio_);
+    if (io.MousePos.x != -FLT_MAX) io.MousePos = ImVec2(io.MousePos.x / ratio_, io.MousePos.y / ratio_);
+  }
   ImGui::NewFrame();
   return true;
 }
@@ -132,13 +162,13 @@ double Window::seconds() const { return glfwGetTime(); }
 int Window::width() const {
   int w = 0, h = 0;
   glfwGetWindowSize(window_, &w, &h);
-  return w;
+  return static_cast<int>(static_cast<float>(w) / ratio_);
 }
 
 int Window::height() const {
   int w = 0, h = 0;
   glfwGetWindowSize(window_, &w, &h);
-  return h;
+  return static_cast<int>(static_cast<float>(h) / ratio_);
 }
 
 bool Window::save_png(const std::string& path, PixelStats& stats, std::string& error) {

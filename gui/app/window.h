@@ -54,8 +54,15 @@ class Window {
   bool save_png(const std::string& path, PixelStats& stats, std::string& error);
   // Seconds since open(), by GLFW's clock.
   double seconds() const;
+  // The window's size in layout units (CSS pixels in the browser, where they differ from the
+  // framebuffer's pixels by the pixel ratio).
   int width() const;
   int height() const;
+  // The browser's devicePixelRatio (web/): the framebuffer has `ratio` pixels per layout unit, so
+  // ImGui lays out in units, draws with DisplayFramebufferScale = ratio and bakes its font at
+  // ratio times the size (sharp text on HiDPI screens). 1 (the desktop) changes nothing.
+  void set_pixel_ratio(float ratio);
+  float pixel_ratio() const { return ratio_; }
   // Whether lean drawing is on (see WindowOptions::lean), and the OpenGL renderer's name.
   bool lean() const { return lean_; }
   const std::string& renderer() const { return renderer_; }
@@ -66,6 +73,11 @@ class Window {
   bool lean_ = false;
   bool font_filter_set_ = false;
   std::string renderer_;
+  std::string font_;  // the TTF file in use ("": ImGui's own)
+  float font_size_ = 15;
+  float ratio_ = 1;       // framebuffer pixels per layout unit (set_pixel_ratio)
+  float font_ratio_ = 1;  // the ratio the font atlas was baked for
+  void load_font();
 };
 
 }  // namespace zablab::gui

@@ -27,16 +27,13 @@ void LiveSource::log(Input input) {
   inputs_.push_back(std::move(input));
 }
 
-bool LiveSource::rewind(std::uint64_t seq, std::string& error) {
-  if (seq >= world_->trace().size()) {
-    error = "record #" + std::to_string(seq) + " has not happened yet";
-    return false;
-  }
-  const std::vector<Input> old = std::move(inputs_);
+void LiveSource::replay(std::vector<Input> inputs) { run_inputs(inputs, std::nullopt); }
+
+void LiveSource::run_inputs(const std::vector<Input>& old, std::optional<std::uint64_t> stop) {
   inputs_.clear();
   holding_ = false;
   build();
-  auto past = [&] { return world_->trace().size() > seq; };
+  auto past = [&] { return stop && world_->trace().size() > *stop; };
   std::string ignored;
   for (const Input& in : old) {
     if (past()) break;
@@ -45,7 +42,7 @@ bool LiveSource::rewind(std::uint64_t seq, std::string& error) {
         for (std::uint64_t i = 0; i < in.repeat && !past(); ++i) advance();
         break;
       case Input::Kind::run_to:
-        if (in.trace_after <= seq + 1) {
+        if (!stop || in.trace_after <= *stop + 1) {
           run_to(in.time);
         } else {
           // Stop inside it: run_to takes the same steps as advance() until its very end.
@@ -65,7 +62,16 @@ bool LiveSource::rewind(std::uint64_t seq, std::string& error) {
         break;
     }
   }
-  if (!past()) {
+}
+
+bool LiveSource::rewind(std::uint64_t seq, std::string& error) {
+  if (seq >= world_->trace().size()) {
+    error = "record #" + std::to_string(seq) + " has not happened yet";
+    return false;
+  }
+  const std::vector<Input> old = std::move(inputs_);
+  run_inputs(old, seq);
+  if (world_->trace().size() <= seq) {
     error = "replaying the inputs did not reach record #" + std::to_string(seq) + " (a bug: please report it)";
     return false;
   }

@@ -167,8 +167,8 @@ class LiveSource final : public TraceSource {
   // How many inputs (steps asked for, commands, deliveries) a rewind would replay.
   std::size_t input_count() const { return inputs_.size(); }
 
- private:
-  // Everything that changes the world, in order, so rewind() can run it again (live_branch.cpp).
+  // Everything that changes the world, in order, so rewind() can run it again (live_branch.cpp)
+  // and the browser page's address can keep it (web/page_actions.cpp).
   struct Input {
     enum class Kind : std::uint8_t { advance, run_to, command, hold, release };
     Kind kind = Kind::advance;
@@ -185,6 +185,14 @@ class LiveSource final : public TraceSource {
       return i;
     }
   };
+  const std::vector<Input>& inputs() const { return inputs_; }
+  // Builds a fresh world and gives it `inputs` (another LiveSource's inputs(), with the same
+  // options), as if given here: the same records come out. A command refused then is refused again.
+  void replay(std::vector<Input> inputs);
+
+ private:
+  // Replays `inputs` into a fresh world, stopping once the trace is past record `stop` (if any).
+  void run_inputs(const std::vector<Input>& inputs, std::optional<std::uint64_t> stop);
   void build();  // a fresh world with the options' clients
   void log(Input input);
   bool advance_world();

@@ -54,3 +54,13 @@ TEST_CASE("web link: an empty fragment names no source") {
   CHECK_FALSE(Link::parse("#", ignored).names_a_source());
   CHECK(ignored.empty());
 }
+
+TEST_CASE("web link: a live world with observers (the source menu's live 3 + 1 observer)") {
+  std::string ignored;
+  const Link link = Link::parse("live=3&observers=1&seed=2&at=7", ignored);
+  CHECK(ignored.empty());
+  CHECK(link.observers == 1);
+  CHECK(link.format() == "live=3&observers=1&seed=2&at=7");
+  CHECK(link.source_name() == "live world of 3 + 1 observer, seed 2");
+  CHECK(Link::parse("scenario=total-outage&observers=1", ignored).format() == "scenario=total-outage");
+}

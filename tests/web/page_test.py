@@ -18,6 +18,10 @@ checks, each a line PASS/FAIL with its name:
     format, given through the file picker, is refused with a message;
   - Space typed into the .scn editor stays there (it does not start the run), and after a
     toolbar button the keys step the visualizer again;
+  - the client console: a path typed in and "create" clicked, the answer comes back;
+  - the link then keeps those actions (crash, manual delivery, the console's create), and opened
+    in a HiDPI browser (--force-device-scale-factor=2) it shows the same records at the same
+    record, on a canvas of 2 pixels per CSS pixel, not blank;
   - a link with scenario, seed and position opens at that record;
   - a browser without WebGL2 (--disable-3d-apis) gets a message instead of a blank canvas.
 --bench also measures frames per second with a live ensemble of 7 playing; --bench-trace=FILE
@@ -36,6 +40,11 @@ import time
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 PNG_TOOL = os.path.join(HERE, "..", "viz", "png_tool.py")  # its `check`: a real picture, not a blank one
+# Where the visualizer draws (CSS pixels from the canvas's corner, window 1280x800): the
+# inspector's Clients tab, the client console's path field and its "create" button.
+CLIENTS_TAB = (785, 124)
+CONSOLE_PATH = (790, 252)  # right of "/a": the text cursor lands at its end
+CONSOLE_CREATE = (618, 274)
 sys.path.insert(0, HERE)  # cdp.py
 
 
@@ -75,8 +84,11 @@ def main():
     browser = None
     failures, passed = [], []
 
+    started = time.time()
+
     def check(name, ok, detail=""):
-        print(f"{'PASS' if ok else 'FAIL'}: {name}{': ' + detail if detail else ''}", flush=True)
+        print(f"{'PASS' if ok else 'FAIL'}: {name}{': ' + detail if detail else ''} [{time.time() - started:.1f} s]",
+              flush=True)
         (passed if ok else failures).append(name)
         return ok
 
@@ -122,8 +134,29 @@ def main():
         check("a screenshot of the canvas is not blank", verdict.returncode == 0, verdict.stdout.strip())
 
         # --- a fault by clicking: the control bar's "crash" (for the selected server, s1) ---
-        browser.evaluate("zablab.openLink('live=3&at=120')")
+        browser.evaluate("zablab.openLink('live=3&at=400')")  # a leader elected, c1 connected
         canvas = browser.evaluate("(r => [r.x, r.y])(document.getElementById('canvas').getBoundingClientRect())")
+        # --- the client console: a command typed in, its answer shown (in the Clients tab) ---
+        browser.click(canvas[0] + CLIENTS_TAB[0], canvas[1] + CLIENTS_TAB[1])
+        browser.click(canvas[0] + CONSOLE_PATH[0], canvas[1] + CONSOLE_PATH[1])
+        for _ in range(4):  # "/a" and the cursor's slack: erase it, then type the path
+            frames = browser.evaluate("zablab.state().frames")
+            browser.press("Backspace", "Backspace", 8, held_while=f"zablab.state().frames >= {frames + 2}")
+        for ch in "/zab":
+            browser.send("Input.dispatchKeyEvent", type="keyDown", key=ch, text=ch)
+            browser.send("Input.dispatchKeyEvent", type="keyUp", key=ch)
+            time.sleep(0.05)
+        browser.click(canvas[0] + CONSOLE_CREATE[0], canvas[1] + CONSOLE_CREATE[1])
+        st = browser.wait_for("zablab.state().console_asked.includes('/zab') && zablab.state()", timeout=10) or {}
+        if st:  # its answer comes once the world has run on: 10 steps a Page Down
+            for _ in range(20):
+                if "/zab" in browser.evaluate("zablab.state().console_answer"):
+                    break
+                frames = browser.evaluate("zablab.state().frames")
+                browser.press("PageDown", "PageDown", 34, held_while=f"zablab.state().frames >= {frames + 2}")
+        answer = browser.evaluate("zablab.state().console_answer")
+        check("the client console: a typed command gets its answer", "/zab" in answer and "Ok" in answer,
+              f"asked {st.get('console_asked')!r}, answer {answer!r}")
         browser.click(canvas[0] + 140, canvas[1] + 39)  # row 2 of the control bar: "server [s1] crash"
         status = browser.wait_for("zablab.state().status === 'crash s1' && zablab.state().status", timeout=10)
         check("a fault by clicking: the crash button crashes s1 in a live world", bool(status),
@@ -132,6 +165,11 @@ def main():
         status = browser.wait_for("zablab.state().status.startsWith('manual delivery') && zablab.state().status",
                                   timeout=10)
         check("manual delivery switched on by clicking", bool(status), repr(browser.evaluate("zablab.state().status")))
+
+        # The address now keeps every action: the crash, manual delivery, the console's create.
+        acted = browser.evaluate("zablab.state()")
+        check("the link keeps the faults, manual delivery and console commands clicked into a live world",
+              all(part in acted["link"] for part in ("crash.1", "hold", "client_op.")), acted["link"])
 
         # --- keys typed into the editor stay there (Space must not start the run) ---
         browser.evaluate("document.getElementById('edit').click(); document.getElementById('scn').focus()")
@@ -231,8 +269,31 @@ def main():
                                  "document.getElementById('message-text').textContent", timeout=20)
         check("a browser without WebGL2 gets a message", "WebGL2" in (shown or ""), repr(shown))
         browser.close()
-        browser = cdp.Browser(chromium)
 
+        # --- a HiDPI screen (devicePixelRatio 2), opening the link with the actions above ---
+        # (a small window: SwiftShader fills four times the pixels, and a full-size 2x screenshot
+        # alone took 16 s under load)
+        browser = cdp.Browser(chromium, width=800, height=500, extra_flags=["--force-device-scale-factor=2"])
+        browser.navigate(base + "#" + acted["link"])
+        browser.wait_for("window.zablab && zablab.timing.firstFrameMs", timeout=60)
+        st = browser.wait_for("zablab.state().cursor >= 0 && zablab.state()", timeout=10) or {}
+        same = {k: st.get(k) for k in ("records", "cursor", "link")} == {k: acted[k] for k in ("records", "cursor", "link")}
+        check("a link with actions reopens at the same record, with the same records", same,
+              f"{st.get('records')} records at {st.get('cursor')} (was {acted['records']} at {acted['cursor']})")
+        size = browser.evaluate("(c => [c.width, c.height, c.clientWidth, c.clientHeight])"
+                                "(document.getElementById('canvas'))")
+        check("on a HiDPI screen the canvas has 2 pixels per CSS pixel", st.get("pixel_ratio") == 2
+              and abs(size[0] - 2 * size[2]) <= 1 and abs(size[1] - 2 * size[3]) <= 1, f"canvas {size}")
+        shot = os.path.join(out_dir, "web-canvas-hidpi.png")
+        rect = browser.evaluate("(r => ({x: r.x, y: r.y, width: r.width, height: r.height, scale: 1}))"
+                                "(document.getElementById('canvas').getBoundingClientRect())")
+        browser.screenshot(shot, clip=rect)
+        verdict = subprocess.run(["/usr/bin/python3", PNG_TOOL, "check", shot], capture_output=True, text=True)
+        check("a HiDPI screenshot of the canvas is not blank", verdict.returncode == 0, verdict.stdout.strip())
+
+        if bench or bench_trace:  # measured at 1280x800 and a ratio of 1
+            browser.close()
+            browser = cdp.Browser(chromium)
         if bench:
             browser.navigate("about:blank")
             browser.navigate(base + "#live=7&play=1")
@@ -258,8 +319,27 @@ def main():
             browser.wait_for("!zablab.state().loading", timeout=300, poll=0.02)
             t2 = time.time()
             st = browser.evaluate("zablab.state()")
+            parts = browser.evaluate("zablab.timing.lastOpen") or {}
             print(f"bench: {bench_trace} dropped on the page: its first records shown after {t1 - t0:.2f} s, every "
-                  f"record ({st['records']}) indexed after {t2 - t0:.2f} s", flush=True)
+                  f"record ({st['records']}) indexed after {t2 - t0:.2f} s; reading the file "
+                  f"{parts.get('readMs', 0) / 1000:.2f} s, copying it in {parts.get('copyMs', 0) / 1000:.2f} s, "
+                  f"opening it {parts.get('openMs', 0) / 1000:.2f} s", flush=True)
+            # The same through the file picker (Chromium hands a dropped file over more slowly).
+            browser.navigate("about:blank")
+            browser.navigate(base)
+            browser.wait_for("window.zablab && zablab.timing.firstFrameMs", timeout=60)
+            root = browser.send("DOM.getDocument")["root"]["nodeId"]
+            picker = browser.send("DOM.querySelector", nodeId=root, selector="#file")["nodeId"]
+            t0 = time.time()
+            browser.send("DOM.setFileInputFiles", nodeId=picker, files=[os.path.abspath(bench_trace)])
+            browser.wait_for(f"zablab.state().source.startsWith('{name}')", timeout=120, poll=0.02)
+            t1 = time.time()
+            browser.wait_for("!zablab.state().loading", timeout=300, poll=0.02)
+            t2 = time.time()
+            parts = browser.evaluate("zablab.timing.lastOpen") or {}
+            print(f"bench: {bench_trace} picked with the file picker: its first records shown after {t1 - t0:.2f} s, "
+                  f"every record indexed after {t2 - t0:.2f} s; reading the file {parts.get('readMs', 0) / 1000:.2f} s, "
+                  f"opening it {parts.get('openMs', 0) / 1000:.2f} s", flush=True)
     finally:
         if browser:
             for line in browser.console[-10:]:

@@ -6,7 +6,7 @@
 const $ = (id) => document.getElementById(id);
 // Milliseconds since the page began loading: the wasm compiled and its files in memory
 // (runtimeReadyMs), the first frame drawn (firstFrameMs). tests/web reports them.
-const timing = { runtimeReadyMs: null, firstFrameMs: null };
+const timing = { runtimeReadyMs: null, firstFrameMs: null, lastOpen: null };
 
 function showMessage(text) {
   $('message-text').textContent = text;
@@ -68,7 +68,8 @@ window.addEventListener('hashchange', () => {
 function showLinkInControls(link) {
   const fields = new URLSearchParams(link);
   const source = fields.has('scenario') ? 'scenario=' + fields.get('scenario')
-               : fields.has('live') ? 'live=' + fields.get('live') : '';
+               : fields.has('live') ? 'live=' + fields.get('live') +
+                 (fields.has('observers') ? '&observers=' + fields.get('observers') : '') : '';
   const select = $('source');
   select.value = [...select.options].some((o) => o.value === source) ? source : '';
   if (document.activeElement !== $('seed')) $('seed').value = fields.get('seed') || '';
@@ -78,6 +79,7 @@ function fillSources() {
   const add = (value, text) => select.add(new Option(text, value));
   add('', '—');
   for (const n of [3, 5, 7]) add('live=' + n, 'live ensemble of ' + n);
+  add('live=3&observers=1', 'live ensemble of 3 + 1 observer');
   const names = Module.FS.readdir('/scenarios').filter((f) => f.endsWith('.scn')).map((f) => f.slice(0, -4)).sort();
   for (const name of names) add('scenario=' + name, name);
   showLinkInControls(state().link);
@@ -100,12 +102,18 @@ async function openFile(file) {
     showMessage(notReady);
     return notReady;
   }
+  const t0 = performance.now();
   const bytes = new Uint8Array(await file.arrayBuffer());
+  const t1 = performance.now();
   const safe = file.name.replace(/[^A-Za-z0-9._-]/g, '_') || 'file';
   try { Module.FS.mkdir('/uploads'); } catch (e) { /* already there */ }
   const path = '/uploads/' + (++uploads) + '-' + safe;  // never the name of the file being replayed
-  Module.FS.writeFile(path, bytes);
+  Module.FS.writeFile(path, bytes, { canOwn: true });  // the file system keeps `bytes`: no second copy
+  const t2 = performance.now();
   const why = call('zablab_open_file', path, file.name).split(path + ': ').join('').split(path).join(file.name);
+  // Where opening a file goes (tests/web's --bench-trace prints it): reading it from the
+  // computer, copying it into the page's file system, opening it (its first records indexed).
+  timing.lastOpen = { readMs: t1 - t0, copyMs: t2 - t1, openMs: performance.now() - t2 };
   showMessage(why ? 'cannot open ' + file.name + ': ' + why : '');
   // Keep in memory only the file the view replays (a trace.db is read as the view goes).
   if (why) Module.FS.unlink(path);
@@ -183,13 +191,24 @@ $('copy-link').onclick = async () => {
   }
 };
 
+// The canvas's pixels: its CSS size times devicePixelRatio, so a HiDPI screen (or a zoomed page)
+// gets one canvas pixel per screen pixel, not a blurry upscale; the visualizer lays out in CSS
+// pixels and draws at that ratio (gui/app/window.h, set_pixel_ratio).
+const backingSize = (css) => Math.max(1, Math.round(css * (window.devicePixelRatio || 1)));
 function resizeCanvas() {
   if (!window.Module || !Module.setCanvasSize) return;
   const stage = $('stage');
-  Module.setCanvasSize(Math.max(1, stage.clientWidth), Math.max(1, stage.clientHeight));
+  Module.setCanvasSize(backingSize(stage.clientWidth), backingSize(stage.clientHeight));
 }
-// The stage changes size with the window, the editor and the message bar alike.
+// The stage changes size with the window, the editor and the message bar alike; the ratio changes
+// when the window moves to another screen.
 new ResizeObserver(resizeCanvas).observe($('stage'));
+(function watchPixelRatio() {
+  matchMedia('(resolution: ' + (window.devicePixelRatio || 1) + 'dppx)').addEventListener('change', () => {
+    resizeCanvas();
+    watchPixelRatio();
+  }, { once: true });
+})();
 
 // --- start -------------------------------------------------------------------------------------
 var Module = {
@@ -231,8 +250,8 @@ if (!hasWebGL2()) {
               'Try a current Firefox, Chromium or Safari, or the desktop zablab-viz (README.md).');
 } else {
   const stage = $('stage');
-  $('canvas').width = stage.clientWidth;
-  $('canvas').height = stage.clientHeight;
+  $('canvas').width = backingSize(stage.clientWidth);
+  $('canvas').height = backingSize(stage.clientHeight);
   const script = document.createElement('script');
   script.src = 'zablab.js';
   script.onerror = () => showMessage('cannot load zablab.js: was the page built (scripts/build-web)?');
