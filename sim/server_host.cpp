@@ -57,7 +57,7 @@ void ServerHost::dispatch(F&& handler) {
   if (!shutdown_requested_.empty()) {
     const std::string reason = std::move(shutdown_requested_);
     shutdown_requested_.clear();
-    stop_process(reason);
+    stop_process(reason, StopHow::exit);
   }
 }
 
@@ -93,13 +93,16 @@ void ServerHost::power_off(const std::string& reason) {
 void ServerHost::stop_process(const std::string& reason, StopHow how) {
   up_ = false;
   down_reason_ = reason;
+  // When the machine lives on, the disk work the process still had queued dies with it (a crash
+  // or power loss takes that and the page cache: disk_.crash() right after this).
+  const std::size_t dropped = how == StopHow::kill || how == StopHow::exit ? disk_.drop_pending() : 0;
   Json detail;
   detail.str("reason", reason).num("incarnation", incarnation_);
-  // Only the two named kinds say how: a plain crash records what it always did.
-  if (how != StopHow::crash) detail.str("how", how == StopHow::kill ? "kill" : "power-off");
+  // Only the two named kinds say how: a plain crash or exit records what it always did.
+  if (how == StopHow::kill || how == StopHow::power_off) detail.str("how", how == StopHow::kill ? "kill" : "power-off");
+  if (how == StopHow::kill) detail.num("queued_disk_ops_lost", static_cast<std::int64_t>(dropped));
   sim_.record(make_record(trace_kind::crash, id_, kNoEndpoint, kNoEndpoint, detail.done()));
   timers_.clear();
-  disk_.orphan_pending();
   if (how == StopHow::power_off) {
     network_.power_off(id_);
   } else {
@@ -124,7 +127,7 @@ void ServerHost::shutdown(std::string_view reason) {
   if (!in_handler_) {  // called from outside any handler (a test poking the Env)
     const std::string r = std::move(shutdown_requested_);
     shutdown_requested_.clear();
-    if (up_) stop_process(r);
+    if (up_) stop_process(r, StopHow::exit);
   }
 }
 

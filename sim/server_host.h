@@ -111,7 +111,9 @@ class ServerHost final : public Env, public NetEndpoint {
   // Runs one node handler, then carries out a shutdown it asked for.
   template <class F>
   void dispatch(F&& handler);
-  enum class StopHow { crash, kill, power_off };
+  // crash and power_off: the disk crashes right after (disk_.crash()); kill: the machine lives
+  // on; exit: the process shut itself down (e.g. on a full disk), the machine lives on.
+  enum class StopHow { crash, kill, power_off, exit };
   void stop_process(const std::string& reason, StopHow how = StopHow::crash);
   void deliver_peer_inputs(std::vector<PeerLinks::Input> inputs);
 

@@ -11,21 +11,21 @@ SimDisk::SimDisk(Simulator& sim, EndpointId node, std::uint64_t seed, DiskOption
     : sim_(sim), node_(node), prng_(seed), options_(std::move(options)) {}
 
 void SimDisk::append(const std::string& file, std::string bytes, DiskToken token) {
-  submit(Op{OpKind::append, file, std::move(bytes), token, 0, 0, false, {}}, options_.append_latency);
+  submit(Op{OpKind::append, file, std::move(bytes), token, 0, 0, {}}, options_.append_latency);
 }
 
 void SimDisk::sync(const std::string& file, DiskToken token) {
-  submit(Op{OpKind::sync, file, {}, token, 0, 0, false, {}}, options_.sync_latency);
+  submit(Op{OpKind::sync, file, {}, token, 0, 0, {}}, options_.sync_latency);
 }
 
 void SimDisk::write_atomic(const std::string& file, std::string bytes, DiskToken token) {
   // Write the temporary file, fsync it, rename: one fsync's worth of waiting.
-  submit(Op{OpKind::write_atomic, file, std::move(bytes), token, 0, 0, false, {}}, options_.sync_latency);
+  submit(Op{OpKind::write_atomic, file, std::move(bytes), token, 0, 0, {}}, options_.sync_latency);
 }
 
 void SimDisk::rename(const std::string& from, const std::string& to, DiskToken token) {
   // An fsync of the file, the rename, an fsync of the directory: one fsync's worth of waiting.
-  submit(Op{OpKind::rename, from, {}, token, 0, 0, false, to}, options_.sync_latency);
+  submit(Op{OpKind::rename, from, {}, token, 0, 0, to}, options_.sync_latency);
 }
 
 void SimDisk::submit(Op op, const Latency& latency) {
@@ -51,11 +51,15 @@ void SimDisk::complete() {
   detail.boolean("ok", status.ok);
   if (!status.ok) detail.str("error", status.error);
   sim_.record(make_record(kinds[static_cast<int>(op.kind)], node_, kNoEndpoint, kNoEndpoint, detail.done()));
-  if (completion_ && !op.orphan) completion_(op.token, status);
+  if (completion_) completion_(op.token, status);
 }
 
-void SimDisk::orphan_pending() {
-  for (auto& op : queue_) op.orphan = true;
+std::size_t SimDisk::drop_pending() {
+  const std::size_t dropped = queue_.size();
+  for (const auto& op : queue_) sim_.cancel(op.event);
+  queue_.clear();
+  last_completion_ = 0;
+  return dropped;
 }
 
 DiskStatus SimDisk::apply(const Op& op) {

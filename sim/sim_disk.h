@@ -72,9 +72,12 @@ class SimDisk final : public Disk {
 
   // The machine lost power: see the top of this file.
   void crash();
-  // The process died but the machine did not: queued operations still complete (the kernel has
-  // them), but nobody hears their completion.
-  void orphan_pending();
+  // The process died but the machine did not. What completed stays, synced or not (the page
+  // cache keeps it); the operations still queued never happen: like zablab's runtime, which
+  // carries them out one by one on a helper thread of the process, they had not reached the
+  // kernel (the one under way is taken as not begun). So a restarted process never sees its
+  // predecessor's writes land after it has read the disk. Returns how many were dropped.
+  std::size_t drop_pending();
 
   // --- faults ---
   void set_full(bool full);
@@ -105,7 +108,6 @@ class SimDisk final : public Disk {
     DiskToken token;
     EventId event = 0;
     Nanos called_at = 0;
-    bool orphan = false;  // its caller is gone: no completion callback
     std::string target;   // rename: the new name
   };
   struct File {

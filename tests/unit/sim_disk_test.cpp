@@ -143,13 +143,20 @@ TEST_CASE("sim/disk: a full disk fails appends with ENOSPC; fsync errors are rep
   CHECK(r.disk.used_bytes() == 6);
 }
 
-TEST_CASE("sim/disk: orphaned operations still happen, but nobody hears them") {
+TEST_CASE("sim/disk: a killed process's queued operations never happen; what completed stays, unsynced") {
   Rig r;
   r.disk.append("/log", "x", 1);
-  r.disk.orphan_pending();
+  r.run();  // completed: in the page cache, not synced
+  r.disk.append("/log", "y", 2);
+  r.disk.sync("/log", 3);
+  CHECK(r.disk.drop_pending() == 2);
   r.run();
-  CHECK(r.done.empty());
-  CHECK(r.disk.read("/log") == "x");
+  CHECK(r.done == std::vector<DiskToken>{1});
+  CHECK(r.disk.read("/log") == "x");  // the kill kept the page cache; "y" never reached it
+  // A restart's new operations are not held behind the dropped ones.
+  r.disk.append("/log", "z", 4);
+  r.run();
+  CHECK(r.disk.read("/log") == "xz");
 }
 
 TEST_CASE("sim/disk: list, truncate and remove are synchronous") {

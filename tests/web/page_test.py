@@ -45,6 +45,7 @@ PNG_TOOL = os.path.join(HERE, "..", "viz", "png_tool.py")  # its `check`: a real
 CLIENTS_TAB = (785, 124)
 CONSOLE_PATH = (790, 252)  # right of "/a": the text cursor lands at its end
 CONSOLE_CREATE = (618, 274)
+CONSOLE_ROW_SHIFTS = (19, 0)  # the clients table's row: two lines (a long "pending" cell), or one
 sys.path.insert(0, HERE)  # cdp.py
 
 
@@ -138,16 +139,23 @@ def main():
         canvas = browser.evaluate("(r => [r.x, r.y])(document.getElementById('canvas').getBoundingClientRect())")
         # --- the client console: a command typed in, its answer shown (in the Clients tab) ---
         browser.click(canvas[0] + CLIENTS_TAB[0], canvas[1] + CLIENTS_TAB[1])
-        browser.click(canvas[0] + CONSOLE_PATH[0], canvas[1] + CONSOLE_PATH[1])
-        for _ in range(4):  # "/a" and the cursor's slack: erase it, then type the path
-            frames = browser.evaluate("zablab.state().frames")
-            browser.press("Backspace", "Backspace", 8, held_while=f"zablab.state().frames >= {frames + 2}")
-        for ch in "/zab":
-            browser.send("Input.dispatchKeyEvent", type="keyDown", key=ch, text=ch)
-            browser.send("Input.dispatchKeyEvent", type="keyUp", key=ch)
-            time.sleep(0.05)
-        browser.click(canvas[0] + CONSOLE_CREATE[0], canvas[1] + CONSOLE_CREATE[1])
-        st = browser.wait_for("zablab.state().console_asked.includes('/zab') && zablab.state()", timeout=10) or {}
+        st = {}
+        # The console sits below the clients table, whose row is one or two lines high depending
+        # on what the client is doing at that record: try the console's place for each.
+        for dy in CONSOLE_ROW_SHIFTS:
+            browser.click(canvas[0] + CONSOLE_PATH[0], canvas[1] + CONSOLE_PATH[1] + dy)
+            for _ in range(4):  # "/a" and the cursor's slack: erase it, then type the path
+                frames = browser.evaluate("zablab.state().frames")
+                browser.press("Backspace", "Backspace", 8, held_while=f"zablab.state().frames >= {frames + 2}")
+            for ch in "/zab":
+                browser.send("Input.dispatchKeyEvent", type="keyDown", key=ch, text=ch)
+                browser.send("Input.dispatchKeyEvent", type="keyUp", key=ch)
+                time.sleep(0.05)
+            browser.click(canvas[0] + CONSOLE_CREATE[0], canvas[1] + CONSOLE_CREATE[1] + dy)
+            st = browser.wait_for("zablab.state().console_asked.includes('/zab') && zablab.state()", timeout=5) or {}
+            if st:
+                break
+            browser.press("Escape", "Escape", 27)  # a miss may have opened the client picker
         if st:  # its answer comes once the world has run on: 10 steps a Page Down
             for _ in range(20):
                 if "/zab" in browser.evaluate("zablab.state().console_answer"):
