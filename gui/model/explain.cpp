@@ -284,6 +284,15 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
     e.title = "Leader " + num(n) + " lost " + srv(d["sid"].int_or(0));
     why("If it no longer hears a quorum of followers, it gives up at the next tick and goes LOOKING: a leader without "
         "a quorum must not keep serving.");
+  } else if (t == "zab.learner_dropped") {
+    e.protocol = "Zab";
+    const bool silent = d["why"].str() == "silent";
+    e.title = "Leader " + num(n) + " drops " + srv(d["sid"].int_or(0)) +
+              (silent ? ": nothing heard from it for syncLimit ticks" : ": proposal " + d["zxid"].str() + " unacknowledged");
+    why(silent ? "A learner that sends nothing (no ACK, no PING reply) for syncLimit ticks is gone, as if its socket "
+                 "timed out."
+               : "ZooKeeper's SyncLimitCheck: a follower must ACK each proposal within syncLimit ticks, PINGs or not; "
+                 "a follower whose disk cannot keep up is dropped, and must sync again.");
   } else if (t == "txn.commit") {
     e.protocol = "Zab broadcast";
     const JsonValue& op = d["ops"].at(0);

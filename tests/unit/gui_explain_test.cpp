@@ -312,3 +312,14 @@ TEST_CASE("gui/explain: each Zab message type, sent and received, says what it c
     CHECK(found);
   }
 }
+
+TEST_CASE("gui/explain: a learner dropped by its leader says why: silence, or a proposal unACKed (SyncLimitCheck)") {
+  const auto timeout = explain_one("core", "zab.learner_dropped",
+                                   R"({"sid":1,"why":"transaction timeout","zxid":"0x100000007"})", "LEADING");
+  CHECK(timeout.find("drops server 1") != std::string::npos);
+  CHECK(timeout.find("proposal 0x100000007 unacknowledged") != std::string::npos);
+  CHECK(timeout.find("SyncLimitCheck") != std::string::npos);
+  const auto silent = explain_one("core", "zab.learner_dropped", R"({"sid":2,"why":"silent"})", "LEADING");
+  CHECK(silent.find("drops server 2: nothing heard from it for syncLimit ticks") != std::string::npos);
+  CHECK(silent.find("SyncLimitCheck") == std::string::npos);
+}
