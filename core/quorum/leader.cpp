@@ -419,6 +419,13 @@ void QuorumPeer::try_commit() {
   }
 }
 
+std::map<std::int64_t, QuorumPeer::Learner>::iterator QuorumPeer::drop_learner(
+    std::map<std::int64_t, Learner>::iterator it, const std::string& why_json) {
+  env_.trace({"zab.learner_dropped", "{\"sid\":" + std::to_string(it->first) + ",\"why\":" + why_json + "}"});
+  close_quorum(it->first);
+  return learners_.erase(it);
+}
+
 void QuorumPeer::leader_tick() {
   // Runs every half tick, as the loop of ZooKeeper's Leader.lead once the epoch is established.
   const std::int64_t now = env_.now_ms();
@@ -431,9 +438,7 @@ void QuorumPeer::leader_tick() {
     const std::int64_t limit = l.stage == Learner::Stage::up_to_date ? sync_ms : init_ms;
     if (now - l.last_heard_ms > limit) {
       env_.log(LogLevel::info, "leader: dropping silent learner " + std::to_string(l.sid));
-      env_.trace({"zab.learner_dropped", "{\"sid\":" + std::to_string(l.sid) + ",\"why\":\"silent\"}"});
-      close_quorum(l.sid);
-      it = learners_.erase(it);
+      it = drop_learner(it, "\"silent\"");
       continue;
     }
     ++it;
@@ -471,12 +476,10 @@ void QuorumPeer::leader_tick() {
       send_packet(l.sid, packet::ping, last_zxid_);
       ++it;
     } else {
+      const std::string zxid = util::hex(l.sync_limit.oldest_unacked());
       env_.log(LogLevel::warn, "leader: closing the connection to learner " + std::to_string(l.sid) + ": proposal " +
-                                   util::hex(l.sync_limit.oldest_unacked()) + " unacknowledged for syncLimit (transaction timeout)");
-      env_.trace({"zab.learner_dropped", "{\"sid\":" + std::to_string(l.sid) + ",\"why\":\"transaction timeout\",\"zxid\":\"" +
-                                             util::hex(l.sync_limit.oldest_unacked()) + "\"}"});
-      close_quorum(l.sid);
-      it = learners_.erase(it);
+                                   zxid + " unacknowledged for syncLimit (transaction timeout)");
+      it = drop_learner(it, "\"transaction timeout\",\"zxid\":\"" + zxid + "\"");
     }
   }
 }

@@ -148,6 +148,10 @@ class QuorumPeer : public server::ServerCore {
   void propose(data::Txn txn);
   void try_commit();
   void leader_tick();
+  // Closes a learner's connection and forgets it, tracing zab.learner_dropped with `why_json`
+  // (the value of "why", then any further fields); returns the next learner.
+  std::map<std::int64_t, Learner>::iterator drop_learner(std::map<std::int64_t, Learner>::iterator it,
+                                                         const std::string& why_json);
 
   // --- learner (learner.cpp) ---
   void become_learner(std::int64_t leader);
