@@ -169,6 +169,7 @@ int main(int argc, char** argv) {
     zablab::runtime::AsioEnv env(*log_level);
     env.stop_on_signals();  // a signal during start-up stops the loop as soon as it runs
     env.set_max_connections(static_cast<std::size_t>(config.max_cnxns));
+    env.posix_disk().set_log_preallocation(static_cast<std::uint64_t>(config.pre_alloc_size_kb) * 1024);
 
     std::uint16_t port = 0;
     try {

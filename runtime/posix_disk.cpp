@@ -50,6 +50,21 @@ int fsync_retry(int fd) {
   return 0;
 }
 
+// A data file's contents and the metadata needed to read them back (its size): what a commit needs.
+int fdatasync_retry(int fd) {
+  while (::fdatasync(fd) != 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
+// Below this much reserve left, the next append reserves more (ZooKeeper's FilePadding: 4 KiB).
+constexpr std::uint64_t kReserveLowWater = 4096;
+
+bool is_txn_log(const std::string& path) {
+  return std::filesystem::path(path).filename().string().rfind("log.", 0) == 0;
+}
+
 std::string parent_of(const std::string& path) {
   std::string parent = std::filesystem::path(path).parent_path().string();
   return parent.empty() ? std::string(".") : parent;
@@ -80,6 +95,11 @@ PosixDisk::~PosixDisk() {
   wake_.notify_all();
   worker_.join();
   for (const auto& [path, fd] : fds_) ::close(fd);
+}
+
+void PosixDisk::set_log_preallocation(std::uint64_t bytes) {
+  std::lock_guard lock(mutex_);  // the worker reads it under the same lock when a job starts
+  log_preallocation_ = bytes;
 }
 
 void PosixDisk::set_completion_handler(CompletionHandler handler) { *handler_ = std::move(handler); }
@@ -222,7 +242,8 @@ std::vector<std::string> PosixDisk::list(const std::string& dir) {
 }
 
 bool PosixDisk::truncate(const std::string& file, std::uint64_t size) {
-  return run_on_worker<bool>([path = resolve(file), size] {
+  return run_on_worker<bool>([this, path = resolve(file), size] {
+    reserves_.erase(path);  // ftruncate frees the reserve beyond the new end; the next append re-reads it
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) return false;
     bool ok = ::ftruncate(fd, static_cast<off_t>(size)) == 0 && fsync_retry(fd) == 0;
@@ -265,6 +286,7 @@ int PosixDisk::open_for_append(const std::string& path, DiskStatus& status) {
     return -1;
   }
   if (fds_.size() >= kMaxOpenFiles) {
+    reserves_.erase(fds_.begin()->first);
     ::close(fds_.begin()->second);
     fds_.erase(fds_.begin());
   }
@@ -273,6 +295,7 @@ int PosixDisk::open_for_append(const std::string& path, DiskStatus& status) {
 }
 
 void PosixDisk::forget_fd(const std::string& path) {
+  reserves_.erase(path);
   if (const auto it = fds_.find(path); it != fds_.end()) {
     ::close(it->second);
     fds_.erase(it);
@@ -283,22 +306,53 @@ DiskStatus PosixDisk::do_append(const std::string& path, const std::string& byte
   DiskStatus status;
   const int fd = open_for_append(path, status);
   if (fd < 0) return status;
+  preallocate_if_short(path, fd, bytes.size());
   int err = 0;
   if (!write_all(fd, bytes, err)) {
     forget_fd(path);
     return failure("append", path, err);
   }
+  if (const auto it = reserves_.find(path); it != reserves_.end()) it->second.end += bytes.size();
   return status;
+}
+
+void PosixDisk::preallocate_if_short(const std::string& path, int fd, std::uint64_t writing) {
+  std::uint64_t step = 0;
+  {
+    std::lock_guard lock(mutex_);
+    step = log_preallocation_;
+  }
+  if (step == 0 || !is_txn_log(path)) return;
+  auto [it, fresh] = reserves_.try_emplace(path);
+  Reserve& reserve = it->second;
+  if (fresh) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      reserve.unsupported = true;
+      return;
+    }
+    reserve.end = static_cast<std::uint64_t>(st.st_size);
+    reserve.reserved = reserve.end;  // what lies beyond the end from an earlier run is not counted
+  }
+  if (reserve.unsupported || reserve.end + writing + kReserveLowWater < reserve.reserved) return;
+  // Blocks for this write and a step beyond it; the file's size does not change.
+  const std::uint64_t length = writing + step;
+  const std::uint64_t upto = reserve.end + length;
+  if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(reserve.end), static_cast<off_t>(length)) != 0) {
+    reserve.unsupported = true;  // EOPNOTSUPP (tmpfs, some network file systems), ENOSPC: grow as written
+    return;
+  }
+  reserve.reserved = upto;
 }
 
 DiskStatus PosixDisk::do_sync(const std::string& path) {
   int err = 0;
   if (const auto it = fds_.find(path); it != fds_.end()) {
-    err = fsync_retry(it->second);
+    err = fdatasync_retry(it->second);
   } else {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return failure("sync", path, errno);
-    err = fsync_retry(fd);
+    err = fdatasync_retry(fd);
     ::close(fd);
   }
   if (err != 0) return failure("sync", path, err);

@@ -17,8 +17,16 @@
 // turns one write(2), one cross-thread post (with an epoll_ctl to wake the loop when it sleeps)
 // and one loop wake-up per transaction into one of each per group commit.
 //
-// Durability: sync(file) fsyncs the file, and also its directory if append() created the file
-// since the last sync. write_atomic writes "<file>.tmp", fsyncs it, renames it over <file> and
+// Durability: sync(file) makes the file's data durable with fdatasync(2) (as ZooKeeper's
+// FileTxnLog.commit, FileChannel.force(false)), and fsyncs its directory if append() created the
+// file since the last sync.
+//
+// Preallocation (ZooKeeper's preAllocSize): a transaction log ("log.*") gets its blocks reserved
+// ahead of the writes, a step beyond the write at hand whenever that write would leave less than
+// 4 KiB of the reserve (ZooKeeper's FilePadding). The reserve is fallocate(2) with FALLOC_FL_KEEP_SIZE: the file's
+// size stays that of what was written (no zero padding for a reader to skip), but the append
+// under a commit finds its blocks already allocated, so the commit's fdatasync rarely has block
+// allocation to journal. A file system that cannot preallocate just grows as written. write_atomic writes "<file>.tmp", fsyncs it, renames it over <file> and
 // fsyncs the directory; rename(from, to) fsyncs `from`, renames it over `to` and fsyncs the
 // directory. truncate and remove are made durable before they return.
 //
@@ -53,6 +61,9 @@ class PosixDisk final : public zablab::Disk {
   ~PosixDisk() override;
   PosixDisk(const PosixDisk&) = delete;
   PosixDisk& operator=(const PosixDisk&) = delete;
+
+  // The transaction-log preallocation step in bytes (0: none). ZooKeeper's default is 64 MiB.
+  void set_log_preallocation(std::uint64_t bytes);
 
   // Who gets the completions of append / sync / write_atomic (on the io_context's thread).
   void set_completion_handler(CompletionHandler handler);
@@ -123,7 +134,19 @@ class PosixDisk final : public zablab::Disk {
   std::shared_ptr<AppendBatch> open_batch_;  // the last queued job's batch, until the job starts
   std::uint64_t append_batches_ = 0;
 
+  // Before writing `writing` bytes at the end of `path`: reserves blocks if the reserve runs short.
+  void preallocate_if_short(const std::string& path, int fd, std::uint64_t writing);
+  std::uint64_t log_preallocation_ = 0;     // set before the first append; read by the worker
+
   std::map<std::string, int> fds_;          // open append descriptors, by path (worker only)
+  // For preallocated logs with an open descriptor: where the file ends and how far its blocks are
+  // reserved (worker only; forgotten with the descriptor).
+  struct Reserve {
+    std::uint64_t end = 0;
+    std::uint64_t reserved = 0;
+    bool unsupported = false;  // fallocate failed once: the file system cannot, stop trying
+  };
+  std::map<std::string, Reserve> reserves_;
   std::set<std::string> dirs_to_sync_;      // parents of files created since their last sync
   std::thread worker_;                      // last: started once everything above exists
 };

@@ -2,6 +2,7 @@
 // synchronous helpers, and error texts that name the path.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -242,4 +243,48 @@ TEST_CASE("runtime/posix_disk: a failed batched write fails every append in it",
   }
   CHECK(h.done[50].second.ok);
   CHECK(h.disk.read("ok.log") == std::optional<std::string>("y"));
+}
+
+namespace {
+std::uint64_t allocated_bytes(const std::filesystem::path& file) {
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  return static_cast<std::uint64_t>(st.st_blocks) * 512;
+}
+}  // namespace
+
+TEST_CASE("runtime/posix_disk: a txn log's blocks are reserved preAllocSize ahead, its size stays what was written",
+          "[runtime][disk]") {
+  Harness h;
+  constexpr std::uint64_t kStep = 1 << 20;
+  h.disk.set_log_preallocation(kStep);
+  h.disk.append("log.100000001", std::string(100, 'a'), 1);
+  h.disk.append("snapshot.1.tmp", std::string(100, 's'), 2);  // not a txn log: no reserve
+  h.disk.sync("log.100000001", 3);
+  h.deliver();
+  const auto log = h.dir.path / "log.100000001";
+  CHECK(std::filesystem::file_size(log) == 100);  // no padding a reader would have to skip
+  CHECK(allocated_bytes(log) >= kStep);
+  CHECK(allocated_bytes(h.dir.path / "snapshot.1.tmp") < kStep);
+  CHECK(h.disk.read("log.100000001") == std::optional<std::string>(std::string(100, 'a')));
+
+  // A write that would leave less than 4 KiB of the reserve reserves another step beyond itself.
+  h.disk.append("log.100000001", std::string(kStep - 100 - 1000, 'b'), 4);
+  h.deliver();
+  CHECK(std::filesystem::file_size(log) == kStep - 1000);
+  CHECK(allocated_bytes(log) >= 2 * kStep - 1000);
+
+  // A cut frees the reserve beyond the new end; the next append reserves again from there.
+  CHECK(h.disk.truncate("log.100000001", 10));
+  h.disk.append("log.100000001", "d", 6);
+  h.deliver();
+  CHECK(h.disk.read("log.100000001") == std::optional<std::string>("aaaaaaaaaad"));
+  CHECK(allocated_bytes(log) >= kStep);
+}
+
+TEST_CASE("runtime/posix_disk: without preAllocSize a txn log holds only what was written", "[runtime][disk]") {
+  Harness h;
+  h.disk.append("log.100000001", std::string(100, 'a'), 1);
+  h.deliver();
+  CHECK(allocated_bytes(h.dir.path / "log.100000001") < 64 * 1024);
 }
