@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,33 @@ using namespace zablab::sim;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// One scenario run with its checkers live, then its trace checked again by a fresh CheckEngine
+// alone. nullopt (with the parse error printed) when the text does not parse.
+struct Timed {
+  scenario::RunResult result;
+  std::vector<TraceRecord> records;
+  double run_s = 0;
+  double check_s = 0;
+};
+std::optional<Timed> run_and_check(const std::string& text, const char* name) {
+  scenario::ParseResult p = scenario::parse_scenario(text, name);
+  if (!p.scenario) {
+    std::fprintf(stderr, "%s", p.describe(name).c_str());
+    return std::nullopt;
+  }
+  Timed t;
+  scenario::RunOptions o;
+  o.on_end = [&](World& w, const scenario::RunResult&) { t.records = w.trace().records(); };
+  const auto t0 = Clock::now();
+  t.result = scenario::run_scenario(*p.scenario, o);
+  t.run_s = seconds_since(t0);
+  const auto t1 = Clock::now();
+  check::CheckEngine engine;
+  for (const auto& rec : t.records) engine.on_record(rec);
+  t.check_s = seconds_since(t1);
+  return t;
+}
 
 // A fault-free scenario whose four clients invoke about `ops` operations: each client writes its
 // own znode, reads it plainly and with a sync first, and reads another client's (the reads of
@@ -58,31 +86,18 @@ std::string history_scenario(long ops) {
 }
 
 int run_history(long ops) {
-  const std::string text = history_scenario(ops);
-  scenario::ParseResult p = scenario::parse_scenario(text, "history.scn");
-  if (!p.scenario) {
-    std::fprintf(stderr, "%s", p.describe("history.scn").c_str());
-    return 1;
-  }
-  std::vector<TraceRecord> records;
-  scenario::RunOptions o;
-  o.on_end = [&](World& w, const scenario::RunResult&) { records = w.trace().records(); };
-  const auto t0 = Clock::now();
-  const scenario::RunResult r = scenario::run_scenario(*p.scenario, o);
-  const double run_s = seconds_since(t0);
+  const auto t = run_and_check(history_scenario(ops), "history.scn");
+  if (!t) return 1;
   long invoked = 0, returned = 0;
-  for (const auto& rec : records) {
+  for (const auto& rec : t->records) {
     if (rec.kind == trace_kind::client_invoke) ++invoked;
     if (rec.kind == trace_kind::client_return) ++returned;
   }
-  const auto t1 = Clock::now();
-  check::CheckEngine engine;
-  for (const auto& rec : records) engine.on_record(rec);
-  const double check_s = seconds_since(t1);
   std::printf("history: %ld operations invoked, %ld returned, %zu records; run %.3f s (checkers live included), "
               "checking alone %.3f s (%.1f%% of the run); verdict %s\n",
-              invoked, returned, records.size(), run_s, check_s, 100.0 * check_s / run_s, r.verdict().c_str());
-  return r.passed ? 0 : 1;
+              invoked, returned, t->records.size(), t->run_s, t->check_s, 100.0 * t->check_s / t->run_s,
+              t->result.verdict().c_str());
+  return t->result.passed ? 0 : 1;
 }
 
 }  // namespace
@@ -105,21 +120,11 @@ int main(int argc, char** argv) {
   std::printf("%6s %10s %10s %10s %8s  %s\n", "seed", "records", "run s", "check s", "share", "verdict");
   for (std::uint64_t seed = first; seed < first + static_cast<std::uint64_t>(seeds); ++seed) {
     const scenario::FuzzCase fc = scenario::generate_fuzz_case(seed, servers, "none");
-    scenario::ParseResult p = scenario::parse_scenario(fc.scenario, "fuzz.scn");
-    if (!p.scenario) {
-      std::fprintf(stderr, "seed %llu: %s", static_cast<unsigned long long>(seed), p.describe("fuzz.scn").c_str());
-      return 1;
-    }
-    std::vector<TraceRecord> records;
-    scenario::RunOptions o;
-    o.on_end = [&](World& w, const scenario::RunResult&) { records = w.trace().records(); };
-    const auto t0 = Clock::now();
-    const scenario::RunResult r = scenario::run_scenario(*p.scenario, o);
-    const double run_s = seconds_since(t0);
-    const auto t1 = Clock::now();
-    check::CheckEngine engine;
-    for (const auto& rec : records) engine.on_record(rec);
-    const double check_s = seconds_since(t1);
+    const auto t = run_and_check(fc.scenario, "fuzz.scn");
+    if (!t) return 1;
+    const double run_s = t->run_s, check_s = t->check_s;
+    const auto& records = t->records;
+    const scenario::RunResult& r = t->result;
     run_total += run_s;
     check_total += check_s;
     records_total += records.size();
