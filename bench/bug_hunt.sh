@@ -20,9 +20,17 @@ trap 'rm -rf "$OUT"' EXIT
 BUGS=$("$SIM" fuzz --list-bugs)
 
 # Explore bounds per bug: the choices the bug needs to show. Bugs without an entry need choices
-# the explorer does not make yet (reads, observers, a second client, 5 servers).
+# the explorer does not make yet (observers, a client on a chosen server, 5 servers).
 declare -A BOUNDS MSGS POINTS
 CRASHY="max-crashes=3,max-restarts=3,max-crash-points=1,max-partitions=0,max-transactions=1,depth=11"
+QUIET="max-crashes=0,max-restarts=0,max-crash-points=0,max-partitions=0,max-transactions=2,depth=4"
+FAULTY="max-crashes=2,max-restarts=2,max-crash-points=0,max-partitions=1,max-transactions=2,depth=6"
+READS="max-crashes=2,max-restarts=2,max-crash-points=0,max-partitions=1,max-transactions=1,max-reads=1,depth=6"
+for bug in corrupt-proposal echo-commit reorder-commit reorder-proposal reorder-ack leader-ack-before-fsync \
+           repeat-leaderinfo reorder-replies; do BOUNDS[$bug]=$QUIET; done
+BOUNDS[skip-trunc]=$FAULTY
+BOUNDS[sync-no-barrier]=$READS
+BOUNDS[stale-follower-reads]=$READS
 BOUNDS[commit-without-quorum]="max-crashes=0,max-restarts=0,max-crash-points=0,max-partitions=0,max-transactions=1,depth=2"
 BOUNDS[ack-before-fsync]="max-crashes=3,max-restarts=2,max-crash-points=0,max-partitions=0,max-transactions=1,depth=9"
 BOUNDS[election-ignores-zxid]="max-crashes=2,max-restarts=2,max-crash-points=0,max-partitions=0,max-transactions=1,depth=9"

@@ -10,6 +10,8 @@ const std::vector<BoundInfo>& bound_infos() {
       {"servers", "servers in the ensemble (3 or 5)", &ExploreBounds::servers, 3, 7},
       {"max-epoch", "do not expand a state where an epoch above this was accepted", &ExploreBounds::max_epoch, 1, 100},
       {"max-transactions", "client writes the search may issue", &ExploreBounds::max_transactions, 0, 100},
+      {"max-reads", "client reads, plain or after a sync (above 0: a second client, on s1, reads too)",
+       &ExploreBounds::max_reads, 0, 100},
       {"max-crashes", "server crashes, plain or at a message", &ExploreBounds::max_crashes, 0, 100},
       {"max-restarts", "server restarts", &ExploreBounds::max_restarts, 0, 100},
       {"max-partitions", "isolations of one server (healed by a later choice)", &ExploreBounds::max_partitions, 0, 100},

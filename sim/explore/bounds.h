@@ -17,6 +17,8 @@ struct ExploreBounds {
   int servers = 3;             // ensemble size (voters)
   int max_epoch = 3;           // states where some server accepted a later epoch are not expanded
   int max_transactions = 2;    // client writes the search may issue
+  int max_reads = 0;           // client reads (plain or after a sync) the search may issue; above 0
+                               // a second client, on s1, reads too
   int max_crashes = 2;         // crashes (plain, at a message, and crash points that fired)
   int max_restarts = 2;
   int max_partitions = 1;      // isolations of one server (each healed by `heal`)

@@ -1,5 +1,7 @@
 #include "sim/explore/choices.h"
 
+#include <algorithm>
+
 #include "sim/crash_points.h"
 
 namespace zablab::sim::explore {
@@ -45,6 +47,18 @@ std::vector<Choice> enabled_choices(const ChoiceSpace& space, const std::vector<
     const std::string k = std::to_string(used.transactions + 1);
     out.push_back({Choice::Kind::write, 0, "after 0s: c1 create /t" + k + " \"" + k + "\""});
   }
+  if (used.reads < b.max_reads) {
+    // The newest write's znode (absent until its create commits: NoNode is an answer to check too),
+    // read by c1 (on the highest server, the first leader) and by c2 (on s1, a follower at first).
+    const std::string path = "/t" + std::to_string(std::max(1, used.transactions));
+    for (const char* client : {"c1", "c2"}) {
+      const std::string c = client;
+      out.push_back({Choice::Kind::read, 0, "after 0s: " + c + " get " + path});
+      out.push_back({Choice::Kind::read, 0,
+                     "after 0s: " + c + " sync " + path + "\nwhen " + c + " done within " + ms(space.step) + ": " + c +
+                         " get " + path});
+    }
+  }
   return out;
 }
 
@@ -61,6 +75,7 @@ Used after(const Used& used, const Choice& c) {
       break;
     case Choice::Kind::heal: u.partitioned = false; break;
     case Choice::Kind::write: ++u.transactions; break;
+    case Choice::Kind::read: ++u.reads; break;
     case Choice::Kind::wait: break;
   }
   return u;

@@ -21,14 +21,15 @@ struct Used {
   int partitions = 0;
   int crash_points = 0;
   int transactions = 0;
+  int reads = 0;
   bool partitioned = false;
 };
 
 struct Choice {
-  enum class Kind { wait, crash, crash_at_message, crash_point, restart, isolate, heal, write };
+  enum class Kind { wait, crash, crash_at_message, crash_point, restart, isolate, heal, write, read };
   Kind kind = Kind::wait;
   int server = 0;     // 1-based; 0 when it names none
-  std::string line;   // the scenario step
+  std::string line;   // the scenario step (a read after a sync is two: the sync, then the read once it returned)
 };
 
 struct ChoiceSpace {

@@ -47,8 +47,11 @@ std::string path_scenario(const ExploreOptions& o, const std::vector<std::string
   if (o.bug != "none") s += "bug " + o.bug + "\n";
   // The client talks to the highest-numbered server, the one the first election picks (FLE
   // prefers the higher id among equals), and has its session before the first choice.
-  s += "client c1 on s" + std::to_string(o.space.bounds.servers) +
-       " session 30s\nexpect leader elected within 30s\nexpect c1 connected within 30s\n";
+  s += "client c1 on s" + std::to_string(o.space.bounds.servers) + " session 30s\n";
+  // A reader on a follower, only when reads are explored (it changes every state: its session).
+  if (o.space.bounds.max_reads > 0) s += "client c2 on s1 session 30s\n";
+  s += "expect leader elected within 30s\nexpect c1 connected within 30s\n";
+  if (o.space.bounds.max_reads > 0) s += "expect c2 connected within 30s\n";
   for (const auto& l : lines) s += l + "\n";
   if (settle) s += "after " + ms(o.space.step) + ": note \"settle\"\n";
   return s;
@@ -93,7 +96,7 @@ ExploreResult explore(const ExploreOptions& o) {
     const Used& u = node.used;
     const std::uint64_t key = pr.digest ^ (0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(
                                               1 + u.crashes + 31 * (u.restarts + 31 * (u.partitions + 31 * (
-                                              u.crash_points + 31 * (u.transactions + 31 * (u.partitioned ? 1 : 0)))))));
+                                              u.crash_points + 31 * (u.transactions + 31 * (u.reads + 31 * (u.partitioned ? 1 : 0))))))));
     auto [it, fresh] = visited.try_emplace(key, depth);
     if (!fresh && it->second <= depth) return true;
     it->second = depth;

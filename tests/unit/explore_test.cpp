@@ -74,3 +74,40 @@ TEST_CASE("explore: the correct code is clean within small bounds, and the searc
   CHECK(r.stats.distinct > 5);
   CHECK(r.stats.distinct <= r.stats.states);
 }
+
+TEST_CASE("explore/choices: reads are choices only under max-reads, by both clients, plain and after a sync") {
+  ChoiceSpace space;
+  space.bounds.max_crashes = 0;
+  space.bounds.max_crash_points = 0;
+  space.bounds.max_partitions = 0;
+  auto reads_in = [&](const Used& used) {
+    std::vector<std::string> lines;
+    for (const auto& c : enabled_choices(space, {true, true, true}, used))
+      if (c.kind == Choice::Kind::read) lines.push_back(c.line);
+    return lines;
+  };
+  CHECK(reads_in({}).empty());  // max-reads defaults to 0: the old state spaces stay as they were
+  space.bounds.max_reads = 1;
+  Used two_writes;
+  two_writes.transactions = 2;
+  const auto lines = reads_in(two_writes);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0] == "after 0s: c1 get /t2");  // the newest write's znode
+  CHECK(lines[1] == "after 0s: c1 sync /t2\nwhen c1 done within 3000ms: c1 get /t2");
+  CHECK(lines[2] == "after 0s: c2 get /t2");
+  const Choice read{Choice::Kind::read, 0, lines[3]};
+  CHECK(after(two_writes, read).reads == 1);
+  CHECK(reads_in(after(two_writes, read)).empty());
+
+  // A path with a synced read by the follower's client runs, and the correct code passes it.
+  ExploreOptions o;
+  o.space = space;
+  Used one_write;
+  one_write.transactions = 1;
+  const std::string text = path_scenario(o, {"after 0s: c1 create /t1 \"1\"", reads_in(one_write)[3]}, true);
+  CHECK(text.find("client c2 on s1") != std::string::npos);
+  const scenario::RunResult r = scenario::run_scenario_text(text);
+  INFO(text);
+  CHECK(r.verdict() == "PASS");
+  CHECK(r.ops_ok >= 3);  // the create, the sync and the read
+}
