@@ -31,6 +31,7 @@ for bug in corrupt-proposal echo-commit reorder-commit reorder-proposal reorder-
 BOUNDS[skip-trunc]=$FAULTY
 BOUNDS[sync-no-barrier]=$READS
 BOUNDS[stale-follower-reads]=$READS
+BOUNDS[zookeeper-2845]="max-crashes=1,max-restarts=1,max-crash-points=0,max-partitions=1,max-transactions=1,max-reads=1,depth=8"
 BOUNDS[commit-without-quorum]="max-crashes=0,max-restarts=0,max-crash-points=0,max-partitions=0,max-transactions=1,depth=2"
 BOUNDS[ack-before-fsync]="max-crashes=3,max-restarts=2,max-crash-points=0,max-partitions=0,max-transactions=1,depth=9"
 BOUNDS[election-ignores-zxid]="max-crashes=2,max-restarts=2,max-crash-points=0,max-partitions=0,max-transactions=1,depth=9"

@@ -229,6 +229,28 @@ std::optional<std::string> PosixDisk::read(const std::string& file) {
   });
 }
 
+bool PosixDisk::read_pieces(const std::string& file, std::size_t piece,
+                            const std::function<void(std::string_view)>& fn) {
+  // The worker runs only what the node's thread queues, and that thread is here: once drained it
+  // stays idle, so reading here sees every earlier write and races with nothing.
+  drain();
+  const std::string path = resolve(file);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::string buf(std::max<std::size_t>(piece, 1), '\0');
+  while (true) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    fn(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+  }
+}
+
 std::vector<std::string> PosixDisk::list(const std::string& dir) {
   return run_on_worker<std::vector<std::string>>([path = resolve(dir)] {
     std::vector<std::string> names;

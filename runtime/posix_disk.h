@@ -84,6 +84,10 @@ class PosixDisk final : public zablab::Disk {
   void rename(const std::string& from, const std::string& to, DiskToken token) override;
   // nullopt when the file cannot be read (absent, a directory, an I/O error).
   std::optional<std::string> read(const std::string& file) override;
+  // Waits for everything queued before, then reads on the caller's thread (`fn` runs there, so
+  // what it throws reaches the caller), one piece in memory at a time.
+  bool read_pieces(const std::string& file, std::size_t piece,
+                   const std::function<void(std::string_view)>& fn) override;
   // Names of everything directly inside `dir` (files and directories), sorted; empty when `dir`
   // does not exist.
   std::vector<std::string> list(const std::string& dir) override;

@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace zablab {
@@ -43,6 +45,17 @@ class Disk {
 
   // Synchronous helpers for recovery and housekeeping.
   virtual std::optional<std::string> read(const std::string& file) = 0;
+  // Reads `file` in order, at most `piece` bytes at a time, handing each piece to `fn` (which may
+  // throw: the exception reaches the caller). False when the file cannot be read. Recovery reads a
+  // snapshot this way so that the file is never in memory whole beside the tree it becomes. The
+  // fallback reads it whole.
+  virtual bool read_pieces(const std::string& file, std::size_t piece,
+                           const std::function<void(std::string_view)>& fn) {
+    const auto bytes = read(file);
+    if (!bytes) return false;
+    for (std::size_t at = 0; at < bytes->size(); at += piece) fn(std::string_view(*bytes).substr(at, piece));
+    return true;
+  }
   // File names (not paths) directly inside `dir`, sorted.
   virtual std::vector<std::string> list(const std::string& dir) = 0;
   virtual bool truncate(const std::string& file, std::uint64_t size) = 0;

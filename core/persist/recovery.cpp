@@ -30,6 +30,9 @@ std::size_t first_needed_log(const std::vector<std::pair<std::int64_t, std::stri
   return first;
 }
 
+// How much of a snapshot file recovery holds at a time.
+constexpr std::size_t kSnapshotReadPiece = std::size_t{1} << 20;
+
 }  // namespace
 
 RecoveryReport recover(Disk& disk, const std::string& data_dir, const std::string& data_log_dir,
@@ -43,13 +46,13 @@ RecoveryReport recover(Disk& disk, const std::string& data_dir, const std::strin
   bool loaded = false;
   for (auto it = snaps.rbegin(); it != snaps.rend() && !loaded; ++it) {
     const std::string path = snap_dir + "/" + it->second;
-    auto bytes = disk.read(path);
-    if (!bytes) {
-      invalid += "; " + path + ": cannot be read";
-      continue;
-    }
     try {
-      load_snapshot(*bytes, it->first, extended_types_enabled, tree);
+      SnapshotLoader loader(extended_types_enabled);
+      if (!disk.read_pieces(path, kSnapshotReadPiece, [&loader](std::string_view piece) { loader.feed(piece); })) {
+        invalid += "; " + path + ": cannot be read";
+        continue;
+      }
+      loader.finish(it->first, tree);
       report.snapshot_zxid = it->first;
       report.notes.push_back("loaded snapshot " + path + " (" + std::to_string(tree.node_count()) + " nodes)");
       loaded = true;

@@ -8,29 +8,38 @@
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "core/data/data_tree.h"
+#include "core/persist/snapshot_error.h"
+#include "core/persist/snapshot_stream.h"
+#include "core/util/adler32.h"
 
 namespace zablab::persist {
-
-class SnapshotError : public std::runtime_error {
- public:
-  SnapshotError(std::size_t offset, const std::string& what)
-      : std::runtime_error("byte " + std::to_string(offset) + ": " + what), offset_(offset) {}
-  std::size_t offset() const { return offset_; }
-
- private:
-  std::size_t offset_;
-};
 
 // The whole file at once (a SnapshotWriter run to its end: core/persist/snapshot_writer.h, which
 // also writes one a piece at a time while the tree changes).
 std::string serialize_snapshot(const data::DataTree& tree);
-// Replaces `tree` with the snapshot's contents (last processed zxid = `zxid`, from the file name).
-// Throws SnapshotError naming the byte offset on anything malformed, including a bad checksum.
+// A snapshot file read a piece at a time (recovery reads it from disk in pieces, so that the file
+// is never in memory whole beside the tree it becomes): feed() the bytes in order, then finish().
+// Both throw SnapshotError naming the byte offset of anything malformed, a bad checksum included.
+class SnapshotLoader {
+ public:
+  explicit SnapshotLoader(bool extended_types_enabled);
+  void feed(std::string_view bytes);
+  // Replaces `tree` with the snapshot's contents (last processed zxid = `zxid`, from the file name).
+  void finish(std::int64_t zxid, data::DataTree& tree);
+
+ private:
+  std::string header_;   // the FileHeader's 16 bytes, as they arrive
+  SnapshotParser parser_;
+  util::Adler32 sum_;    // over the header and the body
+  std::string trailer_;  // the checksum and end marker after the body
+  std::size_t seen_ = 0;
+};
+
+// The whole file at once: a SnapshotLoader fed it in pieces.
 void load_snapshot(std::string_view bytes, std::int64_t zxid, bool extended_types_enabled, data::DataTree& tree);
 
 }  // namespace zablab::persist

@@ -18,7 +18,7 @@
 
 #include "core/data/acl.h"
 #include "core/data/data_tree.h"
-#include "core/persist/snapshot.h"  // SnapshotError
+#include "core/persist/snapshot_error.h"
 
 namespace zablab::persist {
 

@@ -163,6 +163,34 @@ TEST_CASE("persist/snapshot: serialize and load give back the same tree") {
   CHECK_THROWS_AS(persist::load_snapshot(bad, 2, false, loaded), persist::SnapshotError);
 }
 
+TEST_CASE("persist/snapshot: fed in pieces of any size a snapshot loads the same tree; cut short anywhere it is refused") {
+  data::DataTree tree;
+  data::Txn t;
+  for (int i = 1; i <= 40; ++i) {
+    t.header = jute::TxnHeader{9, 1, i, 100, op::create};
+    t.ops = {{op::create, jute::CreateTxn{"/n" + std::to_string(i), std::string(i * 7, 'v'), data::open_acl_unsafe(),
+                                           false, i}}};
+    tree.apply(t);
+  }
+  const std::string bytes = persist::serialize_snapshot(tree);
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{16}, std::size_t{4096}, bytes.size()}) {
+    INFO("pieces of " << piece << " bytes");
+    persist::SnapshotLoader loader(false);
+    for (std::size_t at = 0; at < bytes.size(); at += piece) loader.feed(std::string_view(bytes).substr(at, piece));
+    data::DataTree loaded;
+    loader.finish(40, loaded);
+    CHECK(persist::serialize_snapshot(loaded) == bytes);
+  }
+  for (const std::size_t cut : {std::size_t{0}, std::size_t{10}, std::size_t{16}, bytes.size() / 2, bytes.size() - 13,
+                                bytes.size() - 1}) {
+    INFO("cut at byte " << cut << " of " << bytes.size());
+    persist::SnapshotLoader loader(false);
+    loader.feed(std::string_view(bytes).substr(0, cut));
+    data::DataTree loaded;
+    CHECK_THROWS_AS(loader.finish(40, loaded), persist::SnapshotError);
+  }
+}
+
 TEST_CASE("persist/torn tail: a crash mid-append is truncated at the last whole entry and reported") {
   FakeEnv env;
   {
