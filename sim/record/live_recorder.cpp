@@ -37,7 +37,7 @@ LiveRecorder::LiveRecorder(const std::string& path, std::int64_t node, const std
     : node_(node),
       start_ms_(start_wall_ms),
       last_flush_ms_(start_wall_ms),
-      recorder_(path, live_info(description, std::move(config_json), start_wall_ms), 256) {
+      recorder_(path, live_info(description, std::move(config_json), start_wall_ms)) {
   trace_.set_retain(false);
   recorder_.attach(trace_);
   add_record(start_wall_ms, make_record("node.start", node_, kNoEndpoint, kNoEndpoint,
