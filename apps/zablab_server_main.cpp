@@ -12,8 +12,10 @@
 // does. Everything else goes to stderr as log lines.
 //
 // --trace FILE records the core's trace events (elections, Zab phases, proposals, commits,
-// sessions) to FILE in the simulator's SQLite schema (docs/trace.md), with wall-clock times, so
-// `zablab-sim replay FILE` and `zablab-sim export FILE --chrome out.json` read it.
+// sessions) and, for an ensemble member, every peer message it sends and receives (election
+// notifications, QuorumPackets) to FILE in the simulator's SQLite schema (docs/trace.md), with
+// wall-clock times, so zablab-viz, `zablab-sim replay FILE` and `zablab-sim export FILE --chrome
+// out.json` read it.
 #include <chrono>
 #include <cstdlib>
 #include <exception>
@@ -67,6 +69,28 @@ std::string client_host_for(const std::string& address) {
   return address;
 }
 
+// --trace for an ensemble member: the peer messages it sends and receives, as the simulator
+// records them (sim/record/live_recorder.h). The recorder outlives the transport's use of it:
+// finish_trace removes this listener first.
+void record_peer_messages(zablab::runtime::AsioEnv& env, zablab::runtime::PeerTransport& peers,
+                          zablab::sim::record::LiveRecorder& recorder, const zablab::server::ServerConfig& config) {
+  // The node's own bounds on what a peer may send (QuorumPeer::on_quorum_bytes).
+  recorder.set_peer_limits({static_cast<std::size_t>(config.max_buffer) * 2 + (std::size_t{1} << 20),
+                            config.extended_types_enabled});
+  peers.set_wire_listener([&env, &recorder](const zablab::runtime::PeerWireEvent& e) {
+    using Kind = zablab::runtime::PeerWireEvent::Kind;
+    if (e.kind == Kind::closed) {
+      recorder.forget_peer_connection(e.conn);
+      return;
+    }
+    recorder.add_peer_bytes(env.wall_ms(), e.conn, e.peer, e.channel, e.kind == Kind::sent, e.bytes);
+  });
+}
+
+void stop_recording_peers(zablab::runtime::AsioEnv& env) {
+  if (auto* peers = env.peer_transport()) peers->set_wire_listener(nullptr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,7 +103,8 @@ int main(int argc, char** argv) {
       "log-level", po::value<std::string>(&log_level_text)->value_name("LEVEL")->default_value("info"),
       "least severe log level written to stderr: debug, info, warn or error")(
       "trace", po::value<std::string>(&trace_path)->value_name("FILE"),
-      "record the core's trace events to this SQLite file (docs/trace.md); replaces the file");
+      "record the core's trace events and the peer messages to this SQLite file (docs/trace.md); replaces "
+      "the file");
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(&config_path), "zoo.cfg");
   po::options_description all;
@@ -183,9 +208,16 @@ int main(int argc, char** argv) {
 
     // Declared before the node, so it outlives it.
     std::unique_ptr<zablab::sim::record::LiveRecorder> recorder;
+    // However main leaves, the transport (which lives as long as env) stops calling the recorder
+    // before the recorder is gone.
+    struct StopRecordingPeers {
+      zablab::runtime::AsioEnv& env;
+      ~StopRecordingPeers() { stop_recording_peers(env); }
+    } stop_recording_peers_on_exit{env};
     auto finish_trace = [&](const std::string& reason) {
       if (!recorder) return;
       env.set_trace_listener(nullptr);
+      stop_recording_peers(env);
       try {
         recorder->finish(env.wall_ms(), reason);
         env.log(LogLevel::info, "trace: " + std::to_string(recorder->written()) + " events written to " + trace_path);
@@ -219,11 +251,13 @@ int main(int argc, char** argv) {
     }
 
     std::unique_ptr<zablab::server::ServerCore> node;
+
     if (ensemble) {
       // The peer transport: our own server.N line says where to listen, the others where to
       // connect.
       auto& peers = env.enable_peer_transport(myid);
       peers.set_connect_timeout(std::chrono::milliseconds(config.cnx_timeout_ms));
+      if (recorder) record_peer_messages(env, peers, *recorder, server_config);
       for (const auto& [sid, s] : server_config.quorum_servers) {
         peers.set_peer(sid, zablab::runtime::PeerAddress{s.host, static_cast<std::uint16_t>(s.quorum_port),
                                                          static_cast<std::uint16_t>(s.election_port)});

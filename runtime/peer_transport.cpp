@@ -404,7 +404,10 @@ void PeerTransport::start_write(const LinkPtr& link) {
       lost(link, "write: " + ec.message());
       return;
     }
-    for (std::size_t i = 0; i < link->writing; ++i) link->queue.pop_front();
+    for (std::size_t i = 0; i < link->writing; ++i) {
+      if (i > 0 || !link->hello_queued) tell_wire_listener(PeerWireEvent::Kind::sent, *link, link->queue.front());
+      link->queue.pop_front();
+    }
     link->hello_queued = false;
     link->writing = 0;
     if (link->wake_up) {
@@ -466,6 +469,7 @@ void PeerTransport::on_read(const LinkPtr& link, std::size_t n) {
     link->hello.clear();
     data = first_bytes;
   }
+  if (!data.empty()) tell_wire_listener(PeerWireEvent::Kind::received, *link, data);
   if (link->key.second == PeerChannel::quorum) {
     if (!data.empty()) {
       link->carried = true;
@@ -600,6 +604,7 @@ void PeerTransport::destroy(const LinkPtr& link) {
   link->socket.shutdown(tcp::socket::shutdown_both, ignored);
   link->socket.close(ignored);
   links_.erase(link->id);
+  tell_wire_listener(PeerWireEvent::Kind::closed, *link, {});
   for (auto* table : {&current_, &waking_}) {
     if (const auto it = table->find(link->key); it != table->end() && it->second == link) table->erase(it);
   }
@@ -607,6 +612,11 @@ void PeerTransport::destroy(const LinkPtr& link) {
 
 void PeerTransport::report(const Key& key) {
   if (Node* node = node_()) node->on_peer_disconnected(key.first, key.second);
+}
+
+void PeerTransport::tell_wire_listener(PeerWireEvent::Kind kind, const Link& link, std::string_view bytes) const {
+  if (!wire_listener_ || link.wake_up) return;  // a wake-up carries only our header
+  wire_listener_(PeerWireEvent{kind, link.id, link.key.first, link.key.second, bytes});
 }
 
 void PeerTransport::close() {

@@ -40,6 +40,10 @@
 //
 // Everything runs on the io_context's loop thread; inputs are delivered through the Node the
 // host returns (none after Env::shutdown), never from inside a call the node makes.
+//
+// A wire listener (zablab-server --trace) hears the bytes each connection carries: ours once
+// written to the socket, the peer's as read (before the node gets them), the election header
+// excluded both ways; then the connection's end.
 #pragma once
 
 #include <chrono>
@@ -76,6 +80,16 @@ struct PeerAddress {
 
 std::string_view channel_name(PeerChannel channel);
 
+// What one peer connection carried, for a wire listener. `bytes` is valid during the call only.
+struct PeerWireEvent {
+  enum class Kind { sent, received, closed };
+  Kind kind = Kind::sent;
+  std::uint64_t conn = 0;  // the connection's number, never reused in this process
+  PeerId peer = 0;
+  PeerChannel channel = PeerChannel::quorum;
+  std::string_view bytes;  // sent / received: the wire bytes (election messages with their length)
+};
+
 class PeerTransport {
  public:
   // The largest election message accepted from a peer (the frame length; QuorumCnxManager's
@@ -90,6 +104,7 @@ class PeerTransport {
   // The node to deliver to, or nullptr when nothing may be delivered any more.
   using NodeGetter = std::function<Node*()>;
   using Logger = std::function<void(LogLevel, std::string_view)>;
+  using WireListener = std::function<void(const PeerWireEvent&)>;
 
   PeerTransport(boost::asio::io_context& io, PeerId self, NodeGetter node, Logger log);
   ~PeerTransport();
@@ -106,6 +121,9 @@ class PeerTransport {
   // How long making a connection (name resolution included) may take; also how long a peer that
   // connected to us may take to announce its sid. Default 5 s (ZooKeeper's cnxTimeout).
   void set_connect_timeout(std::chrono::milliseconds timeout) { connect_timeout_ = timeout; }
+  // Hears every connection's bytes and end (see above); nullptr: nobody. It must not call back
+  // into the transport.
+  void set_wire_listener(WireListener listener) { wire_listener_ = std::move(listener); }
 
   // Opens the port for `channel`: binds `host` ("" = all interfaces; a name is resolved) and `port`
   // (0 = the OS picks). Accepts once the loop runs. Returns the bound port. Throws
@@ -157,12 +175,14 @@ class PeerTransport {
   // Forgets the link and closes its socket; reports nothing.
   void destroy(const LinkPtr& link);
   void report(const Key& key);
+  void tell_wire_listener(PeerWireEvent::Kind kind, const Link& link, std::string_view bytes) const;
   void log(LogLevel level, const std::string& message) const;
 
   boost::asio::io_context& io_;
   PeerId self_;
   NodeGetter node_;
   Logger log_;
+  WireListener wire_listener_;
   std::chrono::milliseconds connect_timeout_{5000};
   std::map<PeerId, PeerAddress> peers_;
   std::set<PeerId> warned_unknown_;

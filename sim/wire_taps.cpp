@@ -1,9 +1,6 @@
 #include "sim/wire_taps.h"
 
-#include "core/quorum/messages.h"
-#include "core/util/hex.h"
-
-#include "sim/json.h"
+#include "sim/peer_wire_labels.h"
 
 namespace zablab::sim {
 
@@ -19,55 +16,29 @@ void PortTaps::forget(ConnId conn) {
 }
 
 WireInfo PeerFrameTap::describe(ConnId conn, int port_number, bool from_initiator, std::string_view bytes) {
-  // Every message is decoded as the core would decode it: a Zab QuorumPacket on the quorum port
-  // ("PROPOSAL" with its zxid), a Notification on the election port ("vote" with the vote).
+  // Every message is decoded as the core would decode it, and named as every trace names it
+  // (sim/peer_wire_labels.h): a Zab QuorumPacket on the quorum port ("PROPOSAL" with its zxid), a
+  // Notification on the election port ("vote" with the vote).
   WireInfo info;
   auto it = decoders_.try_emplace(std::pair{conn, from_initiator}, std::size_t{1} << 30).first;
   it->second.feed(bytes);
-  const bool quorum_port = port_number == port::quorum;
-  std::string frames = "[";
-  int count = 0;
+  std::string frames;
   std::string message;
   while (it->second.next(message) == jute::FrameDecoder::Status::frame) {
-    if (count++) frames += ",";
-    std::string name = quorum_port ? "quorum" : "election";
-    std::string frame = Json().str("type", name).num("bytes", static_cast<std::int64_t>(message.size())).done();
-    if (quorum_port && snapshots_[{conn, from_initiator}].take(message)) {
-      frames += Json().str("type", std::string(kSnapshotPieceName)).num("bytes", static_cast<std::int64_t>(message.size())).done();
-      info.msg_type += info.msg_type.empty() ? std::string(kSnapshotPieceName) : "+" + std::string(kSnapshotPieceName);
+    if (port_number != port::quorum) {
+      add_frame(info, frames, describe_notification(message));
       continue;
     }
-    try {
-      if (quorum_port) {
-        const auto p = jute::decode<jute::QuorumPacket>(message);
-        snapshots_[{conn, from_initiator}].saw_packet(p.type);
-        name = std::string(quorum::packet_name(p.type));
-        info.zxid = p.zxid;
-        frame = Json()
-                    .str("type", name)
-                    .str("zxid", util::hex(p.zxid))
-                    .num("bytes", static_cast<std::int64_t>(message.size()))
-                    .done();
-      } else {
-        const auto n = jute::decode<quorum::Notification>(message);
-        name = "vote";
-        info.zxid = n.zxid;
-        frame = Json()
-                    .str("type", name)
-                    .str("state", std::string(quorum::state_name(static_cast<quorum::PeerState>(n.state))))
-                    .num("leader", n.leader)
-                    .str("zxid", util::hex(n.zxid))
-                    .num("round", n.election_epoch)
-                    .num("peer_epoch", n.peer_epoch)
-                    .done();
-      }
-    } catch (const jute::DecodeError&) {
-      // Not a protocol message (e.g. a connection's first frame): keep the generic name.
+    SnapshotPieces& snapshot = snapshots_[{conn, from_initiator}];
+    if (snapshot.take(message)) {
+      add_frame(info, frames, describe_snapshot_piece(message.size()));
+      continue;
     }
-    frames += frame;
-    info.msg_type += info.msg_type.empty() ? name : "+" + name;
+    const PeerFrame frame = describe_quorum_packet(message);
+    snapshot.saw_packet(frame.packet_type);
+    add_frame(info, frames, frame);
   }
-  if (count) info.frames = frames + "]";
+  if (!frames.empty()) info.frames = "[" + frames + "]";
   return info;
 }
 

@@ -1,6 +1,6 @@
 // Trace decoders for the non-client ports, and a router that picks a decoder by port.
-// PeerFrameTap only cuts the peer streams into messages ("quorum", "election" with their size);
-// Zab brings a tap that decodes QuorumPackets and votes, registered on the same ports.
+// PeerFrameTap cuts the simulated peer streams (a 4-byte length before each message) into messages
+// and names each as every trace does (sim/peer_wire_labels.h): QuorumPackets and votes.
 #pragma once
 
 #include <map>

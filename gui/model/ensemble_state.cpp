@@ -331,6 +331,28 @@ void apply(EnsembleState& st, const TraceRecord& r, const Timeline& timeline) {
       const std::int64_t epoch = l ? l->new_epoch : -1;
       if (epoch >= 0) (accepted ? sv.accepted_epoch : sv.current_epoch) = epoch;
     }
+  } else if (kind == tk::send && sv.incarnation == 0) {
+    // A server the trace never saw start is another member of a real ensemble, seen only through
+    // the messages it exchanged with the member that recorded (docs/visualizer.md): it is what
+    // its votes say it is.
+    if (auto mi = timeline.message_of(r.seq)) {
+      const Message& m = timeline.message(*mi);
+      if (m.channel == Channel::election && m.type == "vote") {
+        const VoteInfo v = vote_from(JsonValue::parse(m.frames).at(0), r.seq);
+        const Role role = parse_role(v.state);
+        if (role != Role::unknown) {
+          sv.up = true;
+          sv.role = role;
+          // Its phases are not seen: one that has a leader is taken to be in broadcast.
+          sv.phase = role == Role::looking ? Phase::election : Phase::broadcast;
+          sv.vote = v;
+          if (role == Role::looking)
+            sv.leader.reset();
+          else
+            sv.leader = v.leader;
+        }
+      }
+    }
   } else if (kind == tk::deliver) {
     if (auto mi = timeline.message_of(r.seq)) {
       const Message& m = timeline.message(*mi);

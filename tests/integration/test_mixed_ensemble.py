@@ -151,7 +151,8 @@ class TwoApacheOneZablab(MixedEnsemble):
 
 class ApacheEnsembleZablabObserver(MixedEnsemble):
     """Two Apache voters and a zablab observer recording --trace: a teacher's way to watch a real
-    ZooKeeper ensemble's commits in zablab-viz (docs/visualizer.md)."""
+    ZooKeeper ensemble's commits in zablab-viz (docs/visualizer.md): the observer's own events and
+    the packets the Apache leader sent it, each a net.send joined to its net.deliver."""
     APACHE = (1, 2)
     VOTERS, OBSERVERS = 2, 1
 
@@ -163,6 +164,8 @@ class ApacheEnsembleZablabObserver(MixedEnsemble):
     def test_zablab_observer_serves_and_records_the_apache_leaders_commits(self):
         self.assertEqual(self.roles[3], "observer", self.describe(self.roles))
         observer, apache = self.client(3), self.client(1)
+        leader = self.ens.leader()
+        self.assertIn(leader, self.APACHE, self.describe(self.roles))
         paths = []
         for i in range(5):
             for zk, who in ((observer, "obs"), (apache, "apache")):
@@ -170,6 +173,7 @@ class ApacheEnsembleZablabObserver(MixedEnsemble):
                 zk.create(path, path.encode())  # through the observer: forwarded to the Apache leader
                 paths.append(path)
         self.assert_same_data(self.ens.sids, paths)
+        zxids = {apache.exists(path).czxid: path for path in paths}
         self.assertEqual(self.ens.stop_member(3), 0, "the observer stops cleanly on SIGTERM")
 
         con = sqlite3.connect(os.path.join(self.trace_dir, "observer.db"))
@@ -178,12 +182,28 @@ class ApacheEnsembleZablabObserver(MixedEnsemble):
                 "SELECT detail FROM events WHERE kind = 'core' AND msg_type = 'txn.commit' ORDER BY seq")]
             phases = [d for (d,) in con.execute(
                 "SELECT detail FROM events WHERE kind = 'core' AND msg_type = 'peer.state' ORDER BY seq")]
+            # The Apache leader's packets to the observer, as the observer read them.
+            from_leader = con.execute(
+                "SELECT msg_type, zxid FROM events WHERE kind = 'net.send' AND node = ? AND from_node = ? AND "
+                "to_node = 3", (leader, leader)).fetchall()
+            sends = con.execute("SELECT COUNT(*) FROM events WHERE kind = 'net.send'").fetchone()[0]
+            joined = con.execute(
+                "SELECT COUNT(*) FROM events d JOIN events s ON s.seq = json_extract(d.detail, '$.send_seq') "
+                "WHERE d.kind = 'net.deliver' AND s.kind = 'net.send' AND d.msg_type = s.msg_type").fetchone()[0]
         finally:
             con.close()
         committed = "\n".join(commits)
         for path in paths:
             self.assertIn('"%s"' % path, committed, "the observer's trace records the commit of %s" % path)
         self.assertTrue(any("OBSERVING" in p for p in phases), phases)
+        types = {t for t, _ in from_leader}
+        self.assertTrue({"LEADERINFO", "PING"} <= types, sorted(types))
+        for zxid, path in sorted(zxids.items()):
+            self.assertTrue(any(t in ("INFORM", "PROPOSAL", "COMMIT") and z == zxid for t, z in from_leader),
+                            "the leader's packet for %s (zxid 0x%x) is in the observer's trace: %s"
+                            % (path, zxid, sorted(types)))
+        self.assertGreater(sends, 0)
+        self.assertEqual(joined, sends, "every recorded send has its delivery")
 
 
 if __name__ == "__main__":

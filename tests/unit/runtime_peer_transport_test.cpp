@@ -19,6 +19,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
+#include <tuple>
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -273,6 +276,65 @@ TEST_CASE("runtime/peer_transport: whole messages, in order, on both channels an
   CHECK(a.transport->inbound_count() == 1);
   CHECK(b.transport->outbound_count() == 1);
   CHECK(b.transport->inbound_count() == 1);
+}
+
+// What a wire listener (zablab-server --trace) heard on one member: the bytes per connection and
+// direction, concatenated, and the connections whose end it heard.
+struct WireLog {
+  std::map<std::tuple<std::uint64_t, PeerId, PeerChannel, bool>, std::string> bytes;  // (conn, peer, channel, sent)
+  std::vector<std::uint64_t> closed;
+  void listen(PeerTransport& t) {
+    t.set_wire_listener([this](const zablab::runtime::PeerWireEvent& e) {
+      using Kind = zablab::runtime::PeerWireEvent::Kind;
+      if (e.kind == Kind::closed) {
+        closed.push_back(e.conn);
+        return;
+      }
+      bytes[{e.conn, e.peer, e.channel, e.kind == Kind::sent}] += e.bytes;
+    });
+  }
+  // Everything carried with `peer` on `channel` one way, over every connection.
+  std::string carried(PeerId peer, PeerChannel channel, bool sent) const {
+    std::string out;
+    for (const auto& [key, b] : bytes)
+      if (std::get<1>(key) == peer && std::get<2>(key) == channel && std::get<3>(key) == sent) out += b;
+    return out;
+  }
+};
+
+TEST_CASE("runtime/peer_transport: a wire listener hears the message bytes both ways, headers left out, and each end",
+          "[runtime][peer_transport]") {
+  Member a(1), b(2);
+  introduce(a, b);
+  WireLog wa, wb;
+  wa.listen(*a.transport);
+  wb.listen(*b.transport);
+  const std::string quorum = info(1) + pkt("one") + pkt(std::string(100000, 'x'));
+  a.env->peer_send(2, PeerChannel::quorum, info(1));
+  a.env->peer_send(2, PeerChannel::quorum, pkt("one"));
+  a.env->peer_send(2, PeerChannel::quorum, pkt(std::string(100000, 'x')));
+  a.env->peer_send(2, PeerChannel::election, "vote");  // a wake-up first: b (larger) connects back
+  REQUIRE(pump({&a, &b}, [&] { return b.node.payloads.size() == 4; }));
+  b.env->peer_send(1, PeerChannel::quorum, pkt("back"));  // on a's connection (a leader answering)
+  REQUIRE(pump({&a, &b}, [&] { return a.node.payloads.size() == 1; }));
+
+  // The quorum stream as written and as read; the election message with its length and without
+  // b's header (nor a's wake-up header).
+  CHECK(wa.carried(2, PeerChannel::quorum, true) == quorum);
+  CHECK(wb.carried(1, PeerChannel::quorum, false) == quorum);
+  CHECK(wb.carried(1, PeerChannel::quorum, true) == pkt("back"));
+  CHECK(wa.carried(2, PeerChannel::quorum, false) == pkt("back"));
+  CHECK(wa.carried(2, PeerChannel::election, true) == zablab::jute::frame("vote"));
+  CHECK(wb.carried(1, PeerChannel::election, false) == zablab::jute::frame("vote"));
+  CHECK(wb.carried(1, PeerChannel::election, true).empty());
+  CHECK(wa.closed.empty());
+
+  b.crash();
+  REQUIRE(pump({&a}, [&] { return a.node.count("disc") == 2; }));
+  std::set<std::uint64_t> carrying;
+  for (const auto& [key, bytes] : wa.bytes) carrying.insert(std::get<0>(key));
+  CHECK(carrying.size() == 2);  // one connection per channel
+  for (const std::uint64_t conn : carrying) CHECK(std::count(wa.closed.begin(), wa.closed.end(), conn) == 1);
 }
 
 TEST_CASE("runtime/peer_transport: election connections are opened by the larger id only",
