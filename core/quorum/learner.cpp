@@ -17,6 +17,8 @@ void QuorumPeer::become_learner(std::int64_t leader) {
   change_state(observer ? PeerState::observing : PeerState::following, Phase::discovery,
                "leader is " + std::to_string(leader));
   learner_stage_ = LearnerStage::connecting;
+  newleader_acked_ = false;
+  uptodate_waiting_ = false;
   // We follow: whoever asked us to lead must find the leader (closing tells them at once).
   for (const auto& [sid, info] : early_learners_) close_quorum(sid);
   early_learners_.clear();
@@ -237,6 +239,7 @@ void QuorumPeer::on_newleader(const jute::QuorumPacket& p) {
   const std::int64_t epoch = epoch_of(p.zxid);
   const std::int64_t leader = *leader_;
   learner_stage_ = LearnerStage::synced;
+  newleader_acked_ = false;
   auto still_ours = [this, leader] { return leader_ && *leader_ == leader; };
   auto write_current_epoch = [this, epoch] {
     current_epoch_ = epoch;
@@ -304,9 +307,18 @@ void QuorumPeer::on_newleader(const jute::QuorumPacket& p) {
 void QuorumPeer::send_newleader_ack(std::int64_t leader, std::int64_t zxid) {
   send_packet(leader, packet::ack, zxid);
   persistence_point("after-ack-newleader");
+  newleader_acked_ = true;
+  if (uptodate_waiting_) {
+    uptodate_waiting_ = false;
+    on_uptodate();
+  }
 }
 
 void QuorumPeer::on_uptodate() {
+  if (learner_stage_ == LearnerStage::synced && !newleader_acked_) {
+    uptodate_waiting_ = true;  // handled once NEWLEADER's ACK is out (send_newleader_ack)
+    return;
+  }
   if (bugs_.log_diff_after_uptodate) {
     // ZOOKEEPER-3911: only now do the DIFF's txns go to the log.
     log_not_logged();

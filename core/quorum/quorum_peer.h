@@ -225,6 +225,11 @@ class QuorumPeer : public server::ServerCore {
   // Txns the leader sent while syncing us (before NEWLEADER), applied or pending but not yet in
   // our log: ZooKeeper's packetsNotLogged. NEWLEADER logs and fsyncs them before the ACK.
   std::vector<data::Txn> not_logged_;
+  // NEWLEADER's ACK has gone out (its disk work done). An UPTODATE that comes before waits for
+  // it: ZooKeeper's learner reads its leader's packets one at a time and finishes NEWLEADER
+  // (log, fsync, currentEpoch, ACK) before it reads the next.
+  bool newleader_acked_ = false;
+  bool uptodate_waiting_ = false;
   // Per peer, the quorum stream's bytes not yet cut into packets.
   std::map<PeerId, QuorumStream> quorum_in_;
   // Set between a SNAP packet and the end of the snapshot streamed after it.
