@@ -206,8 +206,6 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
       swarm += std::string(first ? "" : ",") + f.name;
       first = false;
     }
-  swarm += std::string("; crashes: ") + style_text;
-  if (bug != "none") swarm += "; bug " + bug;
 
   // Watches, ephemerals and a session that expires: drawn from a stream of their own, like the
   // crash style, so every other choice of a seed stayed as it was when they came.
@@ -229,6 +227,8 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
   if (watch_rate > 0) swarm += "; watches " + std::to_string(watch_rate) + "/s";
   if (ephemeral_rate > 0) swarm += "; ephemerals " + std::to_string(ephemeral_rate) + "/s";
   if (!extra_steps.empty()) swarm += "; session expiry from " + format_time(extra_steps.front().first);
+  swarm += std::string("; crashes: ") + style_text;  // the crash style last (the bug aside): tests read it to the end
+  if (bug != "none") swarm += "; bug " + bug;
 
   // --- the scenario ---
   const int n = voters + observers;
