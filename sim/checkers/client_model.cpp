@@ -105,8 +105,9 @@ void CheckEngine::compare_with_model(const TraceRecord& r, const Op& read, std::
     if (v != p->second.begin()) expect = std::prev(v)->second;
   }
   const std::string what = read.op + " " + read.path + " by " + name_of(read.client) + " answered at " + hx(read.zxid);
-  if (found && !expect.exists && expect.closed_session != 0) {
-    // The node was an ephemeral that its session's close removed: a more particular diagnosis.
+  if (found && !expect.exists && expect.closed_session != 0 && enabled("client.ephemeral-lifetime")) {
+    // The node was an ephemeral that its session's close removed: a more particular diagnosis
+    // (client.linearizable-reads reports it when client.ephemeral-lifetime is off).
     report("client.ephemeral-lifetime", r, read.client,
            what + " found the ephemeral, which the close of its session " + hx(expect.closed_session) +
                " removed (committed before that zxid)");

@@ -263,7 +263,9 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
   if (clients >= 3) out << "after 0s: c3 writes " << std::max<std::int64_t>(1, write_rate / 2) << " per second for "
                         << ms_text(workload) << " on /f/b\n";
   if (watch_rate > 0)
-    out << "after 0s: c2 watches " << watch_rate << " per second for " << ms_text(workload) << " on /f/a\n";
+    // The writer watches what it writes (its own writes fire its watches): a sync+read client
+    // with other operations interleaved would no longer show sync's guarantee.
+    out << "after 0s: c1 watches " << watch_rate << " per second for " << ms_text(workload) << " on /f/a\n";
   if (ephemeral_rate > 0)
     out << "after 0s: c" << clients + 1 << " ephemerals " << ephemeral_rate << " per second for "
         << ms_text(std::max(workload, expiry_healed + 8 * kSecond)) << " under /f\n";
