@@ -107,7 +107,13 @@ void ClientProtocolTap::request(Conn& c, const std::string& frame, bool first, W
   c.pending[h.xid] = h.type;
   Json j;
   j.str("type", name).num("xid", h.xid).num("bytes", static_cast<std::int64_t>(frame.size()));
-  if (starts_with_path(h.type)) j.str("path", r.str("path"));
+  if (starts_with_path(h.type)) {
+    j.str("path", r.str("path"));
+    // A read that sets a one-shot watch says so: the oracle follows the watch to its event.
+    if (h.type == op::get_data || h.type == op::exists || h.type == op::get_children ||
+        h.type == op::get_children2)
+      if (r.boolean()) j.boolean("watch", true);
+  }
   json = j.done();
 }
 

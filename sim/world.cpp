@@ -79,7 +79,15 @@ void World::stop_client(EndpointId id) { client_host(id).stop("stopped"); }
 
 // ------------------------------------------------------------------------------ client operations
 
-std::uint64_t World::invoke(EndpointId c, std::string op_name, std::string path, std::string data) {
+namespace {
+// The watcher of a watching read: the event is in the trace (its net.deliver), nothing to do here.
+const client::Watcher& quiet_watcher() {
+  static const client::Watcher w = client::make_watcher([](const client::WatchedEvent&) {});
+  return w;
+}
+}  // namespace
+
+std::uint64_t World::invoke(EndpointId c, std::string op_name, std::string path, std::string data, bool watch) {
   ClientOp o;
   o.id = history_.size() + 1;
   o.client = c;
@@ -90,6 +98,7 @@ std::uint64_t World::invoke(EndpointId c, std::string op_name, std::string path,
   Json detail;
   detail.num("op_id", static_cast<std::int64_t>(o.id)).str("path", o.path);
   if (!o.data.empty()) detail.num("bytes", static_cast<std::int64_t>(o.data.size()));
+  if (watch) detail.boolean("watch", true);
   sim_.record(make_record(trace_kind::client_invoke, c, kNoEndpoint, kNoEndpoint, detail.done(), o.op));
   history_.push_back(std::move(o));
   return history_.back().id;
@@ -128,10 +137,10 @@ std::uint64_t World::create(EndpointId c, std::string path, std::string data, st
   return id;
 }
 
-std::uint64_t World::get_data(EndpointId c, std::string path, client::Callback<jute::GetDataResponse> cb) {
-  const std::uint64_t id = invoke(c, "getData", path, {});
+std::uint64_t World::get_data(EndpointId c, std::string path, client::Callback<jute::GetDataResponse> cb, bool watch) {
+  const std::uint64_t id = invoke(c, "getData", path, {}, watch);
   client_host(c).invoke([&](client::ClientNode&) {
-    client(c).get_data(path, nullptr, [this, id, cb](const client::Result<jute::GetDataResponse>& r) {
+    client(c).get_data(path, watch ? quiet_watcher() : nullptr, [this, id, cb](const client::Result<jute::GetDataResponse>& r) {
       returned(id, r.err, r.ok() ? r.value.data.value_or(std::string()) : std::string());
       if (cb) cb(r);
     });
@@ -162,10 +171,10 @@ std::uint64_t World::remove(EndpointId c, std::string path, std::int32_t version
   return id;
 }
 
-std::uint64_t World::exists(EndpointId c, std::string path, client::Callback<jute::Stat> cb) {
-  const std::uint64_t id = invoke(c, "exists", path, {});
+std::uint64_t World::exists(EndpointId c, std::string path, client::Callback<jute::Stat> cb, bool watch) {
+  const std::uint64_t id = invoke(c, "exists", path, {}, watch);
   client_host(c).invoke([&](client::ClientNode&) {
-    client(c).exists(path, nullptr, [this, id, cb](const client::Result<jute::Stat>& r) {
+    client(c).exists(path, watch ? quiet_watcher() : nullptr, [this, id, cb](const client::Result<jute::Stat>& r) {
       returned(id, r.err);
       if (cb) cb(r);
     });
@@ -173,10 +182,11 @@ std::uint64_t World::exists(EndpointId c, std::string path, client::Callback<jut
   return id;
 }
 
-std::uint64_t World::get_children(EndpointId c, std::string path, client::Callback<client::ChildrenResult> cb) {
-  const std::uint64_t id = invoke(c, "getChildren", path, {});
+std::uint64_t World::get_children(EndpointId c, std::string path, client::Callback<client::ChildrenResult> cb,
+                                  bool watch) {
+  const std::uint64_t id = invoke(c, "getChildren", path, {}, watch);
   client_host(c).invoke([&](client::ClientNode&) {
-    client(c).get_children(path, nullptr, false, [this, id, cb](const client::Result<client::ChildrenResult>& r) {
+    client(c).get_children(path, watch ? quiet_watcher() : nullptr, false, [this, id, cb](const client::Result<client::ChildrenResult>& r) {
       returned(id, r.err);
       if (cb) cb(r);
     });

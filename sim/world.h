@@ -91,12 +91,15 @@ class World {
   // Callbacks are optional; each returns the operation's id.
   std::uint64_t create(EndpointId c, std::string path, std::string data, std::int32_t flags,
                        client::Callback<client::CreateResult> cb = {});
-  std::uint64_t get_data(EndpointId c, std::string path, client::Callback<jute::GetDataResponse> cb = {});
+  // `watch`: the read also sets a one-shot watch (a no-op watcher; the trace shows its event).
+  std::uint64_t get_data(EndpointId c, std::string path, client::Callback<jute::GetDataResponse> cb = {},
+                         bool watch = false);
   std::uint64_t set_data(EndpointId c, std::string path, std::string data, std::int32_t version = -1,
                          client::Callback<jute::Stat> cb = {});
   std::uint64_t remove(EndpointId c, std::string path, std::int32_t version = -1, client::DoneCallback cb = {});
-  std::uint64_t exists(EndpointId c, std::string path, client::Callback<jute::Stat> cb = {});
-  std::uint64_t get_children(EndpointId c, std::string path, client::Callback<client::ChildrenResult> cb = {});
+  std::uint64_t exists(EndpointId c, std::string path, client::Callback<jute::Stat> cb = {}, bool watch = false);
+  std::uint64_t get_children(EndpointId c, std::string path, client::Callback<client::ChildrenResult> cb = {},
+                             bool watch = false);
   std::uint64_t sync(EndpointId c, std::string path, client::Callback<std::string> cb = {});
   std::uint64_t close_session(EndpointId c, client::DoneCallback cb = {});
   const std::vector<ClientOp>& history() const { return history_; }
@@ -155,7 +158,7 @@ class World {
   const WorldOptions& options() const { return options_; }
 
  private:
-  std::uint64_t invoke(EndpointId c, std::string op, std::string path, std::string data);
+  std::uint64_t invoke(EndpointId c, std::string op, std::string path, std::string data, bool watch = false);
   void returned(std::uint64_t op_id, Err err, std::string data = {});
 
   WorldOptions options_;

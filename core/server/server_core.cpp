@@ -459,11 +459,22 @@ std::map<std::string, data::Acl> acls_of_doomed(const data::DataTree& tree, cons
   return out;
 }
 
+// keep-expired-ephemerals (server_bugs.h): an expired session's closeSession (cxid 0, made by
+// the leader) applied as if no session owned anything: its ephemerals stay.
+data::Txn keeping_ephemerals(const data::Txn& txn) {
+  if (txn.header.type != op::close_session || txn.header.cxid != 0) return txn;
+  data::Txn kept = txn;
+  kept.header.client_id = 0;
+  for (auto& o : kept.ops)
+    if (auto* cs = std::get_if<jute::CloseSessionTxn>(&o.body)) cs->paths2_delete.clear();
+  return kept;
+}
+
 }  // namespace
 
 void ServerCore::commit(const data::Txn& txn) {
   const std::map<std::string, data::Acl> doomed = acls_of_doomed(tree_, txn);
-  const data::ApplyResult result = tree_.apply(txn);
+  const data::ApplyResult result = tree_.apply(server_bugs_.keep_expired_ephemerals ? keeping_ephemerals(txn) : txn);
   prep_.committed(txn.zxid());
   env_.trace({"txn.commit", data::txn_to_json(txn)});
   after_apply(txn);
@@ -542,7 +553,10 @@ void ServerCore::commit(const data::Txn& txn) {
   }
   if (type == op::close_session) {
     sessions_.remove(sid);
-    env_.trace({"session.close", "{\"session\":\"" + util::hex(sid) + "\"}"});
+    // What the session still owns once its close is applied (nothing, unless a bug kept it): the
+    // oracle's client.ephemeral-lifetime reads it.
+    env_.trace({"session.close", "{\"session\":\"" + util::hex(sid) +
+                                     "\",\"ephemerals_left\":" + std::to_string(tree_.ephemerals(sid).size()) + "}"});
     // An expired session's connection is closed now; a client's own closeSession is answered first.
     if (origin && !pending) close_connection(origin->id, "session " + util::hex(sid) + " expired");
   }

@@ -25,6 +25,7 @@
 #include "core/persist/snapshot_writer.h"
 #include "core/server/latency_stats.h"
 #include "core/server/prep.h"
+#include "core/server/server_bugs.h"
 #include "core/server/server_config.h"
 #include "core/server/session_tracker.h"
 #include "core/server/watch_manager.h"
@@ -60,6 +61,9 @@ class ServerCore : public Node {
   // whether the server asked the Env to stop reading a connection.
   std::size_t outstanding_requests() const { return outstanding_; }
   bool reading_paused(ConnId conn) const { return paused_.count(conn) > 0; }
+
+  // Deliberate bugs (server_bugs.h); the simulator sets them before start().
+  void set_server_bugs(const ServerBugs& bugs) { server_bugs_ = bugs; }
 
   // The text a four-letter word answers (without closing anything); nullopt if `word` is not one.
   std::optional<std::string> four_letter_word(const std::string& word) const;
@@ -229,6 +233,7 @@ class ServerCore : public Node {
 
   Env& env_;
   ServerConfig config_;
+  ServerBugs server_bugs_;
   data::DataTree tree_;
   SessionTracker sessions_;
   WatchManager watches_;

@@ -61,6 +61,12 @@ const std::vector<Invariant> kInvariants = {
      "the names sequential creates get under one parent are unique and increase in the order they were committed"},
     {"client.bounded-staleness",
      "a read sees every write to its path acknowledged more than syncLimit x tick + the session timeout before it"},
+    {"client.watch-before-data",
+     "a client that set a watch gets its event before any reply showing a change made after the watch was set; a "
+     "one-shot watch fires at most once"},
+    {"client.ephemeral-lifetime",
+     "an ephemeral lives only while its session does: none is left in a server's tree once the session's close is "
+     "applied, none is created for a closed session, none is read after it"},
 };
 
 bool is_write_op(std::string_view op) { return op == "create" || op == "setData" || op == "delete"; }
@@ -234,6 +240,8 @@ void CheckEngine::on_core(const TraceRecord& r, EndpointId id) {
     spec_on_phase(r, id, json_string(r.detail, "phase").value_or("ELECTION"));
   } else if (what == "zab.new_epoch") {
     spec_on_new_epoch(r, id, json_int(r.detail, "epoch").value_or(-1));
+  } else if (what == "session.close") {
+    on_session_close(r, id);
   } else if (what == "zab.learner") {
     flags_on_core(r, id, what);
   } else if (what == "fle.start") {
@@ -270,6 +278,7 @@ void CheckEngine::on_core(const TraceRecord& r, EndpointId id) {
 void CheckEngine::on_deliver(const TraceRecord& r) {
   const EndpointId to = r.to;
   if (is_client(to)) {
+    if (enabled("client.watch-before-data")) watch_on_deliver(r);
     // Every reply carries the zxid of the server's view when it answered.
     if (r.zxid <= 0 || r.msg_type.find("reply") == std::string::npos) return;
     Client& c = clients_[to];
@@ -321,6 +330,10 @@ void CheckEngine::on_send(const TraceRecord& r) {
   // A PROPOSAL or INFORM carries its txn's digest (the wire tap's frames[0].digest): kept until
   // the delivery, which names the send by its seq.
   if (is_server(r.node) && is_client(r.to) && enabled("client.fifo-order")) check_reply_order(r);
+  if (enabled("client.watch-before-data")) {
+    if (is_client(r.node) && is_server(r.to)) watch_on_request(r);
+    if (is_server(r.node) && is_client(r.to)) watch_on_reply(r);
+  }
   if (!is_server(r.node) || !is_server(r.to) || (r.msg_type != "PROPOSAL" && r.msg_type != "INFORM")) return;
   const auto frames = json_raw_array(r.detail, "frames");
   const auto digest = frames && !frames->empty() ? json_int((*frames)[0], "digest") : std::nullopt;

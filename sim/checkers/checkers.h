@@ -40,6 +40,12 @@
 //     client.bounded-staleness      a read sees every write to its path acknowledged more than
 //                                   syncLimit x tick + the longest session timeout before it began:
 //                                   a server cut off from its leader stops serving within that
+//     client.watch-before-data      a client that set a watch gets its event before any reply that
+//                                   shows a change made after the watch was set; and a one-shot
+//                                   watch fires at most once per registration (client_watches.cpp)
+//     client.ephemeral-lifetime     an ephemeral lives only while its session does: none is left in a
+//                                   server's tree once the session's close is applied, none is created
+//                                   for a closed session, none is read after its session's close
 //
 // Which records it reads (kinds and msg_types), and why each rule holds in correct ZooKeeper, is
 // in docs/scenarios.md ("The checkers"). Single-threaded; deterministic.
@@ -233,12 +239,30 @@ class CheckEngine {
     std::string data;
     std::int32_t version = 0;
     std::int64_t mzxid = 0;
+    std::int64_t closed_session = 0;  // a node gone with its owner's session: that session
   };
   void model_note_txn(std::uint64_t digest, std::string_view json);
   void model_apply(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest);
   void check_read_against_model(const TraceRecord& r, const Op& read);
   void check_waiting_reads(const TraceRecord& r);  // those the committed history now reaches
   void compare_with_model(const TraceRecord& r, const Op& read, std::string_view result);
+  // --- client.watch-before-data, client.ephemeral-lifetime (client_watches.cpp) ---
+  struct WatchReg {
+    char kind = 'd';             // 'd' data (getData, exists on a node), 'e' exist (exists, no node), 'c' children
+    std::int64_t set_at = 0;     // the zxid of the reply that set it: changes after it fire it
+    std::string how;             // "getData /f/a (reply seq 12)", for messages
+  };
+  struct WatchRequest {
+    std::string op;  // "getData", "exists", "getChildren", "getChildren2"
+    std::string path;
+  };
+  void watch_on_request(const TraceRecord& r);   // a client's net.send: which requests set watches
+  void watch_on_reply(const TraceRecord& r);     // a server's net.send to a client: its frames, until delivered
+  void watch_on_deliver(const TraceRecord& r);   // the client gets them, in order
+  void watch_check_reply(const TraceRecord& r, EndpointId client, std::int64_t zxid, std::string_view frame);
+  void watch_on_event(const TraceRecord& r, EndpointId client, std::string_view frame);
+  std::optional<std::int64_t> first_change(const WatchReg& w, const std::string& path, std::int64_t upto) const;
+  void on_session_close(const TraceRecord& r, EndpointId s);
   // --- client.fifo-order, client.sequential-names (client_order.cpp) ---
   void check_fifo(const TraceRecord& r, std::uint64_t op_id, const Op& op);
   void check_reply_order(const TraceRecord& r);  // a server's net.send to a client
@@ -287,6 +311,15 @@ class CheckEngine {
   std::map<std::string, std::map<std::int64_t, std::pair<std::int64_t, std::string>>> sequential_;
   // Per client connection: the xid of the last reply a server sent on it, and that record's seq.
   std::map<std::int64_t, std::pair<std::int64_t, std::uint64_t>> reply_xid_;
+  std::map<std::string, std::set<std::int64_t>> children_changed_;  // parent -> zxids that added or removed a child
+  std::map<std::int64_t, std::int64_t> closed_sessions_;            // session -> the zxid of its committed close
+  // Watches: per client, its outstanding one-shot watches by path; the watching requests in flight
+  // by (connection, xid); a server's frames to a client by the send's seq, until delivered.
+  std::map<EndpointId, std::multimap<std::string, WatchReg>> watches_;
+  std::map<std::pair<std::int64_t, std::int64_t>, WatchRequest> watch_requests_;
+  std::map<std::uint64_t, std::vector<std::string>> frames_to_client_;
+  std::map<EndpointId, std::int64_t> client_session_;  // the session of its latest ConnectResponse
+  std::set<EndpointId> persistent_watchers_;           // clients that added a persistent watch
   std::int64_t model_tip_ = 0;                 // the last committed zxid replayed
   std::int64_t model_blind_from_ = INT64_MAX;  // from here on a txn could not be replayed
   // Reads answered at a zxid the committed history has not reached yet: zxid -> (op id, op.result detail).

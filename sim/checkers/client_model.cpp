@@ -43,24 +43,41 @@ void CheckEngine::model_apply(const TraceRecord& r, std::int64_t zxid, std::uint
     const auto body = json_member(op, "txn");
     if (!body) continue;
     const std::string path = json_string(*body, "path").value_or("");
+    const std::string parent = path.size() > 1 ? path.substr(0, std::max<std::size_t>(1, path.rfind('/'))) : "";
     if (type == "create" || type == "create2" || type == "createContainer" || type == "createTTL") {
       put(path, ModelNode{true, json_string(*body, "data").value_or(""), 0, zxid});
-      if (json_member(*body, "ephemeral").value_or("false") == "true") ephemerals_[session].insert(path);
+      children_changed_[parent].insert(zxid);
+      if (json_member(*body, "ephemeral").value_or("false") == "true") {
+        ephemerals_[session].insert(path);
+        if (auto closed = closed_sessions_.find(session); closed != closed_sessions_.end())
+          report("client.ephemeral-lifetime", r, kNoEndpoint,
+                 "the committed txn " + hx(zxid) + " creates the ephemeral " + path + " for session " + hx(session) +
+                     ", whose close was committed at " + hx(closed->second));
+      }
     } else if (type == "setData") {
       put(path, ModelNode{true, json_string(*body, "data").value_or(""),
                           static_cast<std::int32_t>(json_int(*body, "version").value_or(0)), zxid});
     } else if (type == "delete" || type == "deleteContainer") {
       put(path, ModelNode{});
+      children_changed_[parent].insert(zxid);
       for (auto& [owner, paths] : ephemerals_) paths.erase(path);
     } else if (type == "closeSession") {
-      for (const auto& p : ephemerals_[session]) put(p, ModelNode{});
+      for (const auto& p : ephemerals_[session]) {
+        ModelNode gone;
+        gone.closed_session = session;
+        put(p, gone);
+        children_changed_[p.substr(0, std::max<std::size_t>(1, p.rfind('/')))].insert(zxid);
+      }
       ephemerals_.erase(session);
+      closed_sessions_.try_emplace(session, zxid);
     }
   }
 }
 
 void CheckEngine::check_read_against_model(const TraceRecord& r, const Op& read) {
-  if (!enabled("client.linearizable-reads") || read.zxid <= 0 || read.zxid >= model_blind_from_) return;
+  if ((!enabled("client.linearizable-reads") && !enabled("client.ephemeral-lifetime")) || read.zxid <= 0 ||
+      read.zxid >= model_blind_from_)
+    return;
   if (read.zxid > model_tip_) {
     waiting_reads_.emplace(read.zxid, std::pair{json_int(r.detail, "op_id").value_or(0), r.detail});
     return;
@@ -88,6 +105,14 @@ void CheckEngine::compare_with_model(const TraceRecord& r, const Op& read, std::
     if (v != p->second.begin()) expect = std::prev(v)->second;
   }
   const std::string what = read.op + " " + read.path + " by " + name_of(read.client) + " answered at " + hx(read.zxid);
+  if (found && !expect.exists && expect.closed_session != 0 && enabled("client.ephemeral-lifetime")) {
+    // The node was an ephemeral that its session's close removed: a more particular diagnosis
+    // (client.linearizable-reads reports it when client.ephemeral-lifetime is off).
+    report("client.ephemeral-lifetime", r, read.client,
+           what + " found the ephemeral, which the close of its session " + hx(expect.closed_session) +
+               " removed (committed before that zxid)");
+    return;
+  }
   if (found != expect.exists) {
     report("client.linearizable-reads", r, read.client,
            what + (found ? " found the node, which the committed history has not created (or has deleted) by then"

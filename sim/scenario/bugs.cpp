@@ -7,6 +7,7 @@
 #include "core/jute/codes.h"
 #include "core/jute/frame.h"
 #include "core/quorum/messages.h"
+#include "core/server/server_bugs.h"
 #include "sim/check.h"
 #include "sim/quorum_kind.h"
 
@@ -92,6 +93,14 @@ const std::vector<BugInfo> kBugs = {
      "ZOOKEEPER-4646: a follower ACKs NEWLEADER before the txns the sync brought are fsynced; crashing right after "
      "the ACK loses txns the new leader already counts as committed",
      "zab.primary-integrity", "scenarios/known-bugs/zookeeper-4646.scn"},
+    {Bug::watch_after_reply, "watch-after-reply",
+     "a server holds each watch notification back until it has sent the next reply on that connection: the client "
+     "reads the new data before it hears that its watch fired",
+     "client.watch-before-data"},
+    {Bug::keep_expired_ephemerals, "keep-expired-ephemerals",
+     "every server, applying the closeSession of an expired session, leaves the session's ephemerals in its tree: "
+     "they outlive their owner",
+     "client.ephemeral-lifetime"},
 };
 
 // The core switch (core/quorum/zab_bugs.h) for each real ZooKeeper bug; nullopt for the others.
@@ -137,6 +146,7 @@ class BuggyPeer final : public Node, private Env, private Disk {
   void on_client_closed(ConnId conn) override {
     fresh_.erase(conn);
     drop_held_reply(conn);
+    drop_held(held_notifications_, conn);
     peer_->on_client_closed(conn);
   }
   void on_peer_message(PeerId from, PeerChannel channel, std::string_view message) override {
@@ -203,9 +213,20 @@ class BuggyPeer final : public Node, private Env, private Disk {
   void cancel_timer(TimerId id) override { host_.cancel_timer(id); }
   void client_send(ConnId conn, std::string bytes) override {
     if (bug_ == Bug::reorder_replies && reply_xid(bytes) > 0 && swap_reply(conn, bytes)) return;
+    if (bug_ == Bug::watch_after_reply) {
+      if (reply_xid(bytes) == kNotificationXid) {
+        hold_notification(conn, std::move(bytes));
+        return;
+      }
+      const bool reply = reply_xid(bytes) > 0;
+      host_.client_send(conn, std::move(bytes));
+      if (reply) release_notifications(conn);  // after the reply that may show the change
+      return;
+    }
     host_.client_send(conn, std::move(bytes));
   }
   void client_close(ConnId conn) override {
+    release_notifications(conn);
     if (auto h = held_replies_.find(conn); h != held_replies_.end()) {
       std::string held = std::move(h->second.second);
       drop_held_reply(conn);
@@ -355,6 +376,31 @@ class BuggyPeer final : public Node, private Env, private Disk {
     held.erase(it);
   }
   void drop_held_reply(ConnId conn) { drop_held(held_replies_, conn); }
+
+  // watch-after-reply: notifications wait for the connection's next reply (or 300 ms), then follow it.
+  static constexpr std::int32_t kNotificationXid = -1;
+  void hold_notification(ConnId conn, std::string bytes) {
+    auto it = held_notifications_.find(conn);
+    if (it != held_notifications_.end()) {
+      it->second.second += bytes;
+      return;
+    }
+    const TimerId timer = later(300, [this, conn] {
+      auto h = held_notifications_.find(conn);
+      if (h == held_notifications_.end()) return;
+      std::string held = std::move(h->second.second);
+      held_notifications_.erase(h);
+      host_.client_send(conn, std::move(held));
+    });
+    held_notifications_[conn] = {timer, std::move(bytes)};
+  }
+  void release_notifications(ConnId conn) {
+    auto it = held_notifications_.find(conn);
+    if (it == held_notifications_.end()) return;
+    std::string held = std::move(it->second.second);
+    drop_held(held_notifications_, conn);
+    host_.client_send(conn, std::move(held));
+  }
 
   // The xid of a framed reply (4-byte length, then ReplyHeader.xid); 0 for anything shorter (the
   // handshake's ConnectResponse starts with protocolVersion 0).
@@ -518,6 +564,7 @@ class BuggyPeer final : public Node, private Env, private Disk {
   std::string leaderinfo_;               // repeat-leaderinfo: the last LEADERINFO sent
   std::map<PeerId, std::pair<TimerId, std::string>> held_out_;  // reorder-commit/-proposal/-ack: per peer
   std::map<ConnId, std::pair<TimerId, std::string>> held_replies_;  // reorder-replies: per client connection
+  std::map<ConnId, std::pair<TimerId, std::string>> held_notifications_;  // watch-after-reply: per connection
   TimerId held_timer_ = 0;
 };
 
@@ -559,6 +606,16 @@ ServerKind buggy_quorum_kind(Bug bug) {
     kind.make = [zab = *zab](Env& env, const server::ServerConfig& config) -> std::unique_ptr<Node> {
       auto peer = std::make_unique<quorum::QuorumPeer>(env, config);
       peer->set_zab_bugs(zab);
+      return peer;
+    };
+    return kind;
+  }
+  if (bug == Bug::keep_expired_ephemerals) {
+    kind.make = [](Env& env, const server::ServerConfig& config) -> std::unique_ptr<Node> {
+      auto peer = std::make_unique<quorum::QuorumPeer>(env, config);
+      server::ServerBugs b;
+      b.keep_expired_ephemerals = true;
+      peer->set_server_bugs(b);
       return peer;
     };
     return kind;

@@ -27,6 +27,9 @@
 //                          broken connection are hidden from it) and goes on serving reads.
 //   reorder-replies        a server sends a client connection's replies two at a time, the later
 //                          first (ZooKeeper answers a session's requests in the order they came).
+//   watch-after-reply      a server holds each watch notification back until it has sent the next
+//                          reply on that connection (ZooKeeper sends the event before any reply
+//                          that could show the change).
 //
 // And one for each of Zab.tla's "should not be triggered" flags, lying on the quorum link:
 //
@@ -49,6 +52,11 @@
 //   zookeeper-3911   a follower logs a DIFF's txns only on UPTODATE, after ACKing NEWLEADER
 //   zookeeper-4643   a follower writes currentEpoch before it logs and fsyncs the synced txns
 //   zookeeper-4646   a follower ACKs NEWLEADER before the synced txns are fsynced
+//
+// And one in the server's data handling, a switch in core/server/server_bugs.h:
+//
+//   keep-expired-ephemerals  every server, applying the closeSession of an expired session, leaves
+//                          the session's ephemerals in its tree.
 #pragma once
 
 #include <memory>
@@ -86,6 +94,8 @@ enum class Bug {
   zookeeper_3911,
   zookeeper_4643,
   zookeeper_4646,
+  watch_after_reply,
+  keep_expired_ephemerals,
 };
 
 struct BugInfo {

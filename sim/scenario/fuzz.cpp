@@ -206,7 +206,28 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
       swarm += std::string(first ? "" : ",") + f.name;
       first = false;
     }
-  swarm += std::string("; crashes: ") + style_text;
+
+  // Watches, ephemerals and a session that expires: drawn from a stream of their own, like the
+  // crash style, so every other choice of a seed stayed as it was when they came.
+  util::Prng watch_rng(seed * 0x2545F4914F6CDD1DULL + 0x7A7C);
+  const std::int64_t watch_rate = watch_rng.chance(3, 4) ? watch_rng.uniform(2, 10) : 0;
+  const std::int64_t ephemeral_rate = watch_rng.chance(3, 4) ? watch_rng.uniform(4, 12) : 0;
+  std::vector<std::pair<Nanos, std::string>> extra_steps;  // (time, action), merged into the fault schedule
+  if (ephemeral_rate > 0 && watch_rng.chance(2, 3)) {
+    // The ephemerals' client (one of its own, which no other fault picks) is cut off for longer
+    // than its session timeout: the session expires, its ephemerals must go, and the client comes
+    // back with a new session to read its old names.
+    // The healing waits for it (the liveness phase's heal comes no earlier), and the workload goes
+    // on for a while after it.
+    const Nanos at = watch_rng.uniform(2, std::max<std::int64_t>(2, fault_phase / kSecond / 2)) * kSecond;
+    extra_steps.emplace_back(at, "isolate c" + std::to_string(clients + 1));
+    extra_steps.emplace_back(at + session + watch_rng.uniform(1000, 4000) * kMillisecond, "heal");
+  }
+  const Nanos expiry_healed = extra_steps.empty() ? 0 : extra_steps.back().first;
+  if (watch_rate > 0) swarm += "; watches " + std::to_string(watch_rate) + "/s";
+  if (ephemeral_rate > 0) swarm += "; ephemerals " + std::to_string(ephemeral_rate) + "/s";
+  if (!extra_steps.empty()) swarm += "; session expiry from " + format_time(extra_steps.front().first);
+  swarm += std::string("; crashes: ") + style_text;  // the crash style last (the bug aside): tests read it to the end
   if (bug != "none") swarm += "; bug " + bug;
 
   // --- the scenario ---
@@ -232,6 +253,7 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
     }
     out << " session " << session / kMillisecond << "ms\n";
   }
+  if (ephemeral_rate > 0) out << "client c" << clients + 1 << " session " << session / kMillisecond << "ms\n";
   const Nanos workload = fault_phase + 5 * kSecond;
   out << "when leader elected within 60s: c1 writes " << write_rate << " per second for " << ms_text(workload) << " on /f/a\n";
   out << "after 0s: c2 reads " << read_rate << " per second for " << ms_text(workload) << " on /f/a with sync\n";
@@ -240,6 +262,13 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
       << " on /f/a\n";
   if (clients >= 3) out << "after 0s: c3 writes " << std::max<std::int64_t>(1, write_rate / 2) << " per second for "
                         << ms_text(workload) << " on /f/b\n";
+  if (watch_rate > 0)
+    // The writer watches what it writes (its own writes fire its watches): a sync+read client
+    // with other operations interleaved would no longer show sync's guarantee.
+    out << "after 0s: c1 watches " << watch_rate << " per second for " << ms_text(workload) << " on /f/a\n";
+  if (ephemeral_rate > 0)
+    out << "after 0s: c" << clients + 1 << " ephemerals " << ephemeral_rate << " per second for "
+        << ms_text(std::max(workload, expiry_healed + 8 * kSecond)) << " under /f\n";
   Nanos t = 2 * kSecond;
   std::vector<std::string> enabled;
   for (const auto& f : faults)
@@ -247,8 +276,14 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
   int recoveries = 0;
   bool armed = false;  // one crash point per seed: an arming that never fires must not take a second
                        // server down in the liveness phase
+  std::size_t next_extra = 0;
+  auto extras_until = [&](Nanos until) {
+    for (; next_extra < extra_steps.size() && extra_steps[next_extra].first <= until; ++next_extra)
+      out << "at " << ms_text(extra_steps[next_extra].first) << ": " << extra_steps[next_extra].second << "\n";
+  };
   while (true) {
     t += pick(mean_gap / 2 / kMillisecond, mean_gap * 3 / 2 / kMillisecond) * kMillisecond;
+    extras_until(std::min(t, fault_phase));
     if (t > fault_phase) break;
     const std::string& f = enabled[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(enabled.size()) - 1))];
     if (f == "crash-point" || f == "crash-at-message") {
@@ -323,9 +358,10 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
     if (coin(1, 4)) action += "; restart " + server();
     out << "at " << ms_text(t) << ": " << action << "\n";
   }
+  extras_until(fault_phase + 60 * kSecond);
   // Liveness: heal everything and require a working ensemble.
   out << kLivenessMarker << " heal everything, then require a leader, convergence and every acknowledged write\n";
-  const Nanos end = fault_phase + pick(1, 3) * kSecond;
+  const Nanos end = std::max(fault_phase + pick(1, 3) * kSecond, expiry_healed);
   const bool disk_faults = std::any_of(faults.begin(), faults.end(), [](const Fault& f) {
     return f.on && (std::string_view(f.name) == "disk-full" || std::string_view(f.name) == "disk-errors");
   });

@@ -678,7 +678,7 @@ class LineParser {
     } else if (v == "close") {
       a.kind = Action::Kind::client_op;
       a.word = v;
-    } else if (v == "writes" || v == "reads") {
+    } else if (v == "writes" || v == "reads" || v == "watches" || v == "ephemerals") {
       a.kind = Action::Kind::workload;
       a.word = v;
       a.count = number("a rate (operations per second)", 1, 100000);
@@ -686,7 +686,12 @@ class LineParser {
       expect_word("second");
       expect_word("for");
       a.duration = duration("how long");
-      a.path = accept_word("on") ? path() : "/load";
+      if (v == "ephemerals") {
+        expect_word("under");
+        a.path = path();
+      } else {
+        a.path = accept_word("on") ? path() : "/load";
+      }
       if (v == "reads" && accept_word("with")) {
         expect_word("sync");
         a.herd = true;  // reused: sync before each read
@@ -710,7 +715,8 @@ class LineParser {
       if (accept_word("herd")) a.herd = true;
     } else {
       fail(verb.loc, "unknown client operation '" + v +
-                         "' (create, set, get, delete, sync, exists, children, close, writes, reads, creates, locks, joins election)");
+                         "' (create, set, get, delete, sync, exists, children, close, writes, reads, watches, ephemerals, creates, locks, "
+                         "joins election)");
     }
     return a;
   }

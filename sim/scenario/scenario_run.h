@@ -118,9 +118,11 @@ class ScenarioRun {
   EndpointId live_client(const Target& t);
   void result_record(std::uint64_t op_id, Err err, const std::optional<jute::Stat>& stat,
                      const std::optional<std::string>& data = std::nullopt, const std::string& path = {});
-  // Issues one operation; `quiet` ones (workloads) stay out of the timeline.
+  // Issues one operation; `quiet` ones (workloads) stay out of the timeline. `watch`: a get,
+  // exists or children that sets a one-shot watch.
   std::uint64_t issue(EndpointId c, const std::string& op, const std::string& path, const std::string& data,
-                      std::int32_t flags, bool quiet, std::function<void(Err)> then = {}, bool internal = false);
+                      std::int32_t flags, bool quiet, std::function<void(Err)> then = {}, bool internal = false,
+                      bool watch = false);
   void client_op(const Action& a);
 
   // --- scenario_run_workloads.cpp
@@ -129,6 +131,9 @@ class ScenarioRun {
   // client's results ignore them.
   void ensure_path(EndpointId c, const std::string& path);
   void schedule_tick(const std::shared_ptr<Workload>& wl, Nanos at);
+  // One tick of a `watches` or `ephemerals` workload (the i-th operation).
+  void watch_tick(const std::shared_ptr<Workload>& wl, std::int64_t i);
+  void ephemeral_tick(const std::shared_ptr<Workload>& wl, std::int64_t i);
   void count(const std::shared_ptr<Workload>& wl, Err e);
   void report_workload(Workload& wl);
 

@@ -205,7 +205,7 @@ void ScenarioRun::result_record(std::uint64_t op_id, Err err, const std::optiona
 }
 
 std::uint64_t ScenarioRun::issue(EndpointId c, const std::string& op, const std::string& path, const std::string& data,
-                    std::int32_t flags, bool quiet, std::function<void(Err)> then, bool internal) {
+                    std::int32_t flags, bool quiet, std::function<void(Err)> then, bool internal, bool watch) {
   const std::uint64_t id = w_->history().size() + 1;  // the id World is about to give it
   if (quiet && timeline_) timeline_->quiet(id);
   auto done = [this, then, internal](Err err) {
@@ -223,23 +223,30 @@ std::uint64_t ScenarioRun::issue(EndpointId c, const std::string& op, const std:
       done(r.err);
     });
   } else if (op == "get") {
-    w_->get_data(c, path, [this, id, c, done](const client::Result<jute::GetDataResponse>& r) {
-      last_read_[c] = r.ok() ? std::optional<std::string>(r.value.data.value_or("")) : std::nullopt;
-      result_record(id, r.err, r.ok() ? std::optional<jute::Stat>(r.value.stat) : std::nullopt,
-                    r.ok() ? std::optional<std::string>(r.value.data.value_or("")) : std::nullopt);
-      done(r.err);
-    });
+    w_->get_data(
+        c, path,
+        [this, id, c, done](const client::Result<jute::GetDataResponse>& r) {
+          last_read_[c] = r.ok() ? std::optional<std::string>(r.value.data.value_or("")) : std::nullopt;
+          result_record(id, r.err, r.ok() ? std::optional<jute::Stat>(r.value.stat) : std::nullopt,
+                        r.ok() ? std::optional<std::string>(r.value.data.value_or("")) : std::nullopt);
+          done(r.err);
+        },
+        watch);
   } else if (op == "delete") {
     w_->remove(c, path, -1, [done](Err err) { done(err); });
   } else if (op == "sync") {
     w_->sync(c, path, [done](const client::Result<std::string>& r) { done(r.err); });
   } else if (op == "exists") {
-    w_->exists(c, path, [this, id, done](const client::Result<jute::Stat>& r) {
-      result_record(id, r.err, r.ok() ? std::optional<jute::Stat>(r.value) : std::nullopt);
-      done(r.err);
-    });
+    w_->exists(
+        c, path,
+        [this, id, done](const client::Result<jute::Stat>& r) {
+          result_record(id, r.err, r.ok() ? std::optional<jute::Stat>(r.value) : std::nullopt);
+          done(r.err);
+        },
+        watch);
   } else if (op == "children") {
-    w_->get_children(c, path, [done](const client::Result<client::ChildrenResult>& r) { done(r.err); });
+    w_->get_children(
+        c, path, [done](const client::Result<client::ChildrenResult>& r) { done(r.err); }, watch);
   } else if (op == "close") {
     w_->close_session(c, [done](Err err) { done(err); });
   }

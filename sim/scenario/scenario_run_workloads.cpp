@@ -25,7 +25,7 @@ void ScenarioRun::workload(const Action& a) {
   }
   wl->total = a.count * a.duration / kSecond;
   wl->period = kSecond / a.count;
-  if (a.word == "writes") ensure_path(c, a.path);
+  if (a.word == "writes" || a.word == "ephemerals") ensure_path(c, a.path);
   schedule_tick(wl, w_->now());
 }
 
@@ -40,7 +40,11 @@ void ScenarioRun::schedule_tick(const std::shared_ptr<Workload>& wl, Nanos at) {
   w_->sim().at(at, [this, wl, at] {
     if (!w_->up(wl->client)) return;
     const std::int64_t i = wl->issued++;
-    if (wl->kind == "writes") {
+    if (wl->kind == "watches") {
+      watch_tick(wl, i);
+    } else if (wl->kind == "ephemerals") {
+      ephemeral_tick(wl, i);
+    } else if (wl->kind == "writes") {
       issue(wl->client, "set", wl->path, name_of(wl->client) + "-" + std::to_string(i), 0, true,
             [this, wl](Err e) { count(wl, e); });
     } else if (wl->with_sync) {
@@ -58,15 +62,64 @@ void ScenarioRun::schedule_tick(const std::shared_ptr<Workload>& wl, Nanos at) {
   });
 }
 
+// getData, exists and getChildren by turns, each setting a one-shot watch: on the path, and on
+// its parent's children.
+void ScenarioRun::watch_tick(const std::shared_ptr<Workload>& wl, std::int64_t i) {
+  static const char* const kReads[] = {"get", "exists", "children"};
+  const char* what = kReads[i % 3];
+  const std::string parent = wl->path.rfind('/') > 0 ? wl->path.substr(0, wl->path.rfind('/')) : "/";
+  issue(wl->client, what, i % 3 == 2 ? parent : wl->path, "", 0, true, [this, wl](Err e) { count(wl, e); }, false,
+        true);
+}
+
+// Round m of four: create the ephemeral <client>-e<m>, create an ephemeral-sequential
+// <client>-q-, exists (with a watch) on the ephemeral of an earlier round, and delete that of the
+// round before in every other round. So this client's session holds ephemerals that only its end
+// removes, and its reads come back to them -- after a new session, to those of the old one.
+void ScenarioRun::ephemeral_tick(const std::shared_ptr<Workload>& wl, std::int64_t i) {
+  const std::int64_t m = i / 4;
+  const std::string base = wl->path + (wl->path == "/" ? "" : "/") + name_of(wl->client);
+  auto done = [this, wl](Err e) { count(wl, e); };
+  switch (i % 4) {
+    case 0:
+      issue(wl->client, "create", base + "-e" + std::to_string(m), "v", create_mode::ephemeral, true, done);
+      break;
+    case 1:
+      issue(wl->client, "create", base + "-q-", "v", create_mode::ephemeral_sequential, true, done);
+      break;
+    case 2: {
+      // An earlier round, spread over all of them (a multiplicative hash of m).
+      const std::uint64_t spread = static_cast<std::uint64_t>(m) * 0x9E3779B97F4A7C15ULL >> 20;
+      const std::int64_t k = m == 0 ? 0 : static_cast<std::int64_t>(spread % static_cast<std::uint64_t>(m));
+      issue(wl->client, "exists", base + "-e" + std::to_string(k), "", 0, true, done, false, true);
+      break;
+    }
+    default:
+      if (m >= 1 && m % 2 == 0) {
+        issue(wl->client, "delete", base + "-e" + std::to_string(m - 1), "", 0, true, done);
+      } else {
+        issue(wl->client, "exists", wl->path, "", 0, true, done);
+      }
+      break;
+  }
+}
+
 void ScenarioRun::count(const std::shared_ptr<Workload>& wl, Err e) {
-  ++(e == Err::ok || (wl->kind == "reads" && e == Err::no_node) ? wl->ok : wl->failed);
+  ++(e == Err::ok || ((wl->kind == "reads" || wl->kind == "watches" || wl->kind == "ephemerals") && e == Err::no_node)
+         ? wl->ok
+         : wl->failed);
   if (wl->ok + wl->failed == wl->total) report_workload(*wl);
 }
 
 void ScenarioRun::report_workload(Workload& wl) {
   if (wl.reported) return;
   wl.reported = true;
-  std::string what = wl.kind == "creates" ? "creates under " : wl.kind == "writes" ? "writes to " : wl.with_sync ? "sync+reads of " : "reads of ";
+  std::string what = wl.kind == "creates"      ? "creates under "
+                     : wl.kind == "writes"     ? "writes to "
+                     : wl.kind == "watches"    ? "watching reads of "
+                     : wl.kind == "ephemerals" ? "ephemerals under "
+                     : wl.with_sync            ? "sync+reads of "
+                                               : "reads of ";
   record("workload.done", wl.client,
          Json()
              .str("summary", what + wl.path + ": " + std::to_string(wl.issued) + " issued, " + std::to_string(wl.ok) +

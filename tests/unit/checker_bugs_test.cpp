@@ -377,3 +377,51 @@ after 3s: note "end"
   REQUIRE(all.violation);
   CHECK(all.violation->invariant == "client.fifo-order");
 }
+
+namespace {
+// c2 watches /w (getData, exists, getChildren of / by turns) while c1 writes it; only CHECKS run.
+const std::string kWatchedWrites = R"(
+ensemble 3
+tick 500ms
+seed 1
+CHECKS
+client c1 on s1
+client c2 on s1
+expect leader elected within 10s
+c1 create /w "0"
+when c1 done within 10s: c2 watches 10 per second for 3s on /w
+after 0s: c1 writes 5 per second for 3s on /w
+after 4s: note "end"
+)";
+// c1's ephemeral /e outlives c1's session (cut off longer than its timeout); c2 then looks at it.
+const std::string kExpiredOwner = R"(
+ensemble 3
+tick 500ms
+seed 1
+CHECKS
+client c1 on s1 session 4s
+client c2 on s2
+expect leader elected within 10s
+c1 create /e "x" ephemeral
+when c1 done within 10s: isolate c1
+after 8s: heal
+after 1s: c2 exists /e
+after 2s: note "end"
+)";
+std::string with_checks(std::string text, const std::string& checks) { return text.replace(text.find("CHECKS"), 6, checks); }
+// Caught by `invariant` alone; and with every check on, it is the one that stops the run.
+void require_caught_first(const std::string& text, const std::string& bug, const std::string& invariant) {
+  require_caught(with_checks(text, "checks " + invariant), bug, invariant);
+  const RunResult all = run(with_checks(text, ""), bug);
+  REQUIRE(all.violation);
+  CHECK(all.violation->invariant == invariant);
+}
+}  // namespace
+
+TEST_CASE("checker/watch-before-data: a server that sends a watch event after its next reply") {
+  require_caught_first(kWatchedWrites, "watch-after-reply", "client.watch-before-data");
+}
+
+TEST_CASE("checker/ephemeral-lifetime: servers that keep an expired session's ephemerals") {
+  require_caught_first(kExpiredOwner, "keep-expired-ephemerals", "client.ephemeral-lifetime");
+}
