@@ -183,19 +183,40 @@ void PosixDisk::append(const std::string& file, std::string bytes, DiskToken tok
   batch->tokens.push_back(token);
   enqueue(
       [this, batch] {
+        std::optional<DiskToken> sync_token;
         {
-          std::lock_guard lock(mutex_);  // from here on no append joins this batch
+          std::lock_guard lock(mutex_);  // from here on nothing joins this batch
           if (open_batch_ == batch) open_batch_.reset();
           ++append_batches_;
+          sync_token = batch->sync_token;
         }
         DiskStatus status = do_append(batch->path, batch->bytes);
-        complete_all(std::move(batch->tokens), std::move(status));
+        if (!sync_token) {
+          complete_all(std::move(batch->tokens), std::move(status));
+          return;
+        }
+        DiskStatus synced = do_sync(batch->path);  // as a job of its own would, even after a failed write
+        boost::asio::post(io_, [handler = handler_, tokens = std::move(batch->tokens), status = std::move(status),
+                                token = *sync_token, synced = std::move(synced)] {
+          if (!*handler) return;
+          for (const DiskToken t : tokens) (*handler)(t, status);
+          (*handler)(token, synced);
+        });
       },
       batch);
 }
 
 void PosixDisk::sync(const std::string& file, DiskToken token) {
-  enqueue([this, path = resolve(file), token] { complete(token, do_sync(path)); });
+  std::string path = resolve(file);
+  {
+    std::lock_guard lock(mutex_);
+    if (open_batch_ && open_batch_->path == path && !open_batch_->sync_token) {
+      open_batch_->sync_token = token;
+      open_batch_.reset();  // later appends go after this sync, in a batch of their own
+      return;
+    }
+  }
+  enqueue([this, path = std::move(path), token] { complete(token, do_sync(path)); });
 }
 
 void PosixDisk::write_atomic(const std::string& file, std::string bytes, DiskToken token) {

@@ -13,7 +13,9 @@
 //
 // Batching: appends to one file that queue up behind an operation still running (typically the
 // fsync of the previous group commit) are merged into one write(2) and one posted completion
-// handler, which delivers each token's completion in call order. Under a steady write load this
+// handler, which delivers each token's completion in call order. A sync of that file called while
+// the batch still waits joins it too (the usual commit: append the entries, then sync): the job
+// writes, fdatasyncs and posts one completion handler for all of it. Under a steady write load this
 // turns one write(2), one cross-thread post (with an epoll_ctl to wake the loop when it sleeps)
 // and one loop wake-up per transaction into one of each per group commit.
 //
@@ -40,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -105,6 +108,10 @@ class PosixDisk final : public zablab::Disk {
     std::string path;
     std::string bytes;
     std::vector<DiskToken> tokens;
+    // A sync of the same file called while the batch still waited: it runs right after the
+    // write, in the same job, and its completion is posted with the appends' (one wake-up of the
+    // loop per commit instead of two). Read and written under mutex_.
+    std::optional<DiskToken> sync_token;
   };
 
   // `batch`: the job writes this batch, which later appends may still join until the job starts.

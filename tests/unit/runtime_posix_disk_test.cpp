@@ -229,6 +229,25 @@ TEST_CASE("runtime/posix_disk: appends waiting for the worker share one write, c
   CHECK(batches >= 4);
 }
 
+TEST_CASE("runtime/posix_disk: a sync called while its file's appends wait runs in their job, one completion post",
+          "[runtime][disk]") {
+  Harness h;
+  // As above, the worker is kept busy first, so the appends and syncs below queue up behind it.
+  h.disk.write_atomic("big", std::string(std::size_t{64} << 20, 'b'), 0);
+  h.disk.append("log", "a", 1);
+  h.disk.append("log", "b", 2);
+  h.disk.sync("log", 3);
+  h.disk.append("log", "c", 4);  // after the sync: a batch of its own, with the next sync
+  h.disk.sync("log", 5);
+  h.disk.drain();
+  h.io.restart();
+  const std::size_t posts = h.io.run();
+  CHECK(h.tokens() == std::vector<DiskToken>{0, 1, 2, 3, 4, 5});
+  for (const auto& [token, status] : h.done) CHECK(status.ok);
+  CHECK(posts == 3);  // the big write; a,b + sync; c + sync (without the merge: 5)
+  CHECK(h.disk.read("log") == std::optional<std::string>("abc"));
+}
+
 TEST_CASE("runtime/posix_disk: a failed batched write fails every append in it", "[runtime][disk]") {
   Harness h;
   std::filesystem::create_directories(h.dir.path / "dir");
