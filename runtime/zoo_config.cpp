@@ -304,6 +304,9 @@ const std::map<std::string, KeyDef, std::less<>>& key_table() {
       }
       c.snap_count = v;
     });
+    add("snapSizeLimitInKb", [](ZooConfig& c, const Line& l) {
+      c.snap_size_limit_kb = parse_int(l, -kInt64Max, kInt64Max / 1024);
+    });
     add("preAllocSize",
         [](ZooConfig& c, const Line& l) { c.pre_alloc_size_kb = parse_int(l, 1, kInt64Max / 1024); });
     add("forceSync", [](ZooConfig& c, const Line& l) { c.force_sync = parse_bool(l); });
@@ -369,7 +372,7 @@ const std::map<std::string, KeyDef, std::less<>>& key_table() {
     add("maxAuthBytes", [](ZooConfig& c, const Line& l) { c.max_auth_bytes = parse_int(l, 0, kInt64Max); });
 
     for (const char* key : {"extendedTypesEnabled", "skipACL", "DigestAuthenticationProvider.superDigest",
-                            "4lw.commands.whitelist", "snapCount", "preAllocSize", "forceSync",
+                            "4lw.commands.whitelist", "snapCount", "snapSizeLimitInKb", "preAllocSize", "forceSync",
                             "globalOutstandingLimit"}) {
       alias(std::string("zookeeper.") + key, key);
     }
@@ -597,6 +600,7 @@ zablab::server::ServerConfig to_server_config(const ZooConfig& config, std::int6
   s.client_port_address = config.client_port_address;
   s.client_port = config.client_port < 0 ? 0 : config.client_port;
   s.snap_count = config.snap_count;
+  s.snap_size_limit_bytes = config.snap_size_limit_kb > 0 ? config.snap_size_limit_kb * 1024 : 0;
   s.snap_retain_count = config.autopurge_snap_retain_count;
   s.purge_interval_hours = config.autopurge_purge_interval_hours;
   s.force_sync = config.force_sync;

@@ -80,6 +80,7 @@ struct ZooConfig {
   int autopurge_purge_interval_hours = 0;    // 0 = autopurge off
   std::set<std::string> four_letter_words{"srvr"};  // "*" = all; srvr is always in
   std::int64_t snap_count = 100000;          // at least 2
+  std::int64_t snap_size_limit_kb = 4194304;  // <= 0: no size trigger
   std::int64_t pre_alloc_size_kb = 65536;
   bool force_sync = true;
   bool standalone_enabled = true;

@@ -31,9 +31,7 @@ bool ServerCore::recover_from_disk() {
   // Sessions from before the restart live on with fresh deadlines: their clients may reconnect.
   for (const auto& [sid, timeout] : tree_.sessions()) sessions_.add(sid, timeout, env_.now_ms());
   arm_session_timer();
-  snapshot_threshold_ = config_.snap_count / 2 +
-                        static_cast<std::int64_t>(env_.random_u64() % static_cast<std::uint64_t>(
-                                                                          std::max<std::int64_t>(1, config_.snap_count / 2)));
+  draw_snapshot_thresholds();
   // A snapshot a crash left half-written (ZooKeeper leaves these; nothing reads them).
   for (const auto& name : disk.list(snap_dir)) {
     if (name.rfind("snapshot.", 0) == 0 && name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0 &&
@@ -56,7 +54,9 @@ void ServerCore::log_txn(data::Txn txn) {
     disk.append(current_log_, persist::log_file_header(), next_token_++);
   }
   const DiskToken entry_token = next_token_++;
-  disk.append(current_log_, persist::log_entry(data::encode_txn(txn)), entry_token);
+  std::string entry = persist::log_entry(data::encode_txn(txn));
+  log_bytes_since_snapshot_ += static_cast<std::int64_t>(entry.size());
+  disk.append(current_log_, std::move(entry), entry_token);
   appended_zxid_ = txn.zxid();
   unsynced_.push_back(std::move(txn));
   if (!config_.force_sync) {

@@ -74,8 +74,11 @@ struct ServerConfig {
   // everything in memory (unit tests of the request pipeline use that).
   std::string data_dir;
   std::string data_log_dir;  // empty = data_dir
-  // A snapshot every snapCount/2 + random[0, snapCount/2) txns, as ZooKeeper does.
+  // A snapshot once more than snapCount/2 + random[0, snapCount/2) txns, or more than
+  // snapSizeLimitInKb/2 + random[0, snapSizeLimitInKb/2) KiB of them, went to the log since the last
+  // one; both random parts drawn again after each snapshot (ZooKeeper's SyncRequestProcessor).
   std::int64_t snap_count = 100000;
+  std::int64_t snap_size_limit_bytes = std::int64_t{4194304} * 1024;  // <= 0: no size trigger
   // Not a zoo.cfg key: how much of a snapshot is serialized at a time between requests (see
   // core/server/snapshots.cpp). Tests make it small so that txns interleave with a small tree's.
   std::size_t snapshot_piece_bytes = std::size_t{1} << 20;

@@ -263,7 +263,12 @@ class ServerCore : public Node {
   std::int64_t appended_zxid_ = 0;
   std::int64_t sync_requested_zxid_ = 0;
   std::int64_t txns_since_snapshot_ = 0;
-  std::int64_t snapshot_threshold_ = 0;
+  std::int64_t log_bytes_since_snapshot_ = 0;
+  // ZooKeeper's randRoll and randSize: drawn at start-up and again each time a snapshot is due.
+  std::int64_t snapshot_rand_roll_ = 0;
+  std::int64_t snapshot_rand_size_ = 0;
+  void draw_snapshot_thresholds();
+  bool snapshot_due() const;
   struct SnapshotInProgress {
     SnapshotInProgress(const data::DataTree& tree, std::string path_)
         : writer(tree, persist::SnapshotWriter::Form::file, true), path(std::move(path_)), temp(path + ".tmp") {}

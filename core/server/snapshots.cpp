@@ -20,8 +20,28 @@ constexpr std::uint64_t kPiecesPerSync = 4;
 
 }  // namespace
 
+void ServerCore::draw_snapshot_thresholds() {
+  // One draw for both (ZooKeeper makes two): the count part is its remainder, the size part comes
+  // from its quotient, so a run's stream of random numbers is what it was before the size trigger.
+  const std::uint64_t r = env_.random_u64();
+  const auto roll_bound = static_cast<std::uint64_t>(std::max<std::int64_t>(1, config_.snap_count / 2));
+  snapshot_rand_roll_ = static_cast<std::int64_t>(r % roll_bound);
+  snapshot_rand_size_ = config_.snap_size_limit_bytes > 1
+                            ? static_cast<std::int64_t>((r / roll_bound) %
+                                                        static_cast<std::uint64_t>(config_.snap_size_limit_bytes / 2))
+                            : 0;
+}
+
+bool ServerCore::snapshot_due() const {
+  return txns_since_snapshot_ > config_.snap_count / 2 + snapshot_rand_roll_ ||
+         (config_.snap_size_limit_bytes > 0 &&
+          log_bytes_since_snapshot_ > config_.snap_size_limit_bytes / 2 + snapshot_rand_size_);
+}
+
 void ServerCore::maybe_snapshot() {
-  if (txns_since_snapshot_ < snapshot_threshold_) return;
+  if (!snapshot_due()) return;
+  // As ZooKeeper: new random parts for the next one, whether this one can start or not.
+  draw_snapshot_thresholds();
   if (snapshot_) {
     // As ZooKeeper: the log still rolls, and the next snapshot comes snapCount txns later.
     roll_log();
@@ -36,6 +56,7 @@ void ServerCore::roll_log() {
   request_sync();
   current_log_.clear();
   txns_since_snapshot_ = 0;
+  log_bytes_since_snapshot_ = 0;
 }
 
 void ServerCore::take_snapshot() {

@@ -52,10 +52,10 @@ struct Run {
   std::size_t boundaries = 0;
 };
 
-// The workload: 12 creates, then 18 setData (k0..k11, then k0..k5 again), 3 at a time, with
+// The workload: 12 creates, then 36 setData (k0..k11 again, three times), 3 at a time, with
 // snapshots every few txns: enough setData that a snapshot starts after some of them.
 constexpr int kCreates = 12;
-constexpr int kWrites = 30;
+constexpr int kWrites = 48;
 // Returns what was acknowledged when the chosen disk boundary completed.
 Run run_workload(World& w, std::size_t crash_after_boundary) {
   // Shared with the clients' callbacks, which outlive this call (a crash fails what is in flight);

@@ -1,5 +1,8 @@
 // Durability of the standalone server over an in-memory disk: acknowledgement only after fsync,
 // group commit, snapshots, recovery, torn tails and corruption.
+#include <algorithm>
+#include <set>
+
 #include <catch2/catch.hpp>
 
 #include "core/data/acl.h"
@@ -140,6 +143,51 @@ TEST_CASE("persist/snapshots: taken every snapCount/2..snapCount txns, then reco
   restarted.start();
   for (int i = 0; i < 25; ++i) CHECK(restarted.tree().find("/n" + std::to_string(i)) != nullptr);
   CHECK(env.has_logged("loaded snapshot"));
+}
+
+// The zxid a snapshot file is named by, for each snapshot file, in order.
+std::vector<std::int64_t> snapshot_zxids(const FakeEnv& env) {
+  std::vector<std::int64_t> out;
+  for (const auto& f : files_with_prefix(env, "/data/version-2/snapshot."))
+    if (f.find(".tmp") == std::string::npos) out.push_back(std::stoll(f.substr(f.rfind('.') + 1), nullptr, 16));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A server on env's disk that creates /n0 .. /n<count-1>, each holding `value`, one at a time.
+void create_nodes(FakeEnv& env, const server::ServerConfig& config, int count, const std::string& value) {
+  server::ServerCore s(env, config);
+  s.start();
+  env.complete_disk(s);
+  WireClient c(env, s, 1);
+  c.connect();
+  for (int i = 0; i < count; ++i)
+    c.call(op::create, jute::CreateRequest{"/n" + std::to_string(i), value, data::open_acl_unsafe(), 0});
+  env.complete_disk(s);
+}
+
+TEST_CASE("persist/snapshots: the random part of snapCount is drawn again after each snapshot, as ZooKeeper's") {
+  FakeEnv env;
+  create_nodes(env, disk_config(40), 200, "v");
+  const std::vector<std::int64_t> zxids = snapshot_zxids(env);
+  REQUIRE(zxids.size() >= 5);
+  std::set<std::int64_t> gaps;
+  for (std::size_t i = 2; i < zxids.size(); ++i) {
+    const std::int64_t gap = zxids[i] - zxids[i - 1];
+    CHECK(gap > 20);  // more than snapCount/2 txns...
+    CHECK(gap <= 41);  // ...and at most snapCount/2 + (snapCount/2 - 1) + 1
+    gaps.insert(gap);
+  }
+  CHECK(gaps.size() >= 2);  // one draw at start-up only would space them all alike
+}
+
+TEST_CASE("persist/snapshots: snapSizeLimitInKb takes a snapshot by bytes of log, whatever snapCount") {
+  FakeEnv env;
+  server::ServerConfig config = disk_config(1000000);
+  config.snap_size_limit_bytes = 4096;  // a snapshot after 2-4 KiB of log entries
+  create_nodes(env, config, 40, std::string(500, 'v'));
+  // 40 entries of ~0.6 KiB: 24 KiB of log, a snapshot every 4-7 entries.
+  CHECK(snapshot_zxids(env).size() >= 4);
 }
 
 TEST_CASE("persist/snapshot: serialize and load give back the same tree") {
