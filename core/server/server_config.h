@@ -79,9 +79,13 @@ struct ServerConfig {
   // one; both random parts drawn again after each snapshot (ZooKeeper's SyncRequestProcessor).
   std::int64_t snap_count = 100000;
   std::int64_t snap_size_limit_bytes = std::int64_t{4194304} * 1024;  // <= 0: no size trigger
-  // Not a zoo.cfg key: how much of a snapshot is serialized at a time between requests (see
-  // core/server/snapshots.cpp). Tests make it small so that txns interleave with a small tree's.
-  std::size_t snapshot_piece_bytes = std::size_t{1} << 20;
+  // Not zoo.cfg keys: how much of a snapshot is serialized at a time between requests, and how much
+  // of it may wait for an fsync (see core/server/snapshots.cpp). A request that arrives while a
+  // piece is serialized waits for it: 64 KiB is 0.2-0.4 ms of CPU, where 1 MiB was 2-6 ms
+  // (bench/RESULTS.md, "Snapshot pieces"). Tests make both small so that txns interleave with a
+  // small tree's snapshot.
+  std::size_t snapshot_piece_bytes = std::size_t{64} << 10;
+  std::size_t snapshot_sync_bytes = std::size_t{4} << 20;
   // autopurge.snapRetainCount / autopurge.purgeInterval (hours; 0 = off). zablab purges right
   // after each snapshot when the interval is set.
   int snap_retain_count = 3;

@@ -13,11 +13,6 @@
 namespace zablab::server {
 namespace {
 
-// The temporary file is fsynced every this many pieces (of config.snapshot_piece_bytes, 1 MiB: a
-// few ms of the loop), so that the fsync before the rename -- and a txn log fsync queued behind
-// any of them -- never waits for more than 4 MiB to reach the disk.
-constexpr std::uint64_t kPiecesPerSync = 4;
-
 }  // namespace
 
 void ServerCore::draw_snapshot_thresholds() {
@@ -90,7 +85,10 @@ void ServerCore::write_snapshot_piece() {
   s.waiting = next_token_++;
   disk.append(s.temp, std::move(piece), s.waiting);
   s.last_piece = s.writer.done();  // the rename waits for it: a Disk may read the file to rename it
-  if (!s.last_piece && s.unsynced >= kPiecesPerSync * config_.snapshot_piece_bytes) {
+  // The temporary file is fsynced every config.snapshot_sync_bytes (4 MiB), so that the fsync
+  // before the rename -- and a txn log fsync queued behind any of them -- never waits for more than
+  // that to reach the disk.
+  if (!s.last_piece && s.unsynced >= config_.snapshot_sync_bytes) {
     s.unsynced = 0;
     s.waiting = next_token_++;
     disk.sync(s.temp, s.waiting);

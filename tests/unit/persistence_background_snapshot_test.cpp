@@ -25,6 +25,7 @@ server::ServerConfig config() {
   c.data_dir = "/data";
   c.snap_count = 1000000;  // no snapshot but the one after recovery
   c.snapshot_piece_bytes = kPieceBytes;
+  c.snapshot_sync_bytes = 4 * kPieceBytes;
   return c;
 }
 

@@ -123,6 +123,7 @@ TEST_CASE("persist/crash sweep: after a crash at every disk write boundary, ever
     WorldOptions o = small_world(7);
     o.server.snap_count = 8;  // snapshots (and log rolls) inside the workload
     o.server.snapshot_piece_bytes = 128;  // see the top of the file
+    o.server.snapshot_sync_bytes = 4 * 128;
     return o;
   };
   // How many boundaries the whole workload has.
@@ -168,6 +169,7 @@ TEST_CASE("persist/replay: a fuzzy snapshot + log replay gives exactly the live 
   WorldOptions o = small_world(11);
   o.server.snap_count = 6;
   o.server.snapshot_piece_bytes = 40;
+  o.server.snapshot_sync_bytes = 4 * 40;
   World w(o);
   Run run = run_workload(w, SIZE_MAX);
   // Some txn was applied between a snapshot's first piece and its rename: the snapshot is fuzzy.
