@@ -3,6 +3,7 @@
 // any bytes survive. Field order is call order, which keeps the serialized trace deterministic.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,7 +16,9 @@ class Json {
  public:
   Json& num(std::string_view key, std::int64_t value) {
     key_(key);
-    out_ += std::to_string(value);
+    char buf[24];
+    const auto res = std::to_chars(buf, buf + sizeof buf, value);
+    out_.append(buf, static_cast<std::size_t>(res.ptr - buf));
     return *this;
   }
   Json& str(std::string_view key, std::string_view value) {
@@ -34,7 +37,12 @@ class Json {
     out_ += json;
     return *this;
   }
-  std::string done() const { return out_ + "}"; }
+  // The object, closed. Takes the text out (no copy: every trace record's detail is built here),
+  // so call it once, last.
+  std::string done() {
+    out_ += '}';
+    return std::move(out_);
+  }
 
  private:
   void key_(std::string_view key) {
@@ -43,7 +51,14 @@ class Json {
     out_ += key;
     out_ += "\":";
   }
-  std::string out_ = "{";
+  std::string out_ = start();
+  // Room for a typical detail up front, so that the object grows without reallocating.
+  static std::string start() {
+    std::string s;
+    s.reserve(112);
+    s += '{';
+    return s;
+  }
 };
 
 // `s` as a JSON string literal.

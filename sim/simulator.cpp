@@ -11,7 +11,7 @@ namespace {
 struct Later {
   template <class E>
   bool operator()(const E& a, const E& b) const {
-    return a.when != b.when ? a.when > b.when : a.id > b.id;
+    return a.when != b.when ? a.when > b.when : a.seq > b.seq;
   }
 };
 
@@ -28,17 +28,44 @@ std::uint64_t Simulator::derive_seed(std::uint64_t stream) const {
 EventId Simulator::at(Nanos when, std::function<void()> fn) {
   ZL_SIM_ASSERT(when >= now_, "an event cannot be scheduled in the past");
   ZL_SIM_ASSERT(fn != nullptr, "an event needs something to run");
-  const EventId id = next_id_++;
-  heap_.push_back(Entry{when, id, std::move(fn)});
-  live_.insert(id);
+  std::uint32_t slot;
+  if (free_slots_.empty()) {
+    ZL_SIM_ASSERT(slots_.size() < UINT32_MAX, "too many pending events");
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  Slot& s = slots_[slot];
+  s.fn = std::move(fn);
+  s.seq = next_seq_++;
+  s.live = true;
+  ++live_;
+  heap_.push_back(Entry{when, s.seq, slot});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
-  return id;
+  return (std::uint64_t{s.generation} << 32) | slot;
 }
 
-void Simulator::cancel(EventId id) { live_.erase(id); }
+void Simulator::release(std::uint32_t slot) {
+  Slot& s = slots_[slot];
+  s.live = false;
+  s.fn = nullptr;
+  ++s.generation;
+  if (s.generation == 0) s.generation = 1;  // ids are never 0
+  --live_;
+  free_slots_.push_back(slot);
+}
+
+void Simulator::cancel(EventId id) {
+  const auto slot = static_cast<std::uint32_t>(id & 0xFFFFFFFFu);
+  const auto generation = static_cast<std::uint32_t>(id >> 32);
+  if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
+  release(slot);
+}
 
 void Simulator::skip_cancelled() {
-  while (!heap_.empty() && !live_.count(heap_.front().id)) {
+  while (!heap_.empty() && stale(heap_.front())) {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     heap_.pop_back();
   }
@@ -48,13 +75,14 @@ bool Simulator::step() {
   skip_cancelled();
   if (heap_.empty()) return false;
   std::pop_heap(heap_.begin(), heap_.end(), Later{});
-  Entry e = std::move(heap_.back());
+  const Entry e = heap_.back();
   heap_.pop_back();
-  live_.erase(e.id);
+  std::function<void()> fn = std::move(slots_[e.slot].fn);
+  release(e.slot);
   ZL_SIM_ASSERT(e.when >= now_, "the clock never goes backwards");
   now_ = e.when;
   ++steps_;
-  e.fn();
+  fn();
   return true;
 }
 

@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <unordered_set>
 #include <vector>
 
 #include "core/util/prng.h"
@@ -41,7 +40,8 @@ class Simulator {
   // The simulator's own stream, for world-level choices.
   util::Prng& prng() { return prng_; }
 
-  // Schedules `fn` to run at `when` (>= now). Returns an id for cancel().
+  // Schedules `fn` to run at `when` (>= now). Returns an id for cancel() (never 0; an id says
+  // nothing about order: events run by time, then by when they were scheduled).
   EventId at(Nanos when, std::function<void()> fn);
   EventId after(Nanos delay, std::function<void()> fn) { return at(now_ + delay, std::move(fn)); }
   // A cancelled event never runs; cancelling one that ran or was cancelled does nothing.
@@ -55,28 +55,43 @@ class Simulator {
   void advance_to(Nanos when);
 
   std::uint64_t steps() const { return steps_; }
-  std::size_t pending() const { return live_.size(); }
+  std::size_t pending() const { return live_; }
 
   Trace& trace() { return trace_; }
   // Adds `record` to the trace at the current virtual time; returns its seq.
   std::uint64_t record(TraceRecord record);
 
  private:
+  // The heap holds small plain entries; the callables stay put in slots (reused through a free
+  // list), so an event costs no hashing and the heap moves 24 bytes per swap. An id is a slot and
+  // that slot's generation: a stale id (its event ran or was cancelled, the slot reused) matches
+  // no live event.
   struct Entry {
     Nanos when;
-    EventId id;  // also the tie-breaking sequence number
-    std::function<void()> fn;
+    std::uint64_t seq;   // scheduling order: ties at one instant run in this order
+    std::uint32_t slot;  // where its callable waits; stale when that slot now holds another seq
   };
+  struct Slot {
+    std::function<void()> fn;
+    std::uint64_t seq = 0;
+    std::uint32_t generation = 1;
+    bool live = false;
+  };
+  // Empties `slot` for reuse; a later id naming its old generation cancels nothing.
+  void release(std::uint32_t slot);
   // Drops cancelled entries from the top of the heap (cancel() leaves them in place).
   void skip_cancelled();
+  bool stale(const Entry& e) const { return !slots_[e.slot].live || slots_[e.slot].seq != e.seq; }
 
   std::uint64_t seed_;
   util::Prng prng_;
   Nanos now_ = 0;
-  EventId next_id_ = 1;
+  std::uint64_t next_seq_ = 1;
   std::uint64_t steps_ = 0;
-  std::vector<Entry> heap_;           // a binary min-heap on (when, id); may hold cancelled entries
-  std::unordered_set<EventId> live_;  // ids scheduled and neither run nor cancelled; never iterated
+  std::size_t live_ = 0;       // events scheduled and neither run nor cancelled
+  std::vector<Entry> heap_;    // a binary min-heap on (when, seq); may hold cancelled entries
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
   Trace trace_;
 };
 

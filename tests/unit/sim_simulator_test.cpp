@@ -44,6 +44,27 @@ TEST_CASE("sim/simulator: a cancelled event never runs and the clock jumps over 
   CHECK_THROWS_AS(s.at(0, [] {}), std::logic_error);  // the past
 }
 
+TEST_CASE("sim/simulator: an id of an event that ran or was cancelled never cancels a later event") {
+  // Events reuse the storage of finished ones; an old id must not reach the new occupant.
+  Simulator s(1);
+  std::vector<std::string> ran;
+  const EventId first = s.at(ms(1), [&] { ran.push_back("first"); });
+  CHECK(first != 0);
+  CHECK(s.step());
+  const EventId second = s.at(ms(2), [&] { ran.push_back("second"); });
+  s.cancel(first);  // ran already: nothing happens to `second`
+  CHECK(s.pending() == 1);
+  s.cancel(second);
+  const EventId third = s.at(ms(3), [&] { ran.push_back("third"); });
+  s.cancel(second);  // cancelled already: `third` stays
+  CHECK(third != second);
+  CHECK(s.pending() == 1);
+  while (s.step()) {
+  }
+  CHECK(ran == std::vector<std::string>{"first", "third"});
+  CHECK(s.pending() == 0);
+}
+
 TEST_CASE("sim/simulator: advance_to refuses to skip an event") {
   Simulator s(1);
   s.at(ms(3), [] {});
