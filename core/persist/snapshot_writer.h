@@ -10,7 +10,7 @@
 // Order of work (the format wants the ACL map before the nodes): the sessions, as they are at the
 // start; one pass over the nodes that numbers their ACLs by first use; the ACL map; a second pass
 // that writes the nodes depth-first, children in name order; the "/" end path; for a file, the
-// trailer (checksum and end marker).
+// trailer (write_snapshot_trailer: the checksum and end marker, the tree's digest, a second seal).
 //
 // A fuzzy writer leaves out every node created after the start (czxid above its zxid) together
 // with its subtree: the log recreates them, so replay never meets a create of a node the snapshot
