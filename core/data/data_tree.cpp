@@ -14,27 +14,19 @@ Overloaded(F...) -> Overloaded<F...>;
 
 DataTree::DataTree() {
   // The initial tree of a fresh ZooKeeper: /, /zookeeper, /zookeeper/quota, /zookeeper/config.
-  DataNode root;
-  root.data = std::string();
-  root.acl = open_acl_unsafe();
-  root.children = {"zookeeper"};
-  nodes_.emplace("/", root);
-
-  DataNode zookeeper;
-  zookeeper.data = std::string();
-  zookeeper.acl = open_acl_unsafe();
-  zookeeper.children = {"config", "quota"};
-  nodes_.emplace("/zookeeper", zookeeper);
-
-  DataNode quota;
-  quota.data = std::string();
-  quota.acl = open_acl_unsafe();
-  nodes_.emplace("/zookeeper/quota", quota);
-
-  DataNode config;
-  config.data = std::string();
-  config.acl = read_acl_unsafe();
-  nodes_.emplace("/zookeeper/config", config);
+  auto add = [this](const std::string& path, Acl acl, ChildSet children) {
+    DataNode node;
+    node.data = std::string();
+    node.acl = std::move(acl);
+    node.children = std::move(children);
+    node.content_crc = content_crc(path, node.data);
+    rehash(path, node);
+    nodes_.emplace(path, std::move(node));
+  };
+  add("/", open_acl_unsafe(), {"zookeeper"});
+  add("/zookeeper", open_acl_unsafe(), {"config", "quota"});
+  add("/zookeeper/quota", open_acl_unsafe(), {});
+  add("/zookeeper/config", read_acl_unsafe(), {});
 }
 
 const DataNode* DataTree::find(std::string_view path) const {
@@ -44,6 +36,14 @@ const DataNode* DataTree::find(std::string_view path) const {
 }
 
 DataNode* DataTree::find_mut(std::string_view path) { return const_cast<DataNode*>(find(path)); }
+
+void DataTree::unhash(std::string_view path, const DataNode& node) {
+  if (!digest_excluded(path)) digest_ -= node_digest(node.content_crc, node.stat);
+}
+
+void DataTree::rehash(std::string_view path, const DataNode& node) {
+  if (!digest_excluded(path)) digest_ += node_digest(node.content_crc, node.stat);
+}
 
 jute::Stat DataTree::stat_of(const DataNode& node) {
   const auto& s = node.stat;
@@ -72,8 +72,37 @@ std::int64_t DataTree::ttl_of(const DataNode& node) {
 ApplyResult DataTree::apply(const Txn& txn) {
   ApplyResult result;
   for (const auto& op : txn.ops) result.ops.push_back(apply_op(txn.header, op, result.triggers));
-  if (txn.header.zxid > last_processed_zxid_) last_processed_zxid_ = txn.header.zxid;
+  const std::int64_t zxid = txn.header.zxid;
+  if (zxid > last_processed_zxid_) last_processed_zxid_ = zxid;
+  if (snapshot_digest_) {
+    if (auto m = check_snapshot_digest(zxid)) result.digest_mismatches.push_back(*m);
+  } else {
+    // Recorded only once the tree is no longer fuzzy.
+    last_zxid_digest_ = ZxidDigest{zxid, kDigestVersion, digest()};
+  }
+  // ZooKeeper's compareDigest: not while a snapshot's digest waits, nor across digest versions.
+  if (txn.digest && !snapshot_digest_ && txn.digest->version == kDigestVersion &&
+      txn.digest->tree_digest != digest())
+    result.digest_mismatches.push_back({DigestMismatch::Source::txn, zxid, txn.digest->tree_digest, digest()});
   return result;
+}
+
+std::optional<DigestMismatch> DataTree::expect_snapshot_digest(const ZxidDigest& digest) {
+  // Zxid 0 is an empty digest (a snapshot taken before any txn); one older than the snapshot
+  // (a new leader's snapshot at (epoch, 0)) names no state of this tree.
+  snapshot_digest_.reset();
+  if (digest.zxid > 0 && digest.zxid >= last_processed_zxid_) snapshot_digest_ = digest;
+  return snapshot_digest_ ? check_snapshot_digest(last_processed_zxid_) : std::nullopt;
+}
+
+std::optional<DigestMismatch> DataTree::check_snapshot_digest(std::int64_t zxid) {
+  // ZooKeeper's compareSnapshotDigests: only at the digest's own zxid; a replay that skips past it
+  // leaves it waiting (and txn digests unchecked), as there.
+  if (zxid != snapshot_digest_->zxid) return std::nullopt;
+  const ZxidDigest expected = *snapshot_digest_;
+  snapshot_digest_.reset();
+  if (expected.version != kDigestVersion || expected.digest == digest()) return std::nullopt;
+  return DigestMismatch{DigestMismatch::Source::snapshot, zxid, expected.digest, digest()};
 }
 
 OpResult DataTree::apply_op(const jute::TxnHeader& header, const TxnOp& op, std::vector<WatchTrigger>& triggers) {
@@ -89,8 +118,11 @@ OpResult DataTree::apply_op(const jute::TxnHeader& header, const TxnOp& op, std:
               DataNode* parent = find_mut(parent_path(t.path));
               const std::int32_t cversion = t.parent_cversion == -1 ? parent->stat.cversion + 1 : t.parent_cversion;
               if (cversion > parent->stat.cversion) {
+                const std::string parent_name(parent_path(t.path));
+                unhash(parent_name, *parent);
                 parent->stat.cversion = cversion;
                 parent->stat.pzxid = header.zxid;
+                rehash(parent_name, *parent);
               }
             }
             return r;
@@ -111,10 +143,13 @@ OpResult DataTree::apply_op(const jute::TxnHeader& header, const TxnOp& op, std:
               r.err = Err::no_node;
               return r;
             }
+            unhash(t.path, *node);
             node->data = t.data;
+            node->content_crc = content_crc(t.path, node->data);
             node->stat.version = t.version;
             node->stat.mzxid = header.zxid;
             node->stat.mtime = header.time;
+            rehash(t.path, *node);
             r.stat = stat_of(*node);
             triggers.push_back({event_type::node_data_changed, t.path});
             return r;
@@ -126,8 +161,10 @@ OpResult DataTree::apply_op(const jute::TxnHeader& header, const TxnOp& op, std:
               r.err = Err::no_node;
               return r;
             }
+            unhash(t.path, *node);
             node->acl = t.acl;
             node->stat.aversion = t.version;
+            rehash(t.path, *node);
             r.stat = stat_of(*node);
             return r;
           },
@@ -171,11 +208,14 @@ OpResult DataTree::create_node(const std::string& path, const jute::Bytes& data,
   }
   if (parent_cversion == -1) parent_cversion = parent->stat.cversion + 1;
   if (parent_cversion > parent->stat.cversion) {
+    unhash(parent_name, *parent);
     parent->stat.cversion = parent_cversion;
     parent->stat.pzxid = header.zxid;
+    rehash(parent_name, *parent);
   }
   DataNode node;
   node.data = data;
+  node.content_crc = content_crc(path, node.data);
   node.acl = acl;
   node.kind = kind;
   node.stat.czxid = node.stat.mzxid = node.stat.pzxid = header.zxid;
@@ -183,6 +223,7 @@ OpResult DataTree::create_node(const std::string& path, const jute::Bytes& data,
   node.stat.ephemeral_owner = owner;
   parent->children.insert(std::string(base_name(path)));
   r.stat = stat_of(node);
+  rehash(path, node);
   nodes_.emplace(path, std::move(node));
   if (kind == NodeKind::ephemeral) ephemerals_[owner].insert(path);
   if (kind == NodeKind::container) containers_.insert(path);
@@ -199,7 +240,12 @@ OpResult DataTree::delete_node(const std::string& path, std::int64_t zxid, std::
     // Replaying a log over a fuzzy snapshot: the child may be gone already, written out before
     // the parent was (or never written), yet the parent's pzxid must still reach this delete's
     // zxid -- ZooKeeper 3.8's deleteNode moves it before it looks for the child.
-    if (DataNode* parent = find_mut(parent_path(path)); parent && zxid > parent->stat.pzxid) parent->stat.pzxid = zxid;
+    const std::string_view parent_name = parent_path(path);
+    if (DataNode* parent = find_mut(parent_name); parent && zxid > parent->stat.pzxid) {
+      unhash(parent_name, *parent);
+      parent->stat.pzxid = zxid;
+      rehash(parent_name, *parent);
+    }
     r.err = Err::no_node;
     return r;
   }
@@ -213,11 +259,16 @@ OpResult DataTree::delete_node(const std::string& path, std::int64_t zxid, std::
   }
   containers_.erase(path);
   ttl_nodes_.erase(path);
+  unhash(path, node);
   nodes_.erase(it);
   const std::string parent_name(parent_path(path));
   if (DataNode* parent = find_mut(parent_name)) {
     parent->children.erase(std::string(base_name(path)));
-    if (zxid > parent->stat.pzxid) parent->stat.pzxid = zxid;
+    if (zxid > parent->stat.pzxid) {
+      unhash(parent_name, *parent);
+      parent->stat.pzxid = zxid;
+      rehash(parent_name, *parent);
+    }
   }
   triggers.push_back({event_type::node_deleted, path});
   triggers.push_back({event_type::node_children_changed, parent_name});
@@ -231,16 +282,24 @@ void DataTree::clear() {
   ttl_nodes_.clear();
   sessions_.clear();
   last_processed_zxid_ = 0;
+  digest_ = 0;
+  last_zxid_digest_.reset();
+  snapshot_digest_.reset();
 }
 
 bool DataTree::restore_node(const std::string& path, DataNode node) {
   node.children.clear();
+  node.content_crc = content_crc(path, node.data);
   if (path == "/" || path.empty()) {
+    if (const DataNode* old = find("/")) unhash("/", *old);
+    rehash("/", node);
     nodes_["/"] = std::move(node);
     return true;
   }
   DataNode* parent = find_mut(parent_path(path));
   if (!parent) return false;
+  if (const DataNode* old = find(path)) unhash(path, *old);
+  rehash(path, node);
   parent->children.insert(std::string(base_name(path)));
   if (node.kind == NodeKind::ephemeral) ephemerals_[node.stat.ephemeral_owner].insert(path);
   if (node.kind == NodeKind::container) containers_.insert(path);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 
 #include "core/data/acl.h"
 #include "core/data/child_set.h"
+#include "core/data/digest.h"
 #include "core/data/txn.h"
 #include "core/jute/codes.h"
 #include "core/jute/records.h"
@@ -31,6 +33,9 @@ struct DataNode {
   jute::StatPersisted stat;
   NodeKind kind = NodeKind::persistent;
   ChildSet children;  // names, sorted so every listing is deterministic
+  // CRC-32 of the path and data (digest.h), kept by the DataTree: a stat-only change (a child
+  // created or deleted) rehashes the node without reading its data again.
+  std::uint32_t content_crc = 0;
 };
 
 // A watch to fire because a txn changed the tree: an event type from core/jute/codes.h + a path.
@@ -51,6 +56,7 @@ struct OpResult {
 struct ApplyResult {
   std::vector<OpResult> ops;            // one per txn op
   std::vector<WatchTrigger> triggers;   // in the order ZooKeeper fires them
+  std::vector<DigestMismatch> digest_mismatches;  // empty unless a digest disagreed
 };
 
 class DataTree {
@@ -62,8 +68,22 @@ class DataTree {
   // The Stat a client sees for `node`.
   static jute::Stat stat_of(const DataNode& node);
 
-  // Applies a committed txn; its zxid becomes last_processed_zxid.
+  // Applies a committed txn; its zxid becomes last_processed_zxid. Then, as ZooKeeper's
+  // DataTree.processTxn: a loaded snapshot's digest waiting for this zxid is compared, or else the
+  // tree's digest is recorded as the last zxid digest; and the txn's TxnDigest, if it has one
+  // (and no snapshot digest is still waiting), is compared with the tree's.
   ApplyResult apply(const Txn& txn);
+
+  // The tree's digest (digest.h): the wrapping sum of every node's hash.
+  std::int64_t digest() const { return static_cast<std::int64_t>(digest_); }
+  // The digest after the last txn applied (DataTree.lastProcessedZxidDigest): what a snapshot
+  // file ends with. None before the first txn, or while a loaded snapshot's digest waits.
+  const std::optional<ZxidDigest>& last_zxid_digest() const { return last_zxid_digest_; }
+  // A loaded snapshot's digest (DataTree.deserializeZxidDigest): kept if its zxid is not older
+  // than the snapshot's, then compared at once if the tree is at that zxid already, else when
+  // replay applies it. Until then txn digests are not compared (the tree is fuzzy).
+  std::optional<DigestMismatch> expect_snapshot_digest(const ZxidDigest& digest);
+  const std::optional<ZxidDigest>& snapshot_digest_pending() const { return snapshot_digest_; }
 
   std::int64_t last_processed_zxid() const { return last_processed_zxid_; }
   std::size_t node_count() const { return nodes_.size(); }
@@ -102,6 +122,11 @@ class DataTree {
                        std::vector<WatchTrigger>& triggers);
   OpResult delete_node(const std::string& path, std::int64_t zxid, std::vector<WatchTrigger>& triggers);
   DataNode* find_mut(std::string_view path);
+  // Takes a node's hash out of the digest before it changes, and puts it back after
+  // (ZooKeeper's NodeHashMap preChange / postChange).
+  void unhash(std::string_view path, const DataNode& node);
+  void rehash(std::string_view path, const DataNode& node);
+  std::optional<DigestMismatch> check_snapshot_digest(std::int64_t zxid);
 
   std::unordered_map<std::string, DataNode> nodes_;  // never iterated where order could leak out
   std::map<std::int64_t, std::set<std::string>> ephemerals_;
@@ -109,6 +134,9 @@ class DataTree {
   std::set<std::string> ttl_nodes_;
   std::map<std::int64_t, std::int32_t> sessions_;
   std::int64_t last_processed_zxid_ = 0;
+  std::uint64_t digest_ = 0;  // wraps, as Java's long sum does
+  std::optional<ZxidDigest> last_zxid_digest_;
+  std::optional<ZxidDigest> snapshot_digest_;
 };
 
 }  // namespace zablab::data

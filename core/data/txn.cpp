@@ -9,34 +9,46 @@ std::string encode_body(const TxnBody& body) {
   return std::visit([](const auto& rec) { return jute::encode(rec); }, body);
 }
 
-TxnBody decode_body(std::int32_t type, std::string_view bytes) {
+TxnBody decode_body(std::int32_t type, jute::Reader& r) {
+  auto read = [&r]<class R>(R rec) -> TxnBody {
+    jute::read(r, rec);
+    return rec;
+  };
   switch (type) {
     case op::create:
     case op::create2:
-      return jute::decode<jute::CreateTxn>(bytes);
+      return read(jute::CreateTxn{});
     case op::create_container:
-      return jute::decode<jute::CreateContainerTxn>(bytes);
+      return read(jute::CreateContainerTxn{});
     case op::create_ttl:
-      return jute::decode<jute::CreateTTLTxn>(bytes);
+      return read(jute::CreateTTLTxn{});
     case op::remove:
     case op::delete_container:
-      return jute::decode<jute::DeleteTxn>(bytes);
+      return read(jute::DeleteTxn{});
     case op::set_data:
-      return jute::decode<jute::SetDataTxn>(bytes);
+      return read(jute::SetDataTxn{});
     case op::set_acl:
-      return jute::decode<jute::SetACLTxn>(bytes);
+      return read(jute::SetACLTxn{});
     case op::check:
-      return jute::decode<jute::CheckVersionTxn>(bytes);
+      return read(jute::CheckVersionTxn{});
     case op::create_session:
-      return jute::decode<jute::CreateSessionTxn>(bytes);
+      return read(jute::CreateSessionTxn{});
     case op::close_session:
-      return jute::decode<jute::CloseSessionTxn>(bytes);
+      return read(jute::CloseSessionTxn{});
     case op::error:
-      return jute::decode<jute::ErrorTxn>(bytes);
+      return read(jute::ErrorTxn{});
     default:
       throw jute::DecodeError(0, "txn: unknown type " + std::to_string(type));
   }
 }
+
+TxnBody decode_body(std::int32_t type, std::string_view bytes) {
+  jute::Reader r(bytes);
+  return decode_body(type, r);
+}
+
+// TxnDigest's size on the wire: int version + long treeDigest.
+constexpr std::size_t kTxnDigestBytes = 12;
 
 }  // namespace
 
@@ -52,6 +64,7 @@ std::string encode_txn(const Txn& txn) {
   } else if (!txn.ops.empty()) {
     w.raw(encode_body(txn.ops.front().body));
   }
+  if (txn.digest) jute::write(w, *txn.digest);
   return w.take();
 }
 
@@ -64,7 +77,12 @@ Txn decode_txn(std::string_view bytes) {
     jute::read(r, multi);
     for (const auto& t : multi.txns) txn.ops.push_back(TxnOp{t.type, decode_body(t.type, t.data.value_or(""))});
   } else {
-    txn.ops.push_back(TxnOp{txn.header.type, decode_body(txn.header.type, r.rest())});
+    txn.ops.push_back(TxnOp{txn.header.type, decode_body(txn.header.type, r)});
+  }
+  if (r.remaining() >= kTxnDigestBytes) {
+    jute::TxnDigest digest;
+    jute::read(r, digest);
+    txn.digest = digest;
   }
   return txn;
 }

@@ -3,6 +3,7 @@
 // ensemble, the payload of a Zab PROPOSAL.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -24,12 +25,18 @@ struct TxnOp {
 struct Txn {
   jute::TxnHeader header;  // header.type is op::multi for a multi, else ops[0].type
   std::vector<TxnOp> ops;  // exactly one unless a multi (which may be empty)
+  // The tree's digest once this txn is applied (core/data/digest.h), as the leader predicted it
+  // (ZooKeeper's PrepRequestProcessor); every server applying the txn compares it with its own.
+  std::optional<jute::TxnDigest> digest;
 
   bool is_multi() const;
   std::int64_t zxid() const { return header.zxid; }
 };
 
-// TxnHeader followed by the body (a MultiTxn for a multi). Throws jute::DecodeError on bad bytes.
+// TxnHeader followed by the body (a MultiTxn for a multi), then the TxnDigest if there is one
+// (Util.marshallTxnEntry). Reading, a TxnDigest is taken if whole bytes of one follow the body
+// (SerializeUtils.deserializeTxn: a log of 3.5 or older has none). Throws jute::DecodeError on
+// bad bytes.
 std::string encode_txn(const Txn& txn);
 Txn decode_txn(std::string_view bytes);
 // A one-line JSON description for traces and logs.

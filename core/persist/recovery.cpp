@@ -52,9 +52,11 @@ RecoveryReport recover(Disk& disk, const std::string& data_dir, const std::strin
         invalid += "; " + path + ": cannot be read";
         continue;
       }
-      loader.finish(it->first, tree);
+      const SnapshotDigestCheck check = loader.finish(it->first, tree);
       report.snapshot_zxid = it->first;
       report.notes.push_back("loaded snapshot " + path + " (" + std::to_string(tree.node_count()) + " nodes)");
+      (check.mismatch || check.missing ? report.warnings : report.notes).push_back(path + ": " + check.note);
+      if (check.mismatch) ++report.digest_mismatches;
       loaded = true;
     } catch (const SnapshotError& e) {
       // An invalid snapshot (say, a crash while writing it) is skipped for an older one.
@@ -81,7 +83,10 @@ RecoveryReport recover(Disk& disk, const std::string& data_dir, const std::strin
     for (const auto& entry : scan.entries) {
       if (entry.zxid <= tree.last_processed_zxid()) continue;
       try {
-        tree.apply(data::decode_txn(entry.txn));
+        for (const auto& mismatch : tree.apply(data::decode_txn(entry.txn)).digest_mismatches) {
+          report.warnings.push_back(path + ": " + data::describe(mismatch));
+          ++report.digest_mismatches;
+        }
       } catch (const jute::DecodeError& e) {
         report.ok = false;
         report.error = path + ": byte " + std::to_string(entry.offset) + ": undecodable txn " +
@@ -106,6 +111,10 @@ RecoveryReport recover(Disk& disk, const std::string& data_dir, const std::strin
                              where + ")");
     }
   }
+  if (const auto& waiting = tree.snapshot_digest_pending())
+    report.warnings.push_back("highest txn zxid " + util::hex(tree.last_processed_zxid()) +
+                              " is not covering the snapshot digest zxid " + util::hex(waiting->zxid) +
+                              ", which might lead to inconsistent state (its digest was not compared)");
   if (report.replayed)
     report.notes.push_back("replayed " + std::to_string(report.replayed) + " txns up to zxid " +
                            util::hex(tree.last_processed_zxid()));

@@ -21,6 +21,9 @@ struct RecoveryReport {
   std::vector<std::string> warnings;  // what was skipped or cut off (a torn tail, an invalid snapshot)
   std::int64_t snapshot_zxid = 0;
   std::size_t replayed = 0;
+  // Digests that disagreed with the tree's (each also a warning): the snapshot's, the txns'.
+  // ZooKeeper counts them and starts all the same.
+  std::uint64_t digest_mismatches = 0;
 };
 
 RecoveryReport recover(Disk& disk, const std::string& data_dir, const std::string& data_log_dir,

@@ -139,15 +139,22 @@ bool SnapshotWriter::next(std::string& out, std::size_t budget) {
   emit(out, from);
   if (done() && form_ == Form::file) {
     const std::size_t trailer_from = out.size();
-    write_snapshot_trailer(out, checksum_.value(), tree_);
+    write_snapshot_trailer(out, checksum_, tree_);
     written_ += out.size() - trailer_from;
   }
   return !done();
 }
 
-void write_snapshot_trailer(std::string& out, std::uint32_t checksum, const data::DataTree& /*tree*/) {
+void write_snapshot_trailer(std::string& out, util::Adler32 checksum, const data::DataTree& tree) {
   jute::Writer w;
-  w.i64(static_cast<std::int64_t>(checksum));
+  w.i64(static_cast<std::int64_t>(checksum.value()));
+  w.bytes(std::string_view("/"));
+  const data::ZxidDigest digest = tree.last_zxid_digest().value_or(data::ZxidDigest{});
+  w.i64(digest.zxid);
+  w.i32(digest.version);
+  w.i64(digest.digest);
+  checksum.update(w.data());  // the second seal covers the first and the digest too
+  w.i64(static_cast<std::int64_t>(checksum.value()));
   w.bytes(std::string_view("/"));
   out += w.data();
 }

@@ -10,7 +10,7 @@
 // Order of work (the format wants the ACL map before the nodes): the sessions, as they are at the
 // start; one pass over the nodes that numbers their ACLs by first use; the ACL map; a second pass
 // that writes the nodes depth-first, children in name order; the "/" end path; for a file, the
-// trailer (checksum and end marker).
+// trailer (write_snapshot_trailer: the checksum and end marker, the tree's digest, a second seal).
 //
 // A fuzzy writer leaves out every node created after the start (czxid above its zxid) together
 // with its subtree: the log recreates them, so replay never meets a create of a node the snapshot
@@ -77,8 +77,11 @@ class SnapshotWriter {
   std::uint64_t written_ = 0;
 };
 
-// The end of a snapshot file after its last node: the Adler-32 of every byte before it, then the
-// string "/". (ZooKeeper 3.6+ may follow it with the tree's digest; load_snapshot tolerates that.)
-void write_snapshot_trailer(std::string& out, std::uint32_t checksum, const data::DataTree& tree);
+// The end of a snapshot file after its last node, as ZooKeeper 3.6+ writes it: the Adler-32 of every
+// byte before it (`checksum` has taken them all) and the string "/"; the tree's last zxid digest
+// (an empty one, zxid 0, before the tree applied a txn, as ZooKeeper writes); the Adler-32 again,
+// now of everything before it, and "/". A fuzzy snapshot's digest is the tree's when the writer
+// ends, at a zxid at or above the snapshot's: recovery compares it when replay reaches that zxid.
+void write_snapshot_trailer(std::string& out, util::Adler32 checksum, const data::DataTree& tree);
 
 }  // namespace zablab::persist

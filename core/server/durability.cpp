@@ -24,6 +24,7 @@ bool ServerCore::recover_from_disk() {
       persist::recover(disk, config_.data_dir, config_.log_dir(), config_.extended_types_enabled, tree_);
   for (const auto& note : report.notes) env_.log(LogLevel::info, "recovery: " + note);
   for (const auto& warning : report.warnings) env_.log(LogLevel::warn, "recovery: " + warning);
+  stats_.digest_mismatches += report.digest_mismatches;
   if (!report.ok) {
     fail(report.error);
     return false;

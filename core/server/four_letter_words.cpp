@@ -123,6 +123,7 @@ std::string ServerCore::four_letter_text(const std::string& word) const {
     kv("uptime", std::to_string(env_.now_ms() - started_ms_));
     kv("global_sessions", std::to_string(sessions_.sessions().size()));
     kv("local_sessions", "0");
+    kv("digest_mismatches_count", std::to_string(stats_.digest_mismatches));
     for (const auto& [key, value] : stats_.latency.summary_lines()) kv(key, value);
     for (const auto& [key, value] : env_.host_metrics()) kv(key, value);
     return out;

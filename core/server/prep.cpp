@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/data/digest.h"
 #include "core/data/path.h"
 #include "core/jute/codes.h"
 
@@ -24,6 +25,7 @@ Prep::Record Prep::record(const std::string& path) const {
     rec.child_count = static_cast<std::int32_t>(node->children.size());
     rec.acl = node->acl;
     rec.kind = node->kind;
+    rec.content_crc = node->content_crc;
   }
   return rec;
 }
@@ -37,6 +39,15 @@ Prep::Record Prep::existing(const std::string& path) const {
 void Prep::put(const std::string& path, Record rec, std::int64_t zxid) {
   rec.zxid = zxid;
   auto it = changes_.find(path);
+  if (!data::digest_excluded(path)) {
+    // The node's hash as it stands (prepared or in the tree) out, its hash as recorded in.
+    if (it != changes_.end()) {
+      if (it->second.exists) digest_ -= data::node_digest(it->second.content_crc, it->second.stat);
+    } else if (const data::DataNode* node = tree_.find(path)) {
+      digest_ -= data::node_digest(node->content_crc, node->stat);
+    }
+    if (rec.exists) digest_ += data::node_digest(rec.content_crc, rec.stat);
+  }
   if (it == changes_.end()) {
     undo_.emplace_back(path, std::nullopt);
     changes_.emplace(path, std::move(rec));
@@ -55,6 +66,22 @@ void Prep::roll_back() {
     }
   }
   undo_.clear();
+  digest_ = static_cast<std::uint64_t>(digest_at_begin_);
+}
+
+std::int64_t Prep::predicted_digest() const {
+  return digests_.empty() ? tree_.digest() : digests_.rbegin()->second;
+}
+
+void Prep::begin_txn() {
+  digest_at_begin_ = predicted_digest();
+  digest_ = static_cast<std::uint64_t>(digest_at_begin_);
+}
+
+void Prep::finish_txn(data::Txn& txn) {
+  const auto digest = static_cast<std::int64_t>(digest_);
+  txn.digest = jute::TxnDigest{data::kDigestVersion, digest};
+  digests_[txn.zxid()] = digest;
 }
 
 void Prep::record_removal(const std::string& path, std::int64_t zxid) {
@@ -87,11 +114,16 @@ data::Acl Prep::fixed_acl(const data::Acl& acl, const data::Identities& ids) con
 
 void Prep::committed(std::int64_t zxid) {
   for (auto it = changes_.begin(); it != changes_.end();) it = it->second.zxid <= zxid ? changes_.erase(it) : std::next(it);
+  digests_.erase(digests_.begin(), digests_.upper_bound(zxid));
 }
 
 PrepOutcome Prep::prep(const WriteRequest& request, std::int64_t zxid, std::int64_t time_ms) {
   undo_.clear();
+  begin_txn();
   PrepOutcome out = prep_request(request, zxid, time_ms);
+  // A malformed request consumes no zxid, but a leader turns it into an error txn: its digest is
+  // the unchanged prediction.
+  finish_txn(out.txn);
   // A closeSession cannot be refused (its session is closing already); ZOOKEEPER-4306 bounds it
   // at the creates instead, which zablab does not yet.
   if (out.malformed || out.txn.header.type == op::error || request.type == op::close_session) {
@@ -102,7 +134,8 @@ PrepOutcome Prep::prep(const WriteRequest& request, std::int64_t zxid, std::int6
   // bounding a record as ZooKeeper's readers do: jute.maxbuffer plus jute.maxbuffer.extrasize
   // (equal to it by default), i.e. twice jute.maxbuffer. A request can grow on its way to a txn
   // (an "auth" ACL becomes every identity of the connection, once per create of a multi), so the
-  // txn itself is measured: one too large to read back is refused here, never acknowledged.
+  // txn itself is measured, TxnDigest included: one too large to read back is refused here, never
+  // acknowledged.
   // (ZooKeeper 3.8 logs and proposes it: ZOOKEEPER-2101 / 3496; docs/fidelity.md.)
   const std::size_t size = data::encode_txn(out.txn).size();
   if (size > max_txn_bytes()) {
@@ -110,6 +143,7 @@ PrepOutcome Prep::prep(const WriteRequest& request, std::int64_t zxid, std::int6
     out.oversized = size;
     out.txn.header.type = op::error;
     out.txn.ops = {data::TxnOp{op::error, jute::ErrorTxn{static_cast<std::int32_t>(Err::bad_arguments)}}};
+    finish_txn(out.txn);
   }
   undo_.clear();
   return out;
@@ -144,7 +178,7 @@ data::TxnOp Prep::prep_op(std::int32_t type, jute::Reader& body, const WriteRequ
     case op::create2:
     case op::create_container:
     case op::create_ttl:
-      return prep_create(type, body, request, zxid);
+      return prep_create(type, body, request, zxid, time_ms);
     case op::remove:
       return prep_delete(body, request, zxid);
     case op::set_data:
@@ -159,7 +193,7 @@ data::TxnOp Prep::prep_op(std::int32_t type, jute::Reader& body, const WriteRequ
 }
 
 data::TxnOp Prep::prep_create(std::int32_t type, jute::Reader& body, const WriteRequest& request,
-                              std::int64_t zxid) {
+                              std::int64_t zxid, std::int64_t time_ms) {
   jute::CreateTTLRequest req;
   if (type == op::create_ttl) {
     jute::read(body, req);
@@ -206,7 +240,9 @@ data::TxnOp Prep::prep_create(std::int32_t type, jute::Reader& body, const Write
   Record node;
   node.exists = true;
   node.acl = acl;
+  node.content_crc = data::content_crc(path, req.data);
   node.stat.czxid = node.stat.mzxid = node.stat.pzxid = zxid;
+  node.stat.ctime = node.stat.mtime = time_ms;
   node.kind = ephemeral ? data::NodeKind::ephemeral
               : container ? data::NodeKind::container
               : ttl       ? data::NodeKind::ttl
@@ -254,6 +290,7 @@ data::TxnOp Prep::prep_set_data(jute::Reader& body, const WriteRequest& request,
   node.stat.version += 1;
   node.stat.mzxid = zxid;
   node.stat.mtime = time_ms;
+  node.content_crc = data::content_crc(req.path, req.data);
   const std::int32_t version = node.stat.version;
   put(req.path, node, zxid);
   return {op::set_data, jute::SetDataTxn{req.path, req.data, version}};
@@ -343,13 +380,17 @@ PrepOutcome Prep::prep_multi(const WriteRequest& request, std::int64_t zxid, std
 
 data::Txn Prep::create_session_txn(std::int64_t session_id, std::int32_t timeout_ms, std::int64_t zxid,
                                    std::int64_t time_ms) {
+  begin_txn();
   data::Txn txn;
   txn.header = jute::TxnHeader{session_id, 0, zxid, time_ms, op::create_session};
   txn.ops.push_back({op::create_session, jute::CreateSessionTxn{timeout_ms}});
+  finish_txn(txn);
   return txn;
 }
 
 data::Txn Prep::close_session_txn(std::int64_t session_id, std::int64_t zxid, std::int64_t time_ms) {
+  // (Also the body of a closeSession request's prep: begun already, nothing put yet.)
+  begin_txn();
   // The session's ephemerals as they will be once everything prepared commits.
   std::set<std::string> doomed = tree_.ephemerals(session_id);
   for (const auto& [path, rec] : changes_) {
@@ -366,15 +407,18 @@ data::Txn Prep::close_session_txn(std::int64_t session_id, std::int64_t zxid, st
   txn.header = jute::TxnHeader{session_id, 0, zxid, time_ms, op::close_session};
   txn.ops.push_back(
       {op::close_session, jute::CloseSessionTxn{std::vector<std::string>(doomed.begin(), doomed.end())}});
+  finish_txn(txn);
   return txn;
 }
 
 data::Txn Prep::delete_container_txn(const std::string& path, std::int64_t zxid, std::int64_t time_ms) {
+  begin_txn();
   record_removal(path, zxid);
   undo_.clear();
   data::Txn txn;
   txn.header = jute::TxnHeader{0, 0, zxid, time_ms, op::delete_container};
   txn.ops.push_back({op::delete_container, jute::DeleteTxn{path}});
+  finish_txn(txn);
   return txn;
 }
 

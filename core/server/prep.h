@@ -57,7 +57,8 @@ class Prep {
   // log and of PROPOSALs accepts, 2 x jute.maxbuffer.
   std::size_t max_txn_bytes() const { return config_.max_buffer * 2; }
 
-  // The txn with this zxid was applied to the tree: its change records are no longer needed.
+  // The txn with this zxid was applied to the tree: its change records (and predicted digest) are
+  // no longer needed.
   void committed(std::int64_t zxid);
   std::size_t outstanding_changes() const { return changes_.size(); }
 
@@ -69,6 +70,7 @@ class Prep {
     std::int32_t child_count = 0;
     data::Acl acl;
     data::NodeKind kind = data::NodeKind::persistent;
+    std::uint32_t content_crc = 0;  // of path and data (core/data/digest.h)
   };
   using Changes = std::map<std::string, Record>;
   // The request being prepared, before the checks of its size: what prep() returns otherwise.
@@ -81,7 +83,15 @@ class Prep {
 
   Record record(const std::string& path) const;
   Record existing(const std::string& path) const;  // throws Failed{no_node}
+  // Records `rec` as the node at `path` once `zxid` commits, moving the predicted digest by the
+  // node's new hash less its old one (ZooKeeper's precalculateDigest).
   void put(const std::string& path, Record rec, std::int64_t zxid);
+  // The tree's digest once every txn prepared so far is applied.
+  std::int64_t predicted_digest() const;
+  // Starts a txn's prediction from predicted_digest(); finish_txn sets the txn's TxnDigest to where
+  // its changes took it and keeps that until the txn commits.
+  void begin_txn();
+  void finish_txn(data::Txn& txn);
   // The node at `path` will be gone (and its parent one child short) once `zxid` commits.
   void record_removal(const std::string& path, std::int64_t zxid);
   void check_session(std::int64_t session_id) const;
@@ -91,7 +101,8 @@ class Prep {
   // One op; throws Failed on a failed check. Adds change records under `zxid`.
   data::TxnOp prep_op(std::int32_t type, jute::Reader& body, const WriteRequest& request, std::int64_t zxid,
                       std::int64_t time_ms);
-  data::TxnOp prep_create(std::int32_t type, jute::Reader& body, const WriteRequest& request, std::int64_t zxid);
+  data::TxnOp prep_create(std::int32_t type, jute::Reader& body, const WriteRequest& request, std::int64_t zxid,
+                          std::int64_t time_ms);
   data::TxnOp prep_delete(jute::Reader& body, const WriteRequest& request, std::int64_t zxid);
   data::TxnOp prep_set_data(jute::Reader& body, const WriteRequest& request, std::int64_t zxid,
                             std::int64_t time_ms);
@@ -105,6 +116,11 @@ class Prep {
   Changes changes_;
   // What each path's change record was before the request being prepared touched it.
   std::vector<std::pair<std::string, std::optional<Record>>> undo_;
+  // The digest each prepared, uncommitted txn leaves the tree with, by zxid; and the txn being
+  // prepared's, from its start (what roll_back returns to) to where its changes took it so far.
+  std::map<std::int64_t, std::int64_t> digests_;
+  std::int64_t digest_at_begin_ = 0;
+  std::uint64_t digest_ = 0;
 };
 
 }  // namespace zablab::server

@@ -476,6 +476,10 @@ void ServerCore::commit(const data::Txn& txn) {
   const std::map<std::string, data::Acl> doomed = acls_of_doomed(tree_, txn);
   const data::ApplyResult result = tree_.apply(server_bugs_.keep_expired_ephemerals ? keeping_ephemerals(txn) : txn);
   prep_.committed(txn.zxid());
+  for (const auto& mismatch : result.digest_mismatches) {
+    ++stats_.digest_mismatches;
+    env_.log(LogLevel::warn, data::describe(mismatch));
+  }
   env_.trace({"txn.commit", data::txn_to_json(txn)});
   after_apply(txn);
 

@@ -36,6 +36,9 @@ namespace zablab::server {
 struct ServerStats {
   std::uint64_t packets_received = 0;
   std::uint64_t packets_sent = 0;
+  // Digests that disagreed with the tree's: in txns applied, and in the snapshot and log read at
+  // start-up (mntr's digest_mismatches_count, ZooKeeper's ServerMetrics.DIGEST_MISMATCHES_COUNT).
+  std::uint64_t digest_mismatches = 0;
   LatencyStats latency;
 };
 

@@ -9,11 +9,18 @@ Two shapes, so that each kind leads once:
   fresh election), then the leader dies and the other two elect again;
 - 2 Apache + 1 zablab, where an Apache member leads and zablab follows.
 
+Both check ZooKeeper's data tree digests across kinds: every txn a leader of either kind proposes
+carries a TxnDigest (found in each member's txn log), and no member of either kind counts a
+mismatch after applying them (mntr's zk_digest_mismatches_count). The first also hands a dataDir
+zablab wrote to Apache ZooKeeper, which must load its snapshot's digest without complaint.
+
 Each starts three JVM-or-native processes on loopback; tickTime=200 keeps it short (initLimit 2 s,
 syncLimit 1 s). Skipped (exit 77) where java or the zookeeper package is missing."""
 
+import glob
 import os
 import sqlite3
+import struct
 import tempfile
 import time
 import unittest
@@ -25,6 +32,42 @@ from kazoo.handlers.threading import KazooTimeoutError
 ELECTION_TIMEOUT = 60.0     # JVMs start slowly on a busy 2-core machine
 WRITE_TIMEOUT = 30.0
 RETRYABLE = (ConnectionLoss, SessionExpiredError, OperationTimeoutError, KazooTimeoutError)
+OP_CREATE, OP_CREATE2 = 1, 15
+
+
+def logged_create_digests(data_dir):
+    """{path: TxnDigest (version, treeDigest) or None} for every create txn in the txn logs of
+    data_dir, read from the bytes (FileTxnLog: header, then checksum, length, txn, 0x42 per entry;
+    a txn is TxnHeader, CreateTxn and, from 3.6 on, a TxnDigest)."""
+    out = {}
+    for name in sorted(glob.glob(os.path.join(data_dir, "version-2", "log.*"))):
+        with open(name, "rb") as f:
+            data = f.read()
+        pos = 16
+        while pos + 12 <= len(data):
+            length = struct.unpack_from(">i", data, pos + 8)[0]
+            if length <= 0 or pos + 12 + length > len(data):
+                break  # zero padding after the last entry, or a torn tail
+            txn = data[pos + 12:pos + 12 + length]
+            pos += 12 + length + 1
+            if struct.unpack_from(">i", txn, 28)[0] not in (OP_CREATE, OP_CREATE2):
+                continue
+            at = 32
+            n = struct.unpack_from(">i", txn, at)[0]
+            path = txn[at + 4:at + 4 + n].decode()
+            at += 4 + n
+            n = struct.unpack_from(">i", txn, at)[0]
+            at += 4 + max(n, 0)  # data
+            acls = struct.unpack_from(">i", txn, at)[0]
+            at += 4
+            for _ in range(max(acls, 0)):
+                at += 4  # perms
+                for _field in ("scheme", "id"):
+                    n = struct.unpack_from(">i", txn, at)[0]
+                    at += 4 + max(n, 0)
+            at += 1 + 4  # ephemeral, parentCVersion
+            out[path] = struct.unpack_from(">iq", txn, at) if len(txn) - at == 12 else None
+    return out
 
 
 class MixedEnsemble(unittest.TestCase):
@@ -37,7 +80,8 @@ class MixedEnsemble(unittest.TestCase):
     def setUp(self):
         self.ens = zlharness.EnsembleProcesses(self.VOTERS, self.OBSERVERS, tick_time=200, init_limit=10,
                                                sync_limit=5, label=self.id(), apache_members=self.APACHE,
-                                               member_args=self.member_args())
+                                               member_args=self.member_args(),
+                                               extra={"4lw.commands.whitelist": "*"})  # mntr
         self.clients = []
         self.addCleanup(self._cleanup)
         t0 = time.monotonic()
@@ -98,6 +142,29 @@ class MixedEnsemble(unittest.TestCase):
             want = {p: p.encode() for p in paths}
             self.assertEqual(got, want, "member %d (%s)" % (sid, "apache" if self.ens.is_apache(sid) else "zablab"))
 
+    def kind(self, sid):
+        return "apache" if self.ens.is_apache(sid) else "zablab"
+
+    def mntr(self, sid):
+        text = zlharness.four_letter_word(self.ens.ports[sid][0], "mntr")
+        return dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
+
+    def assert_digests_agree(self, sids, paths):
+        """Each member in sids logged every create of paths with a TxnDigest of version 2 (what the
+        leader proposed), and counted no digest mismatch after applying them."""
+        for sid in sids:
+            logged = logged_create_digests(self.ens.data_dir(sid))
+            for path in paths:
+                if path not in logged:
+                    continue  # this member got it in a snapshot, not as a txn
+                self.assertIsNotNone(logged[path], "member %d (%s) logged %s without a TxnDigest"
+                                     % (sid, self.kind(sid), path))
+                self.assertEqual(logged[path][0], 2, path)
+            self.assertTrue(any(path in logged for path in paths),
+                            "member %d (%s) logged none of the creates" % (sid, self.kind(sid)))
+            self.assertEqual(self.mntr(sid).get("zk_digest_mismatches_count"), "0",
+                             "member %d (%s) counts digest mismatches" % (sid, self.kind(sid)))
+
     def run_kill_leader_under_writes(self, expected_leader_kind):
         leader = self.ens.leader()
         self.assertIsNotNone(leader)
@@ -112,6 +179,7 @@ class MixedEnsemble(unittest.TestCase):
                 zk.create(path, path.encode())
                 acked.append(path)
         self.assert_same_data(self.ens.sids, acked)
+        self.assert_digests_agree(self.ens.sids, acked)
 
         # kill -9 the leader while a client keeps writing through a survivor.
         survivors = [sid for sid in self.ens.sids if sid != leader]
@@ -133,13 +201,36 @@ class MixedEnsemble(unittest.TestCase):
         self.ens.start_member(leader)
         self.ens.wait_for_roles(timeout=ELECTION_TIMEOUT)
         self.assert_same_data(self.ens.sids, acked)
+        self.assert_digests_agree(self.ens.sids, acked)
+        return leader, acked
 
 
 class OneApacheTwoZablab(MixedEnsemble):
     APACHE = (1,)
 
     def test_zablab_leads_apache_follows_and_kill_of_the_leader_loses_nothing(self):
-        self.run_kill_leader_under_writes("zablab")
+        old_leader, acked = self.run_kill_leader_under_writes("zablab")
+
+        # Apache ZooKeeper opens the dataDir zablab wrote: the old leader's, whose restart replayed
+        # its log and wrote a snapshot sealed with the tree's digest. It reads that digest (no
+        # "Got EOF exception while reading the digest"), finds it matching, and rejoins.
+        self.assertEqual(self.ens.stop_member(old_leader), 0)
+        self.ens.apache_members.add(old_leader)
+        self.ens.start_member(old_leader)
+        self.ens.wait_for_roles(timeout=ELECTION_TIMEOUT)
+        self.assert_same_data([old_leader], acked)
+        log_path = self.ens._log_path(old_leader, "stderr", self.ens._starts[old_leader])
+        with open(log_path, errors="replace") as f:
+            log = f.read()
+        self.assertIn("Reading snapshot", log)
+        self.assertNotIn("Got EOF exception while reading the digest", log)
+        self.assertNotIn("Digests are not matching", log)
+        digest_lines = [line for line in log.splitlines()
+                        if "The digest in the snapshot has digest version of 2" in line
+                        or "The digest value is empty in snapshot" in line]
+        self.assertTrue(digest_lines, log[-3000:])
+        print("Apache on zablab's dataDir: %s" % digest_lines[-1].split(" - ")[-1], flush=True)
+        self.assertEqual(self.mntr(old_leader).get("zk_digest_mismatches_count"), "0")
 
 
 class TwoApacheOneZablab(MixedEnsemble):

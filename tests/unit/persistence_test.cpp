@@ -201,8 +201,10 @@ TEST_CASE("persist/snapshot: serialize and load give back the same tree") {
   tree.apply(t);
   const std::string bytes = persist::serialize_snapshot(tree);
   data::DataTree loaded;
-  persist::load_snapshot(bytes, 2, false, loaded);
-  CHECK(persist::serialize_snapshot(loaded) == bytes);
+  CHECK(persist::load_snapshot(bytes, 2, false, loaded).note.find("matches the tree") != std::string::npos);
+  // Its own snapshot would end with an empty digest (no txn applied since the load), as ZooKeeper's.
+  CHECK(persist::serialize_snapshot_body(loaded) == persist::serialize_snapshot_body(tree));
+  CHECK(loaded.digest() == tree.digest());
   CHECK_FALSE(loaded.find("/x")->data.has_value());
   CHECK(loaded.find("/x")->acl == data::read_acl_unsafe());
   CHECK(loaded.ephemerals(9) == std::set<std::string>{"/x/e"});
@@ -226,8 +228,9 @@ TEST_CASE("persist/snapshot: fed in pieces of any size a snapshot loads the same
     persist::SnapshotLoader loader(false);
     for (std::size_t at = 0; at < bytes.size(); at += piece) loader.feed(std::string_view(bytes).substr(at, piece));
     data::DataTree loaded;
-    loader.finish(40, loaded);
-    CHECK(persist::serialize_snapshot(loaded) == bytes);
+    CHECK_FALSE(loader.finish(40, loaded).mismatch);
+    CHECK(persist::serialize_snapshot_body(loaded) == persist::serialize_snapshot_body(tree));
+    CHECK(loaded.digest() == tree.digest());
   }
   for (const std::size_t cut : {std::size_t{0}, std::size_t{10}, std::size_t{16}, bytes.size() / 2, bytes.size() - 13,
                                 bytes.size() - 1}) {

@@ -6,6 +6,7 @@
 #include "core/server/session_tracker.h"
 #include "core/server/server_core.h"
 #include "core/util/hex.h"
+#include "tests/support/txn_builders.h"
 #include "tests/support/wire_client.h"
 
 using namespace zablab;
@@ -325,13 +326,7 @@ TEST_CASE("server/closeSession: answered, then the ephemerals are gone and the c
 
 namespace {
 std::string multi_body(const std::vector<std::pair<std::int32_t, std::string>>& ops) {
-  jute::Writer w;
-  for (const auto& [type, body] : ops) {
-    jute::write(w, jute::MultiHeader{type, false, -1});
-    w.raw(body);
-  }
-  jute::write(w, jute::MultiHeader{-1, true, -1});
-  return w.take();
+  return test::multi_request_body(ops);
 }
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include "core/persist/snapshot_stream.h"
 #include "core/persist/snapshot_writer.h"
 #include "core/util/prng.h"
+#include "tests/support/txn_builders.h"
 
 using namespace zablab;
 
@@ -86,10 +87,7 @@ class TxnMaker {
   }
   template <class Body>
   data::Txn header_only(std::int64_t zxid, std::int64_t session, std::int32_t type, Body body) {
-    data::Txn t;
-    t.header = jute::TxnHeader{session, 1, zxid, 1000 + zxid, type};
-    t.ops.push_back({type, std::move(body)});
-    return t;
+    return test::txn_of(session, zxid, type, std::move(body));
   }
   std::optional<data::Txn> create(std::int64_t zxid) {
     std::vector<std::string> parents;
@@ -201,8 +199,13 @@ TEST_CASE("snapshot writer: pieces of any size, with no change between them, are
     }
   }
   data::DataTree loaded;
-  persist::load_snapshot(whole, tree.last_processed_zxid(), false, loaded);
-  CHECK(persist::serialize_snapshot(loaded) == whole);
+  const persist::SnapshotDigestCheck check = persist::load_snapshot(whole, tree.last_processed_zxid(), false, loaded);
+  CHECK(persist::serialize_snapshot_body(loaded) == body);
+  // The file's digest is the tree's, checked on load; the loaded tree has applied no txn, so its
+  // own snapshot would carry an empty digest, as ZooKeeper's would.
+  CHECK(loaded.digest() == tree.digest());
+  CHECK(check.note.find("matches the tree") != std::string::npos);
+  CHECK_FALSE(check.mismatch);
 }
 
 TEST_CASE("snapshot writer: a fuzzy snapshot plus the txns after its zxid recovers exactly the live tree") {
@@ -230,11 +233,16 @@ TEST_CASE("snapshot writer: a fuzzy snapshot plus the txns after its zxid recove
     REQUIRE(after.size() > 10);  // the tree changed all along the writing
 
     data::DataTree recovered;
-    persist::load_snapshot(file, zxid, false, recovered);
-    for (const auto& txn : after) recovered.apply(txn);
+    const persist::SnapshotDigestCheck check = persist::load_snapshot(file, zxid, false, recovered);
+    CHECK_FALSE(check.mismatch);
+    // The digest is of the zxid the tree had when the writer ended: replay reaches it and compares.
+    CHECK(recovered.snapshot_digest_pending().has_value());
+    for (const auto& txn : after) CHECK(recovered.apply(txn).digest_mismatches.empty());
+    CHECK_FALSE(recovered.snapshot_digest_pending().has_value());
+    CHECK(recovered.digest() == live.digest());
     CHECK(recovered.last_processed_zxid() == live.last_processed_zxid());
     CHECK(line_diff(describe(recovered), describe(live)) == "");
-    CHECK(persist::serialize_snapshot(recovered) == persist::serialize_snapshot(live));
+    CHECK(persist::serialize_snapshot_body(recovered) == persist::serialize_snapshot_body(live));
     CHECK(recovered.ephemerals_by_session() == live.ephemerals_by_session());
     if (file.find(std::string("\xff\xff\xff\xff\xff\xff\xff\xff", 8)) != std::string::npos) ++unknown_acl_pieces;
   }

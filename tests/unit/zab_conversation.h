@@ -64,15 +64,18 @@ inline std::string learner_info(std::int64_t sid) { return jute::encode(jute::Le
 // Txns as Zab1_0Test builds them (its client ids, cxids and times).
 inline data::Txn create_txn(std::int64_t zxid, const std::string& path, const std::string& value) {
   return data::Txn{jute::TxnHeader{13, 1313, zxid, 33, op::create},
-                   {data::TxnOp{op::create, jute::CreateTxn{path, value, data::open_acl_unsafe(), false, 1}}}};
+                   {data::TxnOp{op::create, jute::CreateTxn{path, value, data::open_acl_unsafe(), false, 1}}},
+                   std::nullopt};
 }
 inline data::Txn set_data_txn(std::int64_t zxid, const std::string& path, const std::string& value, std::int32_t version) {
   return data::Txn{jute::TxnHeader{4, 1414, zxid, 55, op::set_data},
-                   {data::TxnOp{op::set_data, jute::SetDataTxn{path, value, version}}}};
+                   {data::TxnOp{op::set_data, jute::SetDataTxn{path, value, version}}},
+                   std::nullopt};
 }
 inline data::Txn create_session_txn(std::int64_t zxid, std::int64_t session, std::int32_t timeout) {
   return data::Txn{jute::TxnHeader{session, 1414, zxid, 55, op::create_session},
-                   {data::TxnOp{op::create_session, jute::CreateSessionTxn{timeout}}}};
+                   {data::TxnOp{op::create_session, jute::CreateSessionTxn{timeout}}},
+                   std::nullopt};
 }
 // The stream after a SNAP packet: the tree, then the signature.
 inline std::string snapshot_stream(const data::DataTree& tree) {

@@ -204,7 +204,8 @@ TEST_CASE("Zab1_0Test.testInitialAcceptedCurrent: with no epoch files both epoch
   // An empty snapshot, then a log holding one (error) txn at zxid (3,3).
   c.env.mem_disk.files[c.dir() + "/" + persist::zxid_file_name("snapshot", 0)] = persist::serialize_snapshot(data::DataTree());
   data::Txn error_txn{jute::TxnHeader{1, 1, make_zxid(3, 3), 1, op::error},
-                      {data::TxnOp{op::error, jute::ErrorTxn{1}}}};
+                      {data::TxnOp{op::error, jute::ErrorTxn{1}}},
+                      std::nullopt};
   c.env.mem_disk.files[c.dir() + "/" + persist::zxid_file_name("log", make_zxid(3, 3))] =
       persist::log_file_header() + persist::log_entry(data::encode_txn(error_txn));
   c.start();
