@@ -17,6 +17,7 @@
 #include "core/data/acl.h"
 #include "core/data/data_tree.h"
 #include "core/data/txn.h"
+#include "core/server/server_bugs.h"
 #include "core/server/server_config.h"
 #include "core/server/session_tracker.h"
 
@@ -60,6 +61,10 @@ class Prep {
   // The txn with this zxid was applied to the tree: its change records are no longer needed.
   void committed(std::int64_t zxid);
   std::size_t outstanding_changes() const { return changes_.size(); }
+
+  // Deliberate bugs (server_bugs.h), and whether the tree came back from this server's disk.
+  void set_bugs(const ServerBugs& bugs) { bugs_ = bugs; }
+  void set_recovered_from_disk(bool recovered) { recovered_from_disk_ = recovered; }
 
  private:
   struct Record {
@@ -105,6 +110,8 @@ class Prep {
   Changes changes_;
   // What each path's change record was before the request being prepared touched it.
   std::vector<std::pair<std::string, std::optional<Record>>> undo_;
+  ServerBugs bugs_;
+  bool recovered_from_disk_ = false;
 };
 
 }  // namespace zablab::server
