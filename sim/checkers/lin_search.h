@@ -61,9 +61,9 @@ struct Config {
 
 struct Verdict {
   enum class Is { linearizable, violation, undecided } is = Is::linearizable;
-  // A violation: the smallest prefix of the segment (its writes in return order, with those that
-  // were invoked before the last of them returned) that no order fits; the writes of known
-  // outcome first. Undecided: why.
+  // A violation: the smallest window -- writes of the segment whose results no order reconciles,
+  // whatever the other writes invoked before the last of them returned did (took effect or not);
+  // `why` then says how many those were. Undecided: why.
   std::vector<Write> window;
   std::string why;
 };
