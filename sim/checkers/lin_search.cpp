@@ -34,6 +34,9 @@ class Search {
   Search(const std::vector<Write>& known, const std::vector<Write>& maybe, std::uint64_t& steps, bool& exhausted)
       : known_(known), maybe_(maybe), steps_(steps), exhausted_(exhausted) {
     all_known_ = known_.size() == 64 ? ~0ULL : (1ULL << known_.size()) - 1;
+    // In invocation order: of two unknown writes alike (kind, expected version), the earlier one
+    // can go wherever the later one can, so the search takes them in that order only.
+    std::stable_sort(maybe_.begin(), maybe_.end(), [](const Write& a, const Write& b) { return a.invoked < b.invoked; });
   }
 
   void run(const Config& c) { visit(c, 0, 0); }
@@ -70,7 +73,7 @@ class Search {
       visit(next, placed | 1ULL << k, used);
     }
     for (std::size_t m = 0; m < maybe_.size(); ++m) {
-      if (used >> m & 1 || maybe_[m].invoked >= first_return) continue;
+      if (used >> m & 1 || maybe_[m].invoked >= first_return || alike_unused_before(m, used)) continue;
       State after;
       if (!take_effect(c.state, maybe_[m].kind, maybe_[m].expected, after)) continue;
       Config next = c;
@@ -87,8 +90,14 @@ class Search {
     }
   }
 
+  bool alike_unused_before(std::size_t m, std::uint64_t used) const {
+    for (std::size_t e = 0; e < m; ++e)
+      if (!(used >> e & 1) && maybe_[e].kind == maybe_[m].kind && maybe_[e].expected == maybe_[m].expected) return true;
+    return false;
+  }
+
   const std::vector<Write>& known_;
-  const std::vector<Write>& maybe_;
+  std::vector<Write> maybe_;
   std::uint64_t& steps_;
   bool& exhausted_;
   std::uint64_t all_known_ = 0;
