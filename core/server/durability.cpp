@@ -29,6 +29,7 @@ bool ServerCore::recover_from_disk() {
     fail(report.error);
     return false;
   }
+  prep_.set_recovered_from_disk(report.replayed > 0 || report.snapshot_zxid > 0);
   // Sessions from before the restart live on with fresh deadlines: their clients may reconnect.
   for (const auto& [sid, timeout] : tree_.sessions()) sessions_.add(sid, timeout, env_.now_ms());
   arm_session_timer();

@@ -224,7 +224,8 @@ data::TxnOp Prep::prep_create(std::int32_t type, jute::Reader& body, const Write
   const std::int32_t parent_cversion = parent.stat.cversion;
   if (sequential) {
     char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "%010d", parent_cversion);
+    std::snprintf(suffix, sizeof suffix, "%010d",
+                  bugs_.reuse_sequence_after_restart && recovered_from_disk_ ? parent.child_count : parent_cversion);
     path += suffix;
   }
   if (!data::valid_path(path)) throw Failed{Err::bad_arguments};
@@ -286,7 +287,8 @@ data::TxnOp Prep::prep_set_data(jute::Reader& body, const WriteRequest& request,
   if (!data::valid_path(req.path)) throw Failed{Err::bad_arguments};
   Record node = existing(req.path);
   check_perm(node, perm::write, *request.identities);
-  if (req.version != -1 && req.version != node.stat.version) throw Failed{Err::bad_version};
+  if (!bugs_.ignore_set_version && req.version != -1 && req.version != node.stat.version)
+    throw Failed{Err::bad_version};
   node.stat.version += 1;
   node.stat.mzxid = zxid;
   node.stat.mtime = time_ms;

@@ -17,6 +17,7 @@
 #include "core/data/acl.h"
 #include "core/data/data_tree.h"
 #include "core/data/txn.h"
+#include "core/server/server_bugs.h"
 #include "core/server/server_config.h"
 #include "core/server/session_tracker.h"
 
@@ -61,6 +62,10 @@ class Prep {
   // no longer needed.
   void committed(std::int64_t zxid);
   std::size_t outstanding_changes() const { return changes_.size(); }
+
+  // Deliberate bugs (server_bugs.h), and whether the tree came back from this server's disk.
+  void set_bugs(const ServerBugs& bugs) { bugs_ = bugs; }
+  void set_recovered_from_disk(bool recovered) { recovered_from_disk_ = recovered; }
 
  private:
   struct Record {
@@ -121,6 +126,8 @@ class Prep {
   std::map<std::int64_t, std::int64_t> digests_;
   std::int64_t digest_at_begin_ = 0;
   std::uint64_t digest_ = 0;
+  ServerBugs bugs_;
+  bool recovered_from_disk_ = false;
 };
 
 }  // namespace zablab::server

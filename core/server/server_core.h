@@ -66,7 +66,10 @@ class ServerCore : public Node {
   bool reading_paused(ConnId conn) const { return paused_.count(conn) > 0; }
 
   // Deliberate bugs (server_bugs.h); the simulator sets them before start().
-  void set_server_bugs(const ServerBugs& bugs) { server_bugs_ = bugs; }
+  void set_server_bugs(const ServerBugs& bugs) {
+    server_bugs_ = bugs;
+    prep_.set_bugs(bugs);
+  }
 
   // The text a four-letter word answers (without closing anything); nullopt if `word` is not one.
   std::optional<std::string> four_letter_word(const std::string& word) const;

@@ -67,6 +67,9 @@ const std::vector<Invariant> kInvariants = {
     {"client.ephemeral-lifetime",
      "an ephemeral lives only while its session does: none is left in a server's tree once the session's close is "
      "applied, none is created for a closed session, none is read after it"},
+    {"client.linearizable-writes",
+     "the writes to each znode, with what each returned and those whose outcome the client never learned, fit one "
+     "order that agrees with real time (a search over the client history alone)"},
 };
 
 bool is_write_op(std::string_view op) { return op == "create" || op == "setData" || op == "delete"; }
@@ -86,13 +89,18 @@ bool is_invariant(std::string_view name) {
 }
 
 std::string Violation::to_json() const {
-  return Json()
-      .str("invariant", invariant)
+  Json j;
+  j.str("invariant", invariant)
       .num("seq", static_cast<std::int64_t>(seq))
       .num("time_ns", time_ns)
       .num("node", node)
-      .str("message", message)
-      .done();
+      .str("message", message);
+  if (!ops.empty()) {
+    std::string list = "[";
+    for (std::uint64_t id : ops) list += (list.size() > 1 ? "," : "") + std::to_string(id);
+    j.raw("ops", list + "]");
+  }
+  return j.done();
 }
 
 std::string Violation::describe() const {
@@ -199,6 +207,8 @@ void CheckEngine::on_record(const TraceRecord& r) {
       s.phase = "DOWN";
       s.established = false;
       s.acks.clear();
+    } else if (is_client(node)) {
+      lin_on_client_crash(r, node);
     }
   } else if (r.kind == trace_kind::send) {
     on_send(r);
@@ -210,6 +220,8 @@ void CheckEngine::on_record(const TraceRecord& r) {
     on_return(r);
   } else if (r.kind == record_kind::op_result) {
     on_op_result(r);
+  } else if (r.kind == record_kind::op_args) {
+    lin_on_args(r);
   }
   if (is_server(node)) server(node).prev_seq = r.seq;
 }
@@ -587,7 +599,8 @@ void CheckEngine::on_invoke(const TraceRecord& r) {
   }
   if (op.op == "delete" && !first_delete_invoked_.count(op.path)) first_delete_invoked_[op.path] = r.time_ns;
   ++c.ops_in_flight;
-  ops_[static_cast<std::uint64_t>(*op_id)] = std::move(op);
+  const auto id = static_cast<std::uint64_t>(*op_id);
+  lin_on_invoke(r, id, ops_[id] = std::move(op));
 }
 
 void CheckEngine::on_return(const TraceRecord& r) {
@@ -658,6 +671,7 @@ void CheckEngine::on_op_result(const TraceRecord& r) {
   if (!op_id) return;
   auto it = ops_.find(static_cast<std::uint64_t>(*op_id));
   if (it == ops_.end() || !it->second.returned) return;
+  lin_on_result(r, it->first, it->second);
   if ((it->second.op == "getData" || it->second.op == "exists") && it->second.err == "Ok")
     if (const auto mzxid = json_int(r.detail, "mzxid")) check_read(r, it->second, *mzxid);
   if (it->second.op == "getData" || it->second.op == "exists") check_read_against_model(r, it->second);

@@ -37,6 +37,9 @@
 //     client.fifo-order             a client's requests are answered in the order it sent them (reply
 //                                   xids on a connection increase; operations return in invocation order)
 //     client.sequential-names       sequential names under a parent are unique and increase in zxid order
+//     client.linearizable-writes    the writes to each znode, with what each returned (and those whose
+//                                   outcome the client never learned), fit one order that agrees with
+//                                   real time: a search over the client history alone (client_writes.cpp)
 //     client.bounded-staleness      a read sees every write to its path acknowledged more than
 //                                   syncLimit x tick + the longest session timeout before it began:
 //                                   a server cut off from its leader stops serving within that
@@ -61,6 +64,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/checkers/lin_search.h"
 #include "sim/time.h"
 #include "sim/trace.h"
 
@@ -70,6 +74,7 @@ namespace zablab::sim::check {
 namespace record_kind {
 inline constexpr std::string_view config = "scenario.config";  // voters, observers, clients, bug
 inline constexpr std::string_view op_result = "op.result";     // a client op's reply details (mzxid)
+inline constexpr std::string_view op_args = "op.args";         // a client op's arguments (expected version, flags)
 inline constexpr std::string_view violation = "check.violation";
 }  // namespace record_kind
 
@@ -87,6 +92,9 @@ struct Violation {
   Nanos time_ns = 0;
   EndpointId node = kNoEndpoint;
   std::string message;
+  // The client operations (op ids) that cannot be ordered, for client.linearizable-writes: the
+  // smallest window. Empty for the other checks.
+  std::vector<std::uint64_t> ops;
 
   // {"invariant":..., "seq":..., "time_ns":..., "node":..., "message":...}
   std::string to_json() const;
@@ -119,6 +127,8 @@ class CheckEngine {
   // What could not be read ("seq 12 (core zab.propose): no field \"txn\"..."), at most a few
   // dozen. A run with any is not checked: never call it passed.
   const std::vector<std::string>& unreadable_records() const { return unreadable_; }
+  // Histories a bounded search gave up on (client.linearizable-writes): not checked, not failed.
+  const std::vector<std::string>& undecided() const { return undecided_; }
   std::uint64_t unreadable_count() const { return unreadable_count_; }
   const std::vector<EndpointId>& voters() const { return config_.voters; }
   bool enabled(std::string_view invariant) const;
@@ -268,6 +278,22 @@ class CheckEngine {
   void check_reply_order(const TraceRecord& r);  // a server's net.send to a client
   void check_sequential_name(const TraceRecord& r, const Op& create);
   std::uint64_t digest_known(std::int64_t zxid) const;
+  // --- client.linearizable-writes (client_writes.cpp) ---
+  struct OpArgs {
+    std::int32_t version = -1;  // setData / delete: the expected version
+    std::int64_t flags = 0;     // create: ZooKeeper's CreateMode
+  };
+  struct LinPath {
+    lin::PathHistory history;
+    std::vector<lin::Write> segment;  // completed since no write to the path was in flight
+    std::uint32_t in_flight = 0;
+    bool excluded = false;  // a write the model cannot judge touched it
+  };
+  void lin_on_args(const TraceRecord& r);
+  void lin_on_invoke(const TraceRecord& r, std::uint64_t op_id, const Op& op);
+  void lin_on_result(const TraceRecord& r, std::uint64_t op_id, const Op& op);
+  void lin_on_client_crash(const TraceRecord& r, EndpointId client);
+  void lin_complete(const TraceRecord& r, const std::string& path, std::optional<lin::Write> w);
   // --- the specification's invariants (zab_spec.cpp) and its "should not be triggered" flags
   // (zab_flags.cpp), by the names Zab.tla gives them ---
   void spec_on_phase(const TraceRecord& r, EndpointId s, const std::string& phase);
@@ -333,6 +359,10 @@ class CheckEngine {
   std::vector<std::size_t> acked_prefix_max_;  // index of the max zxid in acked_by_return_[0..i]
   std::map<std::string, std::vector<PathWrite>> path_writes_;     // acked writes per path, return order
   std::map<std::string, Nanos> first_delete_invoked_;
+  std::map<std::uint64_t, OpArgs> op_args_;          // op.args until its invocation
+  std::map<std::uint64_t, lin::Write> lin_in_flight_;  // writes invoked, not yet returned
+  std::map<std::string, LinPath> lin_paths_;
+  std::vector<std::string> undecided_;
 };
 
 }  // namespace zablab::sim::check

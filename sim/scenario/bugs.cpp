@@ -101,6 +101,14 @@ const std::vector<BugInfo> kBugs = {
      "every server, applying the closeSession of an expired session, leaves the session's ephemerals in its tree: "
      "they outlive their owner",
      "client.ephemeral-lifetime"},
+    {Bug::ignore_set_version, "ignore-set-version",
+     "the leader's request preparation ignores setData's expected version: of two read-modify-writes racing on one "
+     "znode both succeed, and one update is lost",
+     "client.linearizable-writes"},
+    {Bug::reuse_sequence_after_restart, "reuse-sequence-after-restart",
+     "a server whose tree came back from its disk numbers a parent's sequential children from the children it finds "
+     "there, not from the parent's cversion (which counts those deleted too): as leader it gives out names again",
+     "client.sequential-names"},
 };
 
 // The core switch (core/quorum/zab_bugs.h) for each real ZooKeeper bug; nullopt for the others.
@@ -111,6 +119,17 @@ std::optional<quorum::ZabBugs> zab_bugs_for(Bug bug) {
     case Bug::zookeeper_3911: b.log_diff_after_uptodate = true; return b;
     case Bug::zookeeper_4643: b.epoch_before_log = true; return b;
     case Bug::zookeeper_4646: b.ack_newleader_before_fsync = true; return b;
+    default: return std::nullopt;
+  }
+}
+
+// The core switch (core/server/server_bugs.h) for each bug in the server's data handling.
+std::optional<server::ServerBugs> server_bugs_for(Bug bug) {
+  server::ServerBugs b;
+  switch (bug) {
+    case Bug::keep_expired_ephemerals: b.keep_expired_ephemerals = true; return b;
+    case Bug::ignore_set_version: b.ignore_set_version = true; return b;
+    case Bug::reuse_sequence_after_restart: b.reuse_sequence_after_restart = true; return b;
     default: return std::nullopt;
   }
 }
@@ -610,11 +629,9 @@ ServerKind buggy_quorum_kind(Bug bug) {
     };
     return kind;
   }
-  if (bug == Bug::keep_expired_ephemerals) {
-    kind.make = [](Env& env, const server::ServerConfig& config) -> std::unique_ptr<Node> {
+  if (auto data = server_bugs_for(bug)) {
+    kind.make = [b = *data](Env& env, const server::ServerConfig& config) -> std::unique_ptr<Node> {
       auto peer = std::make_unique<quorum::QuorumPeer>(env, config);
-      server::ServerBugs b;
-      b.keep_expired_ephemerals = true;
       peer->set_server_bugs(b);
       return peer;
     };

@@ -53,10 +53,14 @@
 //   zookeeper-4643   a follower writes currentEpoch before it logs and fsyncs the synced txns
 //   zookeeper-4646   a follower ACKs NEWLEADER before the synced txns are fsynced
 //
-// And one in the server's data handling, a switch in core/server/server_bugs.h:
+// And three in the server's data handling, switches in core/server/server_bugs.h:
 //
 //   keep-expired-ephemerals  every server, applying the closeSession of an expired session, leaves
 //                          the session's ephemerals in its tree.
+//   ignore-set-version     the leader's request preparation ignores setData's expected version: a
+//                          conditional write that should fail succeeds (a lost update).
+//   reuse-sequence-after-restart  a server whose tree came back from its disk numbers sequential
+//                          children from the children it finds, not from the parent's cversion.
 #pragma once
 
 #include <memory>
@@ -96,6 +100,8 @@ enum class Bug {
   zookeeper_4646,
   watch_after_reply,
   keep_expired_ephemerals,
+  ignore_set_version,
+  reuse_sequence_after_restart,
 };
 
 struct BugInfo {

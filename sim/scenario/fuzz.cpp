@@ -224,9 +224,14 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
     extra_steps.emplace_back(at + session + watch_rng.uniform(1000, 4000) * kMillisecond, "heal");
   }
   const Nanos expiry_healed = extra_steps.empty() ? 0 : extra_steps.back().first;
+  // Read-modify-writes by two clients on one znode (setData expecting the version just read): a
+  // stream of its own too. One of two racing updates must get BadVersion, or one is lost.
+  util::Prng update_rng(seed * 0x9E3779B97F4A7C15ULL + 0x51ED);
+  const std::int64_t update_rate = update_rng.chance(3, 4) ? update_rng.uniform(2, 10) : 0;
   if (watch_rate > 0) swarm += "; watches " + std::to_string(watch_rate) + "/s";
   if (ephemeral_rate > 0) swarm += "; ephemerals " + std::to_string(ephemeral_rate) + "/s";
   if (!extra_steps.empty()) swarm += "; session expiry from " + format_time(extra_steps.front().first);
+  if (update_rate > 0) swarm += "; updates " + std::to_string(update_rate) + "/s";
   swarm += std::string("; crashes: ") + style_text;  // the crash style last (the bug aside): tests read it to the end
   if (bug != "none") swarm += "; bug " + bug;
 
@@ -269,6 +274,10 @@ FuzzCase generate_fuzz_case(std::uint64_t seed, const FuzzShape& shape) {
   if (ephemeral_rate > 0)
     out << "after 0s: c" << clients + 1 << " ephemerals " << ephemeral_rate << " per second for "
         << ms_text(std::max(workload, expiry_healed + 8 * kSecond)) << " under /f\n";
+  if (update_rate > 0)
+    // The writer and another client (not the sync+read one, whose reads must follow their syncs).
+    for (int c : {1, clients >= 3 ? 3 : 2})
+      out << "after 0s: c" << c << " updates " << update_rate << " per second for " << ms_text(workload) << " on /f/c\n";
   Nanos t = 2 * kSecond;
   std::vector<std::string> enabled;
   for (const auto& f : faults)

@@ -678,7 +678,7 @@ class LineParser {
     } else if (v == "close") {
       a.kind = Action::Kind::client_op;
       a.word = v;
-    } else if (v == "writes" || v == "reads" || v == "watches" || v == "ephemerals") {
+    } else if (v == "writes" || v == "reads" || v == "watches" || v == "ephemerals" || v == "updates") {
       a.kind = Action::Kind::workload;
       a.word = v;
       a.count = number("a rate (operations per second)", 1, 100000);
@@ -715,7 +715,7 @@ class LineParser {
       if (accept_word("herd")) a.herd = true;
     } else {
       fail(verb.loc, "unknown client operation '" + v +
-                         "' (create, set, get, delete, sync, exists, children, close, writes, reads, watches, ephemerals, creates, locks, "
+                         "' (create, set, get, delete, sync, exists, children, close, writes, reads, watches, ephemerals, updates, creates, locks, "
                          "joins election)");
     }
     return a;

@@ -266,6 +266,7 @@ RunResult ScenarioRun::finish() {
       out << "  (trace record " << res.violation->seq << "; replay a recording with --trace to inspect it)\n";
     }
     for (const auto& f : res.failures) out << "FAILED: " << f << "\n";
+    for (const auto& u : engine_->undecided()) out << "undecided (not checked): " << u << "\n";
     out << "verdict: " << res.verdict() << "  (seed " << res.seed << ", " << res.records << " trace records, hash "
         << res.trace_hash << ", " << format_time(res.end_time) << " virtual, " << ops_ok_ << " ops ok, "
         << ops_failed_ << " failed)\n";

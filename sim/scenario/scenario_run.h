@@ -120,9 +120,11 @@ class ScenarioRun {
                      const std::optional<std::string>& data = std::nullopt, const std::string& path = {});
   // Issues one operation; `quiet` ones (workloads) stay out of the timeline. `watch`: a get,
   // exists or children that sets a one-shot watch.
+  // `version`: a set's or delete's expected version (-1: any). Writes are preceded by an op.args
+  // record (expected version, create flags), which client.linearizable-writes reads.
   std::uint64_t issue(EndpointId c, const std::string& op, const std::string& path, const std::string& data,
                       std::int32_t flags, bool quiet, std::function<void(Err)> then = {}, bool internal = false,
-                      bool watch = false);
+                      bool watch = false, std::int32_t version = -1);
   void client_op(const Action& a);
 
   // --- scenario_run_workloads.cpp
@@ -134,6 +136,8 @@ class ScenarioRun {
   // One tick of a `watches` or `ephemerals` workload (the i-th operation).
   void watch_tick(const std::shared_ptr<Workload>& wl, std::int64_t i);
   void ephemeral_tick(const std::shared_ptr<Workload>& wl, std::int64_t i);
+  // One read-modify-write of an `updates` workload: getData, then setData expecting the version read.
+  void update_tick(const std::shared_ptr<Workload>& wl, std::int64_t i);
   void count(const std::shared_ptr<Workload>& wl, Err e);
   void report_workload(Workload& wl);
 
@@ -176,6 +180,7 @@ class ScenarioRun {
   std::map<EndpointId, std::string> first_session_;
   std::set<std::uint64_t> internal_ops_;  // creates of parents the script did not ask for
   std::map<EndpointId, std::optional<std::string>> last_read_;  // per client: its last getData's data
+  std::map<EndpointId, std::int32_t> last_read_version_;         // and the version it read (-1: none)
   std::uint64_t notifications_ = 0;
   std::uint64_t notifications_base_ = 0;
   std::uint64_t ops_ok_ = 0;

@@ -205,8 +205,12 @@ void ScenarioRun::result_record(std::uint64_t op_id, Err err, const std::optiona
 }
 
 std::uint64_t ScenarioRun::issue(EndpointId c, const std::string& op, const std::string& path, const std::string& data,
-                    std::int32_t flags, bool quiet, std::function<void(Err)> then, bool internal, bool watch) {
+                    std::int32_t flags, bool quiet, std::function<void(Err)> then, bool internal, bool watch,
+                    std::int32_t version) {
   const std::uint64_t id = w_->history().size() + 1;  // the id World is about to give it
+  if (op == "create" || op == "set" || op == "delete")
+    record(check::record_kind::op_args, c,
+           Json().num("op_id", static_cast<std::int64_t>(id)).num("version", version).num("flags", flags).done());
   if (quiet && timeline_) timeline_->quiet(id);
   auto done = [this, then, internal](Err err) {
     if (!internal) ++(err == Err::ok ? ops_ok_ : ops_failed_);
@@ -218,7 +222,7 @@ std::uint64_t ScenarioRun::issue(EndpointId c, const std::string& op, const std:
       done(r.err);
     });
   } else if (op == "set") {
-    w_->set_data(c, path, data, -1, [this, id, done](const client::Result<jute::Stat>& r) {
+    w_->set_data(c, path, data, version, [this, id, done](const client::Result<jute::Stat>& r) {
       result_record(id, r.err, r.ok() ? std::optional<jute::Stat>(r.value) : std::nullopt);
       done(r.err);
     });
@@ -227,13 +231,17 @@ std::uint64_t ScenarioRun::issue(EndpointId c, const std::string& op, const std:
         c, path,
         [this, id, c, done](const client::Result<jute::GetDataResponse>& r) {
           last_read_[c] = r.ok() ? std::optional<std::string>(r.value.data.value_or("")) : std::nullopt;
+          last_read_version_[c] = r.ok() ? r.value.stat.version : -1;
           result_record(id, r.err, r.ok() ? std::optional<jute::Stat>(r.value.stat) : std::nullopt,
                         r.ok() ? std::optional<std::string>(r.value.data.value_or("")) : std::nullopt);
           done(r.err);
         },
         watch);
   } else if (op == "delete") {
-    w_->remove(c, path, -1, [done](Err err) { done(err); });
+    w_->remove(c, path, version, [this, id, done](Err err) {
+      result_record(id, err, std::nullopt);
+      done(err);
+    });
   } else if (op == "sync") {
     w_->sync(c, path, [done](const client::Result<std::string>& r) { done(r.err); });
   } else if (op == "exists") {

@@ -25,7 +25,7 @@ void ScenarioRun::workload(const Action& a) {
   }
   wl->total = a.count * a.duration / kSecond;
   wl->period = kSecond / a.count;
-  if (a.word == "writes" || a.word == "ephemerals") ensure_path(c, a.path);
+  if (a.word == "writes" || a.word == "ephemerals" || a.word == "updates") ensure_path(c, a.path);
   schedule_tick(wl, w_->now());
 }
 
@@ -44,6 +44,8 @@ void ScenarioRun::schedule_tick(const std::shared_ptr<Workload>& wl, Nanos at) {
       watch_tick(wl, i);
     } else if (wl->kind == "ephemerals") {
       ephemeral_tick(wl, i);
+    } else if (wl->kind == "updates") {
+      update_tick(wl, i);
     } else if (wl->kind == "writes") {
       issue(wl->client, "set", wl->path, name_of(wl->client) + "-" + std::to_string(i), 0, true,
             [this, wl](Err e) { count(wl, e); });
@@ -104,8 +106,25 @@ void ScenarioRun::ephemeral_tick(const std::shared_ptr<Workload>& wl, std::int64
   }
 }
 
+// A read-modify-write: the data read, with this client's mark appended, written back only if no
+// one wrote in between (setData expecting the version read). Two clients doing it on one znode
+// race: one of them must get BadVersion, or an update is lost.
+void ScenarioRun::update_tick(const std::shared_ptr<Workload>& wl, std::int64_t i) {
+  const EndpointId c = wl->client;
+  issue(c, "get", wl->path, "", 0, true, [this, wl, c, i](Err e) {
+    if (e != Err::ok || !w_->up(c)) {
+      count(wl, e);
+      return;
+    }
+    const std::string data = last_read_[c].value_or("").substr(0, 64) + "+" + name_of(c) + "-" + std::to_string(i);
+    issue(c, "set", wl->path, data, 0, true, [this, wl](Err e2) { count(wl, e2); }, false, false,
+          last_read_version_[c]);
+  });
+}
+
 void ScenarioRun::count(const std::shared_ptr<Workload>& wl, Err e) {
-  ++(e == Err::ok || ((wl->kind == "reads" || wl->kind == "watches" || wl->kind == "ephemerals") && e == Err::no_node)
+  ++(e == Err::ok || ((wl->kind == "reads" || wl->kind == "watches" || wl->kind == "ephemerals") && e == Err::no_node) ||
+             (wl->kind == "updates" && e == Err::bad_version)
          ? wl->ok
          : wl->failed);
   if (wl->ok + wl->failed == wl->total) report_workload(*wl);
@@ -118,6 +137,7 @@ void ScenarioRun::report_workload(Workload& wl) {
                      : wl.kind == "writes"     ? "writes to "
                      : wl.kind == "watches"    ? "watching reads of "
                      : wl.kind == "ephemerals" ? "ephemerals under "
+                     : wl.kind == "updates"    ? "read-modify-writes of "
                      : wl.with_sync            ? "sync+reads of "
                                                : "reads of ";
   record("workload.done", wl.client,

@@ -425,3 +425,48 @@ TEST_CASE("checker/watch-before-data: a server that sends a watch event after it
 TEST_CASE("checker/ephemeral-lifetime: servers that keep an expired session's ephemerals") {
   require_caught_first(kExpiredOwner, "keep-expired-ephemerals", "client.ephemeral-lifetime");
 }
+
+namespace {
+// c1 and c2 read-modify-write /u on the same ticks: their conditional sets race.
+const std::string kRacingUpdates = R"(
+ensemble 3
+tick 500ms
+seed 1
+CHECKS
+client c1 on s1
+client c2 on s2
+expect leader elected within 10s
+c1 updates 10 per second for 3s on /u
+after 0s: c2 updates 10 per second for 3s on /u
+after 4s: note "end"
+)";
+// /q gets two children and a sequential one (n-0000000002), the two are deleted (the cversion
+// stays ahead of the child count), every server restarts from its disk, and c1 creates one more
+// sequential child: n-0000000003, or, counted from the children found, n-0000000001.
+const std::string kSequenceAfterRestart = R"(
+ensemble 3
+tick 500ms
+seed 1
+CHECKS
+client c1 session 30s
+expect leader elected within 10s
+c1 create /q ""
+when c1 done within 10s: c1 create /q/a ""
+when c1 done within 10s: c1 create /q/b ""
+when c1 done within 10s: c1 create /q/n- "" sequential
+when c1 done within 10s: c1 delete /q/a
+when c1 done within 10s: c1 delete /q/b
+when c1 done within 10s: kill all
+after 1s: restart all
+when leader elected within 30s: c1 create /q/n- "" sequential
+when c1 done within 30s: note "end"
+)";
+}  // namespace
+
+TEST_CASE("checker/linearizable-writes: a leader that ignores setData's expected version loses an update") {
+  require_caught_first(kRacingUpdates, "ignore-set-version", "client.linearizable-writes");
+}
+
+TEST_CASE("checker/sequential-names: a restarted leader numbers sequential children from a stale counter") {
+  require_caught_first(kSequenceAfterRestart, "reuse-sequence-after-restart", "client.sequential-names");
+}

@@ -134,7 +134,7 @@ TEST_CASE("checker/engine: only the enabled invariants report") {
   f.establish(3, 1, {});
   f.establish(2, 1, {});
   CHECK(f.first().empty());
-  CHECK(invariants().size() == 30);
+  CHECK(invariants().size() == 31);
   CHECK(is_invariant("client.sync-linearizable"));
   CHECK_FALSE(is_invariant("zab.everything"));
 }

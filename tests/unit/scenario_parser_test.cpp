@@ -194,7 +194,7 @@ TEST_CASE("scenario/parser: every mistake in a file is reported, in order, and n
   CHECK(r.describe("many.scn") ==
         "many.scn:3:14: there is no server s9: the ensemble has 3 servers\n"
         "many.scn:4:4: unknown client operation 'frobnicate' (create, set, get, delete, sync, exists, children, close, "
-        "writes, reads, watches, ephemerals, creates, locks, joins election)\n"
+        "writes, reads, watches, ephemerals, updates, creates, locks, joins election)\n"
         "many.scn:5:18: unknown invariant 'zab.nope' (zablab-sim checks lists them)\n");
 }
 
