@@ -384,7 +384,7 @@ void QuorumPeer::on_logged(std::int64_t upto_zxid) {
     if (state_ == PeerState::leading) {
       auto it = outstanding_.find(zxid);
       if (it != outstanding_.end()) it->second.acks.insert(id());
-    } else if (state_ == PeerState::following && leader_ && (acks_owed_.erase(zxid) > 0 || pending_.count(zxid))) {
+    } else if (state_ == PeerState::following && leader_ && acks_owed_.erase(zxid) > 0) {
       send_packet(*leader_, packet::ack, zxid);
     }
   }

@@ -17,6 +17,7 @@ void QuorumPeer::become_learner(std::int64_t leader) {
   change_state(observer ? PeerState::observing : PeerState::following, Phase::discovery,
                "leader is " + std::to_string(leader));
   learner_stage_ = LearnerStage::connecting;
+  sync_mode_ = SyncMode::none;
   newleader_acked_ = false;
   uptodate_waiting_ = false;
   // We follow: whoever asked us to lead must find the leader (closing tells them at once).
@@ -44,13 +45,16 @@ void QuorumPeer::learner_packet(const jute::QuorumPacket& p) {
       break;
     case packet::diff:
       set_phase(Phase::synchronization);
+      sync_mode_ = SyncMode::diff;
       break;
     case packet::trunc:
       set_phase(Phase::synchronization);
+      sync_mode_ = SyncMode::trunc;
       on_trunc(p.zxid);
       break;
     case packet::snap:
       set_phase(Phase::synchronization);
+      sync_mode_ = SyncMode::snap;
       on_snap(p);
       break;
     case packet::proposal:
@@ -59,17 +63,9 @@ void QuorumPeer::learner_packet(const jute::QuorumPacket& p) {
     case packet::commit:
       on_commit(p.zxid);
       break;
-    case packet::inform: {
-      // An observer is told only of committed txns: log and apply at once.
-      try {
-        data::Txn txn = data::decode_txn(p.data.value_or(""));
-        log_txn(txn);
-        commit(txn);
-      } catch (const jute::DecodeError& e) {
-        go_looking(std::string("undecodable INFORM: ") + util::loggable(e.what()));
-      }
+    case packet::inform:
+      on_inform(p);
       break;
-    }
     case packet::newleader:
       on_newleader(p);
       break;
@@ -128,6 +124,7 @@ void QuorumPeer::on_trunc(std::int64_t zxid) {
   acks_owed_.clear();
   unsynced_.clear();
   not_logged_.clear();
+  commits_held_.clear();
   if (persistent_) {
     persist::truncate_after(env_.disk(), config_.data_dir, config_.log_dir(), zxid);
     log_cut_back_to(zxid);
@@ -152,6 +149,7 @@ void QuorumPeer::on_snap(const jute::QuorumPacket& p) {
   acks_owed_.clear();
   unsynced_.clear();
   not_logged_.clear();
+  commits_held_.clear();
   snapshot_in_.emplace(config_.extended_types_enabled, true, 0, config_.max_buffer * 2);
   snapshot_zxid_ = p.zxid;
 }
@@ -182,11 +180,27 @@ void QuorumPeer::install_snapshot(data::DataTree fresh) {
   history_.clear();
   env_.trace({"zab.snap", "{\"zxid\":\"" + util::hex(zxid) + "\",\"nodes\":" + std::to_string(tree_.node_count()) + "}"});
   if (!persistent_) return;
+  // In memory only until NEWLEADER (snapshot_synced_tree), as ZooKeeper's learner: nothing of
+  // our log counts any more, and the next txn starts a new log.
+  tree_ahead_of_disk_ = true;
+  if (snapshot_) cancel_snapshot("a SNAP replaced the tree");
   log_cut_back_to(zxid);
-  const std::string snapshot = persist::version_dir(config_.data_dir) + "/" + persist::zxid_file_name("snapshot", zxid);
-  std::vector<std::string> old = persist::superseded_files(env_.disk(), config_.data_dir, config_.log_dir(), snapshot);
   current_log_.clear();
+}
+
+void QuorumPeer::snapshot_synced_tree() {
+  tree_ahead_of_disk_ = false;
+  if (!persistent_) return;
+  // After a SNAP the snapshot supersedes every file we had (our log may hold txns of another
+  // epoch above the snapshot's zxid); they go once it is durable.
+  std::vector<std::string> old;
+  if (sync_mode_ == SyncMode::snap) {
+    const std::string snapshot = persist::version_dir(config_.data_dir) + "/" +
+                                 persist::zxid_file_name("snapshot", tree_.last_processed_zxid());
+    old = persist::superseded_files(env_.disk(), config_.data_dir, config_.log_dir(), snapshot);
+  }
   take_snapshot();
+  if (old.empty()) return;
   after_disk([this, old] {
     for (const auto& f : old) env_.disk().remove(f);
   });
@@ -200,27 +214,70 @@ void QuorumPeer::on_proposal(const jute::QuorumPacket& p) {
     go_looking(std::string("undecodable PROPOSAL: ") + util::loggable(e.what()));
     return;
   }
-  if (txn.zxid() <= last_logged_zxid()) return;  // already have it (a resent DIFF)
-  pending_[txn.zxid()] = txn;
-  // While the leader syncs us, its txns wait for NEWLEADER, which logs and fsyncs them in one go
-  // before we ACK it (ZooKeeper's packetsNotLogged). With ZOOKEEPER-3911 they wait for UPTODATE.
-  const bool syncing = learner_stage_ == LearnerStage::epoch_acked ||
-                       (bugs_.log_diff_after_uptodate && learner_stage_ == LearnerStage::synced);
-  if (syncing) {
+  if (txn.zxid() <= last_received_zxid()) return;  // already have it (a resent DIFF)
+  // While the leader syncs us its proposals wait: NEWLEADER logs those before it, UPTODATE
+  // those after it (Learner.syncWithLeader's packetsNotCommitted).
+  if (syncing()) {
     not_logged_.push_back(std::move(txn));
     return;
   }
+  pending_[txn.zxid()] = txn;
   acks_owed_.insert(txn.zxid());
   log_txn(std::move(txn));  // ACK once durable (on_logged)
 }
 
-void QuorumPeer::log_not_logged() {
-  std::vector<data::Txn> txns = std::move(not_logged_);
-  not_logged_.clear();
-  for (auto& txn : txns) log_txn(std::move(txn));
+std::int64_t QuorumPeer::last_received_zxid() const {
+  std::int64_t z = last_logged_zxid();
+  if (!not_logged_.empty()) z = std::max(z, not_logged_.back().zxid());
+  return z;
+}
+
+void QuorumPeer::on_inform(const jute::QuorumPacket& p) {
+  // An observer is told only of committed txns.
+  data::Txn txn;
+  try {
+    txn = data::decode_txn(p.data.value_or(""));
+  } catch (const jute::DecodeError& e) {
+    go_looking(std::string("undecodable INFORM: ") + util::loggable(e.what()));
+    return;
+  }
+  if (syncing()) {
+    if (sync_applies_in_memory()) {
+      tree_ahead_of_disk_ = true;
+      commit(txn);
+      return;
+    }
+    commits_held_.push_back(txn.zxid());  // logged and applied after UPTODATE
+    not_logged_.push_back(std::move(txn));
+    return;
+  }
+  log_txn(txn);
+  commit(txn);
 }
 
 void QuorumPeer::on_commit(std::int64_t zxid) {
+  if (!syncing()) {
+    commit_pending(zxid);
+    return;
+  }
+  if (!sync_applies_in_memory()) {
+    commits_held_.push_back(zxid);  // applied after UPTODATE, once its proposal is logged
+    return;
+  }
+  // A SNAP or TRUNC sync before NEWLEADER: applied in memory, NEWLEADER's snapshot keeps it.
+  if (zxid <= tree_.last_processed_zxid()) return;
+  if (not_logged_.empty() || not_logged_.front().zxid() != zxid) {
+    env_.log(LogLevel::warn, "Committing " + util::hex(zxid) + ", but next proposal is " +
+                                 (not_logged_.empty() ? std::string("none") : util::hex(not_logged_.front().zxid())));
+    return;
+  }
+  data::Txn txn = std::move(not_logged_.front());
+  not_logged_.erase(not_logged_.begin());
+  tree_ahead_of_disk_ = true;
+  commit(txn);
+}
+
+void QuorumPeer::commit_pending(std::int64_t zxid) {
   if (zxid <= tree_.last_processed_zxid()) return;
   if (pending_.empty() || pending_.begin()->first != zxid) {
     go_looking("COMMIT " + util::hex(zxid) + " but the next pending proposal is " +
@@ -233,13 +290,15 @@ void QuorumPeer::on_commit(std::int64_t zxid) {
 }
 
 void QuorumPeer::on_newleader(const jute::QuorumPacket& p) {
-  // The order that keeps committed txns (ZOOKEEPER-3911, -4643, -4646 each broke one link):
-  // log what the sync brought, fsync it, only then take the new epoch as current, then ACK.
-  // The ACK promises the leader that its history is on our disk.
+  // ZooKeeper 3.8.5's order (Learner.syncWithLeader, ZOOKEEPER-4643/4646 fixed), which keeps
+  // committed txns: a SNAP or TRUNC sync's tree to a snapshot, then log what the sync brought,
+  // fsync it, only then take the new epoch as current, then ACK. The ACK promises the leader
+  // that its history is on our disk. ZOOKEEPER-3911, -4643 and -4646 each broke one link.
   const std::int64_t epoch = epoch_of(p.zxid);
   const std::int64_t leader = *leader_;
   learner_stage_ = LearnerStage::synced;
   newleader_acked_ = false;
+  if (sync_mode_ != SyncMode::diff) snapshot_synced_tree();
   auto still_ours = [this, leader] { return leader_ && *leader_ == leader; };
   auto write_current_epoch = [this, epoch] {
     current_epoch_ = epoch;
@@ -261,7 +320,7 @@ void QuorumPeer::on_newleader(const jute::QuorumPacket& p) {
     after_disk([this, still_ours, leader, zxid = p.zxid] {
       if (!still_ours()) return;
       persistence_point("after-current-epoch");
-      log_not_logged();
+      log_sync_proposals();
       persistence_point("before-log-sync");
       request_sync();
       after_disk([this, still_ours, leader, zxid] {
@@ -280,7 +339,7 @@ void QuorumPeer::on_newleader(const jute::QuorumPacket& p) {
       if (!still_ours()) return;
       persistence_point("after-current-epoch");
       send_newleader_ack(leader, zxid);
-      log_not_logged();
+      log_sync_proposals();
       persistence_point("before-log-sync");
       request_sync();
       after_disk([this, still_ours] {
@@ -289,7 +348,7 @@ void QuorumPeer::on_newleader(const jute::QuorumPacket& p) {
     });
     return;
   }
-  log_not_logged();
+  log_sync_proposals();
   persistence_point("before-log-sync");
   request_sync();
   after_disk([this, still_ours, leader, write_current_epoch, zxid = p.zxid] {
@@ -302,6 +361,20 @@ void QuorumPeer::on_newleader(const jute::QuorumPacket& p) {
       send_newleader_ack(leader, zxid);
     });
   });
+}
+
+void QuorumPeer::log_sync_proposals() {
+  // An observer logs nothing here: ZooKeeper's ObserverZooKeeperServer logs and applies the
+  // sync's txns after UPTODATE.
+  if (state_ != PeerState::following) return;
+  std::vector<data::Txn> txns = std::move(not_logged_);
+  not_logged_.clear();
+  for (auto& txn : txns) {
+    const std::int64_t zxid = txn.zxid();
+    pending_[zxid] = txn;
+    acks_after_uptodate_.push_back(zxid);
+    log_txn(std::move(txn));
+  }
 }
 
 void QuorumPeer::send_newleader_ack(std::int64_t leader, std::int64_t zxid) {
@@ -319,19 +392,62 @@ void QuorumPeer::on_uptodate() {
     uptodate_waiting_ = true;  // handled once NEWLEADER's ACK is out (send_newleader_ack)
     return;
   }
-  if (bugs_.log_diff_after_uptodate) {
-    // ZOOKEEPER-3911: only now do the DIFF's txns go to the log.
-    log_not_logged();
-    request_sync();
-  }
   learner_stage_ = LearnerStage::up_to_date;
   // As ZooKeeper's Learner.syncWithLeader: an ACK of the epoch's first zxid says we serve (the
   // leader ignores it: counter 0); our vote takes the new epoch (updateElectionVote).
   send_packet(*leader_, packet::ack, make_zxid(current_epoch_, 0));
   vote_.peer_epoch = current_epoch_;
+  finish_sync();
+  if (!leader_) return;  // a COMMIT without its proposal sent us back to LOOKING
   serving_ = true;
   set_phase(Phase::broadcast);
   env_.trace({"zab.uptodate", "{\"leader\":" + std::to_string(*leader_) + "}"});
+}
+
+void QuorumPeer::finish_sync() {
+  std::vector<data::Txn> txns = std::move(not_logged_);
+  std::vector<std::int64_t> commits = std::move(commits_held_);
+  std::vector<std::int64_t> acks = std::move(acks_after_uptodate_);
+  not_logged_.clear();
+  commits_held_.clear();
+  acks_after_uptodate_.clear();
+  if (state_ == PeerState::observing) {
+    // Each held txn with its COMMIT (or INFORM) is logged and applied; one without is skipped.
+    std::size_t next = 0;
+    for (auto& txn : txns) {
+      if (next >= commits.size() || commits[next] != txn.zxid()) {
+        env_.log(LogLevel::warn, "Committing " + (next < commits.size() ? util::hex(commits[next]) : std::string("none")) +
+                                     ", but next proposal is " + util::hex(txn.zxid()));
+        continue;
+      }
+      ++next;
+      log_txn(txn);
+      commit(txn);
+    }
+    return;
+  }
+  // The proposals NEWLEADER logged are durable (its ACK waited for the fsync); with
+  // ZOOKEEPER-4646 one may not be yet, and is ACKed once it is.
+  std::set<std::int64_t> not_durable;
+  for (const auto& t : unsynced_) not_durable.insert(t.zxid());
+  for (const std::int64_t zxid : acks) {
+    if (not_durable.count(zxid)) {
+      acks_owed_.insert(zxid);
+    } else {
+      send_packet(*leader_, packet::ack, zxid);
+    }
+  }
+  // What came after NEWLEADER (with ZOOKEEPER-3911, all of the sync) is logged now, and ACKed
+  // once durable; then the held COMMITs apply, in order.
+  for (auto& txn : txns) {
+    pending_[txn.zxid()] = txn;
+    acks_owed_.insert(txn.zxid());
+    log_txn(std::move(txn));
+  }
+  for (const std::int64_t zxid : commits) {
+    commit_pending(zxid);
+    if (!leader_) return;
+  }
 }
 
 void QuorumPeer::on_leader_sync() {

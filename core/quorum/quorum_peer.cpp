@@ -161,10 +161,20 @@ void QuorumPeer::go_looking(const std::string& why) {
     close_quorum(*leader_);
   }
   // What is in our log is our history: apply it, as a restart would (ZooKeeper reloads its
-  // database from disk here). A new leader may TRUNC what was never committed. Txns a sync
-  // brought but we had not logged yet go to the log first, so that memory and log agree.
+  // database from disk here). A new leader may TRUNC what was never committed. What an unfinished
+  // sync brought but we had not logged is dropped, as ZooKeeper's learner drops it; a tree ahead
+  // of the disk (a SNAP before NEWLEADER's snapshot) is read back from the disk.
   snapshot_in_.reset();
-  log_not_logged();
+  not_logged_.clear();
+  commits_held_.clear();
+  acks_after_uptodate_.clear();
+  sync_mode_ = SyncMode::none;
+  if (tree_ahead_of_disk_) {
+    tree_ahead_of_disk_ = false;
+    if (snapshot_) cancel_snapshot("the tree is read back from disk");
+    if (persistent_) reload_from_disk();
+    if (failed_) return;
+  }
   for (auto& [zxid, p] : outstanding_) commit(p.txn);
   for (auto& [zxid, txn] : pending_) commit(txn);
   outstanding_.clear();
@@ -368,7 +378,9 @@ void QuorumPeer::session_touched(std::int64_t sid) {
 }
 
 void QuorumPeer::after_apply(const data::Txn& txn) {
-  ServerCore::after_apply(txn);
+  // A txn a SNAP or TRUNC sync applies in memory is in no log, and such a tree is not the disk's
+  // yet: it neither counts toward nor starts a snapshot (NEWLEADER takes one).
+  if (!tree_ahead_of_disk_) ServerCore::after_apply(txn);
   // The committed history a leader sends in DIFFs; bounded like ZooKeeper's committed log.
   constexpr std::size_t kMaxHistory = 500;  // ZooKeeper's commitLogCount default
   history_.emplace_back(txn.zxid(), data::encode_txn(txn));

@@ -166,9 +166,28 @@ class QuorumPeer : public server::ServerCore {
   void install_snapshot(data::DataTree tree);
   void on_proposal(const jute::QuorumPacket& p);
   void on_commit(std::int64_t zxid);
+  void on_inform(const jute::QuorumPacket& p);
+  // Between ACKEPOCH and UPTODATE: the leader is syncing us (Learner.syncWithLeader's loop).
+  bool syncing() const {
+    return learner_stage_ == LearnerStage::epoch_acked || learner_stage_ == LearnerStage::synced;
+  }
+  // ZooKeeper's !writeToTxnLog: before NEWLEADER of a SNAP or TRUNC sync a COMMIT applies its
+  // proposal in memory only (NEWLEADER's snapshot makes it durable).
+  bool sync_applies_in_memory() const {
+    return learner_stage_ == LearnerStage::epoch_acked && sync_mode_ != SyncMode::diff;
+  }
+  // The newest zxid the leader has sent us: logged, or held by the sync.
+  std::int64_t last_received_zxid() const;
+  // A COMMIT in broadcast (or held by the sync until UPTODATE): applies the first pending proposal.
+  void commit_pending(std::int64_t zxid);
   void on_newleader(const jute::QuorumPacket& p);
+  // NEWLEADER after a SNAP or TRUNC: the tree is written whole (ZooKeeper's takeSnapshot).
+  void snapshot_synced_tree();
+  // NEWLEADER: a follower logs the proposals the sync brought; their ACKs wait for UPTODATE's.
+  void log_sync_proposals();
   void on_uptodate();
-  void log_not_logged();
+  // UPTODATE: the ACKs of NEWLEADER's proposals, then the proposals and COMMITs held since.
+  void finish_sync();
   void send_newleader_ack(std::int64_t leader, std::int64_t zxid);
   void on_leader_sync();
   void on_revalidate_answer(const jute::QuorumPacket& p);
@@ -222,9 +241,23 @@ class QuorumPeer : public server::ServerCore {
   std::int64_t last_leader_contact_ms_ = 0;
   int connect_attempts_ = 0;         // FOLLOWERINFOs sent to this leader, one per connection
   TimerId connect_retry_timer_ = 0;
-  // Txns the leader sent while syncing us (before NEWLEADER), applied or pending but not yet in
-  // our log: ZooKeeper's packetsNotLogged. NEWLEADER logs and fsyncs them before the ACK.
+  // How the leader syncs us: the packet after our ACKEPOCH. After a DIFF every txn of the sync
+  // goes to the log; after a SNAP or a TRUNC the txns committed before NEWLEADER are applied in
+  // memory only, and NEWLEADER writes a snapshot (Learner.syncWithLeader's snapshotNeeded).
+  enum class SyncMode { none, diff, trunc, snap };
+  SyncMode sync_mode_ = SyncMode::none;
+  // What the sync brought and we have not logged, in zxid order: ZooKeeper's packetsNotCommitted
+  // (PROPOSALs, and an observer's INFORMs). A follower logs and fsyncs those of before NEWLEADER
+  // before it ACKs NEWLEADER, and those of after it once UPTODATE is ACKed.
   std::vector<data::Txn> not_logged_;
+  // COMMITs (and INFORMs) of the sync whose txns are applied after UPTODATE: packetsCommitted.
+  std::vector<std::int64_t> commits_held_;
+  // Proposals NEWLEADER logged: ACKed after UPTODATE's ACK (ZooKeeper's requestsToAck, 3.8.5+).
+  std::vector<std::int64_t> acks_after_uptodate_;
+  // The tree holds what the disk does not (a SNAP, txns a SNAP or TRUNC sync applied) until
+  // NEWLEADER's snapshot: a sync abandoned before it reloads the tree from disk, as ZooKeeper's
+  // learner reloads its database when it goes back to LOOKING.
+  bool tree_ahead_of_disk_ = false;
   // NEWLEADER's ACK has gone out (its disk work done). An UPTODATE that comes before waits for
   // it: ZooKeeper's learner reads its leader's packets one at a time and finishes NEWLEADER
   // (log, fsync, currentEpoch, ACK) before it reads the next.
