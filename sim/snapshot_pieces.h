@@ -2,7 +2,7 @@
 // messages in the trace and the visualizer.
 //
 // After a SNAP packet the leader streams the snapshot itself -- not a packet, as in ZooKeeper,
-// where it follows SNAP on the stream (core/quorum/leader.cpp send_snapshot) -- in messages of
+// where it follows SNAP on the stream (core/quorum/leader_sync.cpp send_snapshot) -- in messages of
 // up to kSnapshotPiece bytes. Its end is known only by reading it, so each stream of a tap keeps
 // one of these and asks it before decoding a message as a packet.
 #pragma once

@@ -1,40 +1,13 @@
-// A learner's side of Zab (follower or observer): connect to the elected leader (FOLLOWERINFO /
-// OBSERVERINFO), accept its epoch (ACKEPOCH), take its history (DIFF, TRUNC or SNAP, then
-// NEWLEADER), serve after UPTODATE; then log and ACK each PROPOSAL and apply it on COMMIT (or apply
-// each INFORM, as an observer), forward writes and syncs to the leader, and answer its PINGs.
-#include "core/data/txn.h"
+// A learner's role as a whole (follower or observer): the packets from its leader, each to its
+// phase's handler, the PINGs it answers with its clients' sessions, the writes, syncs and
+// session checks it forwards to the leader, and the tick that notices a silent leader. The
+// phases are in learner_discovery.cpp, learner_sync.cpp and learner_broadcast.cpp.
 #include "core/jute/codes.h"
-#include "core/persist/disk_layout.h"
-#include "core/persist/recovery.h"
 #include "core/quorum/quorum_peer.h"
 #include "core/util/hex.h"
 #include "core/util/log_text.h"
 
 namespace zablab::quorum {
-
-void QuorumPeer::become_learner(std::int64_t leader) {
-  const bool observer = !is_voter(id());
-  change_state(observer ? PeerState::observing : PeerState::following, Phase::discovery,
-               "leader is " + std::to_string(leader));
-  learner_stage_ = LearnerStage::connecting;
-  newleader_acked_ = false;
-  uptodate_waiting_ = false;
-  // We follow: whoever asked us to lead must find the leader (closing tells them at once).
-  for (const auto& [sid, info] : early_learners_) close_quorum(sid);
-  early_learners_.clear();
-  last_leader_contact_ms_ = env_.now_ms();
-  connect_attempts_ = 0;
-  send_learner_info();
-}
-
-void QuorumPeer::send_learner_info() {
-  // Once per connection: ZooKeeper's LearnerHandler takes the packet after it for ACKEPOCH.
-  ++connect_attempts_;
-  jute::Writer info;
-  jute::write(info, jute::LearnerInfo{id(), kProtocolVersion, 0});
-  send_packet(*leader_, is_voter(id()) ? packet::followerinfo : packet::observerinfo, make_zxid(accepted_epoch_, 0),
-              info.take());
-}
 
 void QuorumPeer::learner_packet(const jute::QuorumPacket& p) {
   last_leader_contact_ms_ = env_.now_ms();
@@ -44,13 +17,16 @@ void QuorumPeer::learner_packet(const jute::QuorumPacket& p) {
       break;
     case packet::diff:
       set_phase(Phase::synchronization);
+      sync_mode_ = SyncMode::diff;
       break;
     case packet::trunc:
       set_phase(Phase::synchronization);
+      sync_mode_ = SyncMode::trunc;
       on_trunc(p.zxid);
       break;
     case packet::snap:
       set_phase(Phase::synchronization);
+      sync_mode_ = SyncMode::snap;
       on_snap(p);
       break;
     case packet::proposal:
@@ -59,17 +35,9 @@ void QuorumPeer::learner_packet(const jute::QuorumPacket& p) {
     case packet::commit:
       on_commit(p.zxid);
       break;
-    case packet::inform: {
-      // An observer is told only of committed txns: log and apply at once.
-      try {
-        data::Txn txn = data::decode_txn(p.data.value_or(""));
-        log_txn(txn);
-        commit(txn);
-      } catch (const jute::DecodeError& e) {
-        go_looking(std::string("undecodable INFORM: ") + util::loggable(e.what()));
-      }
+    case packet::inform:
+      on_inform(p);
       break;
-    }
     case packet::newleader:
       on_newleader(p);
       break;
@@ -98,242 +66,6 @@ void QuorumPeer::learner_packet(const jute::QuorumPacket& p) {
   }
 }
 
-void QuorumPeer::on_leaderinfo(const jute::QuorumPacket& p) {
-  const std::int64_t epoch = epoch_of(p.zxid);
-  if (epoch < accepted_epoch_) {
-    go_looking("leader proposed epoch " + std::to_string(epoch) + " below our accepted " +
-               std::to_string(accepted_epoch_));
-    return;
-  }
-  // -1 tells the leader we had already accepted this epoch (from an earlier attempt).
-  const std::int32_t reported = epoch == accepted_epoch_ ? -1 : static_cast<std::int32_t>(current_epoch_);
-  if (epoch > accepted_epoch_) {
-    accepted_epoch_ = epoch;
-    persist_epoch("acceptedEpoch", accepted_epoch_);
-  }
-  after_disk([this, leader = *leader_, reported] {
-    if (!leader_ || *leader_ != leader || learner_stage_ != LearnerStage::connecting) return;
-    persistence_point("after-accepted-epoch");
-    jute::Writer w;
-    w.i32(reported);
-    send_packet(leader, packet::ackepoch, last_logged_zxid(), w.take());
-    learner_stage_ = LearnerStage::epoch_acked;
-  });
-}
-
-void QuorumPeer::on_trunc(std::int64_t zxid) {
-  // Our log holds txns the new leader never committed: cut them off and rebuild from disk.
-  env_.trace({"zab.trunc", "{\"zxid\":\"" + util::hex(zxid) + "\",\"from\":\"" + util::hex(last_logged_zxid()) + "\"}"});
-  pending_.clear();
-  acks_owed_.clear();
-  unsynced_.clear();
-  not_logged_.clear();
-  if (persistent_) {
-    persist::truncate_after(env_.disk(), config_.data_dir, config_.log_dir(), zxid);
-    log_cut_back_to(zxid);
-    if (bugs_.keep_db_after_trunc) {
-      // ZOOKEEPER-2845: the log is cut, the database in memory is not: what was never committed
-      // stays visible to our clients, until a restart reloads it.
-      current_log_.clear();
-      return;
-    }
-    reload_from_disk();
-  }
-  if (tree_.last_processed_zxid() != zxid) {
-    env_.log(LogLevel::error, "TRUNC to " + util::hex(zxid) + " left us at " + util::hex(tree_.last_processed_zxid()));
-    go_looking("cannot truncate to " + util::hex(zxid));
-  }
-}
-
-void QuorumPeer::on_snap(const jute::QuorumPacket& p) {
-  // The leader's whole tree replaces ours. It follows this packet on the stream, in pieces
-  // (on_snapshot_bytes); what we had on disk is superseded once the new snapshot is durable.
-  pending_.clear();
-  acks_owed_.clear();
-  unsynced_.clear();
-  not_logged_.clear();
-  snapshot_in_.emplace(config_.extended_types_enabled, true, 0, config_.max_buffer * 2);
-  snapshot_zxid_ = p.zxid;
-}
-
-std::size_t QuorumPeer::on_snapshot_bytes(std::string_view bytes) {
-  last_leader_contact_ms_ = env_.now_ms();
-  std::size_t used = 0;
-  try {
-    used = snapshot_in_->feed(bytes);
-    if (!snapshot_in_->done()) return used;
-  } catch (const persist::SnapshotError& e) {
-    snapshot_in_.reset();
-    go_looking(std::string("bad SNAP from the leader: ") + util::loggable(e.what()));
-    return bytes.size();
-  }
-  data::DataTree fresh = snapshot_in_->take_tree(snapshot_zxid_);
-  snapshot_in_.reset();
-  install_snapshot(std::move(fresh));
-  return used;  // what follows the signature is packets again (NEWLEADER, ...)
-}
-
-void QuorumPeer::install_snapshot(data::DataTree fresh) {
-  tree_ = std::move(fresh);
-  const std::int64_t zxid = tree_.last_processed_zxid();
-  sessions_ = server::SessionTracker(config_.server_id, config_.tick_time_ms, env_.wall_ms());
-  for (const auto& [sid, timeout] : tree_.sessions()) sessions_.add(sid, timeout, env_.now_ms());
-  last_zxid_ = zxid;
-  history_.clear();
-  env_.trace({"zab.snap", "{\"zxid\":\"" + util::hex(zxid) + "\",\"nodes\":" + std::to_string(tree_.node_count()) + "}"});
-  if (!persistent_) return;
-  log_cut_back_to(zxid);
-  const std::string snapshot = persist::version_dir(config_.data_dir) + "/" + persist::zxid_file_name("snapshot", zxid);
-  std::vector<std::string> old = persist::superseded_files(env_.disk(), config_.data_dir, config_.log_dir(), snapshot);
-  current_log_.clear();
-  take_snapshot();
-  after_disk([this, old] {
-    for (const auto& f : old) env_.disk().remove(f);
-  });
-}
-
-void QuorumPeer::on_proposal(const jute::QuorumPacket& p) {
-  data::Txn txn;
-  try {
-    txn = data::decode_txn(p.data.value_or(""));
-  } catch (const jute::DecodeError& e) {
-    go_looking(std::string("undecodable PROPOSAL: ") + util::loggable(e.what()));
-    return;
-  }
-  if (txn.zxid() <= last_logged_zxid()) return;  // already have it (a resent DIFF)
-  pending_[txn.zxid()] = txn;
-  // While the leader syncs us, its txns wait for NEWLEADER, which logs and fsyncs them in one go
-  // before we ACK it (ZooKeeper's packetsNotLogged). With ZOOKEEPER-3911 they wait for UPTODATE.
-  const bool syncing = learner_stage_ == LearnerStage::epoch_acked ||
-                       (bugs_.log_diff_after_uptodate && learner_stage_ == LearnerStage::synced);
-  if (syncing) {
-    not_logged_.push_back(std::move(txn));
-    return;
-  }
-  acks_owed_.insert(txn.zxid());
-  log_txn(std::move(txn));  // ACK once durable (on_logged)
-}
-
-void QuorumPeer::log_not_logged() {
-  std::vector<data::Txn> txns = std::move(not_logged_);
-  not_logged_.clear();
-  for (auto& txn : txns) log_txn(std::move(txn));
-}
-
-void QuorumPeer::on_commit(std::int64_t zxid) {
-  if (zxid <= tree_.last_processed_zxid()) return;
-  if (pending_.empty() || pending_.begin()->first != zxid) {
-    go_looking("COMMIT " + util::hex(zxid) + " but the next pending proposal is " +
-               (pending_.empty() ? std::string("none") : util::hex(pending_.begin()->first)));
-    return;
-  }
-  data::Txn txn = std::move(pending_.begin()->second);
-  pending_.erase(pending_.begin());
-  commit(txn);
-}
-
-void QuorumPeer::on_newleader(const jute::QuorumPacket& p) {
-  // The order that keeps committed txns (ZOOKEEPER-3911, -4643, -4646 each broke one link):
-  // log what the sync brought, fsync it, only then take the new epoch as current, then ACK.
-  // The ACK promises the leader that its history is on our disk.
-  const std::int64_t epoch = epoch_of(p.zxid);
-  const std::int64_t leader = *leader_;
-  learner_stage_ = LearnerStage::synced;
-  newleader_acked_ = false;
-  auto still_ours = [this, leader] { return leader_ && *leader_ == leader; };
-  auto write_current_epoch = [this, epoch] {
-    current_epoch_ = epoch;
-    persist_epoch("currentEpoch", current_epoch_);
-  };
-  if (bugs_.log_diff_after_uptodate) {
-    // ZOOKEEPER-3911: epoch and ACK now, the txns only once UPTODATE comes.
-    write_current_epoch();
-    after_disk([this, still_ours, leader, zxid = p.zxid] {
-      if (!still_ours()) return;
-      persistence_point("after-current-epoch");
-      send_newleader_ack(leader, zxid);
-    });
-    return;
-  }
-  if (bugs_.epoch_before_log) {
-    // ZOOKEEPER-4643: currentEpoch first; a crash before the fsync leaves a new epoch over an old log.
-    write_current_epoch();
-    after_disk([this, still_ours, leader, zxid = p.zxid] {
-      if (!still_ours()) return;
-      persistence_point("after-current-epoch");
-      log_not_logged();
-      persistence_point("before-log-sync");
-      request_sync();
-      after_disk([this, still_ours, leader, zxid] {
-        if (!still_ours()) return;
-        persistence_point("after-log-sync");
-        send_newleader_ack(leader, zxid);
-      });
-    });
-    return;
-  }
-  if (bugs_.ack_newleader_before_fsync) {
-    // ZOOKEEPER-4646: the txns are handed to an asynchronous logger, and the ACK does not wait
-    // for it: here the logger gets to them right after the ACK.
-    write_current_epoch();
-    after_disk([this, still_ours, leader, zxid = p.zxid] {
-      if (!still_ours()) return;
-      persistence_point("after-current-epoch");
-      send_newleader_ack(leader, zxid);
-      log_not_logged();
-      persistence_point("before-log-sync");
-      request_sync();
-      after_disk([this, still_ours] {
-        if (still_ours()) persistence_point("after-log-sync");
-      });
-    });
-    return;
-  }
-  log_not_logged();
-  persistence_point("before-log-sync");
-  request_sync();
-  after_disk([this, still_ours, leader, write_current_epoch, zxid = p.zxid] {
-    if (!still_ours()) return;
-    persistence_point("after-log-sync");
-    write_current_epoch();
-    after_disk([this, still_ours, leader, zxid] {
-      if (!still_ours()) return;
-      persistence_point("after-current-epoch");
-      send_newleader_ack(leader, zxid);
-    });
-  });
-}
-
-void QuorumPeer::send_newleader_ack(std::int64_t leader, std::int64_t zxid) {
-  send_packet(leader, packet::ack, zxid);
-  persistence_point("after-ack-newleader");
-  newleader_acked_ = true;
-  if (uptodate_waiting_) {
-    uptodate_waiting_ = false;
-    on_uptodate();
-  }
-}
-
-void QuorumPeer::on_uptodate() {
-  if (learner_stage_ == LearnerStage::synced && !newleader_acked_) {
-    uptodate_waiting_ = true;  // handled once NEWLEADER's ACK is out (send_newleader_ack)
-    return;
-  }
-  if (bugs_.log_diff_after_uptodate) {
-    // ZOOKEEPER-3911: only now do the DIFF's txns go to the log.
-    log_not_logged();
-    request_sync();
-  }
-  learner_stage_ = LearnerStage::up_to_date;
-  // As ZooKeeper's Learner.syncWithLeader: an ACK of the epoch's first zxid says we serve (the
-  // leader ignores it: counter 0); our vote takes the new epoch (updateElectionVote).
-  send_packet(*leader_, packet::ack, make_zxid(current_epoch_, 0));
-  vote_.peer_epoch = current_epoch_;
-  serving_ = true;
-  set_phase(Phase::broadcast);
-  env_.trace({"zab.uptodate", "{\"leader\":" + std::to_string(*leader_) + "}"});
-}
-
 void QuorumPeer::on_leader_sync() {
   if (forwarded_syncs_.empty()) return;
   SyncWaiter w = forwarded_syncs_.front();
@@ -351,17 +83,6 @@ void QuorumPeer::learner_tick() {
   } else if (now - last_leader_contact_ms_ > limit) {
     go_looking("leader " + std::to_string(*leader_) + " silent for " + std::to_string(now - last_leader_contact_ms_) + " ms");
   }
-}
-
-bool QuorumPeer::retry_leader_connection() {
-  // The leader's learner port refused us or broke before it answered: it may not lead yet (it
-  // opens that port only once elected). ZooKeeper's Learner.connectToLeader tries 5 times, 100 ms
-  // apart (leaderConnectDelayDuringRetryMs), then looks for a leader again.
-  constexpr int kConnectTries = 5;
-  constexpr std::int64_t kRetryDelayMs = 100;
-  if (learner_stage_ != LearnerStage::connecting || connect_attempts_ >= kConnectTries) return false;
-  connect_retry_timer_ = env_.set_timer(kRetryDelayMs);
-  return true;
 }
 
 void QuorumPeer::forward(std::int32_t type, std::int64_t session, std::int32_t xid, std::string_view body,

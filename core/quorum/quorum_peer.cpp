@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "core/quorum/zab_invariants.h"
+
 #include "core/data/txn.h"
 #include "core/jute/codes.h"
 #include "core/jute/frame.h"
@@ -118,7 +120,7 @@ bool QuorumPeer::load_epochs() {
                     util::hex(last_zxid));
     env_.log(LogLevel::info, "currentEpoch.tmp found: the current epoch is " + std::to_string(*tmp));
     current = *tmp;
-    persist_epoch("currentEpoch", *current);
+    if (!persist_epoch("currentEpoch", *current)) return false;
   }
   std::optional<std::int64_t> accepted = read_epoch("acceptedEpoch");
   if (!error.empty()) return refuse(error);
@@ -128,7 +130,16 @@ bool QuorumPeer::load_epochs() {
                   std::to_string(*current));
   current_epoch_ = *current;
   accepted_epoch_ = *accepted;
+  current_on_disk_ = current_epoch_;
+  accepted_on_disk_ = accepted_epoch_;
   return true;
+}
+
+bool QuorumPeer::holds(const std::optional<util::Breach>& breach) {
+  if (!breach) return true;
+  env_.trace({"invariant.broken", "{\"invariant\":\"" + breach->invariant + "\",\"values\":\"" + breach->values + "\"}"});
+  fail(util::describe(*breach));
+  return false;
 }
 
 void QuorumPeer::change_state(PeerState s, Phase p, const std::string& why) {
@@ -161,10 +172,21 @@ void QuorumPeer::go_looking(const std::string& why) {
     close_quorum(*leader_);
   }
   // What is in our log is our history: apply it, as a restart would (ZooKeeper reloads its
-  // database from disk here). A new leader may TRUNC what was never committed. Txns a sync
-  // brought but we had not logged yet go to the log first, so that memory and log agree.
+  // database from disk here). A new leader may TRUNC what was never committed. What an unfinished
+  // sync brought but we had not logged is dropped, as ZooKeeper's learner drops it; a tree ahead
+  // of the disk (a SNAP before NEWLEADER's snapshot) is read back from the disk.
   snapshot_in_.reset();
-  log_not_logged();
+  not_logged_.clear();
+  commits_held_.clear();
+  acks_after_uptodate_.clear();
+  sync_mode_ = SyncMode::none;
+  if (tree_ahead_of_disk_) {
+    tree_ahead_of_disk_ = false;
+    if (snapshot_) cancel_snapshot("the tree is read back from disk");
+    if (persistent_) reload_from_disk();
+    if (failed_) return;
+    committed_zxid_ = committed_before_sync_;
+  }
   for (auto& [zxid, p] : outstanding_) commit(p.txn);
   for (auto& [zxid, txn] : pending_) commit(txn);
   outstanding_.clear();
@@ -330,11 +352,19 @@ void QuorumPeer::on_tick() {
 
 void QuorumPeer::send_packet(std::int64_t to, std::int32_t type, std::int64_t zxid, jute::Bytes data,
                              std::vector<jute::Id> authinfo) {
+  if (failed_) return;  // a server stopped on a broken invariant tells its peers nothing more
   env_.peer_send(to, PeerChannel::quorum, encode_packet(type, zxid, std::move(data), std::move(authinfo)));
 }
 
-void QuorumPeer::persist_epoch(const char* name, std::int64_t value) {
+bool QuorumPeer::persist_epoch(const char* name, std::int64_t value) {
+  const bool current = std::string_view(name) == "currentEpoch";
+  std::optional<std::int64_t>& before = current ? current_on_disk_ : accepted_on_disk_;
+  if (before && !holds(invariants::epoch_never_backwards(name, value, *before))) return false;
+  if (current && accepted_on_disk_ && !holds(invariants::current_within_accepted(value, *accepted_on_disk_)))
+    return false;
+  before = value;
   write_small_file(name, std::to_string(value));
+  return true;
 }
 
 void QuorumPeer::persistence_point(std::string_view name) {
@@ -368,11 +398,29 @@ void QuorumPeer::session_touched(std::int64_t sid) {
 }
 
 void QuorumPeer::after_apply(const data::Txn& txn) {
-  ServerCore::after_apply(txn);
+  // A txn a SNAP or TRUNC sync applies in memory is in no log, and such a tree is not the disk's
+  // yet: it neither counts toward nor starts a snapshot (NEWLEADER takes one).
+  if (!tree_ahead_of_disk_) ServerCore::after_apply(txn);
   // The committed history a leader sends in DIFFs; bounded like ZooKeeper's committed log.
   constexpr std::size_t kMaxHistory = 500;  // ZooKeeper's commitLogCount default
   history_.emplace_back(txn.zxid(), data::encode_txn(txn));
   while (history_.size() > kMaxHistory) history_.pop_front();
+}
+
+// A txn is durable: a leader counts its own ACK, a follower ACKs it (ZooKeeper's
+// SendAckRequestProcessor).
+void QuorumPeer::on_logged(std::int64_t upto_zxid) {
+  while (!unsynced_.empty() && unsynced_.front().zxid() <= upto_zxid) {
+    const std::int64_t zxid = unsynced_.front().zxid();
+    unsynced_.pop_front();
+    if (state_ == PeerState::leading) {
+      auto it = outstanding_.find(zxid);
+      if (it != outstanding_.end()) it->second.acks.insert(id());
+    } else if (state_ == PeerState::following && leader_ && acks_owed_.erase(zxid) > 0) {
+      send_packet(*leader_, packet::ack, zxid);
+    }
+  }
+  if (state_ == PeerState::leading) try_commit();
 }
 
 void QuorumPeer::complete_sync(const SyncWaiter& w) {

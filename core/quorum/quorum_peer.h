@@ -25,6 +25,7 @@
 #include "core/quorum/quorum_stream.h"
 #include "core/quorum/sync_limit_check.h"
 #include "core/quorum/zab_bugs.h"
+#include "core/util/invariant.h"
 #include "core/server/server_core.h"
 
 namespace zablab::quorum {
@@ -61,6 +62,10 @@ class QuorumPeer : public server::ServerCore {
   // Proposed but not yet committed (leader) / logged but not yet committed (follower).
   std::size_t uncommitted() const { return state_ == PeerState::leading ? outstanding_.size() : pending_.size(); }
   std::int64_t last_logged_zxid() const;
+
+  // An always-on invariant (zab_invariants.h): true if it held. If not, the server logs and
+  // traces (invariant.broken) what broke and stops: going on could corrupt what it holds.
+  bool holds(const std::optional<util::Breach>& breach);
 
  protected:
   void submit_write(Connection& c, Pending& p) override;
@@ -103,7 +108,7 @@ class QuorumPeer : public server::ServerCore {
     std::string path;
   };
 
-  // --- common (quorum_peer.cpp) ---
+  // --- every role: state, election, connections, epochs, the tick (quorum_peer.cpp) ---
   bool is_voter(std::int64_t sid) const;
   std::set<std::int64_t> voters() const;
   bool quorum(std::size_t voters_agreeing) const { return voters_agreeing * 2 > voters().size(); }
@@ -119,7 +124,9 @@ class QuorumPeer : public server::ServerCore {
   void close_quorum(PeerId peer);
   void send_packet(std::int64_t to, std::int32_t type, std::int64_t zxid, jute::Bytes data = std::nullopt,
                    std::vector<jute::Id> authinfo = {});
-  void persist_epoch(const char* name, std::int64_t value);
+  // Writes acceptedEpoch or currentEpoch; false (the server stopped) if that would take an
+  // epoch backwards or currentEpoch above acceptedEpoch.
+  bool persist_epoch(const char* name, std::int64_t value);
   bool load_epochs();  // QuorumPeer.loadDataBase's epoch checks; false: the start was refused
   // A named boundary in the persistence sequence ("after-current-epoch", ...), as a trace event
   // (kind "persist.point"): the simulator can crash the server exactly there (docs/scenarios.md).
@@ -128,55 +135,89 @@ class QuorumPeer : public server::ServerCore {
   void on_tick();
   void complete_sync(const SyncWaiter& w);
 
-  // --- leader (leader.cpp) ---
-  void become_leading();
+  // --- leader: packets, REVALIDATE, the tick (leader.cpp) ---
   void leader_packet(std::int64_t from, const jute::QuorumPacket& p);
+  void on_revalidate(Learner& l, const jute::QuorumPacket& p);
+  void leader_tick();
+  // Closes a learner's connection and forgets it, tracing zab.learner_dropped with `why_json`
+  // (the value of "why", then any further fields); returns the next learner.
+  std::map<std::int64_t, Learner>::iterator drop_learner(std::map<std::int64_t, Learner>::iterator it,
+                                                         const std::string& why_json);
+  // --- leader: discovery (leader_discovery.cpp) ---
+  void become_leading();
   void on_learner_info(std::int64_t from, const jute::QuorumPacket& p);
   void maybe_choose_epoch();
   void send_leaderinfo(Learner& l);
   void on_ackepoch(Learner& l, const jute::QuorumPacket& p);
+  // --- leader: synchronization (leader_sync.cpp) ---
   void sync_learner(Learner& l);
   // Logged txns from `peer` on, for a DIFF from the txn log (empty: not possible).
   std::vector<persist::LogEntry> txn_log_from(std::int64_t peer);
   // The snapshot after a SNAP packet: the tree's body and "BenWasHere", as ZooKeeper writes it
   // on the stream, sent in pieces of kSnapshotPiece bytes so that no message grows with the tree.
   void send_snapshot(std::int64_t sid);
-  void on_learner_ack(Learner& l, std::int64_t zxid);
+  void on_newleader_ack(Learner& l);
   void maybe_establish();
+  // --- leader: broadcast (leader_broadcast.cpp) ---
+  void on_learner_ack(Learner& l, std::int64_t zxid);
   void on_request(Learner& l, const jute::QuorumPacket& p);
-  void on_revalidate(Learner& l, const jute::QuorumPacket& p);
   void propose(data::Txn txn);
   void try_commit();
-  void leader_tick();
-  // Closes a learner's connection and forgets it, tracing zab.learner_dropped with `why_json`
-  // (the value of "why", then any further fields); returns the next learner.
-  std::map<std::int64_t, Learner>::iterator drop_learner(std::map<std::int64_t, Learner>::iterator it,
-                                                         const std::string& why_json);
 
-  // --- learner (learner.cpp) ---
-  void become_learner(std::int64_t leader);
-  void send_learner_info();
+  // --- learner: packets, forwarded requests, the tick (learner.cpp) ---
   void learner_packet(const jute::QuorumPacket& p);
-  void on_leaderinfo(const jute::QuorumPacket& p);
-  void on_trunc(std::int64_t zxid);
-  void on_snap(const jute::QuorumPacket& p);
-  // Bytes of the snapshot that follows a SNAP on the quorum port (leader.cpp send_snapshot);
-  // returns how many belonged to it (after its end come packets again).
-  std::size_t on_snapshot_bytes(std::string_view bytes);
-  void install_snapshot(data::DataTree tree);
-  void on_proposal(const jute::QuorumPacket& p);
-  void on_commit(std::int64_t zxid);
-  void on_newleader(const jute::QuorumPacket& p);
-  void on_uptodate();
-  void log_not_logged();
-  void send_newleader_ack(std::int64_t leader, std::int64_t zxid);
   void on_leader_sync();
   void on_revalidate_answer(const jute::QuorumPacket& p);
   void learner_tick();
-  // After the leader connection failed while connecting: retries later (true) or gives up.
-  bool retry_leader_connection();
   void forward(std::int32_t type, std::int64_t session, std::int32_t xid, std::string_view body,
                const data::Identities& identities);
+  // --- learner: discovery (learner_discovery.cpp) ---
+  void become_learner(std::int64_t leader);
+  void send_learner_info();
+  void on_leaderinfo(const jute::QuorumPacket& p);
+  // After the leader connection failed while connecting: retries later (true) or gives up.
+  bool retry_leader_connection();
+  // --- learner: synchronization (learner_sync.cpp) ---
+  void on_trunc(std::int64_t zxid);
+  void on_snap(const jute::QuorumPacket& p);
+  // Bytes of the snapshot that follows a SNAP on the quorum port (leader_sync.cpp send_snapshot);
+  // returns how many belonged to it (after its end come packets again).
+  std::size_t on_snapshot_bytes(std::string_view bytes);
+  void install_snapshot(data::DataTree tree);
+  // Between ACKEPOCH and UPTODATE: the leader is syncing us (Learner.syncWithLeader's loop).
+  bool syncing() const {
+    return learner_stage_ == LearnerStage::epoch_acked || learner_stage_ == LearnerStage::synced;
+  }
+  // ZooKeeper's !writeToTxnLog: before NEWLEADER of a SNAP or TRUNC sync a COMMIT applies its
+  // proposal in memory only (NEWLEADER's snapshot makes it durable).
+  bool sync_applies_in_memory() const {
+    return learner_stage_ == LearnerStage::epoch_acked && sync_mode_ != SyncMode::diff;
+  }
+  // The newest zxid the leader has sent us: logged, or held by the sync.
+  std::int64_t last_received_zxid() const;
+  // A COMMIT or an observer's INFORM during the sync: held until UPTODATE, or applied in memory.
+  void on_sync_commit(std::int64_t zxid);
+  void on_sync_inform(data::Txn txn);
+  void on_newleader(const jute::QuorumPacket& p);
+  // NEWLEADER after a SNAP or TRUNC: the tree is written whole (ZooKeeper's takeSnapshot).
+  void snapshot_synced_tree();
+  // NEWLEADER: a follower logs the proposals the sync brought; their ACKs wait for UPTODATE's.
+  void log_sync_proposals();
+  void send_newleader_ack(std::int64_t leader, std::int64_t zxid);
+  void on_uptodate();
+  // UPTODATE: the ACKs of NEWLEADER's proposals, then the proposals and COMMITs held since.
+  void finish_sync();
+  // --- learner: broadcast (learner_broadcast.cpp) ---
+  void on_proposal(const jute::QuorumPacket& p);
+  // Logs a proposal a follower received; false (the server stopped) if it is not above
+  // everything logged or applied before.
+  bool log_proposal(data::Txn txn);
+  // Applies a txn its leader committed, and remembers it for trunc_keeps_committed.
+  void apply_committed(const data::Txn& txn);
+  void on_inform(const jute::QuorumPacket& p);
+  void on_commit(std::int64_t zxid);
+  // A COMMIT in broadcast (or held by the sync until UPTODATE): applies the first pending proposal.
+  void commit_pending(std::int64_t zxid);
 
   Election election_;
   PeerState state_ = PeerState::looking;
@@ -222,9 +263,31 @@ class QuorumPeer : public server::ServerCore {
   std::int64_t last_leader_contact_ms_ = 0;
   int connect_attempts_ = 0;         // FOLLOWERINFOs sent to this leader, one per connection
   TimerId connect_retry_timer_ = 0;
-  // Txns the leader sent while syncing us (before NEWLEADER), applied or pending but not yet in
-  // our log: ZooKeeper's packetsNotLogged. NEWLEADER logs and fsyncs them before the ACK.
+  // How the leader syncs us: the packet after our ACKEPOCH. After a DIFF every txn of the sync
+  // goes to the log; after a SNAP or a TRUNC the txns committed before NEWLEADER are applied in
+  // memory only, and NEWLEADER writes a snapshot (Learner.syncWithLeader's snapshotNeeded).
+  enum class SyncMode { none, diff, trunc, snap };
+  SyncMode sync_mode_ = SyncMode::none;
+  // What the sync brought and we have not logged, in zxid order: ZooKeeper's packetsNotCommitted
+  // (PROPOSALs, and an observer's INFORMs). A follower logs and fsyncs those of before NEWLEADER
+  // before it ACKs NEWLEADER, and those of after it once UPTODATE is ACKed.
   std::vector<data::Txn> not_logged_;
+  // COMMITs (and INFORMs) of the sync whose txns are applied after UPTODATE: packetsCommitted.
+  std::vector<std::int64_t> commits_held_;
+  // Proposals NEWLEADER logged: ACKed after UPTODATE's ACK (ZooKeeper's requestsToAck, 3.8.5+).
+  std::vector<std::int64_t> acks_after_uptodate_;
+  // The tree holds what the disk does not (a SNAP, txns a SNAP or TRUNC sync applied) until
+  // NEWLEADER's snapshot: a sync abandoned before it reloads the tree from disk, as ZooKeeper's
+  // learner reloads its database when it goes back to LOOKING.
+  bool tree_ahead_of_disk_ = false;
+  // The highest zxid this peer applied as committed (its own commit as leader, a COMMIT or INFORM,
+  // a SNAP) that its tree still holds: no TRUNC may go below it. committed_before_sync_: the
+  // value to return to when an abandoned sync's tree is read back from disk.
+  std::int64_t committed_zxid_ = 0;
+  std::int64_t committed_before_sync_ = 0;
+  // The epochs as last read from or written to disk (nullopt before load_epochs).
+  std::optional<std::int64_t> accepted_on_disk_;
+  std::optional<std::int64_t> current_on_disk_;
   // NEWLEADER's ACK has gone out (its disk work done). An UPTODATE that comes before waits for
   // it: ZooKeeper's learner reads its leader's packets one at a time and finishes NEWLEADER
   // (log, fsync, currentEpoch, ACK) before it reads the next.

@@ -3,7 +3,7 @@
 // data, and the same scenario on the correct code not losing it. All off by default; only the
 // simulator's deliberate-bug mechanism (sim/scenario/bugs.h) turns one on.
 //
-// The correct order on a learner receiving NEWLEADER (learner.cpp, on_newleader) is:
+// The correct order on a learner receiving NEWLEADER (learner_sync.cpp, on_newleader) is:
 //   log the txns the sync brought -> fsync them -> write currentEpoch -> ACK NEWLEADER.
 // Each switch breaks one link of that chain, or the reload after a TRUNC.
 #pragma once

@@ -278,10 +278,8 @@ TEST_CASE("Zab1_0Test.testNormalFollowerRun: SNAP, NEWLEADER, a proposal committ
          CHECK(c.data_of(disk, "/foo") == "data1");
          CHECK(disk.last_processed_zxid() == make_zxid(1, 1));
        }},
-      // ZooKeeper logs a proposal received between NEWLEADER and UPTODATE only after UPTODATE;
-      // zablab logs it at once and ACKs it once durable. With the fsync still under way, as
-      // here, the packets are ZooKeeper's; the order with a faster disk is the [!mayfail] case
-      // below.
+      // A proposal received between NEWLEADER and UPTODATE is logged only after UPTODATE's ACK
+      // (the case below checks it with a fast disk); here its fsync is still under way then.
       {"PROPOSAL setData /foo (1,1000) -> not applied", {{packet::proposal, proposal, data::encode_txn(set_data_txn(proposal, "/foo", "data2", 2))}}, {},
        [](Conversation& c) { CHECK(c.data_of("/foo") == "data1"); }, true},
       {"COMMIT (1,1000), UPTODATE -> ACK (1,0) of UPTODATE", {{packet::commit, proposal}, {packet::uptodate, 0}},
@@ -298,10 +296,9 @@ TEST_CASE("Zab1_0Test.testNormalFollowerRun: SNAP, NEWLEADER, a proposal committ
   c.run(steps);
 }
 
-TEST_CASE("Zab1_0Test.testNormalFollowerRun: no snapshot is written before NEWLEADER (known divergence)", "[!mayfail]") {
+TEST_CASE("Zab1_0Test.testNormalFollowerRun: no snapshot is written before NEWLEADER") {
   // ZooKeeper's follower applies a SNAP in memory and writes the snapshot at NEWLEADER (Learner.
-  // syncWithLeader, takeSnapshot(true)); zablab writes it as soon as the SNAP's stream ends,
-  // before NEWLEADER, so that a sync abandoned after it never leaves memory ahead of the disk.
+  // syncWithLeader, takeSnapshot(true)).
   Conversation c(ensemble(1, 3, false), 3);
   start_fresh_follower(c);
   std::vector<Step> steps = fresh_learner_accepts_epoch_1(packet::followerinfo, 1);
@@ -312,9 +309,9 @@ TEST_CASE("Zab1_0Test.testNormalFollowerRun: no snapshot is written before NEWLE
   c.run(steps);
 }
 
-TEST_CASE("Zab1_0Test.testNormalFollowerRun: a proposal between NEWLEADER and UPTODATE is ACKed after UPTODATE's ACK (known divergence)", "[!mayfail]") {
+TEST_CASE("Zab1_0Test.testNormalFollowerRun: a proposal between NEWLEADER and UPTODATE is ACKed after UPTODATE's ACK") {
   // ZooKeeper keeps such proposals (packetsNotCommitted) and logs them after it ACKs UPTODATE;
-  // zablab logs each at once and ACKs it when durable, which on a fast disk is before UPTODATE.
+  // with a disk that finishes at once, their ACK still follows UPTODATE's.
   Conversation c(ensemble(1, 3, false), 3);
   start_fresh_follower(c);
   const std::int64_t proposal = make_zxid(1, 1000);
@@ -323,12 +320,71 @@ TEST_CASE("Zab1_0Test.testNormalFollowerRun: a proposal between NEWLEADER and UP
       {"SNAP, NEWLEADER -> ACK (1,0)",
        {{packet::snap, make_zxid(1, 1), std::string()}, {kSnapshotBytes, 0, snapshot_stream(foo_tree())}, {packet::newleader, make_zxid(1, 0)}},
        {{packet::ack, make_zxid(1, 0)}}},
-      {"PROPOSAL (1,1000), its fsync done -> no ACK before UPTODATE",
+      {"PROPOSAL (1,1000), the disk idle -> no ACK before UPTODATE; not in the log",
        {{packet::proposal, proposal, data::encode_txn(set_data_txn(proposal, "/foo", "data2", 2))}},
-       {}},
+       {},
+       [](Conversation& c) { CHECK(c.recovered().last_processed_zxid() == make_zxid(1, 1)); }},
+      {"COMMIT (1,1000) -> not applied before UPTODATE", {{packet::commit, proposal}}, {},
+       [](Conversation& c) { CHECK(c.data_of("/foo") == "data1"); }},
+      {"UPTODATE -> ACK (1,0), then ACK (1,1000) once logged; /foo is data2", {{packet::uptodate, 0}},
+       {{packet::ack, make_zxid(1, 0)}, {packet::ack, proposal}},
+       [](Conversation& c) { CHECK(c.data_of("/foo") == "data2"); }},
   };
   steps.insert(steps.end(), rest.begin(), rest.end());
   c.run(steps);
+}
+
+TEST_CASE("Learner.syncWithLeader: a COMMIT in a DIFF is applied only after NEWLEADER logged its proposal, and its ACK follows UPTODATE's") {
+  // ZooKeeper 3.8.5+: with a DIFF every txn goes to the log (writeToTxnLog); NEWLEADER logs and
+  // fsyncs the proposals (appendRequest, commit), the COMMITs wait in packetsCommitted for
+  // UPTODATE, and the proposals' ACKs (requestsToAck) follow UPTODATE's.
+  Conversation c(ensemble(1, 3, false), 3);
+  start_fresh_follower(c);
+  const std::int64_t session_zxid = make_zxid(1, 2);
+  std::vector<Step> steps = fresh_learner_accepts_epoch_1(packet::followerinfo, 1);
+  const std::vector<Step> rest = {
+      {"DIFF, PROPOSAL createSession at (1,2), COMMIT -> nothing; not applied, not logged",
+       {{packet::diff, make_zxid(1, 1), std::string()},
+        {packet::proposal, session_zxid, data::encode_txn(create_session_txn(session_zxid, 4, 30000))},
+        {packet::commit, session_zxid}},
+       {},
+       [](Conversation& c) {
+         CHECK(c.peer->tree().last_processed_zxid() == 0);
+         CHECK(c.recovered().last_processed_zxid() == 0);
+       }},
+      {"NEWLEADER -> ACK (1,0) once (1,2) is fsynced; still not applied",
+       {{packet::newleader, make_zxid(1, 0)}},
+       {{packet::ack, make_zxid(1, 0)}},
+       [session_zxid](Conversation& c) {
+         CHECK(c.peer->tree().last_processed_zxid() == 0);
+         CHECK(c.recovered().sessions().count(4) == 1);
+         CHECK(c.recovered().last_processed_zxid() == session_zxid);
+       }},
+      {"UPTODATE -> ACK (1,0), then ACK (1,2); applied", {{packet::uptodate, 0}},
+       {{packet::ack, make_zxid(1, 0)}, {packet::ack, session_zxid}},
+       [session_zxid](Conversation& c) { CHECK(c.peer->tree().last_processed_zxid() == session_zxid); }},
+  };
+  steps.insert(steps.end(), rest.begin(), rest.end());
+  c.run(steps);
+}
+
+TEST_CASE("Learner.syncWithLeader: a sync abandoned after a SNAP and before NEWLEADER leaves the tree the disk holds") {
+  // ZooKeeper's learner goes back to LOOKING and reloads its database: the SNAP never reached
+  // the disk, so it is gone from memory too.
+  Conversation c(ensemble(1, 3, false), 3);
+  start_fresh_follower(c);
+  std::vector<Step> steps = fresh_learner_accepts_epoch_1(packet::followerinfo, 1);
+  steps.push_back({"SNAP (/foo at (1,1)) -> in memory",
+                   {{packet::snap, make_zxid(1, 1), std::string()}, {kSnapshotBytes, 0, snapshot_stream(foo_tree())}},
+                   {},
+                   [](Conversation& c) { CHECK(c.peer->tree().last_processed_zxid() == make_zxid(1, 1)); }});
+  c.run(steps);
+  c.peer->on_peer_disconnected(3, PeerChannel::quorum);  // the leader goes away
+  c.settle();
+  CHECK(c.peer->state() == PeerState::looking);
+  CHECK(c.peer->tree().last_processed_zxid() == 0);
+  CHECK(c.peer->tree().find("/foo") == nullptr);
+  CHECK_FALSE(has_snapshot_at_or_after(c, make_zxid(1, 1)));
 }
 
 TEST_CASE("Zab1_0Test.testNormalFollowerRunWithDiff: DIFF, PROPOSAL, COMMIT, NEWLEADER, UPTODATE in one go") {
@@ -338,13 +394,13 @@ TEST_CASE("Zab1_0Test.testNormalFollowerRunWithDiff: DIFF, PROPOSAL, COMMIT, NEW
   std::vector<Step> steps = fresh_learner_accepts_epoch_1(packet::followerinfo, 1);
   steps.push_back(
       {"DIFF (1,1), PROPOSAL createSession 4 at (1,2), COMMIT, NEWLEADER, UPTODATE -> ACK (1,0) twice "
-       "(NEWLEADER's, then UPTODATE's)",
+       "(NEWLEADER's, then UPTODATE's), then ACK (1,2) (3.8.5+: the proposals NEWLEADER logged)",
        {{packet::diff, make_zxid(1, 1), std::string()},
         {packet::proposal, session_zxid, data::encode_txn(create_session_txn(session_zxid, 4, 30000))},
         {packet::commit, session_zxid},
         {packet::newleader, make_zxid(1, 0)},
         {packet::uptodate, 0}},
-       {{packet::ack, make_zxid(1, 0)}, {packet::ack, make_zxid(1, 0)}},
+       {{packet::ack, make_zxid(1, 0)}, {packet::ack, make_zxid(1, 0)}, {packet::ack, session_zxid}},
        [session_zxid](Conversation& c) {
          CHECK(c.peer->accepted_epoch() == 1);
          CHECK(c.peer->current_epoch() == 1);
