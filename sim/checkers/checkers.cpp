@@ -44,6 +44,9 @@ const std::vector<Invariant> kInvariants = {
     {"zab.stateInconsistent",
      "discovery, synchronization and broadcast come in order, and each message arrives in its phase"},
     {"zab.messageIllegal", "a leader never receives a leader's message, a learner never a learner's"},
+    // The servers' own always-on assertions (core/quorum/zab_invariants.h).
+    {"zab.assertion", "no server finds one of its always-on protocol assertions broken (it would stop rather "
+                      "than go on)"},
     {"client.acked-writes-survive", "a write acknowledged to a client is in the history of every later leader"},
     {"client.monotonic-zxid", "the zxids a client sees never go backwards, across reconnects too"},
     {"client.real-time-order", "a write acknowledged before another began has the lower zxid"},
@@ -254,6 +257,12 @@ void CheckEngine::on_core(const TraceRecord& r, EndpointId id) {
     spec_on_new_epoch(r, id, json_int(r.detail, "epoch").value_or(-1));
   } else if (what == "session.close") {
     on_session_close(r, id);
+  } else if (what == "invariant.broken") {
+    // The server stopped itself; a later restart could hide that from every other check.
+    report("zab.assertion", r, id,
+           name_of(id) + " stopped: invariant broken: " +
+               json_string(r.detail, "invariant").value_or("?") + " (" + json_string(r.detail, "values").value_or("") +
+               ")");
   } else if (what == "zab.learner") {
     flags_on_core(r, id, what);
   } else if (what == "fle.start") {

@@ -47,6 +47,16 @@ TEST_CASE("checker/engine: two leaders establishing one epoch") {
   CHECK(f.engine.violations().front().message == "s2 established epoch 1, which s3 already established at seq 3");
 }
 
+TEST_CASE("checker/engine: a server whose always-on assertion fired fails the run (zab.assertion)") {
+  Feed f;
+  f.establish(3, 1, {1, 2});
+  REQUIRE_FALSE(f.engine.violated());
+  f.core(2, "invariant.broken", R"({"invariant":"a follower logs proposals in zxid order","values":"last 0x100000002, got 0x100000001"})");
+  REQUIRE(f.first() == "zab.assertion");
+  CHECK(f.engine.violations().front().message ==
+        "s2 stopped: invariant broken: a follower logs proposals in zxid order (last 0x100000002, got 0x100000001)");
+}
+
 TEST_CASE("checker/engine: a commit without a quorum of delivered ACKs") {
   Feed f;
   f.establish(3, 1, {1, 2});
@@ -134,7 +144,7 @@ TEST_CASE("checker/engine: only the enabled invariants report") {
   f.establish(3, 1, {});
   f.establish(2, 1, {});
   CHECK(f.first().empty());
-  CHECK(invariants().size() == 31);
+  CHECK(invariants().size() == 32);
   CHECK(is_invariant("client.sync-linearizable"));
   CHECK_FALSE(is_invariant("zab.everything"));
 }
