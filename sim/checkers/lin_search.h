@@ -54,7 +54,12 @@ struct Config {
   using Key = std::pair<Kind, std::int32_t>;
   State state;
   std::vector<std::pair<Key, std::uint32_t>> pending;  // sorted by key, counts > 0
-  auto operator<=>(const Config&) const = default;
+  // Spelled out, not `<=> = default`: the web build's libc++ has no <=> for vector and pair.
+  bool operator==(const Config& o) const { return state == o.state && pending == o.pending; }
+  bool operator<(const Config& o) const {
+    if (state != o.state) return state < o.state;
+    return pending < o.pending;
+  }
   void add_pending(Key key);
   void take_pending(std::size_t at);  // one of pending[at] took effect
 };
