@@ -13,6 +13,10 @@ Measured per server instance (a fresh process each round):
   * round-trip latency: get and set one at a time on one session;
   * resident memory after the loads (VmRSS of the server process, /proc/<pid>/status);
   * server CPU per request (utime+stime from /proc/<pid>/stat over each load).
+With --floor, each round also measures the same one-at-a-time loads against zablab-null-server
+(bench/load/null_server.cpp: answers at once; a set after one write+fdatasync to a file in the same
+temp dir), the floor the client library, loopback, scheduler and disk put under any server; the
+per-round table then shows it beside both servers.
 Ensembles (3 servers, server.N lines + myid, the same for both):
   * read and write throughput through all three members;
   * leader failover: a steady write load on 3 sessions, kill -9 of the leader (found with `srvr`),
@@ -35,6 +39,7 @@ Python standard library only.
 """
 
 import argparse
+import calendar
 import atexit
 import ctypes
 import datetime
@@ -303,6 +308,8 @@ class Node:
         self.ensemble = bool(servers)
 
     def command(self):
+        if self.kind == "null":
+            return [self.zablab, "--port", str(self.port), "--fsync", os.path.join(self.dir, "data", "null.log")]
         if self.kind == "zablab":
             return [self.zablab, self.cfg]
         main = ("org.apache.zookeeper.server.quorum.QuorumPeerMain" if self.ensemble
@@ -466,9 +473,18 @@ def standalone_instance(kind, cfg, load, base, zablab):
         # when their memory is read below.
         measured("create", "create", S, K, extra=["--total-ops", str(cfg.create_count)],
                  duration=cfg.create_limit, warmup=min(W, 0.5))
-        measured("rt_read", "get", 1, 1)
-        measured("rt_write", "set", 1, 1)
+        windows = {}
+        for name, op in (("rt_read", "get"), ("rt_write", "set")):
+            t0 = time.time()
+            measured(name, op, 1, 1)
+            windows[name] = (t0, time.time())
         time.sleep(0.3)
+        if kind == "zablab":
+            # Whether a snapshot was being written while a one-at-a-time load ran (its warm-up
+            # included): the server logs when it starts and when it is written.
+            spans = zablab_snapshot_spans(node.tail(n=1 << 22))
+            for name, (t0, t1) in windows.items():
+                res[name + "_snapshot_ms"] = sum(max(0.0, min(b, t1) - max(a, t0)) for a, b in spans) * 1000.0
         rss = node.rss_kib()
         res["rss_mib"] = rss / 1024.0 if rss is not None else None
         try:
@@ -528,6 +544,41 @@ class Ensemble:
 
     def tails(self):
         return " | ".join("n%d: %s" % (sid, n.tail(400)) for sid, n in self.nodes.items())
+
+
+def zablab_snapshot_spans(text):
+    """(start, end) in Unix seconds of each snapshot zablab-server's log shows being written."""
+    spans, start = [], None
+    for m in re.finditer(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z INFO (snapshotting|snapshot \S+ written)", text, re.M):
+        t = calendar.timegm(time.strptime(m.group(1)[:19], "%Y-%m-%dT%H:%M:%S")) + float("0" + m.group(1)[19:])
+        if m.group(2) == "snapshotting":
+            start = t
+        elif start is not None:
+            spans.append((start, t))
+            start = None
+    if start is not None:
+        spans.append((start, float("inf")))
+    return spans
+
+
+def floor_instance(cfg, load, base, null_server):
+    """The one-at-a-time loads against zablab-null-server: what any server's round trip costs here."""
+    root = tempfile.mkdtemp(prefix="null-", dir=base)
+    node = Node("null", root, free_ports(1)[0], zablab=null_server)
+    res = {}
+    try:
+        node.spawn()
+        node.wait_served()
+        hosts = "%s:%d" % (HOST, node.port)
+        for name, op in (("rt_read", "get"), ("rt_write", "set")):
+            r = load.run(hosts, op, 1, 1, cfg.duration, cfg.warmup)
+            res[name + "_ops"] = r["ops_per_s"]
+            for q in ("p50", "p99", "p999"):
+                res["%s_%s_us" % (name, q)] = r["latency"][q + "_us"]
+    finally:
+        node.stop()
+        node.kill9()
+    return res
 
 
 def ensemble_instance(kind, cfg, load, base, zablab):
@@ -656,6 +707,7 @@ def render(results, cfg, pending, machine, elapsed):
         tgt = ("" if target is None else ("%sx" % ("%g" % target) if higher else "<= %gx" % target))
         out.append("| %s | %s%s | %s | %s | %s | %s | %s |" % (
             section, label, " (%s)" % unit if unit else "", zs, fmt(a, unit), "-" if ratio is None else "%.2f" % ratio, tgt, verdict))
+    out += per_round_table(results)
     for kind, why in pending.items():
         if why:
             out.append("")
@@ -676,6 +728,37 @@ def render(results, cfg, pending, machine, elapsed):
     out.append("")
     out.append("Machine: " + "; ".join("%s: %s" % kv for kv in machine.items()))
     return "\n".join(out)
+
+
+def per_round_table(results):
+    """One-at-a-time p50 / p99 per round, and how many rounds keep p99 within 3x of their p50."""
+    kinds = [k for k in ("zablab", "apache", "floor") if results.get(k, {}).get("standalone")]
+    if not kinds:
+        return []
+    names = {"zablab": "zablab", "apache": "ZooKeeper 3.8", "floor": "floor (zablab-null-server)"}
+    n = max(len(results[k]["standalone"]) for k in kinds)
+    out = ["", "One request at a time, per round: p50 / p99 (us), and the rounds whose p99 is within 3x of "
+           "their p50.", "",
+           "| | " + " | ".join("round %d" % (i + 1) for i in range(n)) + " | p99 <= 3 x p50 |",
+           "|---|" + "---:|" * (n + 1)]
+    for op, label in (("rt_read", "get"), ("rt_write", "set")):
+        for k in kinds:
+            cells, within = [], 0
+            for r in results[k]["standalone"]:
+                p50, p99 = r.get(op + "_p50_us"), r.get(op + "_p99_us")
+                if p50 is None or p99 is None:
+                    cells.append("-")
+                    continue
+                cells.append("{:,.0f} / {:,.0f}".format(p50, p99))
+                within += p99 <= 3 * p50
+            cells += ["-"] * (n - len(cells))
+            out.append("| %s %s | %s | %d of %d |" % (names[k], label, " | ".join(cells), within,
+                                                     len(results[k]["standalone"])))
+        snaps = [r.get(op + "_snapshot_ms") for r in results.get("zablab", {}).get("standalone", [])]
+        if any(v is not None for v in snaps):
+            out.append("| zablab: ms of it a snapshot was being written | %s |  |" % " | ".join(
+                "-" if v is None else "%.0f" % v for v in snaps + [None] * (n - len(snaps))))
+    return out
 
 
 def machine_info():
@@ -762,6 +845,10 @@ def main():
     ap.add_argument("--json", help="write every measurement here")
     ap.add_argument("--markdown", help="write the table here")
     ap.add_argument("--keep", help="keep data dirs and logs under this directory")
+    ap.add_argument("--floor", action="store_true",
+                    help="each round, also measure get/set one at a time against zablab-null-server")
+    ap.add_argument("--null-server", default=os.path.join(REPO, "build", "bench", "load", "zablab-null-server"),
+                    help="the zablab-null-server binary for --floor")
     cfg = ap.parse_args()
     q = cfg.quick
     cfg.rounds = cfg.rounds or (2 if q else 5)
@@ -800,6 +887,11 @@ def main():
 
     kinds = [cfg.only] if cfg.only else ["zablab", "apache"]
     results = {k: {"standalone": [], "ensemble": []} for k in ("zablab", "apache")}
+    if cfg.floor:
+        if not os.access(cfg.null_server, os.X_OK):
+            sys.exit("compare.py: --floor needs zablab-null-server at %s (build it, or pass --null-server)"
+                     % cfg.null_server)
+        results["floor"] = {"standalone": [], "ensemble": []}
     pending = {}
     failures = []
     try:
@@ -819,6 +911,17 @@ def main():
                 res["load1_before"] = load1
                 res["load1_after"] = os.getloadavg()[0]
                 results[kind]["standalone"].append(res)
+                log("  %s" % ", ".join("%s=%.0f" % (k, v) for k, v in sorted(res.items()) if v is not None))
+            if cfg.floor:
+                log("standalone round %d/%d: floor" % (r + 1, cfg.rounds))
+                wait_quiet()
+                try:
+                    res = floor_instance(cfg, load, base, cfg.null_server)
+                except (StartError, RuntimeError, ValueError, KeyError) as e:
+                    failures.append("floor round %d: %s" % (r + 1, str(e)[:600]))
+                    log("  FAILED: %s" % failures[-1])
+                    continue
+                results["floor"]["standalone"].append(res)
                 log("  %s" % ", ".join("%s=%.0f" % (k, v) for k, v in sorted(res.items()) if v is not None))
         if cfg.ensemble:
             for r in range(cfg.ens_rounds):

@@ -81,11 +81,13 @@ struct ServerConfig {
   std::int64_t snap_size_limit_bytes = std::int64_t{4194304} * 1024;  // <= 0: no size trigger
   // Not zoo.cfg keys: how much of a snapshot is serialized at a time between requests, and how much
   // of it may wait for an fsync (see core/server/snapshots.cpp). A request that arrives while a
-  // piece is serialized waits for it: 64 KiB is 0.2-0.4 ms of CPU, where 1 MiB was 2-6 ms
-  // (bench/RESULTS.md, "Snapshot pieces"). Tests make both small so that txns interleave with a
-  // small tree's snapshot.
-  std::size_t snapshot_piece_bytes = std::size_t{64} << 10;
-  std::size_t snapshot_sync_bytes = std::size_t{4} << 20;
+  // piece is serialized waits for it: 16 KiB is about 0.1 ms of CPU, near a get's own p50 (1 MiB
+  // was 2-6 ms). A txn log fdatasync that meets the snapshot's dirty pages waits for them: with an
+  // fsync every 256 KiB a log fdatasync's p99 stayed within 3x its p50 while a snapshot was
+  // written, against 30-75x with one every 4 MiB (bench/RESULTS.md, "Snapshot pieces").
+  // Tests make both small so that txns interleave with a small tree's snapshot.
+  std::size_t snapshot_piece_bytes = std::size_t{16} << 10;
+  std::size_t snapshot_sync_bytes = std::size_t{256} << 10;
   // autopurge.snapRetainCount / autopurge.purgeInterval (hours; 0 = off). zablab purges right
   // after each snapshot when the interval is set.
   int snap_retain_count = 3;

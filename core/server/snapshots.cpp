@@ -85,9 +85,10 @@ void ServerCore::write_snapshot_piece() {
   s.waiting = next_token_++;
   disk.append(s.temp, std::move(piece), s.waiting);
   s.last_piece = s.writer.done();  // the rename waits for it: a Disk may read the file to rename it
-  // The temporary file is fsynced every config.snapshot_sync_bytes (4 MiB), so that the fsync
-  // before the rename -- and a txn log fsync queued behind any of them -- never waits for more than
-  // that to reach the disk.
+  // The temporary file is fsynced every config.snapshot_sync_bytes (256 KiB), so that the fsync
+  // before the rename -- and a txn log fdatasync queued behind any of them, or meeting the
+  // snapshot's dirty pages in the file system's journal -- never waits for more than that to
+  // reach the disk.
   if (!s.last_piece && s.unsynced >= config_.snapshot_sync_bytes) {
     s.unsynced = 0;
     s.waiting = next_token_++;
