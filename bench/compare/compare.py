@@ -13,7 +13,9 @@ Measured per server instance (a fresh process each round):
   * round-trip latency: get and set one at a time on one session;
   * resident memory after the loads (VmRSS of the server process, /proc/<pid>/status);
   * server CPU per request (utime+stime from /proc/<pid>/stat over each load).
-With --floor, each round also measures the same one-at-a-time loads against zablab-null-server
+With --rtt, get and set one at a time are measured once more with zablab-rtt (bench/load/
+rtt_client.cpp: one blocking socket, no client threads), whose round trip carries no thread
+wake-ups of the client library. With --floor, each round also measures the same one-at-a-time loads against zablab-null-server
 (bench/load/null_server.cpp: answers at once; a set after one write+fdatasync to a file in the same
 temp dir), the floor the client library, loopback, scheduler and disk put under any server; the
 per-round table then shows it beside both servers.
@@ -478,6 +480,10 @@ def standalone_instance(kind, cfg, load, base, zablab):
             t0 = time.time()
             measured(name, op, 1, 1)
             windows[name] = (t0, time.time())
+        t0 = time.time()
+        rtt_rows(cfg, hosts, res)
+        if cfg.rtt:
+            windows["rtt_read"] = windows["rtt_write"] = (t0, time.time())  # the two loads together
         time.sleep(0.3)
         if kind == "zablab":
             # Whether a snapshot was being written while a one-at-a-time load ran (its warm-up
@@ -546,6 +552,27 @@ class Ensemble:
         return " | ".join("n%d: %s" % (sid, n.tail(400)) for sid, n in self.nodes.items())
 
 
+def run_rtt(binary, hosts, op, duration, warmup):
+    """One zablab-rtt run (one request at a time, no client threads); its JSON line."""
+    p = subprocess.run([binary, "--server", hosts, "--op", op, "--duration", str(duration), "--warmup", str(warmup)],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=duration + warmup + 60)
+    lines = [l for l in p.stdout.decode("utf-8", "replace").splitlines() if l.startswith("{")]
+    if p.returncode != 0 or not lines:
+        raise RuntimeError("zablab-rtt %s failed (exit %s): %s" % (op, p.returncode, p.stderr.decode()[-400:]))
+    return json.loads(lines[-1])
+
+
+def rtt_rows(cfg, hosts, res):
+    """With --rtt: get and set one at a time again, through zablab-rtt."""
+    if not cfg.rtt:
+        return
+    for name, op in (("rtt_read", "get"), ("rtt_write", "set")):
+        r = run_rtt(cfg.rtt, hosts, op, cfg.duration, cfg.warmup)
+        for q in ("p50", "p99", "p999"):
+            res["%s_%s_us" % (name, q)] = r["latency"][q + "_us"]
+
+
 def zablab_snapshot_spans(text):
     """(start, end) in Unix seconds of each snapshot zablab-server's log shows being written."""
     spans, start = [], None
@@ -575,6 +602,7 @@ def floor_instance(cfg, load, base, null_server):
             res[name + "_ops"] = r["ops_per_s"]
             for q in ("p50", "p99", "p999"):
                 res["%s_%s_us" % (name, q)] = r["latency"][q + "_us"]
+        rtt_rows(cfg, hosts, res)
     finally:
         node.stop()
         node.kill9()
@@ -741,7 +769,10 @@ def per_round_table(results):
            "their p50.", "",
            "| | " + " | ".join("round %d" % (i + 1) for i in range(n)) + " | p99 <= 3 x p50 |",
            "|---|" + "---:|" * (n + 1)]
-    for op, label in (("rt_read", "get"), ("rt_write", "set")):
+    ops = [("rt_read", "get"), ("rt_write", "set")]
+    if any(r.get("rtt_read_p50_us") is not None for k in kinds for r in results[k]["standalone"]):
+        ops += [("rtt_read", "get (zablab-rtt)"), ("rtt_write", "set (zablab-rtt)")]
+    for op, label in ops:
         for k in kinds:
             cells, within = [], 0
             for r in results[k]["standalone"]:
@@ -847,6 +878,9 @@ def main():
     ap.add_argument("--keep", help="keep data dirs and logs under this directory")
     ap.add_argument("--floor", action="store_true",
                     help="each round, also measure get/set one at a time against zablab-null-server")
+    ap.add_argument("--rtt", nargs="?", const=os.path.join(REPO, "build", "bench", "load", "zablab-rtt"),
+                    help="also measure get/set one at a time with zablab-rtt (one blocking socket, no client "
+                         "threads); optionally its path")
     ap.add_argument("--null-server", default=os.path.join(REPO, "build", "bench", "load", "zablab-null-server"),
                     help="the zablab-null-server binary for --floor")
     cfg = ap.parse_args()
@@ -892,6 +926,8 @@ def main():
             sys.exit("compare.py: --floor needs zablab-null-server at %s (build it, or pass --null-server)"
                      % cfg.null_server)
         results["floor"] = {"standalone": [], "ensemble": []}
+    if cfg.rtt and not os.access(cfg.rtt, os.X_OK):
+        sys.exit("compare.py: --rtt needs zablab-rtt at %s (build it, or pass its path)" % cfg.rtt)
     pending = {}
     failures = []
     try:

@@ -8,7 +8,10 @@
 // disk -- every real server pays too; bench/compare/compare.py --floor measures it in each round,
 // beside the two servers.
 //
-//   zablab-null-server --port 2181 [--fsync /tmp/null.log]
+//   zablab-null-server --port 2181 [--fsync /tmp/null.log] [--spin-us N]
+//
+// --spin-us N polls without sleeping for N us after each event before blocking: on this VM it
+// halved the p50 of a get one at a time but not its p99 (bench/RESULTS.md).
 //
 // One thread, poll(2), non-blocking sockets: no request waits for another connection's.
 #include <arpa/inet.h>
@@ -29,7 +32,13 @@
 #include <string>
 #include <vector>
 
+#include "wire_bytes.h"
+
 namespace {
+
+using zablab::bench::get_i32;
+using zablab::bench::put_i32;
+using zablab::bench::put_i64;
 
 struct Conn {
   std::string in;
@@ -38,19 +47,6 @@ struct Conn {
   bool closing = false;    // closeSession answered: close once `out` is flushed
 };
 
-void put_i32(std::string& s, std::int32_t v) {
-  const auto u = static_cast<std::uint32_t>(v);
-  for (int shift = 24; shift >= 0; shift -= 8) s.push_back(static_cast<char>((u >> shift) & 0xff));
-}
-void put_i64(std::string& s, std::int64_t v) {
-  put_i32(s, static_cast<std::int32_t>(static_cast<std::uint64_t>(v) >> 32));
-  put_i32(s, static_cast<std::int32_t>(static_cast<std::uint64_t>(v) & 0xffffffffu));
-}
-std::int32_t get_i32(const std::string& s, std::size_t at) {
-  std::uint32_t u = 0;
-  for (std::size_t i = 0; i < 4; ++i) u = (u << 8) | static_cast<unsigned char>(s[at + i]);
-  return static_cast<std::int32_t>(u);
-}
 
 // The 68-byte Stat: the same for every node (a persistent znode, version 0, 8 bytes of data).
 void put_stat(std::string& s, std::int64_t zxid) {
@@ -175,7 +171,7 @@ int main(int argc, char** argv) {
         return 1;
       }
     } else {
-      std::fprintf(stderr, "usage: zablab-null-server --port N [--fsync FILE]\n");
+      std::fprintf(stderr, "usage: zablab-null-server --port N [--fsync FILE] [--spin-us N]\n");
       return 2;
     }
   }
