@@ -5,12 +5,14 @@
 #
 #   bench/bug_hunt.sh [build/apps/sim/zablab-sim] [fuzz|explore|explore-none|all]
 #   EXPLORE_LIMIT=240 bench/bug_hunt.sh ...   (seconds per explore run; default 600)
+#   EXPLORE_FLAGS=--replay bench/bug_hunt.sh ... explore   (more explore options: --replay re-runs
+#                                                 each path from the start instead of forking)
 #   JOBS=2 SERVERS=3 bench/bug_hunt.sh ... fuzz  (fuzz workers, default 1; 3 or 5 voters, default:
 #                                                 each seed picks)
 #
 # Fuzz: `zablab-sim fuzz --bug B --seeds 1000 --jobs 1 --no-shrink` (one core), stops at the first
-# failing seed. Explore: depth-first with the bounds below (one core), at most EXPLORE_LIMIT s; the
-# correct code once per distinct set of bounds (`explore-none`).
+# failing seed. Explore: depth-first (forking at each state) with the bounds below (one core), at
+# most EXPLORE_LIMIT s; the correct code once per distinct set of bounds (`explore-none`).
 set -u
 SIM=${1:-build/apps/sim/zablab-sim}
 WHAT=${2:-all}
@@ -57,7 +59,7 @@ explore_row() {
   log="$OUT/explore-$label.log"
   t0=$(now)
   timeout -s INT "${EXPLORE_LIMIT:-600}" "$SIM" explore --bug "$bug" --mode dfs --bounds "$bounds" --messages "" \
-    ${points:+--points "$points"} --quiet --out "$OUT" >"$log" 2>&1
+    ${points:+--points "$points"} ${EXPLORE_FLAGS:-} --quiet --out "$OUT" >"$log" 2>&1
   t1=$(now)
   local stats found len
   stats=$(grep -oE 'states [0-9]+  distinct [0-9]+' "$log" | tail -1)
