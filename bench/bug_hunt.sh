@@ -27,12 +27,14 @@ declare -A BOUNDS MSGS POINTS
 CRASHY="max-crashes=3,max-restarts=3,max-crash-points=1,max-partitions=0,max-transactions=1,depth=11"
 QUIET="max-crashes=0,max-restarts=0,max-crash-points=0,max-partitions=0,max-transactions=2,depth=4"
 FAULTY="max-crashes=2,max-restarts=2,max-crash-points=0,max-partitions=1,max-transactions=2,depth=6"
+EPHEMERAL="max-crashes=1,max-restarts=1,max-crash-points=0,max-partitions=0,max-transactions=1,max-ephemerals=1,depth=5"
 READS="max-crashes=2,max-restarts=2,max-crash-points=0,max-partitions=1,max-transactions=1,max-reads=1,depth=6"
 for bug in corrupt-proposal echo-commit reorder-commit reorder-proposal reorder-ack leader-ack-before-fsync \
            repeat-leaderinfo reorder-replies; do BOUNDS[$bug]=$QUIET; done
 BOUNDS[skip-trunc]=$FAULTY
 BOUNDS[sync-no-barrier]=$READS
 BOUNDS[stale-follower-reads]=$READS
+BOUNDS[keep-expired-ephemerals]=$EPHEMERAL
 BOUNDS[zookeeper-2845]="max-crashes=1,max-restarts=1,max-crash-points=0,max-partitions=1,max-transactions=1,max-reads=1,depth=8"
 BOUNDS[commit-without-quorum]="max-crashes=0,max-restarts=0,max-crash-points=0,max-partitions=0,max-transactions=1,depth=2"
 BOUNDS[ack-before-fsync]="max-crashes=3,max-restarts=2,max-crash-points=0,max-partitions=0,max-transactions=1,depth=9"
@@ -84,11 +86,11 @@ if [ "$WHAT" = explore-none ] || [ "$WHAT" = all ]; then
   declare -A DONE
   for bug in $BUGS; do
     [ -n "${BOUNDS[$bug]:-}" ] || continue
-    key="${BOUNDS[$bug]} ${POINTS[$bug]:-}"
-    [ -n "${DONE[$key]:-}" ] && continue
-    DONE[$key]=1
     pts=${POINTS[$bug]:-}
     [ "${BOUNDS[$bug]}" = "$CRASHY" ] && pts=after-current-epoch,after-ack-newleader
+    key="${BOUNDS[$bug]} $pts"
+    [ -n "${DONE[$key]:-}" ] && continue
+    DONE[$key]=1
     explore_row none "${BOUNDS[$bug]}" "$pts" "none"
   done
 fi

@@ -110,8 +110,8 @@ int cmd_explore(const std::vector<std::string>& args) {
   std::uint64_t max_states = 0;
   desc.add_options()("bug", po::value(&bug), "explore the code with a deliberate bug (default none)")(
       "bounds", po::value(&bounds_text),
-      "NAME=VALUE,... among servers, max-epoch, max-transactions, max-crashes, max-restarts, max-partitions, "
-      "max-crash-points, depth")("mode", po::value(&mode), "bfs (a shortest counterexample) or dfs")(
+      "NAME=VALUE,... among servers, max-epoch, max-transactions, max-reads, max-ephemerals, max-crashes, "
+      "max-restarts, max-partitions, max-crash-points, depth")("mode", po::value(&mode), "bfs (a shortest counterexample) or dfs")(
       "step", po::value(&step_text), "virtual time a `wait` choice lets pass (default 3s)")(
       "messages", po::value(&messages_text), "packets a crash-at-message choice waits for (default NEWLEADER,UPTODATE,DIFF)")(
       "points", po::value(&points_text), "crash points a choice may arm (default: every one)")(

@@ -49,10 +49,15 @@ std::string path_scenario(const ExploreOptions& o, const std::vector<std::string
   // The client talks to the highest-numbered server, the one the first election picks (FLE
   // prefers the higher id among equals), and has its session before the first choice.
   s += "client c1 on s" + std::to_string(o.space.bounds.servers) + " session 30s\n";
-  // A reader on a follower, only when reads are explored (it changes every state: its session).
-  if (o.space.bounds.max_reads > 0) s += "client c2 on s1 session 30s\n";
+  // A reader on a follower, only when reads are explored (it changes every state: its session);
+  // also with ephemerals, as clients are named in order.
+  const bool c2 = o.space.bounds.max_reads > 0 || o.space.bounds.max_ephemerals > 0;
+  if (c2) s += "client c2 on s1 session 30s\n";
+  // The owner of ephemerals, only when they are explored, with a short session to expire.
+  if (o.space.bounds.max_ephemerals > 0) s += "client c3 on s2 session 4s\n";
   s += "expect leader elected within 30s\nexpect c1 connected within 30s\n";
-  if (o.space.bounds.max_reads > 0) s += "expect c2 connected within 30s\n";
+  if (c2) s += "expect c2 connected within 30s\n";
+  if (o.space.bounds.max_ephemerals > 0) s += "expect c3 connected within 30s\n";
   for (const auto& l : lines) s += l + "\n";
   if (settle) s += "after " + ms(o.space.step) + ": note \"settle\"\n";
   return s;
@@ -63,7 +68,9 @@ std::uint64_t visited_key(std::uint64_t digest, const Used& u) {
       1 + u.crashes +
       31 * (u.restarts +
             31 * (u.partitions + 31 * (u.crash_points + 31 * (u.transactions + 31 * (u.reads + 31 * (u.partitioned ? 1 : 0))))));
-  return digest ^ (0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(budget));
+  // Terms that are 0 without ephemerals, so that the keys of the other bounds stay as they were.
+  const std::uint64_t owner = static_cast<std::uint64_t>(u.ephemerals + 31 * (u.owner_stopped ? 1 : 0)) * 27512614111ULL;
+  return digest ^ (0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(budget) + owner));
 }
 
 Counterexample make_counterexample(const ExploreOptions& o, const std::vector<Choice>& path, bool settle,

@@ -68,7 +68,6 @@ struct Shared {
   std::uint64_t table_used = 0;
   bool table_full = false;
   bool stop_asked = false;        // a process saw should_stop(): every process stops
-  bool stopped = false;
   bool found = false;
   bool failed = false;
   int ce_length = 0;
@@ -208,7 +207,6 @@ class ForkSearch {
         continue;
       }
       if (stop_now()) {
-        sh_->stopped = true;
         st.frontier = sh_->frontier + 1;
         return Code::stopped;
       }
