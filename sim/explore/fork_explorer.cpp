@@ -68,7 +68,6 @@ struct Shared {
   std::uint64_t table_used = 0;
   bool table_full = false;
   bool stop_asked = false;        // a process saw should_stop(): every process stops
-  bool found = false;
   bool failed = false;
   int ce_length = 0;
   char signature[256] = {};
@@ -119,7 +118,6 @@ class ForkSearch {
     st.sim_events += r.records - records_before;
     if (r.violation && !r.violation_expected) {
       const Counterexample ce = make_counterexample(o_, path_, leaf, r);
-      sh_->found = true;
       sh_->ce_length = ce.length;
       copy_text(sh_->signature, sizeof sh_->signature, ce.signature);
       copy_text(sh_->what, sizeof sh_->what, ce.what);
