@@ -5,12 +5,14 @@
 #
 #   bench/bug_hunt.sh [build/apps/sim/zablab-sim] [fuzz|explore|explore-none|all]
 #   EXPLORE_LIMIT=240 bench/bug_hunt.sh ...   (seconds per explore run; default 600)
+#   EXPLORE_FLAGS=--replay bench/bug_hunt.sh ... explore   (more explore options: --replay re-runs
+#                                                 each path from the start instead of forking)
 #   JOBS=2 SERVERS=3 bench/bug_hunt.sh ... fuzz  (fuzz workers, default 1; 3 or 5 voters, default:
 #                                                 each seed picks)
 #
 # Fuzz: `zablab-sim fuzz --bug B --seeds 1000 --jobs 1 --no-shrink` (one core), stops at the first
-# failing seed. Explore: depth-first with the bounds below (one core), at most EXPLORE_LIMIT s; the
-# correct code once per distinct set of bounds (`explore-none`).
+# failing seed. Explore: depth-first (forking at each state) with the bounds below (one core), at
+# most EXPLORE_LIMIT s; the correct code once per distinct set of bounds (`explore-none`).
 set -u
 SIM=${1:-build/apps/sim/zablab-sim}
 WHAT=${2:-all}
@@ -25,12 +27,14 @@ declare -A BOUNDS MSGS POINTS
 CRASHY="max-crashes=3,max-restarts=3,max-crash-points=1,max-partitions=0,max-transactions=1,depth=11"
 QUIET="max-crashes=0,max-restarts=0,max-crash-points=0,max-partitions=0,max-transactions=2,depth=4"
 FAULTY="max-crashes=2,max-restarts=2,max-crash-points=0,max-partitions=1,max-transactions=2,depth=6"
+EPHEMERAL="max-crashes=1,max-restarts=1,max-crash-points=0,max-partitions=0,max-transactions=1,max-ephemerals=1,depth=5"
 READS="max-crashes=2,max-restarts=2,max-crash-points=0,max-partitions=1,max-transactions=1,max-reads=1,depth=6"
 for bug in corrupt-proposal echo-commit reorder-commit reorder-proposal reorder-ack leader-ack-before-fsync \
            repeat-leaderinfo reorder-replies; do BOUNDS[$bug]=$QUIET; done
 BOUNDS[skip-trunc]=$FAULTY
 BOUNDS[sync-no-barrier]=$READS
 BOUNDS[stale-follower-reads]=$READS
+BOUNDS[keep-expired-ephemerals]=$EPHEMERAL
 BOUNDS[zookeeper-2845]="max-crashes=1,max-restarts=1,max-crash-points=0,max-partitions=1,max-transactions=1,max-reads=1,depth=8"
 BOUNDS[commit-without-quorum]="max-crashes=0,max-restarts=0,max-crash-points=0,max-partitions=0,max-transactions=1,depth=2"
 BOUNDS[ack-before-fsync]="max-crashes=3,max-restarts=2,max-crash-points=0,max-partitions=0,max-transactions=1,depth=9"
@@ -57,7 +61,7 @@ explore_row() {
   log="$OUT/explore-$label.log"
   t0=$(now)
   timeout -s INT "${EXPLORE_LIMIT:-600}" "$SIM" explore --bug "$bug" --mode dfs --bounds "$bounds" --messages "" \
-    ${points:+--points "$points"} --quiet --out "$OUT" >"$log" 2>&1
+    ${points:+--points "$points"} ${EXPLORE_FLAGS:-} --quiet --out "$OUT" >"$log" 2>&1
   t1=$(now)
   local stats found len
   stats=$(grep -oE 'states [0-9]+  distinct [0-9]+' "$log" | tail -1)
@@ -82,11 +86,11 @@ if [ "$WHAT" = explore-none ] || [ "$WHAT" = all ]; then
   declare -A DONE
   for bug in $BUGS; do
     [ -n "${BOUNDS[$bug]:-}" ] || continue
-    key="${BOUNDS[$bug]} ${POINTS[$bug]:-}"
-    [ -n "${DONE[$key]:-}" ] && continue
-    DONE[$key]=1
     pts=${POINTS[$bug]:-}
     [ "${BOUNDS[$bug]}" = "$CRASHY" ] && pts=after-current-epoch,after-ack-newleader
+    key="${BOUNDS[$bug]} $pts"
+    [ -n "${DONE[$key]:-}" ] && continue
+    DONE[$key]=1
     explore_row none "${BOUNDS[$bug]}" "$pts" "none"
   done
 fi

@@ -9,12 +9,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <sstream>
+#if __has_include(<sys/mman.h>) && !defined(__EMSCRIPTEN__)
+#include <sys/mman.h>
+#endif
 
 #include "apps/sim/cli_common.h"
 #include "apps/sim/recorded_run.h"
 #include "sim/crash_points.h"
 #include "sim/explore/explorer.h"
+#include "sim/explore/fork_explorer.h"
 #include "sim/scenario/bugs.h"
 #include "sim/scenario/fuzz.h"
 
@@ -24,9 +29,6 @@ namespace {
 namespace po = boost::program_options;
 namespace ex = sim::explore;
 
-volatile std::sig_atomic_t g_interrupted = 0;
-void on_sigint(int) { g_interrupted = 1; }
-
 std::vector<std::string> split(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -34,6 +36,43 @@ std::vector<std::string> split(const std::string& text) {
   while (std::getline(in, item, ','))
     if (!item.empty()) out.push_back(item);
   return out;
+}
+
+// What the search's forked processes share with this one (sim/explore/fork_explorer.h): when the
+// progress line was last printed (any of them prints it), and whether SIGINT came (to whichever
+// process: Ctrl-C reaches them all, `kill -INT` only this one). A plain struct where there is no
+// mmap.
+struct SharedCliState {
+  double last_print = 0;
+  volatile std::sig_atomic_t interrupted = 0;
+};
+
+class SharedCli {
+ public:
+  SharedCli() {
+#if __has_include(<sys/mman.h>) && !defined(__EMSCRIPTEN__)
+    void* p = ::mmap(nullptr, sizeof(SharedCliState), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) state_ = new (p) SharedCliState();
+#endif
+  }
+  ~SharedCli() {
+#if __has_include(<sys/mman.h>) && !defined(__EMSCRIPTEN__)
+    if (state_ != &local_) ::munmap(state_, sizeof(SharedCliState));
+#endif
+  }
+  SharedCli(const SharedCli&) = delete;
+  SharedCli& operator=(const SharedCli&) = delete;
+  SharedCliState& operator*() { return *state_; }
+  SharedCliState* operator->() { return state_; }
+
+ private:
+  SharedCliState local_;
+  SharedCliState* state_ = &local_;
+};
+
+SharedCliState* g_shared = nullptr;
+void on_sigint(int) {
+  if (g_shared) g_shared->interrupted = 1;
 }
 
 std::string bug_list() {
@@ -71,13 +110,15 @@ int cmd_explore(const std::vector<std::string>& args) {
   std::uint64_t max_states = 0;
   desc.add_options()("bug", po::value(&bug), "explore the code with a deliberate bug (default none)")(
       "bounds", po::value(&bounds_text),
-      "NAME=VALUE,... among servers, max-epoch, max-transactions, max-crashes, max-restarts, max-partitions, "
-      "max-crash-points, depth")("mode", po::value(&mode), "bfs (a shortest counterexample) or dfs")(
+      "NAME=VALUE,... among servers, max-epoch, max-transactions, max-reads, max-ephemerals, max-crashes, "
+      "max-restarts, max-partitions, max-crash-points, depth")("mode", po::value(&mode), "bfs (a shortest counterexample) or dfs")(
       "step", po::value(&step_text), "virtual time a `wait` choice lets pass (default 3s)")(
       "messages", po::value(&messages_text), "packets a crash-at-message choice waits for (default NEWLEADER,UPTODATE,DIFF)")(
       "points", po::value(&points_text), "crash points a choice may arm (default: every one)")(
       "max-states", po::value(&max_states), "stop after this many states")(
       "out", po::value(&out_dir), "where a counterexample and its trace go (default .)")(
+      "replay", "depth-first too: re-run every path from the start instead of forking at each state (the "
+                "breadth-first way; slower, the same states)")(
       "quiet,q", "no progress line");
   if (print_help_if_asked(args, "zablab-sim explore [--bug NAME] [--bounds NAME=V,...] [--mode bfs|dfs] [options]", desc))
     return kPass;
@@ -127,33 +168,44 @@ int cmd_explore(const std::vector<std::string>& args) {
     o.space.crash_points.emplace_back(*name);
   }
   o.max_states = max_states;
+  o.replay = vm.count("replay") > 0;
+  const bool forks = !o.breadth_first && !o.replay && ex::fork_available();
 
   std::cout << "exploring " << (bug == "none" ? "the correct code" : "bug " + bug) << ", " << mode << ", bounds "
-            << ex::describe(o.space.bounds) << ", step " << step_text << "\n"
+            << ex::describe(o.space.bounds) << ", step " << step_text << (forks ? ", forking at each state" : ", replaying each path")
+            << "\n"
             << std::flush;
   const auto start = std::chrono::steady_clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  double last_print = 0;
+  SharedCli shared;
   const bool quiet = vm.count("quiet") > 0;
   o.on_progress = [&](const ex::ExploreStats& s) {
     const double t = seconds();
-    if (quiet || t - last_print < 1.0) return;
-    last_print = t;
+    if (quiet || t - shared->last_print < 1.0) return;
+    shared->last_print = t;
     std::cerr << "\r" << stats_line(s, t, o.space.bounds.depth) << "   " << std::flush;
   };
-  g_interrupted = 0;
+  g_shared = &*shared;
   auto previous = std::signal(SIGINT, on_sigint);
-  o.should_stop = [] { return g_interrupted != 0; };
+  o.should_stop = [&] { return shared->interrupted != 0; };
   const ex::ExploreResult r = ex::explore(o);
   std::signal(SIGINT, previous);
+  g_shared = nullptr;
   const double took = seconds();
-  if (!quiet && last_print > 0) std::cerr << "\n";
+  if (!quiet && shared->last_print > 0) std::cerr << "\n";
   std::cout << stats_line(r.stats, took, o.space.bounds.depth) << "\n";
   char summary[200];
   std::snprintf(summary, sizeof summary, "%.1f s of wall time; %llu simulator records; pruned %llu orders, %llu epochs",
                 took, static_cast<unsigned long long>(r.stats.sim_events),
                 static_cast<unsigned long long>(r.stats.pruned_order), static_cast<unsigned long long>(r.stats.pruned_epoch));
   std::cout << summary << "\n";
+  if (r.visited_full)
+    std::cout << "note: the visited table filled up; later states were not deduplicated (distinct is an upper "
+                 "bound, and states were expanded again)\n";
+  if (!r.error.empty()) {
+    std::cerr << "explore: the search failed: " << r.error << "\n";
+    return kFail;
+  }
 
   if (r.found) {
     const ex::Counterexample& ce = *r.found;
@@ -182,7 +234,7 @@ int cmd_explore(const std::vector<std::string>& args) {
     return kFail;
   }
   if (r.stopped) {
-    std::cout << (g_interrupted ? "interrupted" : "stopped at --max-states") << ": covered " << r.stats.states
+    std::cout << (shared->interrupted ? "interrupted" : "stopped at --max-states") << ": covered " << r.stats.states
               << " states (" << r.stats.distinct << " distinct) up to depth " << r.stats.depth << ", "
               << r.stats.frontier << " still to expand; no violation among them\n";
     return kPass;

@@ -12,6 +12,10 @@ const std::vector<BoundInfo>& bound_infos() {
       {"max-transactions", "client writes the search may issue", &ExploreBounds::max_transactions, 0, 100},
       {"max-reads", "client reads, plain or after a sync (above 0: a second client, on s1, reads too)",
        &ExploreBounds::max_reads, 0, 100},
+      {"max-ephemerals",
+       "ephemeral znodes created by a third client, c3 on s2 with a 4 s session, whose process may die so that its "
+       "session expires (above 0: c3 joins)",
+       &ExploreBounds::max_ephemerals, 0, 100},
       {"max-crashes", "server crashes, plain or at a message", &ExploreBounds::max_crashes, 0, 100},
       {"max-restarts", "server restarts", &ExploreBounds::max_restarts, 0, 100},
       {"max-partitions", "isolations of one server (healed by a later choice)", &ExploreBounds::max_partitions, 0, 100},

@@ -19,6 +19,9 @@ struct ExploreBounds {
   int max_transactions = 2;    // client writes the search may issue
   int max_reads = 0;           // client reads (plain or after a sync) the search may issue; above 0
                                // a second client, on s1, reads too
+  int max_ephemerals = 0;      // ephemeral znodes a third client (c3, on s2, with a 4 s session)
+                               // may create; above 0 it joins, and its process may die (`stop c3`)
+                               // so that its session expires
   int max_crashes = 2;         // crashes (plain, at a message, and crash points that fired)
   int max_restarts = 2;
   int max_partitions = 1;      // isolations of one server (each healed by `heal`)

@@ -59,6 +59,15 @@ std::vector<Choice> enabled_choices(const ChoiceSpace& space, const std::vector<
                          " get " + path});
     }
   }
+  if (!used.owner_stopped) {
+    // c3's ephemerals, then its death: its session expires one timeout (4 s) later, and every
+    // server must delete them when it applies the closeSession.
+    if (used.ephemerals < b.max_ephemerals) {
+      const std::string k = std::to_string(used.ephemerals + 1);
+      out.push_back({Choice::Kind::ephemeral, 0, "after 0s: c3 create /e" + k + " \"" + k + "\" ephemeral"});
+    }
+    if (used.ephemerals > 0) out.push_back({Choice::Kind::stop_owner, 0, "after 0s: stop c3"});
+  }
   return out;
 }
 
@@ -76,6 +85,8 @@ Used after(const Used& used, const Choice& c) {
     case Choice::Kind::heal: u.partitioned = false; break;
     case Choice::Kind::write: ++u.transactions; break;
     case Choice::Kind::read: ++u.reads; break;
+    case Choice::Kind::ephemeral: ++u.ephemerals; break;
+    case Choice::Kind::stop_owner: u.owner_stopped = true; break;
     case Choice::Kind::wait: break;
   }
   return u;

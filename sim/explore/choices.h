@@ -23,10 +23,12 @@ struct Used {
   int transactions = 0;
   int reads = 0;
   bool partitioned = false;
+  int ephemerals = 0;
+  bool owner_stopped = false;  // c3's process died (its session expires)
 };
 
 struct Choice {
-  enum class Kind { wait, crash, crash_at_message, crash_point, restart, isolate, heal, write, read };
+  enum class Kind { wait, crash, crash_at_message, crash_point, restart, isolate, heal, write, read, ephemeral, stop_owner };
   Kind kind = Kind::wait;
   int server = 0;     // 1-based; 0 when it names none
   std::string line;   // the scenario step (a read after a sync is two: the sync, then the read once it returned)

@@ -3,6 +3,7 @@
 #include <deque>
 #include <unordered_map>
 
+#include "sim/explore/fork_explorer.h"
 #include "sim/explore/state_digest.h"
 #include "sim/scenario/fuzz.h"
 
@@ -48,16 +49,45 @@ std::string path_scenario(const ExploreOptions& o, const std::vector<std::string
   // The client talks to the highest-numbered server, the one the first election picks (FLE
   // prefers the higher id among equals), and has its session before the first choice.
   s += "client c1 on s" + std::to_string(o.space.bounds.servers) + " session 30s\n";
-  // A reader on a follower, only when reads are explored (it changes every state: its session).
-  if (o.space.bounds.max_reads > 0) s += "client c2 on s1 session 30s\n";
+  // A reader on a follower, only when reads are explored (it changes every state: its session);
+  // also with ephemerals, as clients are named in order.
+  const bool c2 = o.space.bounds.max_reads > 0 || o.space.bounds.max_ephemerals > 0;
+  if (c2) s += "client c2 on s1 session 30s\n";
+  // The owner of ephemerals, only when they are explored, with a short session to expire.
+  if (o.space.bounds.max_ephemerals > 0) s += "client c3 on s2 session 4s\n";
   s += "expect leader elected within 30s\nexpect c1 connected within 30s\n";
-  if (o.space.bounds.max_reads > 0) s += "expect c2 connected within 30s\n";
+  if (c2) s += "expect c2 connected within 30s\n";
+  if (o.space.bounds.max_ephemerals > 0) s += "expect c3 connected within 30s\n";
   for (const auto& l : lines) s += l + "\n";
   if (settle) s += "after " + ms(o.space.step) + ": note \"settle\"\n";
   return s;
 }
 
-ExploreResult explore(const ExploreOptions& o) {
+std::uint64_t visited_key(std::uint64_t digest, const Used& u) {
+  const int budget =
+      1 + u.crashes +
+      31 * (u.restarts +
+            31 * (u.partitions + 31 * (u.crash_points + 31 * (u.transactions + 31 * (u.reads + 31 * (u.partitioned ? 1 : 0))))));
+  // Terms that are 0 without ephemerals, so that the keys of the other bounds stay as they were.
+  const std::uint64_t owner = static_cast<std::uint64_t>(u.ephemerals + 31 * (u.owner_stopped ? 1 : 0)) * 27512614111ULL;
+  return digest ^ (0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(budget) + owner));
+}
+
+Counterexample make_counterexample(const ExploreOptions& o, const std::vector<Choice>& path, bool settle,
+                                   const scenario::RunResult& result) {
+  std::vector<std::string> lines;
+  for (const auto& c : path) lines.push_back(c.line);
+  Counterexample ce;
+  ce.scenario = path_scenario(o, lines, settle);
+  ce.signature = scenario::failure_signature(result);
+  ce.what = result.violation ? result.violation->describe() : std::string();
+  ce.length = static_cast<int>(path.size());
+  return ce;
+}
+
+namespace {
+
+ExploreResult explore_replaying(const ExploreOptions& o) {
   ExploreResult res;
   ExploreStats& st = res.stats;
   // Digest -> the shallowest depth it was reached at. A state reached again closer to the root is
@@ -76,14 +106,7 @@ ExploreResult explore(const ExploreOptions& o) {
     ++st.states;
     st.sim_events += pr.result.records;
     if (pr.result.violation && !pr.result.violation_expected) {
-      std::vector<std::string> lines;
-      for (const auto& c : node.path) lines.push_back(c.line);
-      Counterexample ce;
-      ce.scenario = path_scenario(o, lines, leaf);
-      ce.signature = scenario::failure_signature(pr.result);
-      ce.what = pr.result.violation->describe();
-      ce.length = static_cast<int>(node.path.size());
-      res.found = std::move(ce);
+      res.found = make_counterexample(o, node.path, leaf, pr.result);
       return false;
     }
     if (!pr.result.failures.empty()) {
@@ -91,12 +114,7 @@ ExploreResult explore(const ExploreOptions& o) {
       return true;
     }
     const std::size_t depth = node.path.size();
-    // The budget left is part of the state: the same servers with more crashes to spend lead
-    // further (as TLC counts its fault counters among the variables).
-    const Used& u = node.used;
-    const std::uint64_t key = pr.digest ^ (0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(
-                                              1 + u.crashes + 31 * (u.restarts + 31 * (u.partitions + 31 * (
-                                              u.crash_points + 31 * (u.transactions + 31 * (u.reads + 31 * (u.partitioned ? 1 : 0))))))));
+    const std::uint64_t key = visited_key(pr.digest, node.used);
     auto [it, fresh] = visited.try_emplace(key, depth);
     if (!fresh && it->second <= depth) return true;
     it->second = depth;
@@ -152,6 +170,13 @@ ExploreResult explore(const ExploreOptions& o) {
   }
   res.complete = true;
   return res;
+}
+
+}  // namespace
+
+ExploreResult explore(const ExploreOptions& o) {
+  if (!o.breadth_first && !o.replay && fork_available()) return explore_forking(o);
+  return explore_replaying(o);
 }
 
 }  // namespace zablab::sim::explore

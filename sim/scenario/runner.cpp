@@ -59,24 +59,44 @@ ScenarioRun::~ScenarioRun() {
 
 RunResult ScenarioRun::go() {
   build();
+  prev_ = w_->now();
   try {
-    Nanos prev = w_->now();
-    for (const Step& st : s_.steps) {
-      step_ = &st;
-      const bool came = wait_for(st.trigger, prev);
-      describe_step(st);
-      if (came) {
-        for (const Action& a : st.actions) execute(a);
-      } else {
-        current_text_ = st.text;
-        action_record("skip", "skipped: the event did not come in time");
-      }
-      prev = w_->now();  // `after D` counts from the end of the previous step
-    }
+    for (const Step& st : s_.steps) play_step(st);
     step_ = nullptr;
   } catch (const Stopped&) {
   }
   return finish();
+}
+
+void ScenarioRun::begin() {
+  build();
+  prev_ = w_->now();
+  for (const Step& st : s_.steps)
+    if (!play(st)) break;
+}
+
+bool ScenarioRun::play(const Step& st) {
+  if (over_) return false;
+  try {
+    play_step(st);
+  } catch (const Stopped&) {
+    over_ = true;
+  }
+  step_ = nullptr;
+  return !over_;
+}
+
+void ScenarioRun::play_step(const Step& st) {
+  step_ = &st;
+  const bool came = wait_for(st.trigger, prev_);
+  describe_step(st);
+  if (came) {
+    for (const Action& a : st.actions) execute(a);
+  } else {
+    current_text_ = st.text;
+    action_record("skip", "skipped: the event did not come in time");
+  }
+  prev_ = w_->now();  // `after D` counts from the end of the previous step
 }
 
 void ScenarioRun::build() {
@@ -234,8 +254,7 @@ void ScenarioRun::action_record(const std::string& kind, const std::string& reso
   record("scenario.action", kNoEndpoint, Json().num("line", current_line_).str("what", what).done(), kind);
 }
 
-RunResult ScenarioRun::finish() {
-  for (auto& wl : workloads_) report_workload(*wl);
+RunResult ScenarioRun::result_now() const {
   RunResult res;
   res.seed = o_.seed.value_or(s_.seed);
   res.failures = failures_;
@@ -248,14 +267,21 @@ RunResult ScenarioRun::finish() {
     res.failures.push_back(s_.file + ": expected a violation of " + *s_.expect_violation + ", but none happened");
   }
   res.passed = res.failures.empty() && (!res.violation || res.violation_expected);
+  res.records = w_->trace().size();
+  res.end_time = w_->now();
+  res.ops_ok = ops_ok_;
+  res.ops_failed = ops_failed_;
+  return res;
+}
+
+RunResult ScenarioRun::finish() {
+  for (auto& wl : workloads_) report_workload(*wl);
+  RunResult res = result_now();
   record("scenario.end", kNoEndpoint,
          Json().str("verdict", res.verdict()).num("failures", static_cast<std::int64_t>(res.failures.size())).done(),
          res.passed ? "pass" : "fail");
   res.records = w_->trace().size();
   res.trace_hash = w_->trace().hash_hex();
-  res.end_time = w_->now();
-  res.ops_ok = ops_ok_;
-  res.ops_failed = ops_failed_;
   closing_ = true;  // nothing after this changes the verdict
   if (o_.on_end) o_.on_end(*w_, res);
   if (o_.out) {

@@ -52,6 +52,16 @@ class ScenarioRun {
 
   RunResult go();
 
+  // One step at a time (SteppingRun, sim/scenario/stepping_run.h): begin() builds the world and
+  // plays the scenario's own steps; play() plays one more step; result_now() is the verdict so
+  // far and records nothing, so that the world can go on.
+  void begin();
+  // False once the run is over (a violation, a failed expectation or action).
+  bool play(const Step& st);
+  bool over() const { return over_; }
+  RunResult result_now() const;
+  World& world() { return *w_; }
+
  private:
   struct Workload {
     EndpointId client = kNoEndpoint;
@@ -78,6 +88,8 @@ class ScenarioRun {
 
   // --- runner.cpp: setup, running, the end
   void build();
+  // Waits for the step's trigger and runs its actions; throws Stopped when the run must end.
+  void play_step(const Step& st);
   void record(std::string_view kind, EndpointId node, std::string detail, std::string msg_type = {});
   std::string where() const;
   [[noreturn]] void stop_with_failure(const std::string& message);
@@ -171,6 +183,8 @@ class ScenarioRun {
   std::vector<std::string> failures_;
   bool violation_handled_ = false;
   bool closing_ = false;
+  bool over_ = false;  // stepping: Stopped was thrown
+  Nanos prev_ = 0;     // when the previous step ended (`after D` counts from there)
   const Event* armed_ = nullptr;
   bool armed_hit_ = false;
   std::map<const Event*, std::optional<std::uint64_t>> watched_;

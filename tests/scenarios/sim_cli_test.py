@@ -282,16 +282,44 @@ class ExploreCli(unittest.TestCase):
         self.assertIn("no violation: every state within bounds", p.stdout)
         self.assertRegex(p.stdout, r"states [0-9]+  distinct [0-9]+")
 
-    def test_ctrl_c_stops_cleanly_and_prints_the_coverage(self):
-        proc = subprocess.Popen([SIM, "explore", "--bounds", "depth=30", "--quiet"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, universal_newlines=True)
+    @staticmethod
+    def interrupted(*args):
+        """Runs `zablab-sim explore ARGS` for 3 s, then sends SIGINT to it alone; its exit and stdout."""
+        proc = subprocess.Popen([SIM, "explore"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True)
         try:
             out, _ = proc.communicate(timeout=3)
         except subprocess.TimeoutExpired:
             proc.send_signal(2)  # SIGINT
             out, _ = proc.communicate(timeout=60)
-        self.assertEqual(proc.returncode, 0)
+        return proc.returncode, out
+
+    def test_ctrl_c_stops_cleanly_and_prints_the_coverage(self):
+        code, out = self.interrupted("--bounds", "depth=30", "--quiet")
+        self.assertEqual(code, 0)
         self.assertIn("interrupted: covered", out)
+
+    def test_sigint_to_a_forking_search_alone_stops_it_and_leaves_no_process(self):
+        # Depth-first forks a process per state; a SIGINT sent to the explorer only (not to its
+        # process group, as Ctrl-C would) must still stop them all.
+        out_dir = os.path.join(self.dir, "forking")
+
+        def leftovers():
+            found = []
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open("/proc/%s/cmdline" % pid, "rb") as f:
+                        if out_dir.encode() in f.read():
+                            found.append(pid)
+                except OSError:
+                    pass
+            return found
+
+        code, out = self.interrupted("--mode", "dfs", "--bounds", "depth=30", "--quiet", "--out", out_dir)
+        self.assertEqual(code, 0)
+        self.assertIn("forking at each state", out)
+        self.assertIn("interrupted: covered", out)
+        self.assertEqual(leftovers(), [])
 
 
 if __name__ == "__main__":

@@ -25,12 +25,22 @@ TEST_CASE("explore/bounds: an unknown bound is refused with the list of valid on
   CHECK(b.depth == 7);
 }
 
-TEST_CASE("explore/choices: bounds limit the choices, and two same-instant crashes run in one order only") {
+namespace {
+
+// Choices without crash points, partitions or writes, and `crashes` crashes.
+ChoiceSpace space_with_crashes(int crashes) {
   ChoiceSpace space;
-  space.bounds.max_crashes = 1;
+  space.bounds.max_crashes = crashes;
   space.bounds.max_crash_points = 0;
   space.bounds.max_partitions = 0;
   space.bounds.max_transactions = 0;
+  return space;
+}
+
+}  // namespace
+
+TEST_CASE("explore/choices: bounds limit the choices, and two same-instant crashes run in one order only") {
+  ChoiceSpace space = space_with_crashes(1);
   const auto all_up = enabled_choices(space, {true, true, true}, {});
   int crashes = 0;
   for (const auto& c : all_up) crashes += c.kind == Choice::Kind::crash ? 1 : 0;
@@ -110,4 +120,37 @@ TEST_CASE("explore/choices: reads are choices only under max-reads, by both clie
   INFO(text);
   CHECK(r.verdict() == "PASS");
   CHECK(r.ops_ok >= 3);  // the create, the sync and the read
+}
+
+TEST_CASE("explore: an expired session's ephemerals are choices under max-ephemerals, and keep-expired-ephemerals is found") {
+  ChoiceSpace space = space_with_crashes(0);
+  auto lines = [&](const Used& used) {
+    std::vector<std::string> out;
+    for (const auto& c : enabled_choices(space, {true, true, true}, used))
+      if (c.kind == Choice::Kind::ephemeral || c.kind == Choice::Kind::stop_owner) out.push_back(c.line);
+    return out;
+  };
+  CHECK(lines({}).empty());  // max-ephemerals defaults to 0
+  space.bounds.max_ephemerals = 1;
+  REQUIRE(lines({}) == std::vector<std::string>{"after 0s: c3 create /e1 \"1\" ephemeral"});
+  Used one;
+  one.ephemerals = 1;
+  CHECK(lines(one) == std::vector<std::string>{"after 0s: stop c3"});
+  CHECK(lines(after(one, {Choice::Kind::stop_owner, 0, "after 0s: stop c3"})).empty());
+
+  ExploreOptions o;
+  o.space = space;
+  o.space.bounds.depth = 4;
+  o.breadth_first = false;
+  const ExploreResult clean = zablab::sim::explore::explore(o);
+  CHECK_FALSE(clean.found);
+  CHECK(clean.complete);
+  CHECK(clean.stats.states > 5);
+  o.bug = "keep-expired-ephemerals";
+  const ExploreResult r = zablab::sim::explore::explore(o);
+  REQUIRE(r.found);
+  CHECK(r.found->signature == "violation:client.ephemeral-lifetime");
+  CHECK(r.found->scenario.find("stop c3") != std::string::npos);
+  const scenario::RunResult again = scenario::run_scenario_text(r.found->scenario);
+  CHECK(scenario::failure_signature(again) == r.found->signature);
 }
