@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "core/quorum/fle_config.h"
 #include "core/quorum/zab_invariants.h"
 
 #include "core/data/txn.h"
@@ -231,6 +232,13 @@ void QuorumPeer::on_notification(PeerId from, std::string_view message) {
     env_.log(LogLevel::warn, "peer " + std::to_string(id()) + ": bad notification from " + std::to_string(from) +
                                  ": " + util::loggable(e.what()));
     return;
+  }
+  if (n.version > 1) {
+    // ZooKeeper's receiver parses every version-2 config; one that does not parse is logged and
+    // the vote is still taken (zablab adopts no config it hears: it has no reconfig).
+    if (const auto problem = notification_config_problem(n.config.value_or(std::string())))
+      env_.log(LogLevel::error, "peer " + std::to_string(id()) + ": the config in a notification from " +
+                                    std::to_string(from) + " does not parse: " + util::loggable(*problem));
   }
   if (state_ == PeerState::looking) {
     if (!is_voter(from)) {
