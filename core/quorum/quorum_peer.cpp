@@ -386,6 +386,9 @@ void QuorumPeer::reload_from_disk() {
       persist::recover(env_.disk(), config_.data_dir, config_.log_dir(), config_.extended_types_enabled, tree_);
   for (const auto& note : report.notes) env_.log(LogLevel::info, "reload: " + note);
   for (const auto& warning : report.warnings) env_.log(LogLevel::warn, "reload: " + warning);
+  // ZooKeeper counts a mismatch wherever a txn or a snapshot is loaded (reportDigestMismatch):
+  // its learner reloads the database after a TRUNC as at start-up.
+  stats_.digest_mismatches += report.digest_mismatches;
   if (!report.ok) {
     fail(report.error);
     return;
