@@ -195,12 +195,7 @@ void QuorumPeer::go_looking(const std::string& why) {
   acks_owed_.clear();
   prep_.committed(INT64_MAX);
   last_zxid_ = tree_.last_processed_zxid();
-  learners_.clear();
-  new_epoch_ = -1;
-  epoch_ready_ = false;
-  epoch_acks_.clear();
-  newleader_acks_.clear();
-  established_ = false;
+  reset_leader_state();
   sync_waiters_.clear();
   forwarded_syncs_.clear();
   touched_.clear();
@@ -212,6 +207,15 @@ void QuorumPeer::go_looking(const std::string& why) {
 
   change_state(PeerState::looking, Phase::election, why);
   election_.start(tree_.last_processed_zxid(), current_epoch_);
+}
+
+void QuorumPeer::reset_leader_state() {
+  learners_.clear();
+  new_epoch_ = -1;
+  epoch_ready_ = false;
+  epoch_acks_.clear();
+  newleader_acks_.clear();
+  established_ = false;
 }
 
 void QuorumPeer::decided(const Vote& v) {
