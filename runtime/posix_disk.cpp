@@ -284,6 +284,21 @@ std::vector<std::string> PosixDisk::list(const std::string& dir) {
   });
 }
 
+std::uint64_t PosixDisk::dir_size(const std::string& dir) {
+  return run_on_worker<std::uint64_t>([path = resolve(dir)] {
+    std::uint64_t total = 0;
+    std::error_code ec;
+    for (std::filesystem::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code size_ec;
+      if (it->is_regular_file(size_ec)) {
+        const std::uintmax_t size = it->file_size(size_ec);
+        if (!size_ec) total += size;
+      }
+    }
+    return total;
+  });
+}
+
 bool PosixDisk::truncate(const std::string& file, std::uint64_t size) {
   return run_on_worker<bool>([this, path = resolve(file), size] {
     reserves_.erase(path);  // ftruncate frees the reserve beyond the new end; the next append re-reads it

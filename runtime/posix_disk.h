@@ -94,6 +94,8 @@ class PosixDisk final : public zablab::Disk {
   // Names of everything directly inside `dir` (files and directories), sorted; empty when `dir`
   // does not exist.
   std::vector<std::string> list(const std::string& dir) override;
+  // The sizes (st_size) of the regular files below `dir`, summed; 0 when it does not exist.
+  std::uint64_t dir_size(const std::string& dir) override;
   // Cuts (or zero-extends) `file` to `size` bytes and fsyncs it; false on error (e.g. absent).
   bool truncate(const std::string& file, std::uint64_t size) override;
   // Removes a file (or an empty directory); false when there was nothing to remove or on error.

@@ -126,6 +126,16 @@ std::vector<std::string> SimDisk::list(const std::string& dir) {
   return out;  // files_ is a std::map: already sorted
 }
 
+std::uint64_t SimDisk::dir_size(const std::string& dir) {
+  // Every file below dir: the simulated disk's directories are prefixes of its file names.
+  std::uint64_t total = 0;
+  const std::string prefix = dir + "/";
+  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+       ++it)
+    total += it->second.content.size();
+  return total;
+}
+
 bool SimDisk::truncate(const std::string& file, std::uint64_t size) {
   auto it = files_.find(file);
   if (it == files_.end()) return false;

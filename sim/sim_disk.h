@@ -66,6 +66,7 @@ class SimDisk final : public Disk {
   void rename(const std::string& from, const std::string& to, DiskToken token) override;
   std::optional<std::string> read(const std::string& file) override;
   std::vector<std::string> list(const std::string& dir) override;
+  std::uint64_t dir_size(const std::string& dir) override;
   bool truncate(const std::string& file, std::uint64_t size) override;
   bool remove(const std::string& file) override;
   bool make_dirs(const std::string& dir) override;

@@ -79,6 +79,10 @@ ApplyResult DataTree::apply(const Txn& txn) {
   } else {
     // Recorded only once the tree is no longer fuzzy.
     last_zxid_digest_ = ZxidDigest{zxid, kDigestVersion, digest()};
+    if (zxid % kDigestLogInterval == 0) {
+      digest_log_.push_back(*last_zxid_digest_);
+      if (digest_log_.size() > kDigestLogLimit) digest_log_.pop_front();
+    }
   }
   // ZooKeeper's compareDigest: not while a snapshot's digest waits, nor across digest versions.
   if (txn.digest && !snapshot_digest_ && txn.digest->version == kDigestVersion &&
@@ -284,6 +288,7 @@ void DataTree::clear() {
   last_processed_zxid_ = 0;
   digest_ = 0;
   last_zxid_digest_.reset();
+  digest_log_.clear();
   snapshot_digest_.reset();
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -79,6 +80,12 @@ class DataTree {
   // The digest after the last txn applied (DataTree.lastProcessedZxidDigest): what a snapshot
   // file ends with. None before the first txn, or while a loaded snapshot's digest waits.
   const std::optional<ZxidDigest>& last_zxid_digest() const { return last_zxid_digest_; }
+  // The digests of the zxids that are multiples of kDigestLogInterval, recorded as the last zxid
+  // digest is, the newest kDigestLogLimit of them, oldest first (DataTree.digestLog: the `hash`
+  // four-letter word). A new or cleared tree has none.
+  static constexpr std::int64_t kDigestLogInterval = 128;
+  static constexpr std::size_t kDigestLogLimit = 1024;
+  const std::deque<ZxidDigest>& digest_log() const { return digest_log_; }
   // A loaded snapshot's digest (DataTree.deserializeZxidDigest): kept if its zxid is not older
   // than the snapshot's, then compared at once if the tree is at that zxid already, else when
   // replay applies it. Until then txn digests are not compared (the tree is fuzzy).
@@ -136,6 +143,7 @@ class DataTree {
   std::int64_t last_processed_zxid_ = 0;
   std::uint64_t digest_ = 0;  // wraps, as Java's long sum does
   std::optional<ZxidDigest> last_zxid_digest_;
+  std::deque<ZxidDigest> digest_log_;
   std::optional<ZxidDigest> snapshot_digest_;
 };
 

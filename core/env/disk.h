@@ -58,6 +58,15 @@ class Disk {
   }
   // File names (not paths) directly inside `dir`, sorted.
   virtual std::vector<std::string> list(const std::string& dir) = 0;
+  // The bytes of every file below `dir`, subdirectories included, as they are now (written,
+  // synced or not): ZooKeeper's ZooKeeperServer.getDirSize, for the `dirs` and `conf`
+  // four-letter words. 0 when `dir` does not exist. The fallback reads each file list() names.
+  virtual std::uint64_t dir_size(const std::string& dir) {
+    std::uint64_t total = 0;
+    for (const auto& name : list(dir))
+      if (const auto bytes = read(dir + "/" + name)) total += bytes->size();
+    return total;
+  }
   virtual bool truncate(const std::string& file, std::uint64_t size) = 0;
   virtual bool remove(const std::string& file) = 0;
   virtual bool make_dirs(const std::string& dir) = 0;

@@ -18,6 +18,12 @@ bool better_vote(const Vote& a, const Vote& b) {
   return a.leader > b.leader;
 }
 
+bool same_vote(const HeardVote& a, const HeardVote& b) {
+  if (a.state == PeerState::looking || b.state == PeerState::looking) return a.vote == b.vote;
+  if ((a.version > 0) != (b.version > 0)) return a.vote.leader == b.vote.leader;
+  return a.vote.leader == b.vote.leader && a.vote.peer_epoch == b.vote.peer_epoch;
+}
+
 Election::Election(Env& env, std::int64_t self, std::set<std::int64_t> voters)
     : env_(env), self_(self), voters_(std::move(voters)) {}
 
@@ -37,7 +43,6 @@ void Election::start(std::int64_t last_zxid, std::int64_t current_epoch) {
   proposal_ = initial_;
   received_.clear();
   out_of_election_.clear();
-  leader_states_.clear();
   retry_ms_ = kFinalizeWaitMs;
   env_.trace({"fle.start", "{\"round\":" + std::to_string(logical_clock_) + ",\"zxid\":\"" + util::hex(last_zxid) +
                                "\",\"epoch\":" + std::to_string(current_epoch) + "}"});
@@ -66,27 +71,21 @@ void Election::arm_retry() {
   retry_timer_ = env_.set_timer(retry_ms_);
 }
 
-bool Election::has_quorum(const std::map<std::int64_t, Vote>& votes, const Vote& v, bool settled) const {
-  // Settled servers (FOLLOWING/LEADING) decided in different rounds; ZooKeeper compares their
-  // votes by leader and epoch only (ZOOKEEPER-1732), else a latecomer could never join them.
+bool Election::has_quorum(const std::map<std::int64_t, HeardVote>& votes, const HeardVote& v) const {
+  // ZooKeeper's getVoteTracker: the voters whose vote equals v (same_vote) are a majority.
   std::size_t agree = 0;
-  for (const auto& [sid, vote] : votes) {
-    if (!is_voter(sid)) continue;
-    const bool same = settled ? vote.leader == v.leader && vote.peer_epoch == v.peer_epoch : vote == v;
-    if (same) ++agree;
-  }
+  for (const auto& [sid, heard] : votes)
+    if (is_voter(sid) && same_vote(v, heard)) ++agree;
   return agree * 2 > voters_.size();
 }
 
-bool Election::leader_confirmed(const std::map<std::int64_t, Vote>& votes, std::int64_t leader,
+bool Election::leader_confirmed(const std::map<std::int64_t, HeardVote>& votes, std::int64_t leader,
                                 std::int64_t epoch) const {
-  // ZooKeeper's checkLeader: follow another server only if it told us itself that it leads;
-  // if the vote is for us, only in the round we are in.
+  // ZooKeeper's checkLeader: follow another server only if its own vote in this map says it
+  // leads; if the vote is for us, only in the round we are in.
   if (leader != self_) {
     auto it = votes.find(leader);
-    if (it == votes.end()) return false;
-    auto st = leader_states_.find(leader);
-    return st != leader_states_.end() && st->second == PeerState::leading;
+    return it != votes.end() && it->second.state == PeerState::leading;
   }
   return logical_clock_ == epoch;
 }
@@ -125,7 +124,6 @@ std::optional<Vote> Election::on_notification(std::int64_t from, const Notificat
     finalize_timer_ = env_.set_timer(kFinalizeWaitMs);
     return std::nullopt;
   }
-  leader_states_[from] = state;
   arm_retry();  // we heard something: wait again before retransmitting
 
   switch (state) {
@@ -146,10 +144,11 @@ std::optional<Vote> Election::on_notification(std::int64_t from, const Notificat
         set_proposal(vote);
         broadcast();
       }
-      Vote mine{proposal_.leader, proposal_.zxid, logical_clock_, proposal_.peer_epoch};
-      received_[from] = vote;
+      // ZooKeeper keeps LOOKING votes whatever their version ("don't care about the version").
+      const HeardVote mine{{proposal_.leader, proposal_.zxid, logical_clock_, proposal_.peer_epoch}, PeerState::looking, 0};
+      received_[from] = HeardVote{vote, PeerState::looking, 0};
       if (is_voter(self_)) received_[self_] = mine;
-      if (mine.leader != kNoVote && has_quorum(received_, mine)) {
+      if (mine.vote.leader != kNoVote && has_quorum(received_, mine)) {
         // A quorum agrees with us: wait a little for anything better, then decide.
         if (finalize_timer_) env_.cancel_timer(finalize_timer_);
         finalize_timer_ = env_.set_timer(kFinalizeWaitMs);
@@ -160,14 +159,18 @@ std::optional<Vote> Election::on_notification(std::int64_t from, const Notificat
       return std::nullopt;
     case PeerState::following:
     case PeerState::leading: {
-      // Someone has already settled: if a quorum follows that leader, join it.
+      // Someone has already settled: if a quorum follows that leader, join it. The vote counted
+      // keeps its notification's version; a settled vote of our round is kept with version 0
+      // (ZooKeeper's receivedFollowingNotification), so that against a current notification
+      // those match by leader alone.
+      const HeardVote settled{vote, state, n.version};
       if (n.election_epoch == logical_clock_) {
-        received_[from] = vote;
-        if (has_quorum(received_, vote) && leader_confirmed(received_, vote.leader, vote.election_epoch))
+        received_[from] = HeardVote{vote, state, 0};
+        if (has_quorum(received_, settled) && leader_confirmed(received_, vote.leader, vote.election_epoch))
           return decide(vote);
       }
-      out_of_election_[from] = vote;
-      if (has_quorum(out_of_election_, vote, true) && leader_confirmed(out_of_election_, vote.leader, vote.election_epoch)) {
+      out_of_election_[from] = settled;
+      if (has_quorum(out_of_election_, settled) && leader_confirmed(out_of_election_, vote.leader, vote.election_epoch)) {
         logical_clock_ = n.election_epoch;
         return decide(vote);
       }
@@ -181,8 +184,8 @@ std::optional<Vote> Election::on_timer(TimerId id) {
   if (!running_) return std::nullopt;
   if (id == finalize_timer_) {
     finalize_timer_ = 0;
-    Vote mine{proposal_.leader, proposal_.zxid, logical_clock_, proposal_.peer_epoch};
-    if (mine.leader != kNoVote && has_quorum(received_, mine)) return decide(mine);
+    const Vote mine{proposal_.leader, proposal_.zxid, logical_clock_, proposal_.peer_epoch};
+    if (mine.leader != kNoVote && has_quorum(received_, HeardVote{mine, PeerState::looking, 0})) return decide(mine);
     return std::nullopt;
   }
   if (id == retry_timer_) {

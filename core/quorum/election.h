@@ -31,6 +31,22 @@ struct Vote {
 // ZooKeeper's totalOrderPredicate: is `a` a better leader than `b`?
 bool better_vote(const Vote& a, const Vote& b);
 
+// A vote as FastLeaderElection's maps keep it: with the state its sender was in and the version
+// of the notification that carried it (0: a pre-3.4 sender, 28 or 40 bytes). As ZooKeeper builds
+// its Votes, a LOOKING vote and a settled vote of our own round are kept with version 0; only the
+// settled votes of other rounds (outofelection) and the vote being counted keep theirs.
+struct HeardVote {
+  Vote vote;
+  PeerState state = PeerState::looking;
+  std::int32_t version = 0;
+};
+
+// ZooKeeper's Vote.equals, by which votes are counted toward a quorum: a LOOKING vote on either
+// side must match in leader, zxid, round and peer epoch; two settled (FOLLOWING/LEADING) votes
+// match by leader and peer epoch (their zxid and round can differ, ZOOKEEPER-1805), and by leader
+// alone when exactly one of them has version 0 (its peer epoch may be a pre-ZOOKEEPER-1732 one).
+bool same_vote(const HeardVote& a, const HeardVote& b);
+
 class Election {
  public:
   // `voters` are the participants' ids; `self` may be an observer (not in voters).
@@ -49,8 +65,8 @@ class Election {
   bool running() const { return running_; }
   std::int64_t logical_clock() const { return logical_clock_; }
   const Vote& proposal() const { return proposal_; }
-  // Who told us what in this round, for the visualizer's vote matrix.
-  const std::map<std::int64_t, Vote>& received() const { return received_; }
+  // Who told us what in this round (ZooKeeper's recvset).
+  const std::map<std::int64_t, HeardVote>& received() const { return received_; }
 
   // The notification we send: our state and current vote, and the ensemble's config_text().
   static std::string encode(PeerState state, const Vote& vote, const std::string& config = {});
@@ -61,8 +77,8 @@ class Election {
 
  private:
   bool is_voter(std::int64_t sid) const { return voters_.count(sid) > 0; }
-  bool has_quorum(const std::map<std::int64_t, Vote>& votes, const Vote& v, bool settled = false) const;
-  bool leader_confirmed(const std::map<std::int64_t, Vote>& votes, std::int64_t leader, std::int64_t epoch) const;
+  bool has_quorum(const std::map<std::int64_t, HeardVote>& votes, const HeardVote& v) const;
+  bool leader_confirmed(const std::map<std::int64_t, HeardVote>& votes, std::int64_t leader, std::int64_t epoch) const;
   void broadcast();
   void arm_retry();
   void set_proposal(const Vote& v);
@@ -77,9 +93,8 @@ class Election {
   Vote initial_;
   std::int64_t last_zxid_ = 0;
   std::int64_t current_epoch_ = 0;
-  std::map<std::int64_t, Vote> received_;       // LOOKING votes of this round, by sender
-  std::map<std::int64_t, Vote> out_of_election_;  // FOLLOWING/LEADING servers' votes
-  std::map<std::int64_t, PeerState> leader_states_;  // the state each sender reported
+  std::map<std::int64_t, HeardVote> received_;         // votes of this round, by sender (recvset)
+  std::map<std::int64_t, HeardVote> out_of_election_;  // FOLLOWING/LEADING servers' votes (outofelection)
   TimerId finalize_timer_ = 0;
   TimerId retry_timer_ = 0;
   std::int64_t retry_ms_ = 200;

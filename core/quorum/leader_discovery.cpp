@@ -10,12 +10,7 @@ namespace zablab::quorum {
 
 void QuorumPeer::become_leading() {
   change_state(PeerState::leading, Phase::discovery, "elected with zxid " + util::hex(vote_.zxid));
-  learners_.clear();
-  new_epoch_ = -1;
-  epoch_ready_ = false;
-  epoch_acks_.clear();
-  newleader_acks_.clear();
-  established_ = false;
+  reset_leader_state();
   leader_tick_count_ = 0;
   tick_skip_ = true;
   maybe_choose_epoch();  // a lone voter (with observers only) is a quorum by itself

@@ -59,7 +59,11 @@ Notification decode_notification(std::string_view message) {
     return n;
   }
   n.version = r.i32("version");
-  if (n.version > 1) n.config = r.bytes("config");
+  if (n.version > 1) {
+    n.config = r.bytes("config");
+    // ZooKeeper's receiver refuses any negative length, -1 (jute's null) included.
+    if (!n.config) throw jute::DecodeError(40, "config: negative length -1");
+  }
   return n;
 }
 

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "core/quorum/fle_config.h"
 #include "core/quorum/zab_invariants.h"
 
 #include "core/data/txn.h"
@@ -194,12 +195,7 @@ void QuorumPeer::go_looking(const std::string& why) {
   acks_owed_.clear();
   prep_.committed(INT64_MAX);
   last_zxid_ = tree_.last_processed_zxid();
-  learners_.clear();
-  new_epoch_ = -1;
-  epoch_ready_ = false;
-  epoch_acks_.clear();
-  newleader_acks_.clear();
-  established_ = false;
+  reset_leader_state();
   sync_waiters_.clear();
   forwarded_syncs_.clear();
   touched_.clear();
@@ -211,6 +207,15 @@ void QuorumPeer::go_looking(const std::string& why) {
 
   change_state(PeerState::looking, Phase::election, why);
   election_.start(tree_.last_processed_zxid(), current_epoch_);
+}
+
+void QuorumPeer::reset_leader_state() {
+  learners_.clear();
+  new_epoch_ = -1;
+  epoch_ready_ = false;
+  epoch_acks_.clear();
+  newleader_acks_.clear();
+  established_ = false;
 }
 
 void QuorumPeer::decided(const Vote& v) {
@@ -231,6 +236,13 @@ void QuorumPeer::on_notification(PeerId from, std::string_view message) {
     env_.log(LogLevel::warn, "peer " + std::to_string(id()) + ": bad notification from " + std::to_string(from) +
                                  ": " + util::loggable(e.what()));
     return;
+  }
+  if (n.version > 1) {
+    // ZooKeeper's receiver parses every version-2 config; one that does not parse is logged and
+    // the vote is still taken (zablab adopts no config it hears: it has no reconfig).
+    if (const auto problem = notification_config_problem(n.config.value_or(std::string())))
+      env_.log(LogLevel::error, "peer " + std::to_string(id()) + ": the config in a notification from " +
+                                    std::to_string(from) + " does not parse: " + util::loggable(*problem));
   }
   if (state_ == PeerState::looking) {
     if (!is_voter(from)) {
@@ -378,6 +390,9 @@ void QuorumPeer::reload_from_disk() {
       persist::recover(env_.disk(), config_.data_dir, config_.log_dir(), config_.extended_types_enabled, tree_);
   for (const auto& note : report.notes) env_.log(LogLevel::info, "reload: " + note);
   for (const auto& warning : report.warnings) env_.log(LogLevel::warn, "reload: " + warning);
+  // ZooKeeper counts a mismatch wherever a txn or a snapshot is loaded (reportDigestMismatch):
+  // its learner reloads the database after a TRUNC as at start-up.
+  stats_.digest_mismatches += report.digest_mismatches;
   if (!report.ok) {
     fail(report.error);
     return;

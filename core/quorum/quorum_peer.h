@@ -115,6 +115,9 @@ class QuorumPeer : public server::ServerCore {
   void change_state(PeerState s, Phase p, const std::string& why);
   void set_phase(Phase p);
   void go_looking(const std::string& why);
+  // Forgets what leading an epoch keeps: the learners, the epoch being chosen, its ACKEPOCHs and
+  // NEWLEADER ACKs, whether it is established. Becoming leader starts from it; looking ends there.
+  void reset_leader_state();
   void decided(const Vote& v);
   void on_notification(PeerId from, std::string_view message);
   // Bytes from a peer's quorum connection: packets, or the snapshot after a SNAP.

@@ -1,15 +1,20 @@
 // ZooKeeper's four-letter words on the client port: the first 4 bytes of a connection, unframed,
 // answered in plain text, then the connection closes. Output follows ZooKeeper 3.8's layout so
 // monitoring scripts that parse it keep working.
+#include <cstdio>
+
 #include "core/jute/codes.h"
+#include "core/persist/disk_layout.h"
 #include "core/server/server_core.h"
 #include "core/util/hex.h"
 
 namespace zablab::server {
 namespace {
 
-constexpr const char* kWords[] = {"conf", "cons", "crst", "dirs", "dump", "envi", "isro", "mntr",
-                                  "ruok", "srst", "srvr", "stat", "wchc", "wchp", "wchs"};
+constexpr const char* kWords[] = {"conf", "cons", "crst", "dirs", "dump", "envi", "hash", "isro",
+                                  "mntr", "ruok", "srst", "srvr", "stat", "wchc", "wchp", "wchs"};
+
+constexpr const char* kNotServing = "This ZooKeeper instance is not currently serving requests";
 
 constexpr const char* kVersion = "3.8.4-zablab-0.1.0, built on 2026-11-22 00:00 UTC";
 
@@ -72,10 +77,18 @@ std::string ServerCore::four_letter_text(const std::string& word) const {
            "\nMode: " + mode_name() + "\nNode count: " + std::to_string(node_count) + "\n";
   };
 
+  // ZooKeeperServer.getDataDirSize / getLogDirSize (3.8.4 and later, ZOOKEEPER-4730): the
+  // snapshot directory and the txn log directory, every file below each, summed. A server that
+  // keeps nothing on disk has no database files: 0, as ZooKeeper's without a ZKDatabase.
+  auto dir_size = [&](const std::string& dir) {
+    return persistent_ ? std::to_string(env_.disk().dir_size(persist::version_dir(dir))) : std::string("0");
+  };
+
   if (word == "ruok") return "imok";
   if (!serving() && (word == "srvr" || word == "stat" || word == "mntr" || word == "cons" || word == "dump" ||
-                     word == "wchs" || word == "wchc" || word == "wchp"))
-    return "This ZooKeeper instance is not currently serving requests\n";
+                     word == "wchs" || word == "wchc" || word == "wchp" || word == "conf" || word == "dirs"))
+    return std::string(kNotServing) + "\n";
+  if (!serving() && word == "hash") return kNotServing;  // DigestCommand prints it without a line end
   if (word == "isro") return "rw";
   if (word == "srvr") return std::string("Zookeeper version: ") + kVersion + "\n" + server_block();
   if (word == "stat") {
@@ -92,14 +105,26 @@ std::string ServerCore::four_letter_text(const std::string& word) const {
   if (word == "srst") return "Server stats reset.\n";
   if (word == "conf") {
     return "clientPort=" + std::to_string(config_.client_port) + "\nsecureClientPort=-1\ndataDir=" +
-           config_.data_dir + "/version-2\ndataDirSize=0\ndataLogDir=" + config_.data_log_dir +
-           "/version-2\ndataLogSize=0\ntickTime=" + std::to_string(config_.tick_time_ms) +
+           config_.data_dir + "/version-2\ndataDirSize=" + dir_size(config_.data_dir) + "\ndataLogDir=" +
+           config_.log_dir() + "/version-2\ndataLogSize=" + dir_size(config_.log_dir()) +
+           "\ntickTime=" + std::to_string(config_.tick_time_ms) +
            "\nmaxClientCnxns=" + std::to_string(config_.max_client_cnxns) +
            "\nminSessionTimeout=" + std::to_string(config_.min_session_timeout()) +
            "\nmaxSessionTimeout=" + std::to_string(config_.max_session_timeout()) +
            "\nclientPortListenBacklog=-1\nserverId=" + std::to_string(config_.server_id) + "\n";
   }
-  if (word == "dirs") return "datadir_size: 0\nlogdir_size: 0\n";
+  if (word == "dirs")
+    return "datadir_size: " + dir_size(config_.data_dir) + "\nlogdir_size: " + dir_size(config_.log_dir()) + "\n";
+  if (word == "hash") {
+    // DataTree.getDigestLog, oldest first: "<hex zxid>: <digest as a signed decimal>".
+    std::string out;
+    for (const data::ZxidDigest& d : tree_.digest_log()) {
+      char zxid[32];
+      std::snprintf(zxid, sizeof zxid, "%llx", static_cast<unsigned long long>(d.zxid));
+      out += std::string(zxid) + ": " + std::to_string(d.digest) + "\n";
+    }
+    return out;
+  }
   if (word == "envi") {
     return std::string("Environment:\nzookeeper.version=") + kVersion +
            "\nzablab.mode=" + mode_name() + "\nzablab.tickTime=" + std::to_string(config_.tick_time_ms) + "\n";

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Four-letter words, as monitoring scripts use them (plain text over a raw socket)."""
 
+import os
 import re
 import unittest
 
@@ -133,6 +134,35 @@ class AllWords(zlharness.ServerTestCase):
         zk.exists(root + "/w2", watch=lambda ev: None)     # exists watch on a missing node
         text = four_letter_word(self.server.port, "wchs")
         self.assertEqual(text, "1 connections watching 2 paths\nTotal watches:2\n")
+
+    def test_dirs(self):
+        # dataDir alone (no dataLogDir): both sizes are the bytes of the files below
+        # <dataDir>/version-2 as the file system reports them (Apache's log padding included).
+        zk = self.client()
+        root = self.root(zk)
+        for i in range(5):
+            zk.create("%s/d%d" % (root, i), b"x" * 100)
+        version2 = os.path.join(self.server.tmpdir, "data", "version-2")
+        total = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(version2) for f in files)
+        self.assertGreater(total, 0)
+        self.assertEqual(four_letter_word(self.server.port, "dirs"),
+                         "datadir_size: %d\nlogdir_size: %d\n" % (total, total))
+
+    def test_hash(self):
+        # Every 128th zxid's digest, oldest first, "<hex zxid>: <signed decimal>".
+        zk = self.client()
+        root = self.root(zk)
+        for i in range(130):
+            zk.create("%s/h%d" % (root, i))
+        lines = four_letter_word(self.server.port, "hash").splitlines()
+        self.assertTrue(lines)
+        zxids = []
+        for line in lines:
+            m = re.match(r"^([0-9a-f]+): (-?\d+)$", line)
+            self.assertIsNotNone(m, line)
+            zxids.append(int(m.group(1), 16))
+        self.assertTrue(all(z % 128 == 0 for z in zxids), zxids)
+        self.assertEqual(zxids, sorted(zxids))
 
 
 class ListedWords(zlharness.ServerTestCase):

@@ -138,6 +138,17 @@ TEST_CASE("runtime/posix_disk: make_dirs and list (sorted names)", "[runtime][di
   CHECK_FALSE(h.disk.make_dirs("plain/below"));  // a file is in the way
 }
 
+TEST_CASE("runtime/posix_disk: dir_size sums the files below a directory, subdirectories too", "[runtime][disk]") {
+  Harness h;
+  CHECK(h.disk.make_dirs("version-2/sub"));
+  h.disk.append("version-2/snapshot.100", std::string(100, 'x'), 1);
+  h.disk.append("version-2/sub/acceptedEpoch", "2\n", 2);
+  h.disk.append("version-22", "xyz", 3);  // a sibling whose name begins the same: not below
+  CHECK(h.disk.dir_size("version-2") == 102);
+  CHECK(h.disk.dir_size(".") == 105);
+  CHECK(h.disk.dir_size("nowhere") == 0);
+}
+
 TEST_CASE("runtime/posix_disk: truncate and remove", "[runtime][disk]") {
   Harness h;
   h.disk.append("log", "0123456789", 1);

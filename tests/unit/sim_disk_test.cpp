@@ -172,3 +172,15 @@ TEST_CASE("sim/disk: list, truncate and remove are synchronous") {
   CHECK_FALSE(r.disk.remove("/d/other/x"));
   CHECK(r.disk.list("/d/other").empty());
 }
+
+TEST_CASE("sim/disk: dir_size sums the files below a directory as they are now, synced or not") {
+  Rig r;
+  r.disk.append("/d/version-2/log.1", std::string(100, 'x'), 1);
+  r.disk.write_atomic("/d/version-2/sub/acceptedEpoch", "2\n", 2);
+  r.disk.append("/d/version-22", "xyz", 3);  // a sibling whose name begins the same: not below
+  CHECK(r.disk.dir_size("/d/version-2") == 0);  // nothing has completed yet
+  r.run();
+  CHECK(r.disk.dir_size("/d/version-2") == 102);
+  CHECK(r.disk.dir_size("/d") == 105);
+  CHECK(r.disk.dir_size("/nowhere") == 0);
+}
