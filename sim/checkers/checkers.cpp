@@ -683,7 +683,7 @@ void CheckEngine::on_op_result(const TraceRecord& r) {
   lin_on_result(r, it->first, it->second);
   if ((it->second.op == "getData" || it->second.op == "exists") && it->second.err == "Ok")
     if (const auto mzxid = json_int(r.detail, "mzxid")) check_read(r, it->second, *mzxid);
-  if (it->second.op == "getData" || it->second.op == "exists") check_read_against_model(r, it->second);
+  if (is_model_read(it->second.op)) check_read_against_model(r, it->second);
   if (it->second.op == "create" && it->second.err == "Ok") check_sequential_name(r, it->second);
   if (!it->second.synced_read) return;
   const Op& read = it->second;
