@@ -32,8 +32,9 @@
 //                                   acknowledged before the sync began
 //     client.reads-committed        a read never sees a txn no leader committed (a znode version
 //                                   whose mzxid is outside the committed history)
-//     client.linearizable-reads     a read's answer (data, version, mzxid, or NoNode) is the model tree's
-//                                   -- committed txns replayed in zxid order -- at its reply's zxid
+//     client.linearizable-reads     a read's whole answer (data, Stat, children, ACL, or NoNode; and a
+//                                   setData's Stat) is the model tree's -- committed txns replayed in
+//                                   zxid order -- at its reply's zxid (client_model.cpp, client_answers.cpp)
 //     client.fifo-order             a client's requests are answered in the order it sent them (reply
 //                                   xids on a connection increase; operations return in invocation order)
 //     client.sequential-names       sequential names under a parent are unique and increase in zxid order
@@ -244,7 +245,7 @@ class CheckEngine {
   void check_read(const TraceRecord& r, const Op& read, std::int64_t mzxid);
   void check_acked_against_leaders(const TraceRecord& r, const Op& op, std::uint64_t op_id);
   void add_committed(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest, EndpointId by);
-  // --- client.linearizable-reads (client_model.cpp) ---
+  // --- client.linearizable-reads (client_model.cpp, client_answers.cpp) ---
   struct ModelNode {
     bool exists = false;
     std::string data;
