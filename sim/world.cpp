@@ -183,10 +183,21 @@ std::uint64_t World::exists(EndpointId c, std::string path, client::Callback<jut
 }
 
 std::uint64_t World::get_children(EndpointId c, std::string path, client::Callback<client::ChildrenResult> cb,
-                                  bool watch) {
-  const std::uint64_t id = invoke(c, "getChildren", path, {}, watch);
+                                  bool watch, bool with_stat) {
+  const std::uint64_t id = invoke(c, with_stat ? "getChildren2" : "getChildren", path, {}, watch);
   client_host(c).invoke([&](client::ClientNode&) {
-    client(c).get_children(path, watch ? quiet_watcher() : nullptr, false, [this, id, cb](const client::Result<client::ChildrenResult>& r) {
+    client(c).get_children(path, watch ? quiet_watcher() : nullptr, with_stat, [this, id, cb](const client::Result<client::ChildrenResult>& r) {
+      returned(id, r.err);
+      if (cb) cb(r);
+    });
+  });
+  return id;
+}
+
+std::uint64_t World::get_acl(EndpointId c, std::string path, client::Callback<jute::GetACLResponse> cb) {
+  const std::uint64_t id = invoke(c, "getACL", path, {});
+  client_host(c).invoke([&](client::ClientNode&) {
+    client(c).get_acl(path, [this, id, cb](const client::Result<jute::GetACLResponse>& r) {
       returned(id, r.err);
       if (cb) cb(r);
     });

@@ -98,8 +98,10 @@ class World {
                          client::Callback<jute::Stat> cb = {});
   std::uint64_t remove(EndpointId c, std::string path, std::int32_t version = -1, client::DoneCallback cb = {});
   std::uint64_t exists(EndpointId c, std::string path, client::Callback<jute::Stat> cb = {}, bool watch = false);
+  // `with_stat`: getChildren2, the children with the parent's Stat.
   std::uint64_t get_children(EndpointId c, std::string path, client::Callback<client::ChildrenResult> cb = {},
-                             bool watch = false);
+                             bool watch = false, bool with_stat = false);
+  std::uint64_t get_acl(EndpointId c, std::string path, client::Callback<jute::GetACLResponse> cb = {});
   std::uint64_t sync(EndpointId c, std::string path, client::Callback<std::string> cb = {});
   std::uint64_t close_session(EndpointId c, client::DoneCallback cb = {});
   const std::vector<ClientOp>& history() const { return history_; }

@@ -16,6 +16,10 @@ struct ServerBugs {
   // sequential children from the children it finds there (ZooKeeper: the parent's cversion, which
   // counts the children created and deleted since): names already given out are given again.
   bool reuse_sequence_after_restart = false;
+  // stale-cversion: getChildren2 answers with the parent's cversion as the tree stores it, which
+  // counts only the children created (ZooKeeper reports creates + deletes): after a child is
+  // deleted the client sees a cversion behind the one every other read shows.
+  bool stale_cversion = false;
 };
 
 }  // namespace zablab::server

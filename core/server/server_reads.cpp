@@ -78,7 +78,11 @@ Err ServerCore::read_op(Connection& c, std::int32_t type, jute::Reader& body, ju
       // (vector<ustring>), then for getChildren2 the Stat. No copy of a listing that may be long.
       out.i32(static_cast<std::int32_t>(n->children.size()));
       for (const auto& name : n->children) out.bytes(std::string_view(name));
-      if (type == op::get_children2) jute::write(out, data::DataTree::stat_of(*n));
+      if (type == op::get_children2) {
+        jute::Stat stat = data::DataTree::stat_of(*n);
+        if (server_bugs_.stale_cversion) stat.cversion = n->stat.cversion;  // deliberate bug (server_bugs.h)
+        jute::write(out, stat);
+      }
       return Err::ok;
     }
     case op::get_acl: {

@@ -18,7 +18,10 @@ Controller::Controller(std::unique_ptr<TraceSource> source) : source_(std::move(
 }
 
 void Controller::pull() {
-  if (source_->pull(timeline_) > 0) visible_.extend(timeline_);
+  if (source_->pull(timeline_) > 0) {
+    visible_.extend(timeline_);
+    windows_.follow(timeline_);
+  }
 }
 
 bool Controller::fetch_more() {
@@ -188,6 +191,7 @@ void Controller::update(double dt) {
 
 void Controller::reload() {
   timeline_ = Timeline();
+  windows_ = ViolationWindows();
   cache_.reset();
   visible_.rebuild(timeline_, ui_.filter);
   pull();

@@ -16,6 +16,7 @@
 #include "gui/model/source.h"
 #include "gui/model/timeline.h"
 #include "gui/model/ui_state.h"
+#include "gui/model/violation_window.h"
 #include "gui/model/vote_matrix.h"
 
 namespace zablab::gui {
@@ -69,6 +70,8 @@ class Controller {
   const Explanation& explanation() const { return explanation_; }
   const VoteMatrix& votes() const { return votes_; }
   const std::vector<Flight>& flights() const { return flights_; }
+  // The operations the violations name (client lanes, clients panel, events list mark them).
+  const ViolationWindows& violation_windows() const { return windows_; }
   bool at_head() const;  // the cursor is on the newest visible record
 
  private:
@@ -90,6 +93,7 @@ class Controller {
   Explanation explanation_;
   VoteMatrix votes_;
   std::vector<Flight> flights_;
+  ViolationWindows windows_;
   std::vector<sim::HeldMessage> pending_;
   std::int64_t refreshed_cursor_ = -2;
   std::size_t refreshed_size_ = 0;

@@ -65,8 +65,11 @@ void draw_events(UiState& ui, const WorldView& view) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(r.node == kNoEndpoint ? "world" : endpoint_name(r.node).c_str());
       ImGui::TableNextColumn();
-      ImGui::PushStyleColor(ImGuiCol_Text, category_color(view.timeline.category(seq), future ? 120 : 255));
-      ImGui::TextUnformatted(view.timeline.summary(seq).c_str());
+      // An invocation or return of an operation the violation cannot order: in its colour, marked.
+      const bool in_window = view.windows.marks(seq);
+      ImGui::PushStyleColor(ImGuiCol_Text, in_window ? IM_COL32(255, 140, 60, 255)
+                                                     : category_color(view.timeline.category(seq), future ? 120 : 255));
+      ImGui::TextUnformatted(((in_window ? "[window] " : "") + view.timeline.summary(seq)).c_str());
       ImGui::PopStyleColor();
     }
   }

@@ -259,6 +259,10 @@ void draw_spacetime(UiState& ui, const WorldView& view) {
 
   // Messages and records are drawn in the plot only, never over the lane names.
   dl->PushClipRect(ImVec2(axis.left, origin.y), end, true);
+  // The operations a violation cannot order, on their client lanes (draw_clients.cpp).
+  draw_window_on_lanes(
+      dl, view, [&](std::uint64_t seq) { return axis.to_px(axis_value(view, ui.axis_mode, static_cast<std::int64_t>(seq))); },
+      [&](EndpointId id) { return lane_index(id) < 0 ? -1.0f : y_of(id); }, lh, end.x);
   // Messages.
   struct Segment {
     ImVec2 a, b;

@@ -8,12 +8,14 @@
 // panel_layout() in gui/model/layout.h.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "gui/model/controller.h"
 #include "gui/model/ui_state.h"
 
 struct ImVec2;
+struct ImDrawList;
 
 namespace zablab::gui {
 
@@ -28,10 +30,11 @@ struct WorldView {
   const TraceSource& source;
   bool at_head = false;
   const std::vector<sim::HeldMessage>& pending;  // manual delivery: the heads waiting
+  const ViolationWindows& windows;               // the operations violations name
 
   static WorldView of(const Controller& c) {
-    return WorldView{c.timeline(), c.visible(), c.state(), c.before(), c.explanation(),
-                     c.votes(),    c.flights(), c.source(), c.at_head(), c.pending()};
+    return WorldView{c.timeline(), c.visible(), c.state(),   c.before(),  c.explanation(),          c.votes(),
+                     c.flights(),  c.source(),  c.at_head(), c.pending(), c.violation_windows()};
   }
 };
 
@@ -46,6 +49,12 @@ void draw_votes(UiState& ui, const WorldView& view);
 void draw_server_inspector(UiState& ui, const WorldView& view);
 void draw_message_inspector(UiState& ui, const WorldView& view);
 void draw_clients(UiState& ui, const WorldView& view);
+// The operations of the first violation's window on the space-time diagram's client lanes: a
+// band from each one's invocation to its return (to `open_end_x` if it never returned), filled
+// and outlined in the violation colour, with its op id. `x_of(seq)` and `y_of(client)` place them
+// (y < 0: no lane). Drawn by draw_spacetime, behind the records.
+void draw_window_on_lanes(ImDrawList* dl, const WorldView& view, const std::function<float(std::uint64_t)>& x_of,
+                          const std::function<float(EndpointId)>& y_of, float lane_h, float open_end_x);
 void draw_console(UiState& ui, const WorldView& view);   // client operations (live), under the clients
 void draw_deliver(UiState& ui, const WorldView& view);   // manual delivery: pick the next message
 void draw_sessions(UiState& ui, const WorldView& view);  // session and watch timeline

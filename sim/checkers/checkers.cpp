@@ -55,8 +55,8 @@ const std::vector<Invariant> kInvariants = {
      "answered in the write's epoch or later"},
     {"client.reads-committed", "a read never sees a txn that no leader committed"},
     {"client.linearizable-reads",
-     "a read's whole answer (data, version, mzxid; or NoNode) is the model tree's -- the committed txns replayed in "
-     "zxid order -- at the zxid its reply carries"},
+     "a read's whole answer (data, Stat, children, ACL; or NoNode) and a setData's Stat are the model tree's -- the "
+     "committed txns replayed in zxid order -- at the zxid its reply carries"},
     {"client.fifo-order",
      "a client's requests are answered in the order it sent them: reply xids on a connection increase, and its "
      "operations return in the order it invoked them"},
@@ -683,7 +683,7 @@ void CheckEngine::on_op_result(const TraceRecord& r) {
   lin_on_result(r, it->first, it->second);
   if ((it->second.op == "getData" || it->second.op == "exists") && it->second.err == "Ok")
     if (const auto mzxid = json_int(r.detail, "mzxid")) check_read(r, it->second, *mzxid);
-  if (it->second.op == "getData" || it->second.op == "exists") check_read_against_model(r, it->second);
+  if (is_model_read(it->second.op)) check_read_against_model(r, it->second);
   if (it->second.op == "create" && it->second.err == "Ok") check_sequential_name(r, it->second);
   if (!it->second.synced_read) return;
   const Op& read = it->second;

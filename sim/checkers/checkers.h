@@ -32,8 +32,9 @@
 //                                   acknowledged before the sync began
 //     client.reads-committed        a read never sees a txn no leader committed (a znode version
 //                                   whose mzxid is outside the committed history)
-//     client.linearizable-reads     a read's answer (data, version, mzxid, or NoNode) is the model tree's
-//                                   -- committed txns replayed in zxid order -- at its reply's zxid
+//     client.linearizable-reads     a read's whole answer (data, Stat, children, ACL, or NoNode; and a
+//                                   setData's Stat) is the model tree's -- committed txns replayed in
+//                                   zxid order -- at its reply's zxid (client_model.cpp, client_answers.cpp)
 //     client.fifo-order             a client's requests are answered in the order it sent them (reply
 //                                   xids on a connection increase; operations return in invocation order)
 //     client.sequential-names       sequential names under a parent are unique and increase in zxid order
@@ -93,7 +94,8 @@ struct Violation {
   EndpointId node = kNoEndpoint;
   std::string message;
   // The client operations (op ids) that cannot be ordered, for client.linearizable-writes: the
-  // smallest window. Empty for the other checks.
+  // smallest window; for client.linearizable-reads (and ephemeral-lifetime on a read), the read
+  // whose answer is wrong. Empty for the other checks.
   std::vector<std::uint64_t> ops;
 
   // {"invariant":..., "seq":..., "time_ns":..., "node":..., "message":...}
@@ -243,14 +245,31 @@ class CheckEngine {
   void check_read(const TraceRecord& r, const Op& read, std::int64_t mzxid);
   void check_acked_against_leaders(const TraceRecord& r, const Op& op, std::uint64_t op_id);
   void add_committed(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest, EndpointId by);
-  // --- client.linearizable-reads (client_model.cpp) ---
+  // --- client.linearizable-reads (client_model.cpp, client_answers.cpp) ---
   struct ModelNode {
     bool exists = false;
     std::string data;
     std::int32_t version = 0;
     std::int64_t mzxid = 0;
     std::int64_t closed_session = 0;  // a node gone with its owner's session: that session
+    // The rest of the Stat, and the children and ACL, so that whole answers can be compared.
+    std::int64_t czxid = 0;
+    std::int64_t pzxid = 0;
+    std::int64_t ctime = 0;
+    std::int64_t mtime = 0;
+    std::int32_t creates = 0;  // ZooKeeper's stored cversion: it counts creates (Stat: 2 x creates - children)
+    std::int32_t aversion = 0;
+    std::int64_t ephemeral_owner = 0;
+    bool owner_known = true;  // false for containers and TTL nodes, whose owner field is a marker
+    std::set<std::string> children;
+    std::string acl;  // the ACL list as the txn's JSON has it; empty: not known (the initial nodes)
   };
+  // The model's node `path` as of `zxid` (a node that does not exist when it has no version then).
+  ModelNode model_at(const std::string& path, std::int64_t zxid) const;
+  // The ops whose reply is compared with the model: the reads, and setData's Stat.
+  static bool is_model_read(std::string_view op);
+  // What of the reply `result` differs from the model's `expect` ("" if nothing).
+  static std::string model_differences(const Op& read, const ModelNode& expect, std::string_view result);
   void model_note_txn(std::uint64_t digest, std::string_view json);
   void model_apply(const TraceRecord& r, std::int64_t zxid, std::uint64_t digest);
   void check_read_against_model(const TraceRecord& r, const Op& read);
@@ -294,6 +313,9 @@ class CheckEngine {
   void lin_on_result(const TraceRecord& r, std::uint64_t op_id, const Op& op);
   void lin_on_client_crash(const TraceRecord& r, EndpointId client);
   void lin_complete(const TraceRecord& r, const std::string& path, std::optional<lin::Write> w);
+  // One segment of the path's writes (lin::split_at_quiet_points): false once the path is decided
+  // against (a violation) or given up.
+  bool lin_check_segment(const TraceRecord& r, const std::string& path, LinPath& p, const std::vector<lin::Write>& segment);
   // --- the specification's invariants (zab_spec.cpp) and its "should not be triggered" flags
   // (zab_flags.cpp), by the names Zab.tla gives them ---
   void spec_on_phase(const TraceRecord& r, EndpointId s, const std::string& phase);

@@ -76,6 +76,7 @@ void CheckEngine::lin_on_invoke(const TraceRecord& r, std::uint64_t op_id, const
   }
   lin::Write w;
   w.id = op_id;
+  w.client = static_cast<std::uint64_t>(op.client) + 1;  // 0 means not known
   w.kind = *kind;
   w.expected = *kind == lin::Kind::create ? -1 : a.version;
   w.invoked = r.seq;
@@ -137,14 +138,20 @@ void CheckEngine::lin_complete(const TraceRecord& r, const std::string& path, st
   std::vector<lin::Write> segment = std::move(p.segment);
   p.segment.clear();
   if (p.excluded || segment.empty()) return;
+  for (const auto& piece : lin::split_at_quiet_points(std::move(segment)))
+    if (!lin_check_segment(r, path, p, piece)) return;
+}
+
+bool CheckEngine::lin_check_segment(const TraceRecord& r, const std::string& path, LinPath& p,
+                                    const std::vector<lin::Write>& segment) {
   const std::vector<lin::Config> starts = p.history.configs();
   const lin::Verdict v = p.history.add_segment(segment);
   if (v.is == lin::Verdict::Is::undecided) {
     if (undecided_.size() < 32)
       undecided_.push_back("client.linearizable-writes on " + path + " from seq " + std::to_string(r.seq) + ": " + v.why);
-    return;
+    return false;
   }
-  if (v.is != lin::Verdict::Is::violation) return;
+  if (v.is != lin::Verdict::Is::violation) return true;
   std::string msg = "the writes to " + path + " cannot be put in one order that agrees with real time and with what "
                     "each returned; the smallest window (" + std::to_string(v.window.size()) + " writes, " + v.why + "), from " +
                     (starts.size() == 1 ? describe_state(starts.front().state)
@@ -161,6 +168,7 @@ void CheckEngine::lin_complete(const TraceRecord& r, const std::string& path, st
   const std::size_t before = violations_.size();
   report("client.linearizable-writes", r, who, msg);
   if (violations_.size() > before) violations_.back().ops = std::move(window);
+  return false;
 }
 
 }  // namespace zablab::sim::check

@@ -1,6 +1,7 @@
 #include "sim/checkers/lin_search.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -33,52 +34,90 @@ class Search {
  public:
   Search(const std::vector<Write>& known, const std::vector<Write>& maybe, std::uint64_t& steps, bool& exhausted)
       : known_(known), maybe_(maybe), steps_(steps), exhausted_(exhausted) {
-    all_known_ = known_.size() == 64 ? ~0ULL : (1ULL << known_.size()) - 1;
-    // In invocation order: of two unknown writes alike (kind, expected version), the earlier one
-    // can go wherever the later one can, so the search takes them in that order only.
+    // Unknown writes in groups of alike ones (kind, expected version), each in invocation order:
+    // of two alike, the earlier can go wherever the later can, so the search takes a group's in
+    // that order only, and which of them took effect is a count per group.
     std::stable_sort(maybe_.begin(), maybe_.end(), [](const Write& a, const Write& b) { return a.invoked < b.invoked; });
+    std::map<Config::Key, std::size_t> group_of;
+    for (const Write& m : maybe_) {
+      const auto g = group_of.try_emplace({m.kind, m.expected}, groups_.size()).first->second;
+      if (g == groups_.size()) groups_.emplace_back();
+      groups_[g].push_back(m);
+    }
+    // The known writes as chains, one per client in invocation order (FIFO); a write whose client
+    // is not known is a chain of its own.
+    std::map<std::uint64_t, std::size_t> chain_of;
+    for (std::size_t k = 0; k < known_.size(); ++k) {
+      std::size_t c = chains_.size();
+      if (known_[k].client != 0) c = chain_of.try_emplace(known_[k].client, chains_.size()).first->second;
+      if (c == chains_.size()) chains_.emplace_back();
+      chains_[c].push_back(k);
+    }
+    for (auto& chain : chains_)
+      std::stable_sort(chain.begin(), chain.end(),
+                       [&](std::size_t a, std::size_t b) { return known_[a].invoked < known_[b].invoked; });
+    // Per chain, the earliest return among its writes from position p on.
+    suffix_return_.resize(chains_.size());
+    for (std::size_t c = 0; c < chains_.size(); ++c) {
+      suffix_return_[c].assign(chains_[c].size() + 1, kNever);
+      for (std::size_t p = chains_[c].size(); p-- > 0;)
+        suffix_return_[c][p] = std::min(suffix_return_[c][p + 1], known_[chains_[c][p]].returned);
+    }
   }
 
-  void run(const Config& c) { visit(c, 0, 0); }
+  void run(const Config& c) {
+    visit(c, std::vector<std::uint32_t>(chains_.size(), 0), std::vector<std::uint32_t>(groups_.size(), 0));
+  }
   std::vector<Config> ends() const { return {ends_.begin(), ends_.end()}; }
 
  private:
-  void visit(const Config& c, std::uint64_t placed, std::uint64_t used) {
+  void visit(const Config& c, const std::vector<std::uint32_t>& pos, const std::vector<std::uint32_t>& used) {
     if (exhausted_) return;
     if (++steps_ > PathHistory::kMaxSteps) {
       exhausted_ = true;
       return;
     }
-    if (!seen_.emplace(c, placed, used).second) return;
-    if (placed == all_known_) {
-      // Every write of known outcome is placed: the unknown ones of this segment not placed yet
-      // may still take effect later.
-      Config end = c;
-      for (std::size_t m = 0; m < maybe_.size(); ++m)
-        if (!(used >> m & 1)) end.add_pending({maybe_[m].kind, maybe_[m].expected});
-      ends_.insert(std::move(end));
-      return;
-    }
+    if (!seen_.emplace(c, pos, used).second) return;
     // Real time: a write may go next only if it was invoked before every write still to place
     // (of known outcome) returned.
     std::uint64_t first_return = kNever;
-    for (std::size_t k = 0; k < known_.size(); ++k)
-      if (!(placed >> k & 1)) first_return = std::min(first_return, known_[k].returned);
-    for (std::size_t k = 0; k < known_.size(); ++k) {
-      if (placed >> k & 1 || known_[k].invoked >= first_return) continue;
-      State after;
-      if (!step(c.state, known_[k], after)) continue;
-      Config next = c;
-      next.state = after;
-      visit(next, placed | 1ULL << k, used);
+    bool all_placed = true;
+    for (std::size_t k = 0; k < chains_.size(); ++k) {
+      first_return = std::min(first_return, suffix_return_[k][pos[k]]);
+      all_placed = all_placed && pos[k] == chains_[k].size();
     }
-    for (std::size_t m = 0; m < maybe_.size(); ++m) {
-      if (used >> m & 1 || maybe_[m].invoked >= first_return || alike_unused_before(m, used)) continue;
+    if (all_placed) {
+      // Every write of known outcome is placed: the unknown ones of this segment not placed yet
+      // may still take effect later.
+      Config end = c;
+      for (std::size_t g = 0; g < groups_.size(); ++g)
+        for (std::size_t m = used[g]; m < groups_[g].size(); ++m) end.add_pending({groups_[g][m].kind, groups_[g][m].expected});
+      ends_.insert(std::move(end));
+      return;
+    }
+    for (std::size_t k = 0; k < chains_.size(); ++k) {
+      if (pos[k] == chains_[k].size()) continue;
+      const Write& w = known_[chains_[k][pos[k]]];  // the chain's next: FIFO
+      if (w.invoked >= first_return) continue;
       State after;
-      if (!take_effect(c.state, maybe_[m].kind, maybe_[m].expected, after)) continue;
+      if (!step(c.state, w, after)) continue;
       Config next = c;
       next.state = after;
-      visit(next, placed, used | 1ULL << m);
+      std::vector<std::uint32_t> moved = pos;
+      ++moved[k];
+      visit(next, moved, used);
+    }
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      if (used[g] == groups_[g].size()) continue;
+      const Write& m = groups_[g][used[g]];
+      if (m.invoked >= first_return) continue;
+      State after;
+      if (!take_effect(c.state, m.kind, m.expected, after)) continue;
+      Config next = c;
+      next.state = after;
+      std::vector<std::uint32_t> more = used;
+      ++more[g];
+      visit(next, pos, more);
     }
     for (std::size_t i = 0; i < c.pending.size(); ++i) {
       State after;
@@ -86,22 +125,18 @@ class Search {
       Config next = c;
       next.state = after;
       next.take_pending(i);
-      visit(next, placed, used);
+      visit(next, pos, used);
     }
-  }
-
-  bool alike_unused_before(std::size_t m, std::uint64_t used) const {
-    for (std::size_t e = 0; e < m; ++e)
-      if (!(used >> e & 1) && maybe_[e].kind == maybe_[m].kind && maybe_[e].expected == maybe_[m].expected) return true;
-    return false;
   }
 
   const std::vector<Write>& known_;
   std::vector<Write> maybe_;
   std::uint64_t& steps_;
   bool& exhausted_;
-  std::uint64_t all_known_ = 0;
-  std::set<std::tuple<Config, std::uint64_t, std::uint64_t>> seen_;
+  std::vector<std::vector<Write>> groups_;                 // unknown writes alike, in invocation order
+  std::vector<std::vector<std::size_t>> chains_;          // indices into known_, per client, FIFO
+  std::vector<std::vector<std::uint64_t>> suffix_return_;  // per chain and position
+  std::set<std::tuple<Config, std::vector<std::uint32_t>, std::vector<std::uint32_t>>> seen_;
   std::set<Config> ends_;
 };
 
@@ -141,6 +176,29 @@ bool step(const State& s, const Write& w, State& after) {
   return false;
 }
 
+std::vector<std::vector<Write>> split_at_quiet_points(std::vector<Write> writes) {
+  std::stable_sort(writes.begin(), writes.end(), [](const Write& a, const Write& b) { return a.invoked < b.invoked; });
+  std::vector<std::vector<Write>> out;
+  // The latest return of a known write in the current segment: a known write invoked after it
+  // starts a new one (no known write was in flight in between).
+  std::uint64_t open_until = 0;
+  bool any_known = false;
+  for (const Write& w : writes) {
+    const bool known = w.outcome != Outcome::unknown;
+    if (out.empty() || (known && any_known && w.invoked > open_until)) {
+      out.emplace_back();
+      any_known = false;
+      open_until = 0;
+    }
+    out.back().push_back(w);
+    if (known) {
+      any_known = true;
+      open_until = std::max(open_until, w.returned);
+    }
+  }
+  return out;
+}
+
 std::vector<Config> search_segment(const std::vector<Config>& starts, const std::vector<Write>& known,
                                    const std::vector<Write>& maybe, std::uint64_t& steps, bool& exhausted) {
   Search s(known, maybe, steps, exhausted);
@@ -157,11 +215,14 @@ Verdict PathHistory::add_segment(const std::vector<Write>& segment) {
     v.why = std::move(why);
     return v;
   };
-  if (segment.size() > kMaxSegment)
-    return give_up(std::to_string(segment.size()) + " writes overlap in time, more than the search takes (" +
-                   std::to_string(kMaxSegment) + ")");
   std::vector<Write> known, maybe;
   for (const Write& w : segment) (w.outcome == Outcome::unknown ? maybe : known).push_back(w);
+  if (known.size() > kMaxSegment)
+    return give_up(std::to_string(known.size()) + " writes overlap in time, more than the search takes (" +
+                   std::to_string(kMaxSegment) + ")");
+  if (maybe.size() > kMaxUnknown)
+    return give_up(std::to_string(maybe.size()) + " writes of unknown outcome in one segment, more than the search takes (" +
+                   std::to_string(kMaxUnknown) + ")");
   std::uint64_t steps = 0;
   bool exhausted = false;
   std::vector<Config> ends = search_segment(configs_, known, maybe, steps, exhausted);
@@ -181,7 +242,9 @@ Verdict PathHistory::add_segment(const std::vector<Write>& segment) {
   given_up_ = true;
   v.is = Verdict::Is::violation;
   v.window = known;
+  v.why = "too many writes overlapping it to narrow the window";
   auto fails = [&](const std::vector<Write>& must, const std::vector<Write>& may) {
+    if (may.size() > kMaxUnknown) return false;  // too many optional writes to search: not shown to fail
     std::uint64_t n = 0;
     bool out = false;
     return search_segment(configs_, must, may, n, out).empty() && !out;

@@ -10,8 +10,11 @@
 // after their invocation, or never: they stay pending across segments. What a segment leaves is
 // the set of configurations it can end in -- the znode's state (exists, version) and which pending
 // writes could still take effect -- and the next segment starts from any of them. Within a
-// segment the search tries every order real time allows, memoizing (configuration, set of writes
-// already placed) as Porcupine does, and gives up as "undecided" past a bound rather than hang.
+// segment the search tries every order real time and each client's FIFO order allow, memoizing
+// (configuration, how many of each client's writes are placed, how many of each group of alike
+// unknown ones took effect) as
+// Porcupine does its (state, set of writes placed), and gives up as "undecided" past a bound
+// rather than hang.
 //
 // The model is ZooKeeper's per-znode semantics of the three writes: create (NodeExists when the
 // node is there, version 0 after), setData with an expected version (NoNode; BadVersion when the
@@ -34,6 +37,11 @@ inline constexpr std::uint64_t kNever = UINT64_MAX;  // the return of a write wh
 
 struct Write {
   std::uint64_t id = 0;  // the client op's id, for messages and the violation's window
+  // The client that made it (0: not known). ZooKeeper executes one client's requests in the order
+  // it sent them, so of two writes of known outcome by one client the earlier-invoked one takes
+  // effect first: if they overlapped in time they went over one connection (a connection's loss
+  // fails every request pending on it, with an outcome unknown).
+  std::uint64_t client = 0;
   Kind kind = Kind::set;
   std::int32_t expected = -1;  // setData / delete: the expected version (-1: any)
   Outcome outcome = Outcome::unknown;
@@ -80,7 +88,10 @@ class PathHistory {
  public:
   // Bounds: configurations kept between segments, writes per segment, search steps per segment.
   static constexpr std::size_t kMaxConfigs = 512;
-  static constexpr std::size_t kMaxSegment = 60;
+  // Writes of known outcome per segment (they are searched as one chain per client, in FIFO order,
+  // so the search state is a position per client, not a subset), and writes of unknown outcome.
+  static constexpr std::size_t kMaxSegment = 4000;
+  static constexpr std::size_t kMaxUnknown = 4000;
   static constexpr std::uint64_t kMaxSteps = 200000;
 
   // The next segment: the writes that completed since the last one, none in flight now.
@@ -93,6 +104,13 @@ class PathHistory {
   std::vector<Config> configs_{Config{}};  // a path starts absent
   bool given_up_ = false;
 };
+
+// The writes that completed since no write to the path was in flight, cut into the segments the
+// search takes one by one: a cut wherever no write of known outcome is in flight. A write whose
+// outcome is unknown does not hold a cut back (a write in flight across an outage, say, that ends
+// in ConnectionLoss): it goes with the segment in which it was invoked, and may take effect there
+// or, as a pending write, in any later one -- as it could have in the whole. In invocation order.
+std::vector<std::vector<Write>> split_at_quiet_points(std::vector<Write> writes);
 
 // One segment's search from `starts`: the configurations it can end in (empty: no order fits).
 // `steps` counts the search's steps; past kMaxSteps it stops, with `exhausted` set.

@@ -109,6 +109,10 @@ const std::vector<BugInfo> kBugs = {
      "a server whose tree came back from its disk numbers a parent's sequential children from the children it finds "
      "there, not from the parent's cversion (which counts those deleted too): as leader it gives out names again",
      "client.sequential-names"},
+    {Bug::stale_cversion, "stale-cversion",
+     "getChildren2 answers with the parent's cversion as the tree stores it, counting only the children created: "
+     "once a child is deleted the Stat the client gets is not the one the committed history gives the parent",
+     "client.linearizable-reads"},
 };
 
 // The core switch (core/quorum/zab_bugs.h) for each real ZooKeeper bug; nullopt for the others.
@@ -130,6 +134,7 @@ std::optional<server::ServerBugs> server_bugs_for(Bug bug) {
     case Bug::keep_expired_ephemerals: b.keep_expired_ephemerals = true; return b;
     case Bug::ignore_set_version: b.ignore_set_version = true; return b;
     case Bug::reuse_sequence_after_restart: b.reuse_sequence_after_restart = true; return b;
+    case Bug::stale_cversion: b.stale_cversion = true; return b;
     default: return std::nullopt;
   }
 }

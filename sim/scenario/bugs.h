@@ -53,7 +53,7 @@
 //   zookeeper-4643   a follower writes currentEpoch before it logs and fsyncs the synced txns
 //   zookeeper-4646   a follower ACKs NEWLEADER before the synced txns are fsynced
 //
-// And three in the server's data handling, switches in core/server/server_bugs.h:
+// And four in the server's data handling, switches in core/server/server_bugs.h:
 //
 //   keep-expired-ephemerals  every server, applying the closeSession of an expired session, leaves
 //                          the session's ephemerals in its tree.
@@ -61,6 +61,8 @@
 //                          conditional write that should fail succeeds (a lost update).
 //   reuse-sequence-after-restart  a server whose tree came back from its disk numbers sequential
 //                          children from the children it finds, not from the parent's cversion.
+//   stale-cversion         getChildren2 answers with the parent's stored cversion (creates only),
+//                          not creates + deletes as ZooKeeper reports it.
 #pragma once
 
 #include <memory>
@@ -102,6 +104,7 @@ enum class Bug {
   keep_expired_ephemerals,
   ignore_set_version,
   reuse_sequence_after_restart,
+  stale_cversion,
 };
 
 struct BugInfo {

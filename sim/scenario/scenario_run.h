@@ -128,10 +128,14 @@ class ScenarioRun {
   void execute(const Action& a);
   void execute_action(const Action& a);
   EndpointId live_client(const Target& t);
+  // The op.result record: what the reply carried, whole (the Stat, data, children, ACL), for
+  // client.linearizable-reads to compare with its model.
   void result_record(std::uint64_t op_id, Err err, const std::optional<jute::Stat>& stat,
-                     const std::optional<std::string>& data = std::nullopt, const std::string& path = {});
+                     const std::optional<std::string>& data = std::nullopt, const std::string& path = {},
+                     const std::vector<std::string>* children = nullptr, const std::vector<jute::ACL>* acl = nullptr);
   // Issues one operation; `quiet` ones (workloads) stay out of the timeline. `watch`: a get,
   // exists or children that sets a one-shot watch.
+  // Reads: "get", "exists", "children", "children2" (getChildren2), "acl" (getACL).
   // `version`: a set's or delete's expected version (-1: any). Writes are preceded by an op.args
   // record (expected version, create flags), which client.linearizable-writes reads.
   std::uint64_t issue(EndpointId c, const std::string& op, const std::string& path, const std::string& data,

@@ -195,12 +195,23 @@ EndpointId ScenarioRun::live_client(const Target& t) {
 }
 
 void ScenarioRun::result_record(std::uint64_t op_id, Err err, const std::optional<jute::Stat>& stat,
-                   const std::optional<std::string>& data, const std::string& path) {
+                   const std::optional<std::string>& data, const std::string& path,
+                   const std::vector<std::string>* children, const std::vector<jute::ACL>* acl) {
   Json j;
   j.num("op_id", static_cast<std::int64_t>(op_id)).str("err", err_name(err));
-  if (stat) j.num("mzxid", stat->mzxid).num("version", stat->version);
+  if (stat) j.num("mzxid", stat->mzxid).num("version", stat->version).raw("stat", jute::to_json(*stat));
   if (data) j.str("data", *data);
   if (!path.empty()) j.str("path", path);
+  if (children) {
+    std::string list;
+    jute::detail::json_value(list, *children);
+    j.raw("children", list);
+  }
+  if (acl) {
+    std::string list;
+    jute::detail::json_value(list, *acl);
+    j.raw("acl", list);
+  }
   record(check::record_kind::op_result, kNoEndpoint, j.done());
 }
 
@@ -252,9 +263,21 @@ std::uint64_t ScenarioRun::issue(EndpointId c, const std::string& op, const std:
           done(r.err);
         },
         watch);
-  } else if (op == "children") {
+  } else if (op == "children" || op == "children2") {
     w_->get_children(
-        c, path, [done](const client::Result<client::ChildrenResult>& r) { done(r.err); }, watch);
+        c, path,
+        [this, id, done](const client::Result<client::ChildrenResult>& r) {
+          result_record(id, r.err, r.ok() ? r.value.stat : std::nullopt, std::nullopt, {},
+                        r.ok() ? &r.value.children : nullptr);
+          done(r.err);
+        },
+        watch, op == "children2");
+  } else if (op == "acl") {
+    w_->get_acl(c, path, [this, id, done](const client::Result<jute::GetACLResponse>& r) {
+      result_record(id, r.err, r.ok() ? std::optional<jute::Stat>(r.value.stat) : std::nullopt, std::nullopt, {},
+                    nullptr, r.ok() ? &r.value.acl : nullptr);
+      done(r.err);
+    });
   } else if (op == "close") {
     w_->close_session(c, [done](Err err) { done(err); });
   }

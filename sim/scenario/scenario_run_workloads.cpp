@@ -65,10 +65,10 @@ void ScenarioRun::schedule_tick(const std::shared_ptr<Workload>& wl, Nanos at) {
 }
 
 // getData, exists and getChildren by turns, each setting a one-shot watch: on the path, and on
-// its parent's children.
+// its parent's children (every other time getChildren2, whose Stat of the parent is checked too).
 void ScenarioRun::watch_tick(const std::shared_ptr<Workload>& wl, std::int64_t i) {
-  static const char* const kReads[] = {"get", "exists", "children"};
-  const char* what = kReads[i % 3];
+  static const char* const kReads[] = {"get", "exists", "children", "get", "exists", "children2"};
+  const char* what = kReads[i % 6];
   const std::string parent = wl->path.rfind('/') > 0 ? wl->path.substr(0, wl->path.rfind('/')) : "/";
   issue(wl->client, what, i % 3 == 2 ? parent : wl->path, "", 0, true, [this, wl](Err e) { count(wl, e); }, false,
         true);
@@ -76,8 +76,9 @@ void ScenarioRun::watch_tick(const std::shared_ptr<Workload>& wl, std::int64_t i
 
 // Round m of four: create the ephemeral <client>-e<m>, create an ephemeral-sequential
 // <client>-q-, exists (with a watch) on the ephemeral of an earlier round, and delete that of the
-// round before in every other round. So this client's session holds ephemerals that only its end
-// removes, and its reads come back to them -- after a new session, to those of the old one.
+// round before in every other round (in the others exists, or every other time getACL, on the
+// parent, whose Stat counts its children). So this client's session holds ephemerals that only
+// its end removes, and its reads come back to them -- after a new session, to those of the old one.
 void ScenarioRun::ephemeral_tick(const std::shared_ptr<Workload>& wl, std::int64_t i) {
   const std::int64_t m = i / 4;
   const std::string base = wl->path + (wl->path == "/" ? "" : "/") + name_of(wl->client);
@@ -100,7 +101,7 @@ void ScenarioRun::ephemeral_tick(const std::shared_ptr<Workload>& wl, std::int64
       if (m >= 1 && m % 2 == 0) {
         issue(wl->client, "delete", base + "-e" + std::to_string(m - 1), "", 0, true, done);
       } else {
-        issue(wl->client, "exists", wl->path, "", 0, true, done);
+        issue(wl->client, m % 4 == 3 ? "acl" : "exists", wl->path, "", 0, true, done);
       }
       break;
   }

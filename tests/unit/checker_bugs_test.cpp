@@ -427,8 +427,8 @@ TEST_CASE("checker/ephemeral-lifetime: servers that keep an expired session's ep
 }
 
 namespace {
-// c1 and c2 read-modify-write /u on the same ticks: their conditional sets race.
-const std::string kRacingUpdates = R"(
+// Three servers, c1 on s1 and c2 on s2, a leader: the start of the scenarios below.
+const std::string kTwoClients = R"(
 ensemble 3
 tick 500ms
 seed 1
@@ -436,7 +436,9 @@ CHECKS
 client c1 on s1
 client c2 on s2
 expect leader elected within 10s
-c1 updates 10 per second for 3s on /u
+)";
+// c1 and c2 read-modify-write /u on the same ticks: their conditional sets race.
+const std::string kRacingUpdates = kTwoClients + R"(c1 updates 10 per second for 3s on /u
 after 0s: c2 updates 10 per second for 3s on /u
 after 4s: note "end"
 )";
@@ -469,4 +471,17 @@ TEST_CASE("checker/linearizable-writes: a leader that ignores setData's expected
 
 TEST_CASE("checker/sequential-names: a restarted leader numbers sequential children from a stale counter") {
   require_caught_first(kSequenceAfterRestart, "reuse-sequence-after-restart", "client.sequential-names");
+}
+
+namespace {
+// c1 makes and deletes ephemerals under /w (and reads /w's ACL); c2 reads /w/x and, by turns,
+// /w's children, every other time with getChildren2: a Stat of /w after children were deleted.
+const std::string kChildrenAfterDeletes = kTwoClients + R"(c1 ephemerals 8 per second for 4s under /w
+after 1s: c2 watches 10 per second for 3s on /w/x
+after 4s: note "end"
+)";
+}  // namespace
+
+TEST_CASE("checker/linearizable-reads: getChildren2 answered with a cversion that misses the deletes") {
+  require_caught_first(kChildrenAfterDeletes, "stale-cversion", "client.linearizable-reads");
 }

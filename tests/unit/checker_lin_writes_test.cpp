@@ -131,6 +131,98 @@ TEST_CASE("lin-search: past its bounds the search says undecided, never a violat
   CHECK(h.add_segment({w(100, Kind::set, Outcome::ok, 200, 201, -1, 99)}).is == lin::Verdict::Is::linearizable);
 }
 
+namespace {
+std::vector<std::vector<std::uint64_t>> piece_ids(const std::vector<std::vector<lin::Write>>& pieces) {
+  std::vector<std::vector<std::uint64_t>> out;
+  for (const auto& p : pieces) {
+    out.emplace_back();
+    for (const auto& x : p) out.back().push_back(x.id);
+  }
+  return out;
+}
+lin::Write by(std::uint64_t client, lin::Write x) {
+  x.client = client;
+  return x;
+}
+}  // namespace
+
+// Segments cut wherever no write of known outcome is in flight (lin::split_at_quiet_points), so
+// that one write in flight across an outage, of unknown outcome in the end, does not make the
+// whole history one search; and one client's writes searched in the order it sent them
+// (ZooKeeper's FIFO client order), so its pipelined writes stalled by an outage are a chain.
+
+TEST_CASE("lin-search: a write of unknown outcome in flight across others does not hold the cut back") {
+  // Write 1 is invoked first and ends in ConnectionLoss long after; 2, 3 and 4 follow one another,
+  // 4 overlapping 3.
+  const std::vector<lin::Write> writes = {
+      w(1, Kind::set, Outcome::unknown, 1, 0), w(2, Kind::set, Outcome::ok, 2, 3, -1, 1),
+      w(3, Kind::set, Outcome::ok, 4, 6, -1, 2),   w(4, Kind::set, Outcome::bad_version, 5, 7)};
+  CHECK(piece_ids(lin::split_at_quiet_points(writes)) == std::vector<std::vector<std::uint64_t>>{{1, 2}, {3, 4}});
+}
+
+TEST_CASE("lin-search: writes of known outcome that overlap stay in one segment") {
+  const std::vector<lin::Write> writes = {w(1, Kind::set, Outcome::ok, 1, 9), w(2, Kind::set, Outcome::ok, 2, 3),
+                                          w(3, Kind::set, Outcome::ok, 4, 5), w(4, Kind::set, Outcome::ok, 10, 11)};
+  CHECK(piece_ids(lin::split_at_quiet_points(writes)) == std::vector<std::vector<std::uint64_t>>{{1, 2, 3}, {4}});
+}
+
+TEST_CASE("lin-search: the segments of a split history decide as the whole does") {
+  // Create, then a set of unknown outcome across three sets that returned versions 1, 2, 3: the
+  // unknown one cannot have taken effect before them (the versions leave no gap), but may after.
+  std::vector<lin::Write> writes = {w(1, Kind::create, Outcome::ok, 1, 2), w(2, Kind::set, Outcome::unknown, 3, 0),
+                                    w(3, Kind::set, Outcome::ok, 4, 5, -1, 1), w(4, Kind::set, Outcome::ok, 6, 7, -1, 2),
+                                    w(5, Kind::set, Outcome::ok, 8, 9, -1, 3)};
+  lin::PathHistory split;
+  for (const auto& piece : lin::split_at_quiet_points(writes))
+    CHECK(split.add_segment(piece).is == lin::Verdict::Is::linearizable);
+  lin::PathHistory whole;
+  CHECK(whole.add_segment(writes).is == lin::Verdict::Is::linearizable);
+  CHECK(split.configs() == whole.configs());
+
+  // A fourth set that returned version 5: only the unknown set taking effect in between explains it.
+  writes.push_back(w(6, Kind::set, Outcome::ok, 10, 11, -1, 5));
+  lin::PathHistory split2;
+  lin::Verdict last;
+  for (const auto& piece : lin::split_at_quiet_points(writes)) last = split2.add_segment(piece);
+  CHECK(last.is == lin::Verdict::Is::linearizable);
+  // Version 7 cannot be explained by one unknown set: a violation, in the last segment.
+  writes.back() = w(6, Kind::set, Outcome::ok, 10, 11, -1, 7);
+  lin::PathHistory split3;
+  for (const auto& piece : lin::split_at_quiet_points(writes)) last = split3.add_segment(piece);
+  CHECK(last.is == lin::Verdict::Is::violation);
+}
+
+TEST_CASE("lin-search: one client's pipelined writes, more than a subset search takes, are decided in FIFO order") {
+  // 200 blind sets by one client, all in flight at once (an outage), returning versions 1..200;
+  // a second client's set overlaps them and returned version 101.
+  std::vector<lin::Write> segment = {w(1, Kind::create, Outcome::ok, 1, 2)};
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    const auto version = static_cast<std::int32_t>(i < 100 ? i + 1 : i + 2);
+    segment.push_back(by(1, w(10 + i, Kind::set, Outcome::ok, 10 + i, 1000 + i, -1, version)));
+  }
+  segment.push_back(by(2, w(5, Kind::set, Outcome::ok, 50, 1500, -1, 101)));
+  lin::PathHistory h;
+  const lin::Verdict v = h.add_segment(segment);
+  INFO(v.why);
+  CHECK(v.is == lin::Verdict::Is::linearizable);
+  REQUIRE(h.configs().size() == 1);
+  CHECK(h.configs().front().state.version == 201);
+}
+
+TEST_CASE("lin-search: a client's later write taking effect before its earlier one is a violation") {
+  // Both in flight at once on one connection: the later-sent one returned the lower version.
+  const std::vector<lin::Write> segment = {w(1, Kind::create, Outcome::ok, 1, 2),
+                                           by(1, w(2, Kind::set, Outcome::ok, 3, 6, -1, 2)),
+                                           by(1, w(3, Kind::set, Outcome::ok, 4, 5, -1, 1))};
+  lin::PathHistory fifo;
+  CHECK(fifo.add_segment(segment).is == lin::Verdict::Is::violation);
+  // By two clients the same returns fit (3 took effect first).
+  std::vector<lin::Write> two = segment;
+  two[2].client = 2;
+  lin::PathHistory h;
+  CHECK(h.add_segment(two).is == lin::Verdict::Is::linearizable);
+}
+
 // ----------------------------------------------------------------------------- over records
 
 namespace {
