@@ -314,7 +314,7 @@ void check_elections(int rounds) {
   sim::scenario::RunOptions o;
   o.on_end = [&established](sim::World& w, const sim::scenario::RunResult&) {
     for (const auto& r : w.trace().records())
-      if (r.kind == "core" && r.msg_type == "zab.established") ++established;
+      if (r.kind == sim::trace_kind::core && r.msg_type == core_event::zab_established) ++established;
   };
   const sim::scenario::RunResult result = sim::scenario::run_scenario(*p.scenario, o);
   INFO(result.verdict());
