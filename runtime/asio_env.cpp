@@ -452,7 +452,7 @@ void AsioEnv::shutdown(std::string_view reason) {
 void AsioEnv::trace(const TraceEvent& event) {
   if (trace_listener_) trace_listener_(event);
   if (static_cast<int>(LogLevel::debug) < static_cast<int>(min_log_level_)) return;
-  log(LogLevel::debug, "trace " + event.kind + (event.detail.empty() ? "" : " " + event.detail));
+  log(LogLevel::debug, "trace " + std::string(event_name(event.kind)) + (event.detail.empty() ? "" : " " + event.detail));
 }
 
 void AsioEnv::log(LogLevel level, std::string_view message) {

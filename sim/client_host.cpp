@@ -38,7 +38,7 @@ void ClientHost::dispatch(F&& handler) {
 
 void ClientHost::start(const Factory& factory, const std::function<void(client::ClientNode&)>& boot) {
   ZL_SIM_ASSERT(!node_, "the client is already running");
-  sim_.record(make_record("node.start", id_, kNoEndpoint, kNoEndpoint, Json().str("kind", "client").done()));
+  sim_.record(make_record(trace_kind::start, id_, kNoEndpoint, kNoEndpoint, Json().str("kind", "client").done()));
   node_ = factory(*this);
   ZL_SIM_ASSERT(node_ != nullptr, "the client factory made nothing");
   if (boot) dispatch([&] { boot(*node_); });

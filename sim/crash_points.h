@@ -1,7 +1,7 @@
 // Crash points: named boundaries in a server's persistence sequence where a scenario can crash it
 // exactly (`crash s2 after writing currentEpoch`), instead of hoping a random crash lands there.
 //
-// The core marks each boundary with a trace event of kind "persist.point" (detail
+// The core marks each boundary with a trace event EventKind::persist_point (persist.point, detail
 // {"point":"NAME"}) -- QuorumPeer::persistence_point. A ServerHost with that point armed crashes
 // the moment it is reached: nothing the handler does after it leaves the machine (no message, no
 // disk write, no trace), and the disk keeps only what was durable, as in a power loss.
@@ -13,8 +13,6 @@
 #include <vector>
 
 namespace zablab::sim {
-
-inline constexpr std::string_view kPersistPointKind = "persist.point";
 
 struct CrashPoint {
   std::string_view name;                  // as the core names it: "after-current-epoch"

@@ -1,65 +1,17 @@
-// A tiny builder for the one-line JSON objects in trace records' `detail`. Keys are written as
-// given (callers use plain snake_case); strings are escaped byte-wise by jute's json_string, so
-// any bytes survive. Field order is call order, which keeps the serialized trace deterministic.
+// The one-line JSON objects in trace records' `detail`: built with core's JsonObject, one
+// builder for core's events and the simulator's records alike.
 #pragma once
 
-#include <charconv>
-#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "core/env/json_object.h"
 #include "core/jute/records.h"
 
 namespace zablab::sim {
 
-class Json {
- public:
-  Json& num(std::string_view key, std::int64_t value) {
-    key_(key);
-    char buf[24];
-    const auto res = std::to_chars(buf, buf + sizeof buf, value);
-    out_.append(buf, static_cast<std::size_t>(res.ptr - buf));
-    return *this;
-  }
-  Json& str(std::string_view key, std::string_view value) {
-    key_(key);
-    jute::detail::json_string(out_, value);
-    return *this;
-  }
-  Json& boolean(std::string_view key, bool value) {
-    key_(key);
-    out_ += value ? "true" : "false";
-    return *this;
-  }
-  // `json` must already be valid JSON (an object, array, number...).
-  Json& raw(std::string_view key, std::string_view json) {
-    key_(key);
-    out_ += json;
-    return *this;
-  }
-  // The object, closed. Takes the text out (no copy: every trace record's detail is built here),
-  // so call it once, last.
-  std::string done() {
-    out_ += '}';
-    return std::move(out_);
-  }
-
- private:
-  void key_(std::string_view key) {
-    if (out_.size() > 1) out_ += ',';
-    out_ += '"';
-    out_ += key;
-    out_ += "\":";
-  }
-  std::string out_ = start();
-  // Room for a typical detail up front, so that the object grows without reallocating.
-  static std::string start() {
-    std::string s;
-    s.reserve(112);
-    s += '{';
-    return s;
-  }
-};
+// The same builder as core's trace events use (core/env/json_object.h).
+using Json = JsonObject;
 
 // `s` as a JSON string literal.
 inline std::string json_quote(std::string_view s) {

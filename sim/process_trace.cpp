@@ -24,7 +24,7 @@ std::int64_t zxid_in(std::string_view detail) {
 TraceRecord core_record(EndpointId node, const TraceEvent& event) {
   const bool object = !event.detail.empty() && event.detail.front() == '{' && event.detail.back() == '}';
   return make_record(trace_kind::core, node, kNoEndpoint, kNoEndpoint,
-                     object ? event.detail : Json().str("text", event.detail).done(), event.kind,
+                     object ? event.detail : Json().str("text", event.detail).done(), std::string(event_name(event.kind)),
                      zxid_in(event.detail));
 }
 

@@ -67,7 +67,7 @@ void ServerHost::start() {
   up_ = true;
   network_.power_on(id_);  // after a power_off the machine answers again
   down_reason_.clear();
-  sim_.record(make_record(incarnation_ == 1 ? "node.start" : trace_kind::restart, id_, kNoEndpoint, kNoEndpoint,
+  sim_.record(make_record(incarnation_ == 1 ? trace_kind::start : trace_kind::restart, id_, kNoEndpoint, kNoEndpoint,
                           Json().num("incarnation", incarnation_).str("kind", kind_.name).done()));
   node_ = kind_.make(*this, config_);
   dispatch([&] { node_->start(); });
@@ -134,7 +134,7 @@ void ServerHost::shutdown(std::string_view reason) {
 void ServerHost::trace(const TraceEvent& event) {
   if (!dying_.empty()) return;
   sim_.record(core_record(id_, event));
-  if (event.kind != kPersistPointKind || !in_handler_ || armed_points_.empty()) return;
+  if (event.kind != EventKind::persist_point || !in_handler_ || armed_points_.empty()) return;
   const std::string point = crash_point_of(event.detail);
   auto it = armed_points_.find(point);
   if (it == armed_points_.end()) return;

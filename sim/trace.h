@@ -10,6 +10,8 @@
 // Single-threaded, like the rest of sim/.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -17,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/env/trace_kinds.h"
 #include "sim/time.h"
 
 namespace zablab::sim {
@@ -28,7 +31,7 @@ inline constexpr EndpointId kNoEndpoint = -1;
 struct TraceRecord {
   std::uint64_t seq = 0;          // position in the trace, from 0, dense
   Nanos time_ns = 0;              // virtual time it happened
-  std::string kind;               // what happened: one of trace_kind below
+  std::string kind;               // what happened: one of the RecordKind names below
   EndpointId node = kNoEndpoint;  // where it happened (-1: the world itself)
   EndpointId from = kNoEndpoint;  // messages: sender
   EndpointId to = kNoEndpoint;    // messages: receiver
@@ -39,39 +42,88 @@ struct TraceRecord {
   bool operator==(const TraceRecord&) const = default;
 };
 
-// The values of TraceRecord::kind. Stable strings: scenarios, checkers and the GUI match on them.
+// The values of TraceRecord::kind, listed once: X(enum value, stable name, meaning). Stable
+// strings: a trace.db stores them, and scenarios, checkers, timelines and the GUI match on them.
+// `core` records carry a core event (core/env/trace_kinds.h) in msg_type.
+#define ZABLAB_RECORD_KINDS(X)                                                                        \
+  X(send, "net.send", "bytes queued on a connection")                                                  \
+  X(deliver, "net.deliver", "bytes handed to the receiver")                                            \
+  X(drop, "net.drop", "bytes lost (detail.reason)")                                                    \
+  X(connect, "net.connect", "connect() called (SYN sent)")                                             \
+  X(accept, "net.accept", "SYN reached a listening node")                                              \
+  X(connected, "net.connected", "the initiator learns it is open")                                     \
+  X(refused, "net.refused", "nobody listening: RST")                                                   \
+  X(close, "net.close", "an end closed (FIN queued)")                                                  \
+  X(closed, "net.closed", "an end learns the connection is gone")                                      \
+  X(reset, "net.reset", "fault: RST injected")                                                         \
+  X(stall, "net.stall", "fault: connection stops moving")                                              \
+  X(unstall, "net.unstall", "fault: a stalled connection moves again")                                 \
+  X(partition, "net.partition", "link set changed (detail.blocked)")                                   \
+  X(heal, "net.heal", "every link works again")                                                        \
+  X(latency, "net.latency", "a link's latency changed")                                                \
+  X(timer, "timer", "a node's timer fired")                                                            \
+  X(disk_append, "disk.append", "an append completed (completions come in call order)")                \
+  X(disk_sync, "disk.sync", "an fsync completed")                                                      \
+  X(disk_write, "disk.write_atomic", "a whole-file write completed")                                   \
+  X(disk_rename, "disk.rename", "a rename completed (detail.file -> detail.to)")                       \
+  X(disk_truncate, "disk.truncate", "a truncate: synchronous, durable at once")                        \
+  X(disk_remove, "disk.remove", "a file removed")                                                      \
+  X(disk_crash, "disk.crash", "volatile bytes dropped / torn at a crash")                              \
+  X(disk_fault, "disk.fault", "full / sync error switched")                                            \
+  X(start, "node.start", "a node started for the first time")                                          \
+  X(crash, "node.crash", "a node crashed")                                                             \
+  X(restart, "node.restart", "a crashed node started again")                                           \
+  X(shutdown, "node.shutdown", "the node gave up (Env::shutdown)")                                     \
+  X(client_invoke, "client.invoke", "a client operation began (msg_type: the operation)")              \
+  X(client_return, "client.return", "a client operation returned")                                     \
+  X(core, "core", "Env::trace: msg_type = the core event's kind")                                      \
+  X(log, "log", "Env::log, when enabled")                                                              \
+  X(world_config, "world.config", "the world's set-up (first record)")                                 \
+  X(scenario_config, "scenario.config", "the scenario's ensemble, clients, bug and checks")            \
+  X(scenario_action, "scenario.action", "a scenario step's action (msg_type: the action)")             \
+  X(scenario_expect, "scenario.expect", "a scenario expectation's outcome (msg_type: ok / failed)")     \
+  X(scenario_fail, "scenario.fail", "an action or wait of the scenario failed")                        \
+  X(scenario_end, "scenario.end", "the run's verdict (last record)")                                   \
+  X(op_result, "op.result", "a client op's reply details (mzxid, data, path)")                         \
+  X(op_args, "op.args", "a client write's arguments (expected version, flags), before its invoke")     \
+  X(recipe_holds, "recipe.holds", "a client holds a lock / leadership")                                \
+  X(workload_done, "workload.done", "a workload finished (summary, issued, ok, failed)")                \
+  X(check_violation, "check.violation", "a checker found an invariant broken")
+
+enum class RecordKind : std::uint8_t {
+#define ZABLAB_RECORD_KIND_ENUM(id, name, meaning) id,
+  ZABLAB_RECORD_KINDS(ZABLAB_RECORD_KIND_ENUM)
+#undef ZABLAB_RECORD_KIND_ENUM
+};
+
+struct RecordKindInfo {
+  RecordKind kind;
+  std::string_view name;
+  std::string_view meaning;
+};
+
+// Every kind, in enum order.
+inline constexpr std::array kRecordKinds = {
+#define ZABLAB_RECORD_KIND_INFO(id, name, meaning) RecordKindInfo{RecordKind::id, name, meaning},
+    ZABLAB_RECORD_KINDS(ZABLAB_RECORD_KIND_INFO)
+#undef ZABLAB_RECORD_KIND_INFO
+};
+
+constexpr std::string_view record_kind_name(RecordKind kind) {
+  return kRecordKinds[static_cast<std::size_t>(kind)].name;
+}
+// The kind with that name; nullopt for one this build does not write (a hand-edited trace).
+constexpr std::optional<RecordKind> record_kind_named(std::string_view name) {
+  for (const auto& k : kRecordKinds)
+    if (k.name == name) return k.kind;
+  return std::nullopt;
+}
+
+// The names as constants, for code that writes or compares the text: trace_kind::send is "net.send".
 namespace trace_kind {
-inline constexpr std::string_view send = "net.send";            // bytes queued on a connection
-inline constexpr std::string_view deliver = "net.deliver";      // bytes handed to the receiver
-inline constexpr std::string_view drop = "net.drop";            // bytes lost (detail.reason)
-inline constexpr std::string_view connect = "net.connect";      // connect() called (SYN sent)
-inline constexpr std::string_view accept = "net.accept";        // SYN reached a listening node
-inline constexpr std::string_view connected = "net.connected";  // the initiator learns it is open
-inline constexpr std::string_view refused = "net.refused";      // nobody listening: RST
-inline constexpr std::string_view close = "net.close";          // an end closed (FIN queued)
-inline constexpr std::string_view closed = "net.closed";        // an end learns the connection is gone
-inline constexpr std::string_view reset = "net.reset";          // fault: RST injected
-inline constexpr std::string_view stall = "net.stall";          // fault: connection stops moving
-inline constexpr std::string_view unstall = "net.unstall";
-inline constexpr std::string_view partition = "net.partition";  // link set changed (detail.blocked)
-inline constexpr std::string_view heal = "net.heal";
-inline constexpr std::string_view latency = "net.latency";      // a link's latency changed
-inline constexpr std::string_view timer = "timer";              // a node's timer fired
-inline constexpr std::string_view disk_append = "disk.append";  // completions, in call order
-inline constexpr std::string_view disk_sync = "disk.sync";
-inline constexpr std::string_view disk_write = "disk.write_atomic";
-inline constexpr std::string_view disk_rename = "disk.rename";  // detail.file -> detail.to
-inline constexpr std::string_view disk_truncate = "disk.truncate";  // synchronous, durable at once
-inline constexpr std::string_view disk_remove = "disk.remove";
-inline constexpr std::string_view disk_crash = "disk.crash";  // volatile bytes dropped / torn
-inline constexpr std::string_view disk_fault = "disk.fault";  // full / sync error switched
-inline constexpr std::string_view crash = "node.crash";
-inline constexpr std::string_view restart = "node.restart";
-inline constexpr std::string_view shutdown = "node.shutdown";  // the node gave up (Env::shutdown)
-inline constexpr std::string_view client_invoke = "client.invoke";
-inline constexpr std::string_view client_return = "client.return";
-inline constexpr std::string_view core = "core";  // Env::trace: msg_type = its kind
-inline constexpr std::string_view log = "log";    // Env::log, when enabled
+#define ZABLAB_RECORD_KIND_NAME(id, name, meaning) inline constexpr std::string_view id = name;
+ZABLAB_RECORD_KINDS(ZABLAB_RECORD_KIND_NAME)
+#undef ZABLAB_RECORD_KIND_NAME
 }  // namespace trace_kind
 
 // A record with the given fields (seq and time are filled in when it is added). Positional,

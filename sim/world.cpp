@@ -15,7 +15,7 @@ World::World(WorldOptions options)
   taps_.set(port::election, &peer_tap_);
   network_.set_tap(&taps_);
   // The seed and the shape of the world come first, so a trace says how to reproduce it.
-  sim_.record(make_record("world.config", kNoEndpoint, kNoEndpoint, kNoEndpoint,
+  sim_.record(make_record(trace_kind::world_config, kNoEndpoint, kNoEndpoint, kNoEndpoint,
                           Json()
                               .str("seed", std::to_string(options_.seed))
                               .num("servers", options_.servers)

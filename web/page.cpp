@@ -56,7 +56,7 @@ void go_to_first_violation() {
   gui::Controller& c = *page().controller;
   c.update(0);  // index the first records
   for (const sim::TraceRecord& r : c.timeline().records()) {
-    if (r.kind != sim::check::record_kind::violation) continue;
+    if (r.kind != sim::trace_kind::check_violation) continue;
     c.jump_to_record(r.seq);
     c.update(0);
     c.ui().display = -1;

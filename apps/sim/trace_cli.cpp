@@ -169,7 +169,7 @@ int cmd_replay(const std::vector<std::string>& args) {
         print_event(std::cout, r);
         ++shown;
       }
-      if (real || r.kind == sim::check::record_kind::violation) return;  // the recorded verdict: derived again below
+      if (real || r.kind == sim::trace_kind::check_violation) return;  // the recorded verdict: derived again below
       engine.on_record(r);
     });
   } catch (const sim::record::RecordError& e) {

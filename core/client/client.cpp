@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/data/path.h"
+#include "core/env/json_object.h"
 #include "core/jute/frame.h"
 #include "core/util/hex.h"
 
@@ -51,12 +52,6 @@ std::string_view keeper_state_name(std::int32_t state) {
 }
 
 namespace {
-
-std::string json_text(std::string_view s) {
-  std::string out;
-  jute::detail::json_string(out, s);
-  return out;
-}
 
 bool is_sequential(std::int32_t flags) {
   return flags == create_mode::persistent_sequential || flags == create_mode::ephemeral_sequential ||
@@ -636,7 +631,7 @@ void Client::begin_connect() {
   const std::string& host = hosts_[host_index_];
   attempt_deadline_ = env_.now_ms() + connect_timeout();
   env_.log(LogLevel::debug, "connecting to " + host + (session_id_ ? " to resume session " + util::hex(session_id_) : ""));
-  env_.trace({"client.connect", "{\"host\":" + json_text(host) + ",\"session\":\"" + util::hex(session_id_) + "\"}"});
+  env_.trace({EventKind::client_connect, JsonObject().str("host", host).hex("session", session_id_).done()});
   conn_ = env_.connect(host);
   wake_at(attempt_deadline_);
 }
@@ -911,7 +906,7 @@ void Client::drop_connection(const std::string& why, bool close_socket) {
   phase_ = Phase::none;
   ++stats_.connections_dropped;
   env_.log(was_open ? LogLevel::info : LogLevel::debug, "connection lost: " + why);
-  env_.trace({"client.drop", "{\"session\":\"" + util::hex(session_id_) + "\",\"reason\":" + json_text(why) + "}"});
+  env_.trace({EventKind::client_drop, JsonObject().hex("session", session_id_).str("reason", why).done()});
 
   // Everything in flight: its outcome is unknown.
   std::deque<Request> in_flight;
@@ -1016,8 +1011,7 @@ void Client::finish_close() {
 void Client::set_state(State next) {
   if (state_ == next) return;
   state_ = next;
-  env_.trace({"client.state", "{\"state\":\"" + std::string(state_name(next)) + "\",\"session\":\"" +
-                                  util::hex(session_id_) + "\"}"});
+  env_.trace({EventKind::client_state, JsonObject().str("state", state_name(next)).hex("session", session_id_).done()});
   for (const auto& [id, listener] : listeners_)
     defer([l = listener, next] {
       if (l) l(next);

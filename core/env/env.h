@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/env/disk.h"
+#include "core/env/trace_kinds.h"
 
 namespace zablab {
 
@@ -31,9 +32,10 @@ enum class PeerChannel : std::uint8_t { quorum = 0, election = 1 };
 enum class LogLevel { debug, info, warn, error };
 
 // A semantic event for the trace (role change, vote, proposal, commit, session expiry, ...).
-// `kind` is a short stable identifier ("session.expire"); `detail` is JSON or plain text.
+// `kind` is one of core/env/trace_kinds.h (its stable name, event_name(kind), is what a trace
+// stores); `detail` is a JSON object built with core/env/json_object.h.
 struct TraceEvent {
-  std::string kind;
+  EventKind kind;
   std::string detail;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/env/json_object.h"
 #include "core/util/hex.h"
 
 namespace zablab::quorum {
@@ -44,8 +45,8 @@ void Election::start(std::int64_t last_zxid, std::int64_t current_epoch) {
   received_.clear();
   out_of_election_.clear();
   retry_ms_ = kFinalizeWaitMs;
-  env_.trace({"fle.start", "{\"round\":" + std::to_string(logical_clock_) + ",\"zxid\":\"" + util::hex(last_zxid) +
-                               "\",\"epoch\":" + std::to_string(current_epoch) + "}"});
+  env_.trace({EventKind::fle_start,
+              JsonObject().num("round", logical_clock_).hex("zxid", last_zxid).num("epoch", current_epoch).done()});
   broadcast();
   arm_retry();
 }
@@ -58,9 +59,12 @@ void Election::stop() {
 }
 
 void Election::broadcast() {
-  env_.trace({"fle.vote_sent", "{\"leader\":" + std::to_string(proposal_.leader) + ",\"zxid\":\"" +
-                                   util::hex(proposal_.zxid) + "\",\"round\":" + std::to_string(logical_clock_) +
-                                   ",\"peer_epoch\":" + std::to_string(proposal_.peer_epoch) + "}"});
+  env_.trace({EventKind::fle_vote_sent, JsonObject()
+                                              .num("leader", proposal_.leader)
+                                              .hex("zxid", proposal_.zxid)
+                                              .num("round", logical_clock_)
+                                              .num("peer_epoch", proposal_.peer_epoch)
+                                              .done()});
   const std::string n = encode(PeerState::looking, Vote{proposal_.leader, proposal_.zxid, logical_clock_, proposal_.peer_epoch}, config_text_);
   for (std::int64_t sid : voters_)
     if (sid != self_) env_.peer_send(sid, PeerChannel::election, n);
@@ -99,8 +103,8 @@ void Election::set_proposal(const Vote& v) {
 
 std::optional<Vote> Election::decide(const Vote& v) {
   stop();
-  env_.trace({"fle.decide", "{\"leader\":" + std::to_string(v.leader) + ",\"zxid\":\"" + util::hex(v.zxid) +
-                                "\",\"round\":" + std::to_string(v.election_epoch) + "}"});
+  env_.trace({EventKind::fle_decide,
+              JsonObject().num("leader", v.leader).hex("zxid", v.zxid).num("round", v.election_epoch).done()});
   return v;
 }
 
@@ -110,11 +114,14 @@ std::optional<Vote> Election::on_notification(std::int64_t from, const Notificat
   if (!is_voter(from)) return std::nullopt;
   const Vote vote{n.leader, n.zxid, n.election_epoch, n.peer_epoch};
   const auto state = static_cast<PeerState>(n.state);
-  env_.trace({"fle.vote_received", "{\"from\":" + std::to_string(from) + ",\"state\":\"" +
-                                       std::string(state_name(state)) + "\",\"leader\":" + std::to_string(n.leader) +
-                                       ",\"zxid\":\"" + util::hex(n.zxid) + "\",\"round\":" +
-                                       std::to_string(n.election_epoch) + ",\"peer_epoch\":" +
-                                       std::to_string(n.peer_epoch) + "}"});
+  env_.trace({EventKind::fle_vote_received, JsonObject()
+                                                  .num("from", from)
+                                                  .str("state", state_name(state))
+                                                  .num("leader", n.leader)
+                                                  .hex("zxid", n.zxid)
+                                                  .num("round", n.election_epoch)
+                                                  .num("peer_epoch", n.peer_epoch)
+                                                  .done()});
   if (!is_voter(n.leader)) return std::nullopt;  // a vote for a non-voter: ZooKeeper ignores it
   if (finalize_timer_ && !better_vote(vote, proposal_)) {
     // A quorum backs our proposal and we are waiting finalizeWait for a better vote: as in

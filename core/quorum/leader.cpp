@@ -3,6 +3,7 @@
 // syncLimit, dropping silent learners). The phases are in leader_discovery.cpp,
 // leader_sync.cpp and leader_broadcast.cpp.
 #include "core/quorum/quorum_peer.h"
+#include "core/env/json_object.h"
 #include "core/util/hex.h"
 #include "core/util/log_text.h"
 
@@ -70,14 +71,17 @@ void QuorumPeer::on_revalidate(Learner& l, const jute::QuorumPacket& p) {
   jute::Writer w;
   w.i64(sid);
   w.boolean(valid);
-  env_.trace({"zab.revalidated", "{\"session\":\"" + util::hex(sid) + "\",\"learner\":" + std::to_string(l.sid) +
-                                     ",\"valid\":" + (valid ? "true" : "false") + "}"});
+  env_.trace({EventKind::zab_revalidated,
+              JsonObject().hex("session", sid).num("learner", l.sid).boolean("valid", valid).done()});
   send_packet(l.sid, packet::revalidate, -1, w.take());
 }
 
 std::map<std::int64_t, QuorumPeer::Learner>::iterator QuorumPeer::drop_learner(
-    std::map<std::int64_t, Learner>::iterator it, const std::string& why_json) {
-  env_.trace({"zab.learner_dropped", "{\"sid\":" + std::to_string(it->first) + ",\"why\":" + why_json + "}"});
+    std::map<std::int64_t, Learner>::iterator it, std::string_view why, std::optional<std::int64_t> unacked_zxid) {
+  JsonObject detail;
+  detail.num("sid", it->first).str("why", why);
+  if (unacked_zxid) detail.hex("zxid", *unacked_zxid);
+  env_.trace({EventKind::zab_learner_dropped, detail.done()});
   close_quorum(it->first);
   return learners_.erase(it);
 }
@@ -94,7 +98,7 @@ void QuorumPeer::leader_tick() {
     const std::int64_t limit = l.stage == Learner::Stage::up_to_date ? sync_ms : init_ms;
     if (now - l.last_heard_ms > limit) {
       env_.log(LogLevel::info, "leader: dropping silent learner " + std::to_string(l.sid));
-      it = drop_learner(it, "\"silent\"");
+      it = drop_learner(it, "silent");
       continue;
     }
     ++it;
@@ -132,10 +136,10 @@ void QuorumPeer::leader_tick() {
       send_packet(l.sid, packet::ping, last_zxid_);
       ++it;
     } else {
-      const std::string zxid = util::hex(l.sync_limit.oldest_unacked());
+      const std::int64_t zxid = l.sync_limit.oldest_unacked();
       env_.log(LogLevel::warn, "leader: closing the connection to learner " + std::to_string(l.sid) + ": proposal " +
-                                   zxid + " unacknowledged for syncLimit (transaction timeout)");
-      it = drop_learner(it, "\"transaction timeout\",\"zxid\":\"" + zxid + "\"");
+                                   util::hex(zxid) + " unacknowledged for syncLimit (transaction timeout)");
+      it = drop_learner(it, "transaction timeout", zxid);
     }
   }
 }

@@ -3,6 +3,7 @@
 // quorum of voters has logged it; observers are told of it by INFORM. Writes forwarded by
 // learners (REQUEST) are prepared here first.
 #include "core/data/txn.h"
+#include "core/env/json_object.h"
 #include "core/jute/codes.h"
 #include "core/quorum/quorum_peer.h"
 #include "core/quorum/zab_invariants.h"
@@ -19,8 +20,11 @@ void QuorumPeer::on_learner_ack(Learner& l, std::int64_t zxid) {
   auto it = outstanding_.find(zxid);
   if (it == outstanding_.end() || l.observer) return;
   it->second.acks.insert(l.sid);
-  env_.trace({"zab.ack", "{\"from\":" + std::to_string(l.sid) + ",\"zxid\":\"" + util::hex(zxid) + "\",\"acks\":" +
-                             std::to_string(it->second.acks.size()) + "}"});
+  env_.trace({EventKind::zab_ack, JsonObject()
+                                        .num("from", l.sid)
+                                        .hex("zxid", zxid)
+                                        .num("acks", static_cast<std::int64_t>(it->second.acks.size()))
+                                        .done()});
   try_commit();
 }
 
@@ -97,8 +101,11 @@ void QuorumPeer::propose(data::Txn txn) {
     send_packet(sid, packet::proposal, zxid, p.bytes);
     l.sync_limit.on_proposal(zxid, env_.now_ms());
   }
-  env_.trace({"zab.propose", "{\"zxid\":\"" + util::hex(zxid) + "\",\"type\":\"" +
-                                 std::string(op::name(txn.header.type)) + "\",\"txn\":" + data::txn_to_json(txn) + "}"});
+  env_.trace({EventKind::zab_propose, JsonObject()
+                                            .hex("zxid", zxid)
+                                            .str("type", op::name(txn.header.type))
+                                            .raw("txn", data::txn_to_json(txn))
+                                            .done()});
   log_txn(std::move(txn));  // our own ACK comes when it is durable (on_logged)
 }
 
@@ -121,8 +128,11 @@ void QuorumPeer::try_commit() {
         send_packet(sid, packet::commit, zxid);
       }
     }
-    env_.trace({"zab.commit", "{\"zxid\":\"" + util::hex(zxid) + "\",\"acks\":" + std::to_string(acks) +
-                                  ",\"voters\":" + std::to_string(voters().size()) + "}"});
+    env_.trace({EventKind::zab_commit, JsonObject()
+                                           .hex("zxid", zxid)
+                                           .num("acks", static_cast<std::int64_t>(acks))
+                                           .num("voters", static_cast<std::int64_t>(voters().size()))
+                                           .done()});
     apply_committed(p.txn);
     while (!sync_waiters_.empty() && sync_waiters_.front().barrier_zxid <= zxid) {
       complete_sync(sync_waiters_.front());

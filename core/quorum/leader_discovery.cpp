@@ -3,6 +3,7 @@
 // has connected, a new epoch above every accepted one; it is taken as current once a quorum has
 // acknowledged it, which ends discovery.
 #include "core/quorum/quorum_peer.h"
+#include "core/env/json_object.h"
 #include "core/quorum/zab_invariants.h"
 #include "core/util/hex.h"
 
@@ -32,8 +33,8 @@ void QuorumPeer::on_learner_info(std::int64_t from, const jute::QuorumPacket& p)
   l.last_heard_ms = env_.now_ms();
   l.tick_of_next_ack_deadline = leader_tick_count_ + config_.init_limit + config_.sync_limit;
   learners_[from] = l;
-  env_.trace({"zab.learner", "{\"sid\":" + std::to_string(from) + ",\"observer\":" + (l.observer ? "true" : "false") +
-                                 ",\"accepted_epoch\":" + std::to_string(l.accepted_epoch) + "}"});
+  env_.trace({EventKind::zab_learner,
+              JsonObject().num("sid", from).boolean("observer", l.observer).num("accepted_epoch", l.accepted_epoch).done()});
   if (epoch_ready_) {
     send_leaderinfo(learners_[from]);
   } else {
@@ -54,7 +55,7 @@ void QuorumPeer::maybe_choose_epoch() {
   if (!persist_epoch("acceptedEpoch", max_epoch + 1)) return;
   new_epoch_ = max_epoch + 1;
   accepted_epoch_ = new_epoch_;
-  env_.trace({"zab.new_epoch", "{\"epoch\":" + std::to_string(new_epoch_) + "}"});
+  env_.trace({EventKind::zab_new_epoch, JsonObject().num("epoch", new_epoch_).done()});
   after_disk([this, epoch = new_epoch_] {
     if (state_ != PeerState::leading || new_epoch_ != epoch) return;
     persistence_point("after-accepted-epoch");

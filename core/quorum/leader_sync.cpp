@@ -3,6 +3,7 @@
 // learner gets a DIFF, TRUNC or SNAP (sync_plan.h), the proposals still in flight, then NEWLEADER;
 // a quorum of NEWLEADER ACKs establishes the epoch and UPTODATE lets the learners serve.
 #include "core/data/txn.h"
+#include "core/env/json_object.h"
 #include "core/persist/recovery.h"
 #include "core/persist/snapshot_stream.h"
 #include "core/quorum/quorum_peer.h"
@@ -54,8 +55,8 @@ void QuorumPeer::sync_learner(Learner& l) {
   // As ZooKeeper's LearnerHandler, the choice is logged where an operator looks.
   env_.log(LogLevel::info, "syncing learner " + std::to_string(l.sid) + " by " + mode + " (its last zxid " + util::hex(peer) +
                                ", ours " + util::hex(mine) + "): " + plan.why);
-  env_.trace({"zab.sync", "{\"sid\":" + std::to_string(l.sid) + ",\"mode\":\"" + mode + "\",\"peer_zxid\":\"" +
-                              util::hex(peer) + "\",\"leader_zxid\":\"" + util::hex(mine) + "\"}"});
+  env_.trace({EventKind::zab_sync,
+              JsonObject().num("sid", l.sid).str("mode", mode).hex("peer_zxid", peer).hex("leader_zxid", mine).done()});
 }
 
 std::vector<persist::LogEntry> QuorumPeer::txn_log_from(std::int64_t peer) {
@@ -110,7 +111,7 @@ void QuorumPeer::maybe_establish() {
   arm_session_timer();
   serving_ = true;
   set_phase(Phase::broadcast);
-  env_.trace({"zab.established", "{\"epoch\":" + std::to_string(new_epoch_) + "}"});
+  env_.trace({EventKind::zab_established, JsonObject().num("epoch", new_epoch_).done()});
   env_.log(LogLevel::info, "leader " + std::to_string(id()) + ": epoch " + std::to_string(new_epoch_) +
                                " established with " + std::to_string(acked) + " voters");
 }

@@ -3,6 +3,7 @@
 // session checks it forwards to the leader, and the tick that notices a silent leader. The
 // phases are in learner_discovery.cpp, learner_sync.cpp and learner_broadcast.cpp.
 #include "core/jute/codes.h"
+#include "core/env/json_object.h"
 #include "core/quorum/quorum_peer.h"
 #include "core/util/hex.h"
 #include "core/util/log_text.h"
@@ -116,7 +117,7 @@ void QuorumPeer::revalidate_session(Connection& c, std::int64_t sid, std::int32_
   jute::Writer w;
   w.i64(sid);
   w.i32(timeout_ms);
-  env_.trace({"zab.revalidate", "{\"session\":\"" + util::hex(sid) + "\"}"});
+  env_.trace({EventKind::zab_revalidate, JsonObject().hex("session", sid).done()});
   send_packet(*leader_, packet::revalidate, -1, w.take());
 }
 

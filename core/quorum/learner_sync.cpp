@@ -3,6 +3,7 @@
 // TRUNC, applied in memory); NEWLEADER: snapshot, log and fsync, currentEpoch, ACK; UPTODATE:
 // ACK, the held proposals logged and ACKed, the held COMMITs applied, and we serve.
 #include "core/data/txn.h"
+#include "core/env/json_object.h"
 #include "core/persist/disk_layout.h"
 #include "core/persist/recovery.h"
 #include "core/quorum/quorum_peer.h"
@@ -14,10 +15,10 @@ namespace zablab::quorum {
 
 void QuorumPeer::on_trunc(std::int64_t zxid) {
   // Our log holds txns the new leader never committed: cut them off and rebuild from disk.
-  env_.trace({"zab.trunc", "{\"zxid\":\"" + util::hex(zxid) + "\",\"from\":\"" + util::hex(last_logged_zxid()) + "\"}"});
+  env_.trace({EventKind::zab_trunc, JsonObject().hex("zxid", zxid).hex("from", last_logged_zxid()).done()});
   if (const auto breach = invariants::trunc_keeps_committed(zxid, committed_zxid_)) {
     // The leader would take a committed txn from us: refuse, keep what we have, look again.
-    env_.trace({"invariant.broken", "{\"invariant\":\"" + breach->invariant + "\",\"values\":\"" + breach->values + "\"}"});
+    trace_breach(*breach);
     env_.log(LogLevel::error, util::describe(*breach) + "; refusing the TRUNC from leader " + std::to_string(*leader_));
     go_looking("refused a TRUNC to " + util::hex(zxid));
     return;
@@ -83,7 +84,8 @@ void QuorumPeer::install_snapshot(data::DataTree fresh) {
   history_.clear();
   committed_before_sync_ = committed_zxid_;
   committed_zxid_ = zxid;
-  env_.trace({"zab.snap", "{\"zxid\":\"" + util::hex(zxid) + "\",\"nodes\":" + std::to_string(tree_.node_count()) + "}"});
+  env_.trace({EventKind::zab_snap,
+              JsonObject().hex("zxid", zxid).num("nodes", static_cast<std::int64_t>(tree_.node_count())).done()});
   if (!persistent_) return;
   // In memory only until NEWLEADER (snapshot_synced_tree), as ZooKeeper's learner: nothing of
   // our log counts any more, and the next txn starts a new log.
@@ -256,7 +258,7 @@ void QuorumPeer::on_uptodate() {
   if (!leader_) return;  // a COMMIT without its proposal sent us back to LOOKING
   serving_ = true;
   set_phase(Phase::broadcast);
-  env_.trace({"zab.uptodate", "{\"leader\":" + std::to_string(*leader_) + "}"});
+  env_.trace({EventKind::zab_uptodate, JsonObject().num("leader", *leader_).done()});
 }
 
 void QuorumPeer::finish_sync() {

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "core/env/json_object.h"
 #include "core/quorum/fle_config.h"
 #include "core/quorum/zab_invariants.h"
 
@@ -136,9 +137,14 @@ bool QuorumPeer::load_epochs() {
   return true;
 }
 
+void QuorumPeer::trace_breach(const util::Breach& breach) {
+  env_.trace({EventKind::invariant_broken,
+              JsonObject().str("invariant", breach.invariant).str("values", breach.values).done()});
+}
+
 bool QuorumPeer::holds(const std::optional<util::Breach>& breach) {
   if (!breach) return true;
-  env_.trace({"invariant.broken", "{\"invariant\":\"" + breach->invariant + "\",\"values\":\"" + breach->values + "\"}"});
+  trace_breach(*breach);
   fail(util::describe(*breach));
   return false;
 }
@@ -148,8 +154,8 @@ void QuorumPeer::change_state(PeerState s, Phase p, const std::string& why) {
   state_ = s;
   role_since_ms_ = env_.now_ms();
   set_phase(p);
-  env_.trace({"peer.state", "{\"from\":\"" + std::string(state_name(before)) + "\",\"to\":\"" +
-                                std::string(state_name(s)) + "\",\"why\":\"" + why + "\"}"});
+  env_.trace({EventKind::peer_state,
+              JsonObject().str("from", state_name(before)).str("to", state_name(s)).str("why", why).done()});
   env_.log(LogLevel::info, "peer " + std::to_string(id()) + ": " + std::string(state_name(before)) + " -> " +
                                std::string(state_name(s)) + " (" + why + ")");
 }
@@ -157,7 +163,7 @@ void QuorumPeer::change_state(PeerState s, Phase p, const std::string& why) {
 void QuorumPeer::set_phase(Phase p) {
   if (phase_ == p) return;
   phase_ = p;
-  env_.trace({"peer.phase", "{\"phase\":\"" + std::string(phase_name(p)) + "\"}"});
+  env_.trace({EventKind::peer_phase, JsonObject().str("phase", phase_name(p)).done()});
 }
 
 void QuorumPeer::go_looking(const std::string& why) {
@@ -325,7 +331,7 @@ void QuorumPeer::on_peer_disconnected(PeerId peer, PeerChannel channel) {
   quorum_in_.erase(peer);
   early_learners_.erase(peer);
   if (state_ == PeerState::leading) {
-    if (learners_.erase(peer)) env_.trace({"zab.learner_lost", "{\"sid\":" + std::to_string(peer) + "}"});
+    if (learners_.erase(peer)) env_.trace({EventKind::zab_learner_lost, JsonObject().num("sid", peer).done()});
   } else if (from_our_leader(peer)) {
     if (!retry_leader_connection()) go_looking("lost the connection to leader " + std::to_string(peer));
   }
@@ -380,7 +386,7 @@ bool QuorumPeer::persist_epoch(const char* name, std::int64_t value) {
 }
 
 void QuorumPeer::persistence_point(std::string_view name) {
-  if (persistent_) env_.trace({"persist.point", "{\"point\":\"" + std::string(name) + "\"}"});
+  if (persistent_) env_.trace({EventKind::persist_point, JsonObject().str("point", name).done()});
 }
 
 void QuorumPeer::reload_from_disk() {

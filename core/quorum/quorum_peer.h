@@ -66,6 +66,8 @@ class QuorumPeer : public server::ServerCore {
   // An always-on invariant (zab_invariants.h): true if it held. If not, the server logs and
   // traces (invariant.broken) what broke and stops: going on could corrupt what it holds.
   bool holds(const std::optional<util::Breach>& breach);
+  // Traces invariant.broken with what broke (the caller stops, or refuses a leader's packet).
+  void trace_breach(const util::Breach& breach);
 
  protected:
   void submit_write(Connection& c, Pending& p) override;
@@ -132,7 +134,7 @@ class QuorumPeer : public server::ServerCore {
   bool persist_epoch(const char* name, std::int64_t value);
   bool load_epochs();  // QuorumPeer.loadDataBase's epoch checks; false: the start was refused
   // A named boundary in the persistence sequence ("after-current-epoch", ...), as a trace event
-  // (kind "persist.point"): the simulator can crash the server exactly there (docs/scenarios.md).
+  // (EventKind::persist_point): the simulator can crash the server exactly there (docs/scenarios.md).
   void persistence_point(std::string_view name);
   void reload_from_disk();
   void on_tick();
@@ -142,10 +144,11 @@ class QuorumPeer : public server::ServerCore {
   void leader_packet(std::int64_t from, const jute::QuorumPacket& p);
   void on_revalidate(Learner& l, const jute::QuorumPacket& p);
   void leader_tick();
-  // Closes a learner's connection and forgets it, tracing zab.learner_dropped with `why_json`
-  // (the value of "why", then any further fields); returns the next learner.
+  // Closes a learner's connection and forgets it, tracing zab.learner_dropped with `why` (and
+  // the oldest proposal it left unacknowledged, for a transaction timeout); returns the next learner.
   std::map<std::int64_t, Learner>::iterator drop_learner(std::map<std::int64_t, Learner>::iterator it,
-                                                         const std::string& why_json);
+                                                         std::string_view why,
+                                                         std::optional<std::int64_t> unacked_zxid = std::nullopt);
   // --- leader: discovery (leader_discovery.cpp) ---
   void become_leading();
   void on_learner_info(std::int64_t from, const jute::QuorumPacket& p);

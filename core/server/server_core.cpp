@@ -1,6 +1,7 @@
 #include "core/server/server_core.h"
 
 #include "core/data/acl.h"
+#include "core/env/json_object.h"
 #include "core/jute/codes.h"
 #include "core/jute/frame.h"
 #include "core/jute/records.h"
@@ -219,8 +220,7 @@ void ServerCore::handle_connect(Connection& c, std::string_view frame) {
     c.state = ConnState::creating_session;
     session_owner_[sid] = c.id;
     arm_session_timer();
-    env_.trace({"session.create", "{\"session\":\"" + util::hex(sid) + "\",\"timeout_ms\":" +
-                                      std::to_string(timeout) + "}"});
+    env_.trace({EventKind::session_create, JsonObject().hex("session", sid).num("timeout_ms", timeout).done()});
     submit_new_session(c, sid, timeout);
     return;
   }
@@ -480,7 +480,7 @@ void ServerCore::commit(const data::Txn& txn) {
     ++stats_.digest_mismatches;
     env_.log(LogLevel::warn, data::describe(mismatch));
   }
-  env_.trace({"txn.commit", data::txn_to_json(txn)});
+  env_.trace({EventKind::txn_commit, data::txn_to_json(txn)});
   after_apply(txn);
 
   // Watch events first: they must reach each client before any reply that observes the change.
@@ -559,8 +559,11 @@ void ServerCore::commit(const data::Txn& txn) {
     sessions_.remove(sid);
     // What the session still owns once its close is applied (nothing, unless a bug kept it): the
     // oracle's client.ephemeral-lifetime reads it.
-    env_.trace({"session.close", "{\"session\":\"" + util::hex(sid) +
-                                     "\",\"ephemerals_left\":" + std::to_string(tree_.ephemerals(sid).size()) + "}"});
+    env_.trace({EventKind::session_close,
+                JsonObject()
+                    .hex("session", sid)
+                    .num("ephemerals_left", static_cast<std::int64_t>(tree_.ephemerals(sid).size()))
+                    .done()});
     // An expired session's connection is closed now; a client's own closeSession is answered first.
     if (origin && !pending) close_connection(origin->id, "session " + util::hex(sid) + " expired");
   }
@@ -707,7 +710,7 @@ void ServerCore::expire_sessions() {
     const Session* s = sessions_.find(sid);
     env_.log(LogLevel::info, "Expiring session " + util::hex(sid) + ", timeout of " +
                                  std::to_string(s ? s->timeout_ms : 0) + "ms exceeded");
-    env_.trace({"session.expire", "{\"session\":\"" + util::hex(sid) + "\"}"});
+    env_.trace({EventKind::session_expire, JsonObject().hex("session", sid).done()});
     submit_server_txn(prep_.close_session_txn(sid, next_zxid(), env_.wall_ms()));
   }
 }

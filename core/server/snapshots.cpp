@@ -4,6 +4,7 @@
 // time, each piece when the disk finished the last, so no request waits behind more than one
 // piece -- and the simulator runs the same code, deterministically. Recovery replays the log
 // from the snapshot's zxid, which brings every node the snapshot caught mid-change up to date.
+#include "core/env/json_object.h"
 #include "core/persist/disk_layout.h"
 #include "core/persist/recovery.h"
 #include "core/persist/snapshot.h"
@@ -63,7 +64,7 @@ void ServerCore::take_snapshot() {
   cancel_snapshot("a whole snapshot is taken instead", path);
   disk.write_atomic(path, persist::serialize_snapshot(tree_), next_token_++);
   roll_log();
-  env_.trace({"snapshot", "{\"zxid\":\"" + util::hex(tree_.last_processed_zxid()) + "\"}"});
+  env_.trace({EventKind::snapshot, JsonObject().hex("zxid", tree_.last_processed_zxid()).done()});
   env_.log(LogLevel::info, "snapshot " + path);
   purge_old_files();
 }
@@ -114,7 +115,7 @@ void ServerCore::finish_snapshot() {
   const std::uint64_t bytes = snapshot_->writer.written();
   const std::string path = snapshot_->path;
   snapshot_.reset();
-  env_.trace({"snapshot", "{\"zxid\":\"" + util::hex(zxid) + "\"}"});
+  env_.trace({EventKind::snapshot, JsonObject().hex("zxid", zxid).done()});
   env_.log(LogLevel::info, "snapshot " + path + " written (" + std::to_string(bytes) + " bytes)");
   purge_old_files();
 }

@@ -122,11 +122,11 @@ void server_down(ServerView& sv, const std::string& reason) {
 
 void server_core(EnsembleState& st, ServerView& sv, const TraceRecord& r, const JsonValue& d) {
   const std::string& t = r.msg_type;
-  if (t == "snapshot") {
+  if (t == core_event::snapshot) {
     const auto z = d["zxid"].int_or(-1);
     sv.last_committed = std::max(sv.last_committed, z);
     sv.last_logged = std::max(sv.last_logged, z);
-  } else if (t == "peer.state") {
+  } else if (t == core_event::peer_state) {
     sv.role = parse_role(d["to"].str());
     if (sv.role == Role::looking) {
       sv.leader.reset();
@@ -134,9 +134,9 @@ void server_core(EnsembleState& st, ServerView& sv, const TraceRecord& r, const 
       sv.learners.clear();
       sv.acks.clear();
     }
-  } else if (t == "peer.phase") {
+  } else if (t == core_event::peer_phase) {
     if (auto p = parse_phase(d["phase"].str())) sv.phase = *p;
-  } else if (t == "fle.start") {
+  } else if (t == core_event::fle_start) {
     sv.electing = true;
     sv.round = d["round"].int_or(sv.round);
     sv.heard.clear();
@@ -144,46 +144,46 @@ void server_core(EnsembleState& st, ServerView& sv, const TraceRecord& r, const 
     sv.current_epoch = d["epoch"].int_or(sv.current_epoch);
     sv.last_logged = d["zxid"].int_or(sv.last_logged);
     sv.vote = VoteInfo{true, sv.id, sv.last_logged, sv.round, sv.current_epoch, "LOOKING", r.seq};
-  } else if (t == "fle.vote_sent") {
+  } else if (t == core_event::fle_vote_sent) {
     sv.vote = vote_from(d, r.seq);
     sv.vote.state = std::string(role_name(sv.role));
     sv.round = std::max(sv.round, sv.vote.round);
-  } else if (t == "fle.vote_received") {
+  } else if (t == core_event::fle_vote_received) {
     const VoteInfo v = vote_from(d, r.seq);
     if (v.state == "LOOKING" && v.round > sv.round) {
       sv.heard.clear();
       sv.round = v.round;
     }
     sv.heard[d["from"].int_or(kNoEndpoint)] = v;
-  } else if (t == "fle.decide") {
+  } else if (t == core_event::fle_decide) {
     sv.decided = d["leader"].int_or(0);
     sv.leader = sv.decided;
     sv.electing = false;
-  } else if (t == "zab.learner") {
+  } else if (t == core_event::zab_learner) {
     sv.learners.insert(d["sid"].int_or(kNoEndpoint));
-  } else if (t == "zab.learner_lost") {
+  } else if (t == core_event::zab_learner_lost) {
     sv.learners.erase(d["sid"].int_or(kNoEndpoint));
-  } else if (t == "zab.new_epoch") {
+  } else if (t == core_event::zab_new_epoch) {
     sv.new_epoch = d["epoch"].int_or(-1);
     sv.accepted_epoch = std::max(sv.accepted_epoch, sv.new_epoch);
-  } else if (t == "zab.sync") {
+  } else if (t == core_event::zab_sync) {
     sv.sync_mode[d["sid"].int_or(kNoEndpoint)] = d["mode"].str();
-  } else if (t == "zab.established") {
+  } else if (t == core_event::zab_established) {
     sv.established = true;
     sv.current_epoch = d["epoch"].int_or(sv.current_epoch);
-  } else if (t == "zab.propose") {
+  } else if (t == core_event::zab_propose) {
     const auto z = d["zxid"].int_or(-1);
     sv.acks[z];
     sv.last_logged = std::max(sv.last_logged, z);
-  } else if (t == "zab.ack") {
+  } else if (t == core_event::zab_ack) {
     sv.acks[d["zxid"].int_or(-1)].insert(d["from"].int_or(kNoEndpoint));
-  } else if (t == "zab.commit") {
+  } else if (t == core_event::zab_commit) {
     const auto z = d["zxid"].int_or(-1);
     sv.voters = static_cast<int>(d["voters"].int_or(sv.voters));
     sv.acks.erase(sv.acks.begin(), sv.acks.upper_bound(z));
-  } else if (t == "zab.trunc") {
+  } else if (t == core_event::zab_trunc) {
     sv.last_logged = d["zxid"].int_or(sv.last_logged);
-  } else if (t == "zab.snap") {
+  } else if (t == core_event::zab_snap) {
     if (sv.leader) {
       if (const ServerView* l = st.server(*sv.leader)) {
         sv.tree = l->tree;
@@ -194,14 +194,14 @@ void server_core(EnsembleState& st, ServerView& sv, const TraceRecord& r, const 
     const auto z = d["zxid"].int_or(-1);
     sv.last_committed = z;
     sv.last_logged = std::max(sv.last_logged, z);
-  } else if (t == "txn.commit") {
+  } else if (t == core_event::txn_commit) {
     apply_txn(sv, r.zxid >= 0 ? r.zxid : d["header"]["zxid"].int_or(0), d);
   }
 }
 
 void client_record(ClientView& cv, const TraceRecord& r, const JsonValue& d) {
   const std::string_view kind = r.kind;
-  if (kind == "node.start") {
+  if (kind == tk::start) {
     cv.up = true;
   } else if (kind == tk::shutdown || kind == tk::crash) {
     cv.up = false;
@@ -219,10 +219,10 @@ void client_record(ClientView& cv, const TraceRecord& r, const JsonValue& d) {
     cv.last_result = what + " " + d["err"].str() + (r.zxid > 0 ? " @" + zxid_text(r.zxid) : "");
     ++cv.completed;
   } else if (kind == tk::core) {
-    if (r.msg_type == "client.state") {
+    if (r.msg_type == core_event::client_state) {
       cv.state = d["state"].str();
       if (auto s = d["session"].as_int()) cv.session = *s;
-    } else if (r.msg_type == "client.connect") {
+    } else if (r.msg_type == core_event::client_connect) {
       if (auto where = sim::resolve(d["host"].str())) cv.server = where->first;
     }
   }
@@ -265,7 +265,7 @@ void apply(EnsembleState& st, const TraceRecord& r, const Timeline& timeline) {
   const std::string_view kind = r.kind;
   const JsonValue d = JsonValue::parse(r.detail);
 
-  if (kind == "world.config") {
+  if (kind == tk::world_config) {
     const auto n = d["servers"].int_or(0);
     for (EndpointId id = 1; id <= n; ++id) server_view(st, id);
     return;
@@ -299,7 +299,7 @@ void apply(EnsembleState& st, const TraceRecord& r, const Timeline& timeline) {
   }
   if (!sim::is_server(r.node)) return;
   ServerView& sv = server_view(st, r.node);
-  if (kind == "node.start" || kind == tk::restart) {
+  if (kind == tk::start || kind == tk::restart) {
     sv.up = true;
     sv.incarnation = static_cast<int>(d["incarnation"].int_or(sv.incarnation + 1));
     sv.role = Role::looking;

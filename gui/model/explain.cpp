@@ -56,7 +56,7 @@ std::string state_reason(const Timeline& tl, std::uint64_t seq) {
   for (std::uint64_t s = seq + 1; s < tl.size() && s < seq + 8; ++s) {
     const TraceRecord& n = tl.at(s);
     if (n.time_ns != r.time_ns) break;
-    if (n.node == r.node && n.msg_type == "peer.state") return tl.detail(s)["why"].str();
+    if (n.node == r.node && n.msg_type == core_event::peer_state) return tl.detail(s)["why"].str();
   }
   return {};
 }
@@ -75,7 +75,7 @@ std::string next_in_handler(const Timeline& tl, std::uint64_t seq) {
 
 int quorum_of(int voters) { return voters / 2 + 1; }
 
-Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleState& before,
+Explanation explain_core_event(const Timeline& tl, std::uint64_t seq, const EnsembleState& before,
                        const EnsembleState& after) {
   const TraceRecord& r = tl.at(seq);
   const JsonValue d = tl.detail(seq);
@@ -88,7 +88,7 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
   Explanation e;
   auto why = [&](std::string s) { e.why.push_back(std::move(s)); };
 
-  if (t == "fle.start") {
+  if (t == core_event::fle_start) {
     e.protocol = "Fast Leader Election";
     e.title = Srv(n) + " starts a leader election (round " + d["round"].str() + ")";
     const std::string reason = b && b->role != Role::looking && b->role != Role::unknown && b->role != Role::down
@@ -99,7 +99,7 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
     why("Votes are ordered by (epoch, zxid, server id): the server with the most recent history wins, and the larger "
         "id breaks ties. A server switches to any better vote it hears and decides once a quorum (" + num(q) + " of " +
         num(voters) + ") agrees.");
-  } else if (t == "fle.vote_sent") {
+  } else if (t == core_event::fle_vote_sent) {
     e.protocol = "Fast Leader Election";
     const VoteInfo v = vote_of(d);
     const bool changed = b && b->vote.valid && b->vote.leader != v.leader;
@@ -113,7 +113,7 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
           d["zxid"].str() + ", epoch " + d["peer_epoch"].str() + ". Servers resend when they change their vote, when a "
           "retransmission timer fires, or to answer a server that is behind.");
     }
-  } else if (t == "fle.vote_received") {
+  } else if (t == core_event::fle_vote_received) {
     e.protocol = "Fast Leader Election";
     const VoteInfo v = vote_of(d);
     const EndpointId from = d["from"].int_or(0);
@@ -147,7 +147,7 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
       why(Srv(n) + "'s own candidate " + num(b->vote.leader) + " is better: " + why_better(b->vote, v) +
           ". It keeps its vote; " + srv(from) + " will switch when it hears it.");
     }
-  } else if (t == "fle.decide") {
+  } else if (t == core_event::fle_decide) {
     e.protocol = "Fast Leader Election";
     const EndpointId leader = d["leader"].int_or(0);
     std::vector<EndpointId> backers;
@@ -162,7 +162,7 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
         num(q) + " of " + num(voters) + " needed) and no better vote arrived during the finalize wait. " +
         (leader == n ? "It is the winner, so it becomes LEADING and starts Zab's discovery."
                      : "It becomes FOLLOWING and connects to " + srv(leader) + "."));
-  } else if (t == "peer.state") {
+  } else if (t == core_event::peer_state) {
     e.protocol = "Zab";
     const std::string to = d["to"].str();
     const std::string from = d["from"].str();
@@ -176,12 +176,12 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
           " with the last epoch it accepted.");
     else if (to == "LOOKING" && from != "LOOKING")
       why("Without a leader it stops serving clients and starts a new election.");
-  } else if (t == "peer.phase") {
+  } else if (t == core_event::peer_phase) {
     e.protocol = "Zab";
     const auto p = parse_phase(d["phase"].str());
     e.title = Srv(n) + " enters " + d["phase"].str();
     if (p) why(phase_meaning(*p));
-  } else if (t == "zab.learner") {
+  } else if (t == core_event::zab_learner) {
     e.protocol = "Zab discovery";
     const EndpointId sid = d["sid"].int_or(0);
     const bool observer = d["observer"].as_bool();
@@ -198,7 +198,7 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
       why(Srv(sid) + " last accepted epoch " + d["accepted_epoch"].str() + ". The leader waits for a quorum: it has " +
           num(have) + " of " + num(voters) + " voters (itself included; " + num(q) +
           " needed). Then it picks an epoch larger than every accepted epoch it has seen.");
-  } else if (t == "zab.new_epoch") {
+  } else if (t == core_event::zab_new_epoch) {
     e.protocol = "Zab discovery";
     e.title = "Leader " + num(n) + " chooses epoch " + d["epoch"].str();
     why("It is one more than the largest epoch accepted by the leader and the quorum of followers that connected. "
@@ -207,7 +207,7 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
         "leader's.");
     why("It stores acceptedEpoch, then sends LEADERINFO; each follower stores the epoch too and answers ACKEPOCH "
         "with its current epoch and last zxid.");
-  } else if (t == "zab.sync") {
+  } else if (t == core_event::zab_sync) {
     e.protocol = "Zab synchronization";
     const EndpointId sid = d["sid"].int_or(0);
     const std::string mode = d["mode"].str();
@@ -237,24 +237,24 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
           "gets the whole data tree instead: the SNAP packet, then the tree itself streamed in pieces (\"snapshot\" "
           "messages), which replaces everything the follower had; it writes a snapshot before it ACKs NEWLEADER.");
     why("After the sync the leader sends NEWLEADER; the follower stores the new current epoch and ACKs it.");
-  } else if (t == "zab.established") {
+  } else if (t == core_event::zab_established) {
     e.protocol = "Zab";
     e.title = "Leader " + num(n) + " has established epoch " + d["epoch"].str();
     why("A quorum has ACKed NEWLEADER: a quorum holds the leader's history and accepts its epoch. It sends UPTODATE and "
         "moves to BROADCAST: from now on it serves clients and proposes new txns.");
-  } else if (t == "zab.uptodate") {
+  } else if (t == core_event::zab_uptodate) {
     e.protocol = "Zab";
     e.title = Srv(n) + " is up to date with leader " + d["leader"].str();
     why("UPTODATE means the leader has a quorum behind its epoch. The follower starts serving its clients and now "
         "logs, ACKs and commits in BROADCAST.");
-  } else if (t == "zab.propose") {
+  } else if (t == core_event::zab_propose) {
     e.protocol = "Zab broadcast";
     const std::int64_t z = d["zxid"].int_or(0);
     e.title = "Leader " + num(n) + " proposes " + hx(z) + " (" + d["type"].str() + ")";
     why("Each write gets the next zxid (" + zxid_parts(z) + "). The leader logs it and sends PROPOSAL to every "
         "follower; it commits once a quorum (" + num(q) + " of " + num(voters) + ", the leader included) has "
         "logged it.");
-  } else if (t == "zab.ack") {
+  } else if (t == core_event::zab_ack) {
     e.protocol = "Zab broadcast";
     const std::int64_t z = d["zxid"].int_or(0);
     const EndpointId from = d["from"].int_or(0);
@@ -263,28 +263,28 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
     why(Srv(from) + " has written " + hx(z) + " to its log and fsynced it. ACKs so far: " + num(acks) + " of " +
         num(voters) + " voters; a quorum is " + num(q) + "." +
         (acks >= q ? " Enough: the leader can commit." : " Not yet enough: it keeps waiting."));
-  } else if (t == "zab.commit") {
+  } else if (t == core_event::zab_commit) {
     e.protocol = "Zab broadcast";
     const std::int64_t z = d["zxid"].int_or(0);
     e.title = Srv(n) + " commits " + hx(z) + ": it has ACKs from " + d["acks"].str() + " of " + d["voters"].str();
     why("That is a majority: " + hx(z) + " is on the disk of a quorum, and every future leader's quorum overlaps this "
         "one, so it can never be lost. The leader sends COMMIT to its followers (INFORM to observers) and applies it. "
         "Commits happen strictly in zxid order.");
-  } else if (t == "zab.trunc") {
+  } else if (t == core_event::zab_trunc) {
     e.protocol = "Zab synchronization";
     e.title = Srv(n) + " truncates its log to " + d["zxid"].str();
     why("Its log went to " + d["from"].str() + ", but those txns were never committed: the new leader does not have them, "
         "so they are erased before it follows.");
-  } else if (t == "zab.snap") {
+  } else if (t == core_event::zab_snap) {
     e.protocol = "Zab synchronization";
     e.title = Srv(n) + " loads the leader's snapshot at " + d["zxid"].str();
     why("It replaces its whole data tree (" + d["nodes"].str() + " znodes) with the leader's.");
-  } else if (t == "zab.learner_lost") {
+  } else if (t == core_event::zab_learner_lost) {
     e.protocol = "Zab";
     e.title = "Leader " + num(n) + " lost " + srv(d["sid"].int_or(0));
     why("If it no longer hears a quorum of followers, it gives up at the next tick and goes LOOKING: a leader without "
         "a quorum must not keep serving.");
-  } else if (t == "zab.learner_dropped") {
+  } else if (t == core_event::zab_learner_dropped) {
     e.protocol = "Zab";
     const bool silent = d["why"].str() == "silent";
     e.title = "Leader " + num(n) + " drops " + srv(d["sid"].int_or(0)) +
@@ -293,7 +293,7 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
                  "timed out."
                : "ZooKeeper's SyncLimitCheck: a follower must ACK each proposal within syncLimit ticks, PINGs or not; "
                  "a follower whose disk cannot keep up is dropped, and must sync again.");
-  } else if (t == "txn.commit") {
+  } else if (t == core_event::txn_commit) {
     e.protocol = "Zab broadcast";
     const JsonValue& op = d["ops"].at(0);
     std::string what = op["type"].str();
@@ -304,7 +304,7 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
                               "A follower applies a txn when the leader's COMMIT arrives, in zxid order.") +
         " Its committed prefix now has " + num(a ? static_cast<std::int64_t>(a->committed.size()) : 0) +
         " txns and ends at " + hx(r.zxid) + "; every server's committed prefix is a prefix of every other's.");
-  } else if (t == "snapshot") {
+  } else if (t == core_event::snapshot) {
     e.protocol = "recovery";
     e.title = Srv(n) + " has a snapshot at " + d["zxid"].str();
     why("On start a server loads its newest snapshot and replays its txn log after it.");
@@ -313,14 +313,14 @@ Explanation core_event(const Timeline& tl, std::uint64_t seq, const EnsembleStat
     e.title = Srv(n) + " " + t.substr(8) + " session " + d["session"].str();
     why("Sessions are global: creating or closing one is a txn (createSession / closeSession) that goes through the "
         "leader like any write.");
-  } else if (t == "client.state") {
+  } else if (t == core_event::client_state) {
     e.protocol = "client";
     e.title = Who(n) + " is " + d["state"].str() + " (session " + d["session"].str() + ")";
-  } else if (t == "client.connect") {
+  } else if (t == core_event::client_connect) {
     e.protocol = "client";
     e.title = Who(n) + " connects to " + d["host"].str();
     why("A client picks a server from its connect string; any server can serve reads, writes go to the leader.");
-  } else if (t == "client.drop") {
+  } else if (t == core_event::client_drop) {
     e.protocol = "client";
     e.title = Who(n) + " lost its connection";
     why("Reason: " + d["reason"].str() + ". It tries another server; its session survives if it reconnects in time.");
@@ -409,7 +409,7 @@ std::string message_meaning(std::string_view type) {
 Explanation explain(const Timeline& tl, std::uint64_t seq, const EnsembleState& before, const EnsembleState& after) {
   const TraceRecord& r = tl.at(seq);
   const std::string_view kind = r.kind;
-  if (kind == tk::core) return core_event(tl, seq, before, after);
+  if (kind == tk::core) return explain_core_event(tl, seq, before, after);
   const JsonValue d = tl.detail(seq);
   Explanation e;
   auto why = [&](std::string s) {
@@ -466,7 +466,7 @@ Explanation explain(const Timeline& tl, std::uint64_t seq, const EnsembleState& 
                    "its quorum as long as a majority of voters still answers."
                  : "The leader drops the follower when the connection resets; it keeps its quorum as long as a "
                    "majority of voters is still up.");
-  } else if (kind == tk::restart || kind == "node.start") {
+  } else if (kind == tk::restart || kind == tk::start) {
     e.protocol = "fault";
     e.title = node + (kind == tk::restart ? " restarts" : " starts") +
               (d.has("incarnation") ? " (incarnation " + d["incarnation"].str() + ")" : "");
@@ -495,11 +495,11 @@ Explanation explain(const Timeline& tl, std::uint64_t seq, const EnsembleState& 
     e.protocol = "timer";
     const std::string next = next_in_handler(tl, seq);
     e.title = node + "'s timer fires";
-    if (next == "fle.decide")
+    if (next == core_event::fle_decide)
       why("The finalize wait (200 ms) is over and nothing better arrived: the election can end.");
-    else if (next == "fle.vote_sent")
+    else if (next == core_event::fle_vote_sent)
       why("The election's retransmission timer: it resends its vote in case a notification was lost.");
-    else if (next == "peer.state" || next == "fle.start")
+    else if (next == core_event::peer_state || next == core_event::fle_start)
       why("A tick found the leader or quorum silent for too long: " + state_reason(tl, seq));
     else
       why("Ticks drive heartbeats (PING) and failure detection (initLimit, syncLimit), and sessions' expiry.");
@@ -526,12 +526,12 @@ Explanation explain(const Timeline& tl, std::uint64_t seq, const EnsembleState& 
     const std::string what = d.has("what") ? d["what"].str() : r.msg_type;
     e.title = "The script: " + (what.empty() ? std::string(kind) : what);
     if (d.has("line")) why("Scenario line " + d["line"].str() + ".");
-    if (kind == "scenario.fail") why("A step of the scenario failed: " + r.detail);
-  } else if (kind == "check.violation") {
+    if (kind == tk::scenario_fail) why("A step of the scenario failed: " + r.detail);
+  } else if (kind == tk::check_violation) {
     e.protocol = "checker";
     e.title = "Invariant violated: " + r.msg_type;
     why("The checkers watch every record; this one broke " + r.msg_type + ". Details: " + r.detail);
-  } else if (kind == "world.config") {
+  } else if (kind == tk::world_config) {
     e.protocol = "world";
     e.title = "A world of " + d["servers"].str() + " servers, seed " + d["seed"].str();
     why("Everything that follows is deterministic: the same seed and the same commands give the same trace.");

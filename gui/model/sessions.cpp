@@ -78,15 +78,15 @@ SessionTimeline build_session_timeline(const Timeline& timeline, std::int64_t up
     }
     if (r.kind != sim::trace_kind::core) continue;
     const std::string& what = r.msg_type;
-    if (what == "session.create") {
+    if (what == core_event::session_create) {
       const JsonValue d = JsonValue::parse(r.detail);
       SessionSpan& s = span(d["session"].int_or(0), r);
       s.timeout_ms = static_cast<std::int32_t>(d["timeout_ms"].int_or(s.timeout_ms));
-    } else if (what == "session.expire" || what == "session.close") {
+    } else if (what == core_event::session_expire || what == core_event::session_close) {
       const JsonValue d = JsonValue::parse(r.detail);
       auto it = by_id.find(d["session"].int_or(0));
-      if (it != by_id.end()) end(out.sessions[it->second], r, what == "session.expire" ? "expired" : "closed");
-    } else if (what == "client.state") {
+      if (it != by_id.end()) end(out.sessions[it->second], r, what == core_event::session_expire ? "expired" : "closed");
+    } else if (what == core_event::client_state) {
       const JsonValue d = JsonValue::parse(r.detail);
       const std::int64_t sid = d["session"].int_or(0);
       if (sid == 0) continue;
@@ -96,7 +96,7 @@ SessionTimeline build_session_timeline(const Timeline& timeline, std::int64_t up
         s.client = r.node;
         s.last_heard_ns = std::max(s.last_heard_ns, r.time_ns);
       }
-    } else if (what == "txn.commit") {
+    } else if (what == core_event::txn_commit) {
       // Ephemeral creations and the close that removes them, as the first server to apply them
       // saw them (later servers apply the same txns).
       const JsonValue d = JsonValue::parse(r.detail);

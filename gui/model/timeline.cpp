@@ -123,7 +123,7 @@ Category Timeline::categorize(const TraceRecord& r, std::int64_t message) const 
     if (starts_with(t, "fle.")) return Category::election;
     if (starts_with(t, "zab.") || starts_with(t, "peer.")) return Category::zab;
     if (starts_with(t, "session.")) return Category::session;
-    if (t == "txn.commit") return Category::txn;
+    if (t == core_event::txn_commit) return Category::txn;
     if (starts_with(t, "client.")) return Category::client;
     return Category::other;
   }
@@ -142,7 +142,7 @@ Category Timeline::categorize(const TraceRecord& r, std::int64_t message) const 
   if (kind == tk::client_invoke || kind == tk::client_return) return Category::client;
   // Scenario runs (sim/scenario): the script's actions and expectations, checker verdicts.
   if (starts_with(kind, "scenario.") || starts_with(kind, "check.")) return Category::fault;
-  if (kind == "op.result" || starts_with(kind, "recipe.")) return Category::client;
+  if (kind == tk::op_result || starts_with(kind, "recipe.")) return Category::client;
   return Category::other;
 }
 
@@ -239,14 +239,14 @@ void Timeline::end_message(std::size_t index, const TraceRecord& r, Message::Fat
 void Timeline::infer_labels(const TraceRecord& r) {
   const std::string& t = r.msg_type;
   // Only these name an undecoded message; the rest (txn.commit carries a whole txn) are not parsed.
-  static constexpr std::string_view kLabelling[] = {"fle.vote_sent", "fle.decide",   "fle.vote_received",
-                                                    "zab.learner",   "zab.ack",      "zab.uptodate",
-                                                    "txn.commit",    "zab.propose",  "zab.commit",
-                                                    "zab.sync",      "zab.established"};
+  static constexpr std::string_view kLabelling[] = {
+      core_event::fle_vote_sent, core_event::fle_decide,  core_event::fle_vote_received, core_event::zab_learner,
+      core_event::zab_ack,       core_event::zab_uptodate, core_event::txn_commit,       core_event::zab_propose,
+      core_event::zab_commit,    core_event::zab_sync,     core_event::zab_established};
   if (std::find(std::begin(kLabelling), std::end(kLabelling), t) == std::end(kLabelling)) return;
-  const JsonValue d = t == "txn.commit" ? JsonValue() : JsonValue::parse(r.detail);
+  const JsonValue d = t == core_event::txn_commit ? JsonValue() : JsonValue::parse(r.detail);
   const EndpointId n = r.node;
-  if (t == "fle.vote_sent" || t == "fle.decide") {
+  if (t == core_event::fle_vote_sent || t == core_event::fle_decide) {
     last_vote_label_[n] = "vote " + d["leader"].str() + " r" + d["round"].str() + " (e" +
                           (d.has("peer_epoch") ? d["peer_epoch"].str() : std::string("?")) + ", " + d["zxid"].str() +
                           ")";
@@ -287,25 +287,25 @@ void Timeline::infer_labels(const TraceRecord& r) {
     m->inferred = true;
   };
   const std::int64_t zxid = d["zxid"].int_or(-1);
-  if (t == "fle.vote_received") {
+  if (t == core_event::fle_vote_received) {
     set(delivered_before(d["from"].int_or(kNoEndpoint)),
         "vote " + d["leader"].str() + " r" + d["round"].str() + " (e" + d["peer_epoch"].str() + ", " + d["zxid"].str() + ")");
-  } else if (t == "zab.learner") {
+  } else if (t == core_event::zab_learner) {
     set(delivered_before(d["sid"].int_or(kNoEndpoint)),
         d["observer"].as_bool() ? "OBSERVERINFO" : "FOLLOWERINFO e" + d["accepted_epoch"].str());
-  } else if (t == "zab.ack") {
+  } else if (t == core_event::zab_ack) {
     set(delivered_before(d["from"].int_or(kNoEndpoint)), "ACK " + zxid_text(zxid), zxid);
-  } else if (t == "zab.uptodate") {
+  } else if (t == core_event::zab_uptodate) {
     set(delivered_before(d["leader"].int_or(kNoEndpoint)), "UPTODATE");
-  } else if (t == "txn.commit") {
+  } else if (t == core_event::txn_commit) {
     const std::int64_t z = r.zxid;
     Message* m = delivered_before(kNoEndpoint);
     if (m && m->channel == Channel::quorum) set(m, "COMMIT " + zxid_text(z), z);
-  } else if (t == "zab.propose") {
+  } else if (t == core_event::zab_propose) {
     for (Message* m : sent_before(kNoEndpoint)) set(m, "PROPOSAL " + zxid_text(zxid), zxid);
-  } else if (t == "zab.commit") {
+  } else if (t == core_event::zab_commit) {
     for (Message* m : sent_before(kNoEndpoint)) set(m, "COMMIT " + zxid_text(zxid), zxid);
-  } else if (t == "zab.sync") {
+  } else if (t == core_event::zab_sync) {
     auto sent = sent_before(d["sid"].int_or(kNoEndpoint));
     for (std::size_t i = 0; i < sent.size(); ++i) {
       if (i == 0)
@@ -315,7 +315,7 @@ void Timeline::infer_labels(const TraceRecord& r) {
       else
         set(sent[i], "(sync txn)");
     }
-  } else if (t == "zab.established") {
+  } else if (t == core_event::zab_established) {
     for (Message* m : sent_before(kNoEndpoint)) set(m, "UPTODATE");
   }
 }
@@ -336,15 +336,15 @@ void Timeline::track_phases(const TraceRecord& r) {
     spans.push_back(std::move(s));
   };
   const std::string_view kind = r.kind;
-  if (kind == "node.start" || kind == tk::restart) {
+  if (kind == tk::start || kind == tk::restart) {
     role_[r.node] = "LOOKING";
     open(Phase::election, "LOOKING");
   } else if (kind == tk::crash || kind == tk::shutdown) {
     role_[r.node].clear();
     open(Phase::down, "");
-  } else if (kind == tk::core && r.msg_type == "peer.phase") {
+  } else if (kind == tk::core && r.msg_type == core_event::peer_phase) {
     if (auto p = parse_phase(sim::check::json_string(r.detail, "phase").value_or(""))) open(*p, role_[r.node]);
-  } else if (kind == tk::core && r.msg_type == "peer.state") {
+  } else if (kind == tk::core && r.msg_type == core_event::peer_state) {
     const std::string to = sim::check::json_string(r.detail, "to").value_or("");
     role_[r.node] = to;
     if (spans.empty() || spans.back().end_seq >= 0) return;
@@ -365,7 +365,7 @@ void Timeline::append(TraceRecord&& record) {
   Meta& meta = meta_.back();
   // The detail is read member by member, and parsed whole only where a record needs it: most of a
   // big trace is sends, deliveries and disk records, and parsing each was most of opening one.
-  if (r.kind == "world.config") {
+  if (r.kind == tk::world_config) {
     configured_servers_ = static_cast<int>(sim::check::json_int(r.detail, "servers").value_or(0));
     for (EndpointId id = 1; id <= configured_servers_; ++id) index_endpoint(id);
   }
@@ -476,7 +476,7 @@ std::string Timeline::summary(std::uint64_t seq) const {
     return endpoint_name(m.from) + " -x " + endpoint_name(m.to) + "  " + m.label + " lost (" + m.reason + ")";
   }
   if (kind == tk::core) {
-    if (r.msg_type == "txn.commit") {
+    if (r.msg_type == core_event::txn_commit) {
       const JsonValue& op = d["ops"].at(0);
       std::string what = op["type"].str();
       if (op["txn"].has("path")) what += " " + op["txn"]["path"].str();

@@ -320,7 +320,7 @@ void AsioClientEnv::destroy(const std::shared_ptr<Connection>& conn) {
 
 void AsioClientEnv::trace(const TraceEvent& event) {
   if (min_log_level_ > LogLevel::debug) return;
-  log(LogLevel::debug, "trace " + event.kind + " " + event.detail);
+  log(LogLevel::debug, "trace " + std::string(event_name(event.kind)) + " " + event.detail);
 }
 
 void AsioClientEnv::log(LogLevel level, std::string_view message) {

@@ -155,22 +155,22 @@ std::optional<EndpointId> CheckEngine::leader_of_epoch(std::int64_t epoch) const
   return it->second.first;
 }
 
-void CheckEngine::configure(const TraceRecord& r) {
-  if (r.kind == record_kind::config && config_.staleness_bound == 0) {
+void CheckEngine::configure(const TraceRecord& r, RecordKind kind) {
+  if (kind == RecordKind::scenario_config && config_.staleness_bound == 0) {
     const std::int64_t tick = json_int(r.detail, "tick_ms").value_or(2000);
     const std::int64_t sync_limit = json_int(r.detail, "sync_limit").value_or(5);
     const std::int64_t session = json_int(r.detail, "session_ms").value_or(10000);
     config_.staleness_bound = (sync_limit * tick + session) * kMillisecond;
   }
   if (configured_) return;
-  if (r.kind == record_kind::config) {
+  if (kind == RecordKind::scenario_config) {
     if (auto v = json_int_array(r.detail, "voters")) config_.voters = *v;
     if (auto o = json_int_array(r.detail, "observers")) config_.observers = *o;
     if (config_.enabled.empty())
       if (auto c = json_string_array(r.detail, "checks"))
         for (auto& name : *c) config_.enabled.insert(name);
     configured_ = !config_.voters.empty();
-  } else if (r.kind == "world.config") {
+  } else if (kind == RecordKind::world_config) {
     // Without a scenario.config (a plain World's trace): every server votes.
     if (auto n = json_int(r.detail, "servers"))
       for (EndpointId id = 1; id <= *n; ++id) config_.voters.push_back(id);
@@ -180,51 +180,68 @@ void CheckEngine::configure(const TraceRecord& r) {
 
 void CheckEngine::on_record(const TraceRecord& r) {
   ++records_seen_;
-  if (r.kind == record_kind::config || r.kind == "world.config") {
-    configure(r);
-    return;
-  }
   const EndpointId node = r.node;
-  if (r.kind == trace_kind::core) {
-    if (is_server(node)) on_core(r, node);
-  } else if (r.kind == trace_kind::deliver) {
-    on_deliver(r);
-  } else if (r.kind == "node.start" || r.kind == trace_kind::restart) {
-    if (is_server(node)) {
-      Server& s = server(node);
-      s.role = "LOOKING";
-      s.phase = "ELECTION";
-      s.established = false;
-      s.awaiting_recovery = true;
-      s.last_applied = -1;
-      s.last_logged = -1;
-      s.acks.clear();
-      s.pending.clear();
-      s.last_ack.clear();
-      s.not_durable.clear();
+  // A kind this build does not write (a hand-edited trace) tells the checks nothing.
+  if (const auto kind = record_kind_named(r.kind)) {
+    switch (*kind) {
+      case RecordKind::scenario_config:
+      case RecordKind::world_config:
+        configure(r, *kind);
+        return;
+      case RecordKind::core:
+        if (is_server(node)) on_core(r, node);
+        break;
+      case RecordKind::deliver:
+        on_deliver(r);
+        break;
+      case RecordKind::start:
+      case RecordKind::restart:
+        if (is_server(node)) {
+          Server& s = server(node);
+          s.role = "LOOKING";
+          s.phase = "ELECTION";
+          s.established = false;
+          s.awaiting_recovery = true;
+          s.last_applied = -1;
+          s.last_logged = -1;
+          s.acks.clear();
+          s.pending.clear();
+          s.last_ack.clear();
+          s.not_durable.clear();
+        }
+        break;
+      case RecordKind::crash:
+        if (is_server(node)) {
+          Server& s = server(node);
+          s.role = "DOWN";
+          s.phase = "DOWN";
+          s.established = false;
+          s.acks.clear();
+        } else if (is_client(node)) {
+          lin_on_client_crash(r, node);
+        }
+        break;
+      case RecordKind::send:
+        on_send(r);
+        break;
+      case RecordKind::disk_sync:
+        if (is_server(node)) on_disk_sync(r, node);
+        break;
+      case RecordKind::client_invoke:
+        on_invoke(r);
+        break;
+      case RecordKind::client_return:
+        on_return(r);
+        break;
+      case RecordKind::op_result:
+        on_op_result(r);
+        break;
+      case RecordKind::op_args:
+        lin_on_args(r);
+        break;
+      default:
+        break;
     }
-  } else if (r.kind == trace_kind::crash) {
-    if (is_server(node)) {
-      Server& s = server(node);
-      s.role = "DOWN";
-      s.phase = "DOWN";
-      s.established = false;
-      s.acks.clear();
-    } else if (is_client(node)) {
-      lin_on_client_crash(r, node);
-    }
-  } else if (r.kind == trace_kind::send) {
-    on_send(r);
-  } else if (r.kind == trace_kind::disk_sync) {
-    if (is_server(node)) on_disk_sync(r, node);
-  } else if (r.kind == trace_kind::client_invoke) {
-    on_invoke(r);
-  } else if (r.kind == trace_kind::client_return) {
-    on_return(r);
-  } else if (r.kind == record_kind::op_result) {
-    on_op_result(r);
-  } else if (r.kind == record_kind::op_args) {
-    lin_on_args(r);
   }
   if (is_server(node)) server(node).prev_seq = r.seq;
 }
@@ -232,67 +249,88 @@ void CheckEngine::on_record(const TraceRecord& r) {
 // ------------------------------------------------------------------------------ Zab
 
 void CheckEngine::on_core(const TraceRecord& r, EndpointId id) {
+  const auto what = event_kind_named(r.msg_type);
+  if (!what) return;  // an event this build does not emit: nothing the checks read
   Server& s = server(id);
-  const std::string& what = r.msg_type;
-  if (what == "txn.commit") {
-    on_apply(r, id);
-  } else if (what == "zab.propose") {
-    spec_on_propose(r, id);
-    if (r.zxid >= 0) s.not_durable[r.zxid] = r.time_ns;
-  } else if (what == "zab.commit") {
-    flags_on_core(r, id, what);
-    s.commit_marker_seq = r.seq;
-    s.commit_marker_zxid = json_int(r.detail, "zxid").value_or(-1);
-  } else if (what == "peer.state") {
-    s.role = json_string(r.detail, "to").value_or("LOOKING");
-    s.established = false;
-    s.acks.clear();
-    s.pending.clear();
-    s.last_ack.clear();
-    s.not_durable.clear();
-    if (s.role == "LOOKING") s.leader.reset();
-  } else if (what == "peer.phase") {
-    spec_on_phase(r, id, json_string(r.detail, "phase").value_or("ELECTION"));
-  } else if (what == "zab.new_epoch") {
-    spec_on_new_epoch(r, id, json_int(r.detail, "epoch").value_or(-1));
-  } else if (what == "session.close") {
-    on_session_close(r, id);
-  } else if (what == "invariant.broken") {
-    // The server stopped itself; a later restart could hide that from every other check.
-    report("zab.assertion", r, id,
-           name_of(id) + " stopped: invariant broken: " +
-               json_string(r.detail, "invariant").value_or("?") + " (" + json_string(r.detail, "values").value_or("") +
-               ")");
-  } else if (what == "zab.learner") {
-    flags_on_core(r, id, what);
-  } else if (what == "fle.start") {
-    const std::int64_t zxid = json_int(r.detail, "zxid").value_or(0);
-    s.last_logged = zxid;  // a vote carries the last logged zxid
-    if (s.awaiting_recovery) {
-      on_recovered(r, id, zxid);
-      spec_cut(id, zxid);
-      s.awaiting_recovery = false;
-    } else {
-      s.last_applied = zxid;  // what the server says it has applied: trust it
+  switch (*what) {
+    case EventKind::txn_commit:
+      on_apply(r, id);
+      break;
+    case EventKind::zab_propose:
+      spec_on_propose(r, id);
+      if (r.zxid >= 0) s.not_durable[r.zxid] = r.time_ns;
+      break;
+    case EventKind::zab_commit:
+      flags_on_core(r, id, *what);
+      s.commit_marker_seq = r.seq;
+      s.commit_marker_zxid = json_int(r.detail, "zxid").value_or(-1);
+      break;
+    case EventKind::peer_state:
+      s.role = json_string(r.detail, "to").value_or("LOOKING");
+      s.established = false;
+      s.acks.clear();
+      s.pending.clear();
+      s.last_ack.clear();
+      s.not_durable.clear();
+      if (s.role == "LOOKING") s.leader.reset();
+      break;
+    case EventKind::peer_phase:
+      spec_on_phase(r, id, json_string(r.detail, "phase").value_or("ELECTION"));
+      break;
+    case EventKind::zab_new_epoch:
+      spec_on_new_epoch(r, id, json_int(r.detail, "epoch").value_or(-1));
+      break;
+    case EventKind::session_close:
+      on_session_close(r, id);
+      break;
+    case EventKind::invariant_broken:
+      // The server stopped itself; a later restart could hide that from every other check.
+      report("zab.assertion", r, id,
+             name_of(id) + " stopped: invariant broken: " + json_string(r.detail, "invariant").value_or("?") + " (" +
+                 json_string(r.detail, "values").value_or("") + ")");
+      break;
+    case EventKind::zab_learner:
+      flags_on_core(r, id, *what);
+      break;
+    case EventKind::fle_start: {
+      const std::int64_t zxid = json_int(r.detail, "zxid").value_or(0);
+      s.last_logged = zxid;  // a vote carries the last logged zxid
+      if (s.awaiting_recovery) {
+        on_recovered(r, id, zxid);
+        spec_cut(id, zxid);
+        s.awaiting_recovery = false;
+      } else {
+        s.last_applied = zxid;  // what the server says it has applied: trust it
+      }
+      break;
     }
-  } else if (what == "fle.decide") {
-    if (auto leader = json_int(r.detail, "leader")) s.leader = *leader;
-  } else if (what == "zab.established") {
-    on_established(r, id, json_int(r.detail, "epoch").value_or(-1));
-  } else if (what == "zab.sync") {
-    if (auto learner = json_int(r.detail, "sid")) server(static_cast<EndpointId>(*learner)).sync_chosen_seq = r.seq;
-  } else if (what == "zab.trunc") {
-    const std::int64_t zxid = json_int(r.detail, "zxid").value_or(0);
-    on_trunc(r, id, zxid);
-    spec_cut(id, zxid);
-    s.pending.clear();
-    s.last_logged = zxid;
-  } else if (what == "zab.snap") {
-    const std::int64_t zxid = json_int(r.detail, "zxid").value_or(0);
-    on_snap(r, id, zxid);
-    spec_cut(id, -1);  // its committed history is the leader's again once it is UPTODATE
-    s.pending.clear();
-    s.last_logged = zxid;
+    case EventKind::fle_decide:
+      if (auto leader = json_int(r.detail, "leader")) s.leader = *leader;
+      break;
+    case EventKind::zab_established:
+      on_established(r, id, json_int(r.detail, "epoch").value_or(-1));
+      break;
+    case EventKind::zab_sync:
+      if (auto learner = json_int(r.detail, "sid")) server(static_cast<EndpointId>(*learner)).sync_chosen_seq = r.seq;
+      break;
+    case EventKind::zab_trunc: {
+      const std::int64_t zxid = json_int(r.detail, "zxid").value_or(0);
+      on_trunc(r, id, zxid);
+      spec_cut(id, zxid);
+      s.pending.clear();
+      s.last_logged = zxid;
+      break;
+    }
+    case EventKind::zab_snap: {
+      const std::int64_t zxid = json_int(r.detail, "zxid").value_or(0);
+      on_snap(r, id, zxid);
+      spec_cut(id, -1);  // its committed history is the leader's again once it is UPTODATE
+      s.pending.clear();
+      s.last_logged = zxid;
+      break;
+    }
+    default:
+      break;
   }
 }
 

@@ -65,19 +65,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/env/trace_kinds.h"
 #include "sim/checkers/lin_search.h"
 #include "sim/time.h"
 #include "sim/trace.h"
 
 namespace zablab::sim::check {
-
-// Record kinds the scenario runner adds to the trace, so that a recording alone can be checked.
-namespace record_kind {
-inline constexpr std::string_view config = "scenario.config";  // voters, observers, clients, bug
-inline constexpr std::string_view op_result = "op.result";     // a client op's reply details (mzxid)
-inline constexpr std::string_view op_args = "op.args";         // a client op's arguments (expected version, flags)
-inline constexpr std::string_view violation = "check.violation";
-}  // namespace record_kind
 
 struct Invariant {
   std::string_view name;
@@ -231,7 +224,7 @@ class CheckEngine {
   void unreadable(const TraceRecord& r, std::string what);
   void on_disk_sync(const TraceRecord& r, EndpointId s);
   void on_send(const TraceRecord& r);
-  void configure(const TraceRecord& r);
+  void configure(const TraceRecord& r, RecordKind kind);
   void on_core(const TraceRecord& r, EndpointId s);
   void on_deliver(const TraceRecord& r);
   void on_apply(const TraceRecord& r, EndpointId s);
@@ -329,7 +322,7 @@ class CheckEngine {
   void spec_check_pair(const TraceRecord& r, EndpointId i, EndpointId j, const Txn& t, std::size_t p);
   std::size_t& spec_common(EndpointId i, EndpointId j) { return common_[{std::min(i, j), std::max(i, j)}]; }
   void flags_on_quorum_message(const TraceRecord& r, const std::string& type, std::int64_t zxid, std::uint64_t digest);
-  void flags_on_core(const TraceRecord& r, EndpointId s, const std::string& what);
+  void flags_on_core(const TraceRecord& r, EndpointId s, EventKind what);
   bool is_voter(EndpointId id) const;
   std::size_t quorum_size() const { return config_.voters.size() / 2 + 1; }
   Server& server(EndpointId id) { return servers_[id]; }

@@ -95,9 +95,9 @@ void CheckEngine::flags_on_quorum_message(const TraceRecord& r, const std::strin
   }
 }
 
-void CheckEngine::flags_on_core(const TraceRecord& r, EndpointId id, const std::string& what) {
+void CheckEngine::flags_on_core(const TraceRecord& r, EndpointId id, EventKind what) {
   Server& s = server(id);
-  if (what == "zab.commit" && s.role == "LEADING") {
+  if (what == EventKind::zab_commit && s.role == "LEADING") {
     const std::int64_t zxid = json_int(r.detail, "zxid").value_or(-1);
     // LeaderTryToCommit: the txn committed is the first one outstanding.
     if (!s.pending.empty() && s.pending.begin()->first != zxid)
@@ -105,7 +105,7 @@ void CheckEngine::flags_on_core(const TraceRecord& r, EndpointId id, const std::
              "leader " + name_of(id) + " committed " + hx(zxid) + " before its outstanding proposal " +
                  hx(s.pending.begin()->first));
     s.pending.erase(s.pending.begin(), s.pending.upper_bound(zxid));
-  } else if (what == "zab.learner") {
+  } else if (what == EventKind::zab_learner) {
     if (auto sid = json_int(r.detail, "sid")) s.last_ack.erase(*sid);  // a learner (re)connected: its ACKs start over
   }
 }

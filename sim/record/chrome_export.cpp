@@ -105,20 +105,20 @@ void ChromeTraceWriter::add(const TraceRecord& r) {
   last_ = std::max(last_, r.time_ns);
   const std::int64_t pid = pid_of(r.node);
   const std::string& k = r.kind;
-  if (k == "node.start" || k == "node.restart") {
+  if (k == trace_kind::start || k == trace_kind::restart) {
     thread(pid, kLife, "life");
     close(life_, pid, kLife, "life", r.time_ns);
-    life_[pid] = Open{r.time_ns, k == "node.start" ? "up" : "up (restarted)"};
-  } else if (k == "node.crash" || k == "node.shutdown") {
+    life_[pid] = Open{r.time_ns, k == trace_kind::start ? "up" : "up (restarted)"};
+  } else if (k == trace_kind::crash || k == trace_kind::shutdown) {
     close(life_, pid, kLife, "life", r.time_ns);
     close(role_, pid, kRole, "role", r.time_ns);
   }
-  if (k == "core" && r.msg_type == "peer.state") {
+  if (k == trace_kind::core && r.msg_type == core_event::peer_state) {
     thread(pid, kRole, "role");
     close(role_, pid, kRole, "role", r.time_ns);
     role_[pid] = Open{r.time_ns, check::json_string(r.detail, "to").value_or("?")};
   }
-  if (k == "client.invoke") {
+  if (k == trace_kind::client_invoke) {
     const auto op = check::json_int(r.detail, "op_id");
     if (op) {
       auto& used = lanes_[pid];
@@ -132,7 +132,7 @@ void ChromeTraceWriter::add(const TraceRecord& r) {
       return;
     }
   }
-  if (k == "client.return") {
+  if (k == trace_kind::client_return) {
     const auto op = check::json_int(r.detail, "op_id");
     auto it = op ? ops_.find(*op) : ops_.end();
     if (it != ops_.end()) {
@@ -145,12 +145,12 @@ void ChromeTraceWriter::add(const TraceRecord& r) {
       return;
     }
   }
-  if (k == "net.send" || k == "net.deliver") {
+  if (k == trace_kind::send || k == trace_kind::deliver) {
     thread(pid, kNet, "net");
-    const std::string name = (k == "net.send" ? "send " : "deliver ") + (r.msg_type.empty() ? "bytes" : r.msg_type);
+    const std::string name = (k == trace_kind::send ? "send " : "deliver ") + (r.msg_type.empty() ? "bytes" : r.msg_type);
     slice(pid, kNet, name, k, r.time_ns, r.time_ns + 1, record_args(r));
     const std::string ts = us(r.time_ns);
-    if (k == "net.send") {
+    if (k == trace_kind::send) {
       emit("{\"ph\":\"s\",\"name\":\"message\",\"cat\":\"net\",\"id\":" + std::to_string(r.seq) + ",\"pid\":" +
            std::to_string(pid) + ",\"tid\":" + std::to_string(kNet) + ",\"ts\":" + ts + "}");
     } else if (const auto from = check::json_int(r.detail, "send_seq")) {
@@ -160,7 +160,7 @@ void ChromeTraceWriter::add(const TraceRecord& r) {
     return;
   }
   thread(pid, kEvents, "events");
-  const std::string name = k == "core" ? r.msg_type : (r.msg_type.empty() ? k : k + " " + r.msg_type);
+  const std::string name = k == trace_kind::core ? r.msg_type : (r.msg_type.empty() ? k : k + " " + r.msg_type);
   emit("{\"ph\":\"i\",\"s\":\"t\",\"name\":" + json_quote(name) + ",\"cat\":" + json_quote(k) + ",\"pid\":" +
        std::to_string(pid) + ",\"tid\":" + std::to_string(kEvents) + ",\"ts\":" + us(r.time_ns) +
        ",\"args\":" + record_args(r) + "}");

@@ -40,7 +40,7 @@ LiveRecorder::LiveRecorder(const std::string& path, std::int64_t node, const std
       recorder_(path, live_info(description, std::move(config_json), start_wall_ms)) {
   trace_.set_retain(false);
   recorder_.attach(trace_);
-  add_record(start_wall_ms, make_record("node.start", node_, kNoEndpoint, kNoEndpoint,
+  add_record(start_wall_ms, make_record(trace_kind::start, node_, kNoEndpoint, kNoEndpoint,
                                         Json().num("incarnation", 1).str("source", "real").done()));
 }
 

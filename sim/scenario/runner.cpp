@@ -131,7 +131,7 @@ void ScenarioRun::build() {
   for (EndpointId v : cc.observers) observers += (observers.size() > 1 ? "," : "") + std::to_string(v);
   for (const auto& c : s_.clients) clients += (clients.size() > 1 ? "," : "") + json_quote(c.name);
   for (const auto& c : s_.checks) checks += (checks.size() > 1 ? "," : "") + json_quote(c);
-  record(check::record_kind::config, kNoEndpoint,
+  record(trace_kind::scenario_config, kNoEndpoint,
          Json()
              .str("title", s_.title)
              .str("file", s_.file)
@@ -168,7 +168,7 @@ std::string ScenarioRun::where() const {
 
 [[noreturn]] void ScenarioRun::stop_with_failure(const std::string& message) {
   failures_.push_back(where() + message);
-  record("scenario.fail", kNoEndpoint,
+  record(trace_kind::scenario_fail, kNoEndpoint,
          Json().num("line", step_ ? step_->loc.line : 0).str("message", message).done());
   throw Stopped{};
 }
@@ -177,7 +177,7 @@ void ScenarioRun::after_step() {
   if (engine_->violated() && !violation_handled_) {
     violation_handled_ = true;
     const check::Violation& v = engine_->violations().front();
-    record(check::record_kind::violation, v.node, v.to_json(), v.invariant);
+    record(trace_kind::check_violation, v.node, v.to_json(), v.invariant);
     throw Stopped{};
   }
   if (w_->now() > s_.time_limit) stop_with_failure("the scenario's time limit (" + format_time(s_.time_limit) + ") was reached");
@@ -251,7 +251,7 @@ void ScenarioRun::action_record(const std::string& kind, const std::string& reso
   if (!resolved.empty()) what += "   [" + resolved + "]";
   if (first_action_ && !trigger_text_.empty()) what = "(" + trigger_text_ + ") " + what;
   first_action_ = false;
-  record("scenario.action", kNoEndpoint, Json().num("line", current_line_).str("what", what).done(), kind);
+  record(trace_kind::scenario_action, kNoEndpoint, Json().num("line", current_line_).str("what", what).done(), kind);
 }
 
 RunResult ScenarioRun::result_now() const {
@@ -277,7 +277,7 @@ RunResult ScenarioRun::result_now() const {
 RunResult ScenarioRun::finish() {
   for (auto& wl : workloads_) report_workload(*wl);
   RunResult res = result_now();
-  record("scenario.end", kNoEndpoint,
+  record(trace_kind::scenario_end, kNoEndpoint,
          Json().str("verdict", res.verdict()).num("failures", static_cast<std::int64_t>(res.failures.size())).done(),
          res.passed ? "pass" : "fail");
   res.records = w_->trace().size();

@@ -212,7 +212,7 @@ void ScenarioRun::result_record(std::uint64_t op_id, Err err, const std::optiona
     jute::detail::json_value(list, *acl);
     j.raw("acl", list);
   }
-  record(check::record_kind::op_result, kNoEndpoint, j.done());
+  record(trace_kind::op_result, kNoEndpoint, j.done());
 }
 
 std::uint64_t ScenarioRun::issue(EndpointId c, const std::string& op, const std::string& path, const std::string& data,
@@ -220,7 +220,7 @@ std::uint64_t ScenarioRun::issue(EndpointId c, const std::string& op, const std:
                     std::int32_t version) {
   const std::uint64_t id = w_->history().size() + 1;  // the id World is about to give it
   if (op == "create" || op == "set" || op == "delete")
-    record(check::record_kind::op_args, c,
+    record(trace_kind::op_args, c,
            Json().num("op_id", static_cast<std::int64_t>(id)).num("version", version).num("flags", flags).done());
   if (quiet && timeline_) timeline_->quiet(id);
   auto done = [this, then, internal](Err err) {

@@ -15,13 +15,13 @@ void ScenarioRun::listen(const TraceRecord& r) {
   for (auto& [event, seq] : watched_)
     if (!seq && matches(*event, r)) seq = r.seq;
   if (r.kind == trace_kind::deliver && is_client(r.to) && has_message(r.msg_type, "notification")) ++notifications_;
-  if (r.kind == trace_kind::core && r.msg_type == "peer.state") {
+  if (r.kind == trace_kind::core && r.msg_type == core_event::peer_state) {
     role_[r.node] = check::json_string(r.detail, "to").value_or("LOOKING");
   } else if (r.kind == trace_kind::crash && is_server(r.node)) {
     role_[r.node] = "DOWN";
-  } else if ((r.kind == "node.start" || r.kind == trace_kind::restart) && is_server(r.node)) {
+  } else if ((r.kind == trace_kind::start || r.kind == trace_kind::restart) && is_server(r.node)) {
     role_[r.node] = "LOOKING";
-  } else if (r.kind == trace_kind::core && r.msg_type == "client.state") {
+  } else if (r.kind == trace_kind::core && r.msg_type == core_event::client_state) {
     auto session = check::json_string(r.detail, "session");
     if (session && *session != "0x0") {
       session_of_[r.node] = *session;
@@ -33,9 +33,9 @@ void ScenarioRun::listen(const TraceRecord& r) {
 bool ScenarioRun::matches(const Event& e, const TraceRecord& r) const {
   const bool core = r.kind == trace_kind::core;
   switch (e.kind) {
-    case Event::Kind::leader_elected: return core && r.msg_type == "zab.established";
+    case Event::Kind::leader_elected: return core && r.msg_type == core_event::zab_established;
     case Event::Kind::becomes:
-      return core && r.msg_type == "peer.state" && subject_is(e.subject, r.node) &&
+      return core && r.msg_type == core_event::peer_state && subject_is(e.subject, r.node) &&
              check::json_string(r.detail, "to").value_or("") == e.word;
     case Event::Kind::sends:
       return r.kind == trace_kind::send && has_message(r.msg_type, e.word) && subject_is(e.subject, r.from) &&
@@ -44,21 +44,21 @@ bool ScenarioRun::matches(const Event& e, const TraceRecord& r) const {
       return r.kind == trace_kind::deliver && has_message(r.msg_type, e.word) && subject_is(e.subject, r.to) &&
              (!e.peer || subject_is(*e.peer, r.from)) && zxid_ok(e, r.zxid);
     case Event::Kind::logs:
-      return ((core && r.msg_type == "zab.propose" && subject_is(e.subject, r.node)) ||
+      return ((core && r.msg_type == core_event::zab_propose && subject_is(e.subject, r.node)) ||
               (r.kind == trace_kind::deliver && has_message(r.msg_type, "PROPOSAL") && subject_is(e.subject, r.to))) &&
              zxid_ok(e, r.zxid);
     case Event::Kind::commits:
-      return core && r.msg_type == "txn.commit" && subject_is(e.subject, r.node) && zxid_ok(e, r.zxid);
-    case Event::Kind::truncates: return core && r.msg_type == "zab.trunc" && subject_is(e.subject, r.node);
+      return core && r.msg_type == core_event::txn_commit && subject_is(e.subject, r.node) && zxid_ok(e, r.zxid);
+    case Event::Kind::truncates: return core && r.msg_type == core_event::zab_trunc && subject_is(e.subject, r.node);
     case Event::Kind::goes_down: return r.kind == trace_kind::crash && is_server(r.node) && subject_is(e.subject, r.node);
     case Event::Kind::torn_write:
       return r.kind == trace_kind::disk_crash && subject_is(e.subject, r.node) &&
              r.detail.find("\"torn_file\"") != std::string::npos;
     case Event::Kind::client_holds:
-      return r.kind == "recipe.holds" && r.node == kClientBase + e.subject.index &&
+      return r.kind == trace_kind::recipe_holds && r.node == kClientBase + e.subject.index &&
              check::json_string(r.detail, "path").value_or("") == e.path;
     case Event::Kind::session_expires: {
-      if (!core || r.msg_type != "session.expire") return false;
+      if (!core || r.msg_type != core_event::session_expire) return false;
       if (e.subject.kind != Target::Kind::client) return true;
       auto it = session_of_.find(kClientBase + e.subject.index);
       return it != session_of_.end() && check::json_string(r.detail, "session").value_or("") == it->second;

@@ -234,7 +234,7 @@ void ScenarioRun::expect(const Expectation& x) {
   if (!why && !info_.empty()) what += "   [" + info_ + "]";
   j.num("line", current_line_).str("what", what).boolean("ok", !why);
   if (why) j.str("why", *why);
-  record("scenario.expect", kNoEndpoint, j.done(), why ? "failed" : "ok");
+  record(trace_kind::scenario_expect, kNoEndpoint, j.done(), why ? "failed" : "ok");
   if (why) stop_with_failure("expectation failed: " + current_text_ + " -- " + *why);
 }
 

@@ -60,7 +60,7 @@ void ScenarioRun::on_children(const std::shared_ptr<Recipe>& r, const client::Re
   if (me == kids.begin()) {
     if (!r->holds) {
       r->holds = true;
-      record("recipe.holds", r->client,
+      record(trace_kind::recipe_holds, r->client,
              Json().str("what", r->what).str("path", r->parent).str("node", r->parent + "/" + r->node).done());
     }
     return;

@@ -141,7 +141,7 @@ void ScenarioRun::report_workload(Workload& wl) {
                      : wl.kind == "updates"    ? "read-modify-writes of "
                      : wl.with_sync            ? "sync+reads of "
                                                : "reads of ";
-  record("workload.done", wl.client,
+  record(trace_kind::workload_done, wl.client,
          Json()
              .str("summary", what + wl.path + ": " + std::to_string(wl.issued) + " issued, " + std::to_string(wl.ok) +
                                  " ok, " + std::to_string(wl.failed) + " failed, " +

@@ -12,19 +12,19 @@ namespace {
 
 // A server's reply to a client, as the client-protocol tap writes its net.send.
 void reply(Feed& f, EndpointId server, EndpointId client, int conn, int xid, const char* type = "reply:getData") {
-  f.add(make_record("net.send", server, server, client,
+  f.add(make_record(trace_kind::send, server, server, client,
                     R"({"conn":)" + std::to_string(conn) + R"(,"bytes":20,"frames":[{"type":")" + type +
                         R"(","xid":)" + std::to_string(xid) + R"(,"zxid":4294967297,"err":"Ok"}]})",
                     type, z(1, 1)));
 }
 
 void invoke(Feed& f, EndpointId client, std::uint64_t op, const char* what, const std::string& path) {
-  f.add(make_record("client.invoke", client, kNoEndpoint, kNoEndpoint,
+  f.add(make_record(trace_kind::client_invoke, client, kNoEndpoint, kNoEndpoint,
                     R"({"op_id":)" + std::to_string(op) + R"(,"path":")" + path + R"("})", what));
 }
 
 void ret(Feed& f, EndpointId client, std::uint64_t op, const char* what, const char* err, std::int64_t zxid) {
-  f.add(make_record("client.return", client, kNoEndpoint, kNoEndpoint,
+  f.add(make_record(trace_kind::client_return, client, kNoEndpoint, kNoEndpoint,
                     R"({"op_id":)" + std::to_string(op) + R"(,"err":")" + err + R"("})", what, zxid));
 }
 
@@ -32,7 +32,7 @@ void ret(Feed& f, EndpointId client, std::uint64_t op, const char* what, const c
 void seq_create(Feed& f, std::uint64_t op, const std::string& name, std::int64_t zxid) {
   invoke(f, 1001, op, "create", "/q/n-");
   ret(f, 1001, op, "create", "Ok", zxid);
-  f.add(make_record("op.result", kNoEndpoint, kNoEndpoint, kNoEndpoint,
+  f.add(make_record(trace_kind::op_result, kNoEndpoint, kNoEndpoint, kNoEndpoint,
                     R"({"op_id":)" + std::to_string(op) + R"(,"err":"Ok","path":")" + name + R"("})"));
 }
 

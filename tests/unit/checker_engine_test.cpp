@@ -24,7 +24,7 @@ TEST_CASE("checker/json: top-level members only, hex zxids, escapes, arrays") {
 
 TEST_CASE("checker/engine: a correct broadcast passes every rule") {
   Feed f;
-  for (EndpointId s = 1; s <= 3; ++s) f.add(make_record("node.start", s, kNoEndpoint, kNoEndpoint, "{}"));
+  for (EndpointId s = 1; s <= 3; ++s) f.add(make_record(trace_kind::start, s, kNoEndpoint, kNoEndpoint, "{}"));
   f.establish(3, 1, {1, 2});
   for (int i = 1; i <= 3; ++i) {
     f.commit_at_leader(3, z(1, i), {1});
@@ -51,7 +51,7 @@ TEST_CASE("checker/engine: a server whose always-on assertion fired fails the ru
   Feed f;
   f.establish(3, 1, {1, 2});
   REQUIRE_FALSE(f.engine.violated());
-  f.core(2, "invariant.broken", R"({"invariant":"a follower logs proposals in zxid order","values":"last 0x100000002, got 0x100000001"})");
+  f.core(2, core_event::invariant_broken, R"({"invariant":"a follower logs proposals in zxid order","values":"last 0x100000002, got 0x100000001"})");
   REQUIRE(f.first() == "zab.assertion");
   CHECK(f.engine.violations().front().message ==
         "s2 stopped: invariant broken: a follower logs proposals in zxid order (last 0x100000002, got 0x100000001)");
@@ -72,12 +72,12 @@ TEST_CASE("checker/engine: what a learner applies while stepping down is not a d
   f.commit_at_leader(3, z(1, 1), {1});
   f.deliver_commit(1, 3, z(1, 1));
   f.deliver_commit(2, 3, z(1, 1));
-  f.add(make_record("net.deliver", 1, 3, 1, "{}", "PROPOSAL", z(1, 2)));
-  f.add(make_record("net.closed", 1, kNoEndpoint, kNoEndpoint, "{}"));
+  f.add(make_record(trace_kind::deliver, 1, 3, 1, "{}", "PROPOSAL", z(1, 2)));
+  f.add(make_record(trace_kind::closed, 1, kNoEndpoint, kNoEndpoint, "{}"));
   f.txn(1, z(1, 2), "/tentative");  // go_looking applies the pending proposal
   f.state(1, "LOOKING");
   f.establish(2, 2, {1});
-  f.core(1, "zab.trunc", R"({"zxid":"0x100000001","from":"0x100000002"})");
+  f.core(1, core_event::zab_trunc, R"({"zxid":"0x100000001","from":"0x100000002"})");
   CHECK(f.first().empty());
   CHECK_FALSE(f.engine.server_has(1, z(1, 2)));
 }
@@ -87,7 +87,7 @@ TEST_CASE("checker/engine: a TRUNC that discards a committed txn") {
   f.establish(3, 1, {1, 2});
   f.commit_at_leader(3, z(1, 1), {1});
   f.deliver_commit(1, 3, z(1, 1));
-  f.core(1, "zab.trunc", R"({"zxid":"0x0","from":"0x100000001"})");
+  f.core(1, core_event::zab_trunc, R"({"zxid":"0x0","from":"0x100000001"})");
   CHECK(f.first() == "zab.primary-integrity");
 }
 
@@ -117,23 +117,23 @@ TEST_CASE("checker/engine: applying out of zxid order, and two txns with one zxi
 
 TEST_CASE("checker/engine: client zxids going backwards, and writes against real time") {
   Feed f;
-  f.add(make_record("net.deliver", 1001, 2, 1001, "{}", "reply:getData", z(1, 5)));
-  f.add(make_record("net.deliver", 1001, 1, 1001, "{}", "reply:getData", z(1, 3)));
+  f.add(make_record(trace_kind::deliver, 1001, 2, 1001, "{}", "reply:getData", z(1, 5)));
+  f.add(make_record(trace_kind::deliver, 1001, 1, 1001, "{}", "reply:getData", z(1, 3)));
   CHECK(f.first() == "client.monotonic-zxid");
 
   Feed g;
-  g.add(make_record("client.invoke", 1001, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"path":"/x"})", "create"), 10);
-  g.add(make_record("client.return", 1001, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"err":"Ok"})", "create", z(2, 1)), 20);
-  g.add(make_record("client.invoke", 1002, kNoEndpoint, kNoEndpoint, R"({"op_id":2,"path":"/y"})", "create"), 30);
-  g.add(make_record("client.return", 1002, kNoEndpoint, kNoEndpoint, R"({"op_id":2,"err":"Ok"})", "create", z(1, 9)), 40);
+  g.add(make_record(trace_kind::client_invoke, 1001, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"path":"/x"})", "create"), 10);
+  g.add(make_record(trace_kind::client_return, 1001, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"err":"Ok"})", "create", z(2, 1)), 20);
+  g.add(make_record(trace_kind::client_invoke, 1002, kNoEndpoint, kNoEndpoint, R"({"op_id":2,"path":"/y"})", "create"), 30);
+  g.add(make_record(trace_kind::client_return, 1002, kNoEndpoint, kNoEndpoint, R"({"op_id":2,"err":"Ok"})", "create", z(1, 9)), 40);
   CHECK(g.first() == "client.real-time-order");
 
   // Concurrent writes may commit in either order.
   Feed h;
-  h.add(make_record("client.invoke", 1001, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"path":"/x"})", "create"), 10);
-  h.add(make_record("client.invoke", 1002, kNoEndpoint, kNoEndpoint, R"({"op_id":2,"path":"/y"})", "create"), 15);
-  h.add(make_record("client.return", 1001, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"err":"Ok"})", "create", z(1, 2)), 20);
-  h.add(make_record("client.return", 1002, kNoEndpoint, kNoEndpoint, R"({"op_id":2,"err":"Ok"})", "create", z(1, 1)), 40);
+  h.add(make_record(trace_kind::client_invoke, 1001, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"path":"/x"})", "create"), 10);
+  h.add(make_record(trace_kind::client_invoke, 1002, kNoEndpoint, kNoEndpoint, R"({"op_id":2,"path":"/y"})", "create"), 15);
+  h.add(make_record(trace_kind::client_return, 1001, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"err":"Ok"})", "create", z(1, 2)), 20);
+  h.add(make_record(trace_kind::client_return, 1002, kNoEndpoint, kNoEndpoint, R"({"op_id":2,"err":"Ok"})", "create", z(1, 1)), 40);
   CHECK(h.first().empty());
 }
 

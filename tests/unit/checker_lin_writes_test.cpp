@@ -228,23 +228,23 @@ TEST_CASE("lin-search: a client's later write taking effect before its earlier o
 namespace {
 
 void args(Feed& f, EndpointId client, std::uint64_t op, std::int32_t version, int flags = 0) {
-  f.add(make_record("op.args", client, kNoEndpoint, kNoEndpoint,
+  f.add(make_record(trace_kind::op_args, client, kNoEndpoint, kNoEndpoint,
                     R"({"op_id":)" + std::to_string(op) + R"(,"version":)" + std::to_string(version) +
                         R"(,"flags":)" + std::to_string(flags) + "}"));
 }
 void invoke(Feed& f, EndpointId client, std::uint64_t op, const char* what, const std::string& path) {
-  f.add(make_record("client.invoke", client, kNoEndpoint, kNoEndpoint,
+  f.add(make_record(trace_kind::client_invoke, client, kNoEndpoint, kNoEndpoint,
                     R"({"op_id":)" + std::to_string(op) + R"(,"path":")" + path + R"("})", what));
 }
 // The return and the runner's op.result after it; `version` >= 0: the Stat's version.
 void done(Feed& f, EndpointId client, std::uint64_t op, const char* what, const char* err, int version = -1,
           const std::string& name = "") {
-  f.add(make_record("client.return", client, kNoEndpoint, kNoEndpoint,
+  f.add(make_record(trace_kind::client_return, client, kNoEndpoint, kNoEndpoint,
                     R"({"op_id":)" + std::to_string(op) + R"(,"err":")" + err + R"("})", what, z(1, op)));
   std::string detail = R"({"op_id":)" + std::to_string(op) + R"(,"err":")" + err + "\"";
   if (version >= 0) detail += R"(,"mzxid":1,"version":)" + std::to_string(version);
   if (!name.empty()) detail += R"(,"path":")" + name + "\"";
-  f.add(make_record("op.result", kNoEndpoint, kNoEndpoint, kNoEndpoint, detail + "}"));
+  f.add(make_record(trace_kind::op_result, kNoEndpoint, kNoEndpoint, kNoEndpoint, detail + "}"));
 }
 
 // A whole write: op.args, invoke, return and op.result.
@@ -298,7 +298,7 @@ TEST_CASE("client/linearizable-writes: a set lost with its connection may have t
   // A client that dies with a set in flight: that one may have taken effect too.
   args(f, 1002, 4, -1);
   invoke(f, 1002, 4, "setData", "/u");
-  f.add(make_record("node.crash", 1002, kNoEndpoint, kNoEndpoint, R"({"reason":"stopped"})"));
+  f.add(make_record(trace_kind::crash, 1002, kNoEndpoint, kNoEndpoint, R"({"reason":"stopped"})"));
   write(f, 1001, 5, "setData", "/u", "Ok", 4);
   CHECK(f.first().empty());
   // But no write is left to explain a jump to version 6.

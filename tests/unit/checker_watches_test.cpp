@@ -26,8 +26,8 @@ std::string header(std::int64_t session, std::int64_t zxid, int type, int cxid =
 
 // The leader s1 commits a txn (its JSON as the core writes it): the model tree replays it.
 void commit(Feed& f, std::int64_t zxid, const std::string& json) {
-  f.core(1, "zab.commit", Json().str("zxid", "0x" + Feed::hex(zxid)).done(), zxid);
-  f.core(1, "txn.commit", json, zxid);
+  f.core(1, core_event::zab_commit, Json().str("zxid", "0x" + Feed::hex(zxid)).done(), zxid);
+  f.core(1, core_event::txn_commit, json, zxid);
 }
 void create(Feed& f, std::int64_t zxid, const std::string& path, std::int64_t session = 5, bool ephemeral = false) {
   commit(f, zxid,
@@ -47,7 +47,7 @@ void close_session(Feed& f, std::int64_t zxid, std::int64_t session) {
 
 // The client's request frame on its connection to s1.
 void request(Feed& f, EndpointId client, int xid, const char* type, const std::string& path, bool watch) {
-  f.add(make_record("net.send", client, client, 1,
+  f.add(make_record(trace_kind::send, client, client, 1,
                     R"({"conn":)" + std::to_string(kConn + static_cast<int>(client - kC1)) + R"(,"frames":[{"type":")" +
                         type + R"(","xid":)" + std::to_string(xid) + R"(,"path":")" + path + "\"" +
                         (watch ? R"(,"watch":true)" : "") + "}]}",
@@ -57,8 +57,8 @@ void request(Feed& f, EndpointId client, int xid, const char* type, const std::s
 void to_client(Feed& f, EndpointId client, const std::string& frames, std::int64_t zxid = -1) {
   const std::string conn = std::to_string(kConn + static_cast<int>(client - kC1));
   const std::uint64_t sent =
-      f.add(make_record("net.send", 1, 1, client, R"({"conn":)" + conn + R"(,"frames":[)" + frames + "]}", "x", zxid));
-  f.add(make_record("net.deliver", client, 1, client, R"({"conn":)" + conn + R"(,"send_seq":)" + std::to_string(sent) + "}",
+      f.add(make_record(trace_kind::send, 1, 1, client, R"({"conn":)" + conn + R"(,"frames":[)" + frames + "]}", "x", zxid));
+  f.add(make_record(trace_kind::deliver, client, 1, client, R"({"conn":)" + conn + R"(,"send_seq":)" + std::to_string(sent) + "}",
                     "x", zxid));
 }
 std::string reply(const char* type, int xid, std::int64_t zxid, const char* err = "Ok") {
@@ -179,9 +179,9 @@ TEST_CASE("client/watch-before-data: a new session drops the old one's watches")
 
 TEST_CASE("client/ephemeral-lifetime: a server that applied a session's close holds none of its ephemerals") {
   Feed f(only("client.ephemeral-lifetime"));
-  f.core(2, "session.close", R"({"session":"0x5","ephemerals_left":0})");
+  f.core(2, core_event::session_close, R"({"session":"0x5","ephemerals_left":0})");
   CHECK(f.first().empty());
-  f.core(2, "session.close", R"({"session":"0x6","ephemerals_left":2})");
+  f.core(2, core_event::session_close, R"({"session":"0x6","ephemerals_left":2})");
   CHECK(f.first() == "client.ephemeral-lifetime");
 }
 
@@ -203,9 +203,9 @@ TEST_CASE("client/ephemeral-lifetime: no read finds an ephemeral after its sessi
     create(f, z(1, 1), "/e", 9, true);
     close_session(f, z(1, 2), 9);
     const std::int64_t at = after_close ? z(1, 2) : z(1, 1);
-    f.add(make_record("client.invoke", kC2, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"path":"/e"})", "exists"));
-    f.add(make_record("client.return", kC2, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"err":"Ok"})", "exists", at));
-    f.add(make_record("op.result", kNoEndpoint, kNoEndpoint, kNoEndpoint,
+    f.add(make_record(trace_kind::client_invoke, kC2, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"path":"/e"})", "exists"));
+    f.add(make_record(trace_kind::client_return, kC2, kNoEndpoint, kNoEndpoint, R"({"op_id":1,"err":"Ok"})", "exists", at));
+    f.add(make_record(trace_kind::op_result, kNoEndpoint, kNoEndpoint, kNoEndpoint,
                       R"({"op_id":1,"err":"Ok","mzxid":)" + std::to_string(z(1, 1)) + R"(,"version":0})"));
     CHECK(f.first() == (after_close ? "client.ephemeral-lifetime" : ""));
   }

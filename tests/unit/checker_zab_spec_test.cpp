@@ -18,7 +18,7 @@ CheckConfig only(std::string invariant) {
 
 // Starts the three servers' logs empty, as fle.start says after a fresh start.
 void fresh(Feed& f) {
-  for (EndpointId s = 1; s <= 3; ++s) f.core(s, "fle.start", R"({"round":1,"zxid":"0x0"})");
+  for (EndpointId s = 1; s <= 3; ++s) f.core(s, core_event::fle_start, R"({"round":1,"zxid":"0x0"})");
 }
 
 }  // namespace
@@ -57,7 +57,7 @@ TEST_CASE("zab-spec: Leadership2 fires when discovery ends, before anyone establ
   f.lead(3, 1, {});
   f.phase(2, "DISCOVERY");
   f.state(2, "LEADING");
-  f.core(2, "zab.new_epoch", R"({"epoch":1})");
+  f.core(2, core_event::zab_new_epoch, R"({"epoch":1})");
   const auto seq = f.phase(2, "SYNCHRONIZATION");
   REQUIRE(f.first() == "zab.Leadership2");
   CHECK(f.engine.violations().front().seq == seq);
@@ -71,7 +71,7 @@ TEST_CASE("zab-spec: PrefixConsistency and Integrity, a follower delivering anot
     f.propose(3, z(1, 1), "/proposed");
     f.message(3, 1, "PROPOSAL", z(1, 1), "/proposed");
     f.message(1, 3, "ACK", z(1, 1));
-    f.core(3, "zab.commit", R"({"zxid":"0x100000001"})", z(1, 1));
+    f.core(3, core_event::zab_commit, R"({"zxid":"0x100000001"})", z(1, 1));
     f.txn(3, z(1, 1), "/proposed");
     f.message(3, 1, "COMMIT", z(1, 1));
     f.txn(1, z(1, 1), "/something-else");
@@ -86,21 +86,21 @@ TEST_CASE("zab-spec: LocalPrimaryOrder, TotalOrder and GlobalPrimaryOrder, txns 
     f.lead(3, 1, {1});
     f.propose(3, z(1, 1));
     f.propose(3, z(1, 2));
-    f.core(3, "zab.commit", R"({"zxid":"0x100000001"})", z(1, 1));
+    f.core(3, core_event::zab_commit, R"({"zxid":"0x100000001"})", z(1, 1));
     f.txn(3, z(1, 1));
-    f.core(3, "zab.commit", R"({"zxid":"0x100000002"})", z(1, 2));
+    f.core(3, core_event::zab_commit, R"({"zxid":"0x100000002"})", z(1, 2));
     f.txn(3, z(1, 2));
-    f.add(make_record("net.deliver", 1, 3, 1, "{}", "COMMIT", z(1, 2)));
+    f.add(make_record(trace_kind::deliver, 1, 3, 1, "{}", "COMMIT", z(1, 2)));
     f.txn(1, z(1, 2));
-    f.add(make_record("net.deliver", 1, 3, 1, "{}", "COMMIT", z(1, 1)));
+    f.add(make_record(trace_kind::deliver, 1, 3, 1, "{}", "COMMIT", z(1, 1)));
     f.txn(1, z(1, 1));
     CHECK(f.first() == inv);
   }
   Feed g(only("zab.GlobalPrimaryOrder"));
   g.lead(3, 2, {1});
-  g.add(make_record("net.deliver", 1, 3, 1, "{}", "COMMIT", z(2, 1)));
+  g.add(make_record(trace_kind::deliver, 1, 3, 1, "{}", "COMMIT", z(2, 1)));
   g.txn(1, z(2, 1));
-  g.add(make_record("net.deliver", 1, 3, 1, "{}", "COMMIT", z(1, 7)));
+  g.add(make_record(trace_kind::deliver, 1, 3, 1, "{}", "COMMIT", z(1, 7)));
   g.txn(1, z(1, 7));
   CHECK(g.first() == "zab.GlobalPrimaryOrder");
 }
@@ -108,10 +108,10 @@ TEST_CASE("zab-spec: LocalPrimaryOrder, TotalOrder and GlobalPrimaryOrder, txns 
 TEST_CASE("zab-spec: Agreement, two followers each delivering a txn the other has not") {
   Feed f(only("zab.Agreement"));
   f.lead(3, 1, {1, 2});
-  f.add(make_record("net.deliver", 1, 3, 1, "{}", "COMMIT", z(1, 1)));
+  f.add(make_record(trace_kind::deliver, 1, 3, 1, "{}", "COMMIT", z(1, 1)));
   f.txn(1, z(1, 1), "/x");
   CHECK(f.first().empty());  // s2 has delivered nothing s1 has not
-  f.add(make_record("net.deliver", 2, 3, 2, "{}", "COMMIT", z(1, 1)));
+  f.add(make_record(trace_kind::deliver, 2, 3, 2, "{}", "COMMIT", z(1, 1)));
   f.txn(2, z(1, 1), "/y");
   CHECK(f.first() == "zab.Agreement");
 }
@@ -121,7 +121,7 @@ TEST_CASE("zab-spec: PrimaryIntegrity, a follower keeping an old txn its new lea
     Feed f(only("zab.PrimaryIntegrity"));
     f.lead(3, 1, {1, 2});
     f.broadcast(3, z(1, 1), {1, 2});
-    f.add(make_record("net.deliver", 1, 3, 1, "{}", "COMMIT", z(1, 2)));
+    f.add(make_record(trace_kind::deliver, 1, 3, 1, "{}", "COMMIT", z(1, 2)));
     f.txn(1, z(1, 2), "/only-s1");  // s1 alone: a txn nobody else has
     f.state(3, "LOOKING");
     f.state(1, "LOOKING");
@@ -180,9 +180,9 @@ TEST_CASE("zab-spec: the flags, each on the message the specification says canno
 TEST_CASE("zab-spec: commit-quorum counts the leader's own ACK only once its fsync covers the txn") {
   Feed f(only("zab.commit-quorum"));
   f.lead(3, 1, {1, 2});
-  f.add(make_record("net.deliver", 3, 1, 3, "{}", "ACK", z(1, 1)), 5);
+  f.add(make_record(trace_kind::deliver, 3, 1, 3, "{}", "ACK", z(1, 1)), 5);
   f.propose(3, z(1, 1));  // at t=0: no fsync yet
-  f.core(3, "zab.commit", R"({"zxid":"0x100000001"})", z(1, 1));
+  f.core(3, core_event::zab_commit, R"({"zxid":"0x100000001"})", z(1, 1));
   f.txn(3, z(1, 1));
   REQUIRE(f.first() == "zab.commit-quorum");
   CHECK(f.engine.violations().front().message.find("not yet fsynced") != std::string::npos);
@@ -190,9 +190,9 @@ TEST_CASE("zab-spec: commit-quorum counts the leader's own ACK only once its fsy
   Feed g(only("zab.commit-quorum"));
   g.lead(3, 1, {1, 2});
   g.propose(3, z(1, 1));
-  g.add(make_record("disk.sync", 3, kNoEndpoint, kNoEndpoint, R"({"file":"log","latency_ns":0,"ok":true})"));
-  g.add(make_record("net.deliver", 3, 1, 3, "{}", "ACK", z(1, 1)));
-  g.core(3, "zab.commit", R"({"zxid":"0x100000001"})", z(1, 1));
+  g.add(make_record(trace_kind::disk_sync, 3, kNoEndpoint, kNoEndpoint, R"({"file":"log","latency_ns":0,"ok":true})"));
+  g.add(make_record(trace_kind::deliver, 3, 1, 3, "{}", "ACK", z(1, 1)));
+  g.core(3, core_event::zab_commit, R"({"zxid":"0x100000001"})", z(1, 1));
   g.txn(3, z(1, 1));
   CHECK(g.first().empty());
 }
@@ -200,8 +200,8 @@ TEST_CASE("zab-spec: commit-quorum counts the leader's own ACK only once its fsy
 TEST_CASE("zab-spec: a trace without txn contents is reported as unreadable, never as checked") {
   Feed f;
   f.lead(3, 1, {1});
-  f.core(3, "zab.propose", R"({"zxid":"0x100000001","type":"create"})", z(1, 1));  // an older build's record
-  f.add(make_record("net.send", 3, 3, 1, R"({"conn":1,"frames":[{"type":"PROPOSAL","zxid":"0x100000001"}]})",
+  f.core(3, core_event::zab_propose, R"({"zxid":"0x100000001","type":"create"})", z(1, 1));  // an older build's record
+  f.add(make_record(trace_kind::send, 3, 3, 1, R"({"conn":1,"frames":[{"type":"PROPOSAL","zxid":"0x100000001"}]})",
                     "PROPOSAL", z(1, 1)));
   REQUIRE(f.engine.unreadable_records().size() == 2);
   CHECK(f.engine.unreadable_records()[0].find("field \"txn\"") != std::string::npos);
@@ -211,12 +211,12 @@ TEST_CASE("zab-spec: a trace without txn contents is reported as unreadable, nev
 namespace {
 // A client's read and what it got back, answered at `at` (the reply's zxid).
 void read(Feed& f, std::uint64_t op, const std::string& path, std::int64_t at, const std::string& result) {
-  f.add(make_record("client.invoke", 1001, kNoEndpoint, kNoEndpoint,
+  f.add(make_record(trace_kind::client_invoke, 1001, kNoEndpoint, kNoEndpoint,
                     R"({"op_id":)" + std::to_string(op) + R"(,"path":")" + path + R"("})", "getData"));
   const bool ok = result.find("NoNode") == std::string::npos;
-  f.add(make_record("client.return", 1001, kNoEndpoint, kNoEndpoint,
+  f.add(make_record(trace_kind::client_return, 1001, kNoEndpoint, kNoEndpoint,
                     R"({"op_id":)" + std::to_string(op) + R"(,"err":")" + (ok ? "Ok" : "NoNode") + R"("})", "getData", at));
-  f.add(make_record("op.result", kNoEndpoint, kNoEndpoint, kNoEndpoint,
+  f.add(make_record(trace_kind::op_result, kNoEndpoint, kNoEndpoint, kNoEndpoint,
                     R"({"op_id":)" + std::to_string(op) + "," + result + "}"));
 }
 }  // namespace
@@ -235,8 +235,8 @@ TEST_CASE("client-model: reads must match the committed tree at the zxid of thei
   auto commit_all = [&](Feed& feed) {
     feed.lead(3, 1, {});
     for (const auto& [zxid, txn] : {std::pair{z(1, 1), create}, std::pair{z(1, 2), set}, std::pair{z(1, 3), close}}) {
-      feed.core(3, "zab.commit", Json().str("zxid", "0x" + Feed::hex(zxid)).done(), zxid);
-      feed.core(3, "txn.commit", txn, zxid);
+      feed.core(3, core_event::zab_commit, Json().str("zxid", "0x" + Feed::hex(zxid)).done(), zxid);
+      feed.core(3, core_event::txn_commit, txn, zxid);
     }
   };
   commit_all(f);
@@ -258,7 +258,7 @@ TEST_CASE("client-model: reads must match the committed tree at the zxid of thei
   commit_all(h);
   read(h, 1, "/a", z(1, 4), R"("err":"Ok","mzxid":4294967298,"version":1,"data":"y")");
   REQUIRE(h.first().empty());
-  h.core(3, "zab.commit", Json().str("zxid", "0x" + Feed::hex(z(2, 1))).done(), z(2, 1));
+  h.core(3, core_event::zab_commit, Json().str("zxid", "0x" + Feed::hex(z(2, 1))).done(), z(2, 1));
   h.txn(3, z(2, 1), "/b");
   CHECK(h.first() == "client.linearizable-reads");
 }

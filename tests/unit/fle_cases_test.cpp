@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/env/trace_kinds.h"
 #include "core/jute/io.h"
 #include "core/quorum/election.h"
 #include "core/quorum/messages.h"
@@ -383,14 +384,14 @@ struct Decision {
 std::vector<Decision> decisions(const std::vector<sim::TraceRecord>& events) {
   std::vector<Decision> out;
   for (const auto& r : events)
-    if (r.msg_type == "fle.decide") out.push_back({r.node, field(r, "leader"), field(r, "round")});
+    if (r.msg_type == core_event::fle_decide) out.push_back({r.node, field(r, "leader"), field(r, "round")});
   return out;
 }
 
 std::vector<std::int64_t> established_epochs(const std::vector<sim::TraceRecord>& events) {
   std::vector<std::int64_t> out;
   for (const auto& r : events)
-    if (r.msg_type == "zab.established") out.push_back(field(r, "epoch"));
+    if (r.msg_type == core_event::zab_established) out.push_back(field(r, "epoch"));
   return out;
 }
 
@@ -430,7 +431,7 @@ TEST_CASE("FLENewEpochTest.testLENewEpoch: a server starting late joins the late
   // s1 began each of its elections in round 1, below s2's, and joined s2's round.
   std::vector<std::int64_t> s1_starts;
   for (const auto& r : events)
-    if (r.node == 1 && r.msg_type == "fle.start") s1_starts.push_back(field(r, "round"));
+    if (r.node == 1 && r.msg_type == core_event::fle_start) s1_starts.push_back(field(r, "round"));
   CHECK_FALSE(s1_starts.empty());
   CHECK(std::all_of(s1_starts.begin(), s1_starts.end(), [](std::int64_t round) { return round == 1; }));
   // The new leader's epoch is above the old one's.

@@ -162,7 +162,7 @@ TEST_CASE("gui/controller: filters, jumps and the next-event search") {
   c->jump_to_next(Category::txn);
   c->update(0);
   REQUIRE(c->ui().cursor >= 0);
-  CHECK(c->timeline().at(static_cast<std::uint64_t>(c->ui().cursor)).msg_type == "txn.commit");
+  CHECK(c->timeline().at(static_cast<std::uint64_t>(c->ui().cursor)).msg_type == core_event::txn_commit);
   Filter only_zab{};
   only_zab.set(Category::zab, true);
   c->set_filter(only_zab);

@@ -76,7 +76,7 @@ TEST_CASE("gui/votes: the matrix during and after a three-server election") {
   // Just before server 3 decides, it has heard both others vote for it.
   std::uint64_t decide = 0;
   for (std::uint64_t s = 0; s < t.size(); ++s)
-    if (t.at(s).msg_type == "fle.decide" && t.at(s).node == 3) {
+    if (t.at(s).msg_type == core_event::fle_decide && t.at(s).node == 3) {
       decide = s;
       break;
     }
@@ -101,7 +101,7 @@ TEST_CASE("gui/votes: the matrix during and after a three-server election") {
   // Early on, when servers still vote for themselves, the ranking explains why 3 beats 2.
   std::uint64_t first_votes = 0;
   for (std::uint64_t s = 0; s < t.size(); ++s)
-    if (t.at(s).msg_type == "fle.vote_sent" && t.at(s).node == 3) {
+    if (t.at(s).msg_type == core_event::fle_vote_sent && t.at(s).node == 3) {
       first_votes = s;
       break;
     }
@@ -113,7 +113,7 @@ TEST_CASE("gui/votes: the matrix during and after a three-server election") {
 
 TEST_CASE("gui/explain: election events in plain words") {
   const Timeline t = live(3000);
-  const auto start = all_text(first(t, "fle.start"));
+  const auto start = all_text(first(t, core_event::fle_start));
   CHECK(start.find("Server 1 starts a leader election (round 1)") != std::string::npos);
   CHECK(start.find("(epoch, zxid, server id)") != std::string::npos);
 
@@ -124,7 +124,7 @@ TEST_CASE("gui/explain: election events in plain words") {
   bool found = false;
   for (std::uint64_t s = 0; s < t.size() && !found; ++s) {
     const auto& r = t.at(s);
-    if (r.msg_type != "fle.vote_received" || r.node != 1) continue;
+    if (r.msg_type != core_event::fle_vote_received || r.node != 1) continue;
     const auto d = t.detail(s);
     const auto leader = d["leader"].int_or(0);
     if (leader <= 1) continue;
@@ -139,23 +139,23 @@ TEST_CASE("gui/explain: election events in plain words") {
   }
   CHECK(found);
 
-  const auto decide = all_text(first(t, "fle.decide"));
+  const auto decide = all_text(first(t, core_event::fle_decide));
   CHECK(decide.find("is the leader") != std::string::npos);
   CHECK(decide.find("2 of 3 needed") != std::string::npos);
 }
 
 TEST_CASE("gui/explain: Zab events in plain words") {
   const Timeline t = live(3000);
-  CHECK(first(t, "zab.new_epoch").title == "Leader 3 chooses epoch 1");
-  CHECK(all_text(first(t, "zab.sync")).find("DIFF") != std::string::npos);
-  CHECK(first(t, "zab.established").title == "Leader 3 has established epoch 1");
-  const auto commit = first(t, "zab.commit");
+  CHECK(first(t, core_event::zab_new_epoch).title == "Leader 3 chooses epoch 1");
+  CHECK(all_text(first(t, core_event::zab_sync)).find("DIFF") != std::string::npos);
+  CHECK(first(t, core_event::zab_established).title == "Leader 3 has established epoch 1");
+  const auto commit = first(t, core_event::zab_commit);
   CHECK(commit.title == "Server 3 commits 0x100000001: it has ACKs from 2 of 3");
   CHECK(all_text(commit).find("can never be lost") != std::string::npos);
-  const auto ack = all_text(first(t, "zab.ack"));
+  const auto ack = all_text(first(t, core_event::zab_ack));
   CHECK(ack.find("gets ACK 0x100000001 from server") != std::string::npos);
   CHECK(ack.find("a quorum is 2") != std::string::npos);
-  const auto propose = all_text(first(t, "zab.propose"));
+  const auto propose = all_text(first(t, core_event::zab_propose));
   CHECK(propose.find("proposes 0x100000001 (createSession)") != std::string::npos);
   CHECK(propose.find("epoch 1, counter 1") != std::string::npos);
 
@@ -178,9 +178,9 @@ TEST_CASE("gui/explain: a new epoch's first zxid is written in hex, epoch in the
   Timeline t;
   sim::TraceRecord r;
   r.seq = 0;
-  r.kind = "core";
+  r.kind = sim::trace_kind::core;
   r.node = 1;
-  r.msg_type = "zab.new_epoch";
+  r.msg_type = core_event::zab_new_epoch;
   r.detail = R"({"epoch":10})";
   t.append(r);
   StateCache cache;
@@ -194,23 +194,23 @@ namespace {
 
 // The explanation of a single synthetic record (kind, node, detail), with `role` the node's role
 // before it (set by a peer.state record first).
-std::string explain_one(std::string kind, std::string msg_type, std::string detail, std::string role = "") {
+std::string explain_one(std::string_view kind, std::string_view msg_type, std::string detail, std::string role = "") {
   Timeline t;
   std::uint64_t seq = 0;
   if (!role.empty()) {
     sim::TraceRecord s;
     s.seq = seq++;
-    s.kind = "core";
+    s.kind = sim::trace_kind::core;
     s.node = 3;
-    s.msg_type = "peer.state";
+    s.msg_type = core_event::peer_state;
     s.detail = R"({"from":"LOOKING","to":")" + role + R"(","why":"elected"})";
     t.append(s);
   }
   sim::TraceRecord r;
   r.seq = seq;
-  r.kind = std::move(kind);
+  r.kind = kind;
   r.node = 3;
-  r.msg_type = std::move(msg_type);
+  r.msg_type = msg_type;
   r.detail = std::move(detail);
   t.append(r);
   StateCache cache;
@@ -220,13 +220,13 @@ std::string explain_one(std::string kind, std::string msg_type, std::string deta
 }  // namespace
 
 TEST_CASE("gui/explain: a kill, a power-off and a crash each say what survives and who notices when") {
-  const std::string kill = explain_one("node.crash", "", R"({"reason":"kill","incarnation":1,"how":"kill"})", "LEADING");
+  const std::string kill = explain_one(sim::trace_kind::crash, "", R"({"reason":"kill","incarnation":1,"how":"kill"})", "LEADING");
   CHECK(kill.find("Server 3 is killed") == 0);
   CHECK(kill.find("page cache and survives, fsynced or not") != std::string::npos);
   CHECK(kill.find("resets its connections at once") != std::string::npos);
   CHECK(kill.find("starts a new election at once") != std::string::npos);
 
-  const std::string power = explain_one("node.crash", "", R"({"reason":"power-off","incarnation":1,"how":"power-off"})",
+  const std::string power = explain_one(sim::trace_kind::crash, "", R"({"reason":"power-off","incarnation":1,"how":"power-off"})",
                                         "LEADING");
   CHECK(power.find("Server 3 loses power") == 0);
   CHECK(power.find("every write it had not fsynced") != std::string::npos);
@@ -234,7 +234,7 @@ TEST_CASE("gui/explain: a kill, a power-off and a crash each say what survives a
   CHECK(power.find("after syncLimit ticks without a packet") != std::string::npos);
   CHECK(power.find("at once") == std::string::npos);
 
-  const std::string crash = explain_one("node.crash", "", R"({"reason":"crash","incarnation":1})");
+  const std::string crash = explain_one(sim::trace_kind::crash, "", R"({"reason":"crash","incarnation":1})");
   CHECK(crash.find("Server 3 crashes") == 0);
   CHECK(crash.find("as in a power loss") != std::string::npos);
   CHECK(crash.find("as for a killed process") != std::string::npos);
@@ -242,7 +242,7 @@ TEST_CASE("gui/explain: a kill, a power-off and a crash each say what survives a
 
 TEST_CASE("gui/explain: each sync mode names the zxids in hex and ZooKeeper's reason") {
   const auto sync = [](const std::string& mode, const std::string& peer, const std::string& mine) {
-    return explain_one("core", "zab.sync",
+    return explain_one(sim::trace_kind::core, core_event::zab_sync,
                        R"({"sid":1,"mode":")" + mode + R"(","peer_zxid":")" + peer + R"(","leader_zxid":")" + mine + R"("})");
   };
   const std::string diff = sync("DIFF", "0x100000016", "0x100000053");
@@ -314,12 +314,12 @@ TEST_CASE("gui/explain: each Zab message type, sent and received, says what it c
 }
 
 TEST_CASE("gui/explain: a learner dropped by its leader says why: silence, or a proposal unACKed (SyncLimitCheck)") {
-  const auto timeout = explain_one("core", "zab.learner_dropped",
+  const auto timeout = explain_one(sim::trace_kind::core, core_event::zab_learner_dropped,
                                    R"({"sid":1,"why":"transaction timeout","zxid":"0x100000007"})", "LEADING");
   CHECK(timeout.find("drops server 1") != std::string::npos);
   CHECK(timeout.find("proposal 0x100000007 unacknowledged") != std::string::npos);
   CHECK(timeout.find("SyncLimitCheck") != std::string::npos);
-  const auto silent = explain_one("core", "zab.learner_dropped", R"({"sid":2,"why":"silent"})", "LEADING");
+  const auto silent = explain_one(sim::trace_kind::core, core_event::zab_learner_dropped, R"({"sid":2,"why":"silent"})", "LEADING");
   CHECK(silent.find("drops server 2: nothing heard from it for syncLimit ticks") != std::string::npos);
   CHECK(silent.find("SyncLimitCheck") == std::string::npos);
 }

@@ -99,7 +99,7 @@ TEST_CASE("gui/timeline: a live ensemble's messages are decoded and joined send 
     if (m.fate != Message::Fate::delivered) continue;
     ++delivered;
     REQUIRE(m.end_seq > static_cast<std::int64_t>(m.send_seq));
-    CHECK(t.at(static_cast<std::uint64_t>(m.end_seq)).kind == "net.deliver");
+    CHECK(t.at(static_cast<std::uint64_t>(m.end_seq)).kind == sim::trace_kind::deliver);
     CHECK(t.message_of(static_cast<std::uint64_t>(m.end_seq)) == std::optional<std::size_t>(m.index));
     // Lamport: a delivery comes after its send.
     CHECK(t.lamport(static_cast<std::uint64_t>(m.end_seq)) > t.lamport(m.send_seq));
@@ -127,7 +127,7 @@ TEST_CASE("gui/timeline: each server's phases run ELECTION, DISCOVERY, SYNCHRONI
 std::vector<TraceRecord> undecoded(const Timeline& t) {
   std::vector<TraceRecord> out = t.records();
   for (auto& r : out) {
-    if ((r.kind != "net.send" && r.kind != "net.deliver" && r.kind != "net.drop") || !sim::is_server(r.from) ||
+    if ((r.kind != sim::trace_kind::send && r.kind != sim::trace_kind::deliver && r.kind != sim::trace_kind::drop) || !sim::is_server(r.from) ||
         !sim::is_server(r.to) || r.msg_type.empty())
       continue;
     const std::string generic = r.msg_type == "vote" ? "election" : "quorum";
@@ -137,7 +137,7 @@ std::vector<TraceRecord> undecoded(const Timeline& t) {
     std::string detail = "{\"conn\":" + d["conn"].str() + ",\"bytes\":" + d["bytes"].str();
     if (d.has("send_seq")) detail += ",\"send_seq\":" + d["send_seq"].str();
     if (d.has("reason")) detail += ",\"reason\":\"" + d["reason"].str() + "\"";
-    if (r.kind == "net.send") detail += ",\"frames\":[{\"type\":\"" + generic + "\",\"bytes\":4}]";
+    if (r.kind == sim::trace_kind::send) detail += ",\"frames\":[{\"type\":\"" + generic + "\",\"bytes\":4}]";
     r.detail = detail + "}";
   }
   return out;

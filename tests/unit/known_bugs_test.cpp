@@ -129,7 +129,7 @@ TEST_CASE("crash-points: an armed server crashes exactly at the point, and only 
     std::uint64_t point_seq = 0, crash_seq = 0;
     for (const auto& r : records) {
       if (r.node != 1) continue;
-      if (r.msg_type == kPersistPointKind && crash_point_of(r.detail) == point) point_seq = r.seq;
+      if (r.msg_type == core_event::persist_point && crash_point_of(r.detail) == point) point_seq = r.seq;
       if (r.kind == trace_kind::crash) crash_seq = r.seq;
     }
     REQUIRE(point_seq > 0);

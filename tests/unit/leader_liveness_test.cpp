@@ -33,7 +33,7 @@ Run run_text(const std::string& text, const std::string& name) {
   RunOptions o;
   o.on_end = [&out](World& w, const RunResult&) {
     for (const auto& r : w.trace().records())
-      if (r.kind == "core") out.records.push_back(r);
+      if (r.kind == trace_kind::core) out.records.push_back(r);
   };
   out.result = run_scenario(*p.scenario, o);
   return out;
@@ -43,7 +43,7 @@ Run run_file(const std::string& name) {
   return run_text(zablab::test::read_text(std::string(ZABLAB_SOURCE_DIR) + "/scenarios/" + name), name);
 }
 
-std::vector<TraceRecord> of_type(const Run& run, const std::string& msg_type) {
+std::vector<TraceRecord> of_type(const Run& run, std::string_view msg_type) {
   std::vector<TraceRecord> out;
   for (const auto& r : run.records)
     if (r.msg_type == msg_type) out.push_back(r);
@@ -85,26 +85,26 @@ TEST_CASE("zab/liveness: a follower whose disk cannot ACK within syncLimit is dr
   INFO(run.result.verdict());
   for (const auto& f : run.result.failures) INFO(f);
   REQUIRE(run.result.passed);
-  const auto dropped = of_type(run, "zab.learner_dropped");
+  const auto dropped = of_type(run, core_event::zab_learner_dropped);
   REQUIRE(dropped.size() >= 1);
   CHECK(dropped.front().node == 3);
   CHECK(dropped.front().detail.find("\"sid\":1,\"why\":\"transaction timeout\"") != std::string::npos);
   for (const auto& d : dropped) CHECK(d.detail.find("silent") == std::string::npos);
   // The leader kept its quorum (s2) the whole time.
-  for (const auto& s : of_type(run, "peer.state")) CHECK(s.detail.find("\"from\":\"LEADING\"") == std::string::npos);
+  for (const auto& s : of_type(run, core_event::peer_state)) CHECK(s.detail.find("\"from\":\"LEADING\"") == std::string::npos);
 }
 
 TEST_CASE("zab/liveness: a follower whose COMMITs overtake its fsync still ACKs each proposal and is never dropped") {
   const Run run = run_file("follower-acks-after-commit.scn");
   INFO(run.result.verdict());
   REQUIRE(run.result.passed);
-  CHECK(of_type(run, "zab.learner_dropped").empty());
+  CHECK(of_type(run, core_event::zab_learner_dropped).empty());
   // s1's ACKs reach the leader after the COMMIT: they are not counted (zab.ack lists counted
   // ones), but they come, one per proposal.
-  std::size_t proposals = of_type(run, "zab.propose").size();
+  std::size_t proposals = of_type(run, core_event::zab_propose).size();
   REQUIRE(proposals >= 300);
   std::size_t follower_states = 0;
-  for (const auto& s : of_type(run, "peer.state"))
+  for (const auto& s : of_type(run, core_event::peer_state))
     if (s.node == 1) ++follower_states;
   CHECK(follower_states == 2);  // LOOKING at the start, then FOLLOWING once, never again
 }
@@ -120,11 +120,11 @@ when s3 becomes looking within 10s: note "stepped down"
 )", "isolated.scn");
   INFO(run.result.verdict());
   REQUIRE(run.result.passed);
-  const auto established = of_type(run, "zab.established");
+  const auto established = of_type(run, core_event::zab_established);
   REQUIRE(established.size() == 1);
   const std::int64_t isolated_ns = established.front().time_ns + 1'000'000'000;
   bool stepped_down = false;
-  for (const auto& s : of_type(run, "peer.state")) {
+  for (const auto& s : of_type(run, core_event::peer_state)) {
     if (s.node != 3 || s.detail.find("\"from\":\"LEADING\"") == std::string::npos) continue;
     stepped_down = true;
     CHECK(s.detail.find("Not sufficient followers synced, only synced with sids: [ 3 ]") != std::string::npos);

@@ -179,7 +179,7 @@ TEST_CASE("persist/replay: a fuzzy snapshot + log replay gives exactly the live 
     if (r.node != 1) continue;
     if (r.kind == trace_kind::disk_append && r.detail.find(".tmp\"") != std::string::npos) writing = true;
     if (r.kind == trace_kind::disk_rename) writing = false;
-    if (writing && r.kind == trace_kind::core && r.msg_type == "txn.commit") ++commits_during_snapshots;
+    if (writing && r.kind == trace_kind::core && r.msg_type == core_event::txn_commit) ++commits_during_snapshots;
   }
   CHECK(commits_during_snapshots > 0);
   // (Bodies: the digest a snapshot of each would end with depends on what each tree applied last.)

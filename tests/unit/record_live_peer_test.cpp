@@ -80,7 +80,7 @@ TEST_CASE("record/peer_streams: the quorum stream is cut into packets and the sn
     std::size_t snapshot_bytes = 0, wire_bytes = 0;
     for (const auto& m : got) {
       wire_bytes += m.wire_bytes;
-      if (m.frame.name == "snapshot")
+      if (m.frame.name == core_event::snapshot)
         snapshot_bytes += m.wire_bytes;
       else
         packet_names.push_back(m.frame.name);
@@ -157,7 +157,7 @@ TEST_CASE("record/live: a real member's peer messages become sends joined to del
     CHECK(r.node == r.from);
     CHECK(d.node == d.to);
     CHECK(check::json_int(r.detail, "seen_by") == std::optional<std::int64_t>(3));
-    if (r.msg_type != "snapshot") sent.push_back(std::to_string(r.from) + ">" + std::to_string(r.to) + " " + r.msg_type);
+    if (r.msg_type != core_event::snapshot) sent.push_back(std::to_string(r.from) + ">" + std::to_string(r.to) + " " + r.msg_type);
   }
   CHECK(sent == std::vector<std::string>{"3>1 vote", "1>3 vote", "3>1 OBSERVERINFO", "1>3 LEADERINFO", "1>3 SNAP",
                                          "1>3 NEWLEADER", "1>3 UPTODATE", "1>3 INFORM", "1>3 PING", "1>3 INFORM"});

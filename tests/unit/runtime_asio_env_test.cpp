@@ -258,7 +258,7 @@ TEST_CASE("runtime/asio_env: log lines, levels, trace and peer_send", "[runtime]
   std::vector<std::string> lines;
   env.set_log_sink([&](LogLevel, std::string_view line) { lines.emplace_back(line); });
   env.log(LogLevel::debug, "hidden");
-  env.trace({"role.change", "LOOKING"});  // debug level: hidden too
+  env.trace({zablab::EventKind::peer_state, R"({"to":"LOOKING"})"});  // debug level: hidden too
   env.log(LogLevel::info, "shown");
   env.peer_send(3, zablab::PeerChannel::quorum, "bytes");
   env.peer_disconnect(3, zablab::PeerChannel::election);  // nothing to close, nothing logged
@@ -268,9 +268,9 @@ TEST_CASE("runtime/asio_env: log lines, levels, trace and peer_send", "[runtime]
   CHECK(lines[1].ends_with("Z ERROR peer_send to 3: no quorum transport (standalone)"));
 
   env.set_log_level(LogLevel::debug);
-  env.trace({"role.change", "LOOKING"});
+  env.trace({zablab::EventKind::peer_state, R"({"to":"LOOKING"})"});
   REQUIRE(lines.size() == 3);
-  CHECK(lines[2].ends_with("Z DEBUG trace role.change LOOKING"));
+  CHECK(lines[2].ends_with(R"(Z DEBUG trace peer.state {"to":"LOOKING"})"));
 
   const auto metrics = env.host_metrics();
   REQUIRE(metrics.size() == 2);

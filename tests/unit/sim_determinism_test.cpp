@@ -54,7 +54,7 @@ Outcome run_workload(std::uint64_t seed) {
   Trace body;
   body.set_retain(false);
   for (const auto& r : w.trace().records())
-    if (r.kind != "world.config") body.add(r);
+    if (r.kind != trace_kind::world_config) body.add(r);
   out.body_hash = body.hash();
   for (const auto& s : w.server_states()) out.last_zxids += std::to_string(s.last_zxid) + ",";
   return out;

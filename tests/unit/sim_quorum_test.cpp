@@ -175,7 +175,7 @@ TEST_CASE("zab/sync: a far-behind follower gets SNAP, a near one DIFF") {
   REQUIRE(w.run_until_within([&] { return settled(w, 3) && converged(w); }, seconds(30)));
   bool saw_diff = false;
   for (const auto& r : w.trace().records())
-    if (r.msg_type == "zab.sync" && r.detail.find("\"mode\":\"DIFF\"") != std::string::npos) saw_diff = true;
+    if (r.msg_type == core_event::zab_sync && r.detail.find("\"mode\":\"DIFF\"") != std::string::npos) saw_diff = true;
   CHECK(saw_diff);
   CHECK(peer(w, 1).tree().find("/while-down-2") != nullptr);
 }
@@ -312,7 +312,7 @@ std::string isolated_leader_rejoins(bool new_epoch_write) {
   CHECK(trees_identical(w));
   std::string mode;
   for (const auto& r : w.trace().records())
-    if (r.msg_type == "zab.sync" && r.detail.find("\"sid\":" + std::to_string(old_leader) + ",") != std::string::npos &&
+    if (r.msg_type == core_event::zab_sync && r.detail.find("\"sid\":" + std::to_string(old_leader) + ",") != std::string::npos &&
         r.detail.find("\"mode\":\"DIFF\"") == std::string::npos)
       mode = r.detail.find("TRUNC") != std::string::npos ? "TRUNC" : "SNAP";
   return mode;
@@ -342,7 +342,7 @@ TEST_CASE("zab/snap: a follower that missed more than the leader keeps in memory
   REQUIRE(w.run_until_within([&] { return settled(w, 3) && converged(w); }, seconds(60)));
   bool saw_snap = false;
   for (const auto& r : w.trace().records())
-    if (r.msg_type == "zab.sync" && r.detail.find("\"mode\":\"SNAP\"") != std::string::npos) saw_snap = true;
+    if (r.msg_type == core_event::zab_sync && r.detail.find("\"mode\":\"SNAP\"") != std::string::npos) saw_snap = true;
   CHECK(saw_snap);
   CHECK(peer(w, behind).tree().find("/bulk-519") != nullptr);
   CHECK(trees_identical(w));
@@ -370,7 +370,7 @@ TEST_CASE("zab/snap: a snapshot larger than jute.maxbuffer reaches the follower 
   REQUIRE(w.run_until_within([&] { return settled(w, 3) && converged(w); }, seconds(60)));
   bool saw_snap = false;
   for (const auto& r : w.trace().records())
-    if (r.msg_type == "zab.sync" && r.detail.find("\"mode\":\"SNAP\"") != std::string::npos) saw_snap = true;
+    if (r.msg_type == core_event::zab_sync && r.detail.find("\"mode\":\"SNAP\"") != std::string::npos) saw_snap = true;
   CHECK(saw_snap);
   const data::DataNode* big = peer(w, behind).tree().find("/big-2");
   REQUIRE(big != nullptr);
@@ -416,8 +416,8 @@ TEST_CASE("zab/sessions: a reconnect through a follower asks the leader (REVALID
   for (std::size_t i = mark; i < records.size(); ++i) {
     const auto& r = records[i];
     if (r.kind != trace_kind::core) continue;
-    asked = asked || (r.msg_type == "zab.revalidate" && r.node != leader && r.node != first);
-    answered = answered || (r.msg_type == "zab.revalidated" && r.node == leader &&
+    asked = asked || (r.msg_type == core_event::zab_revalidate && r.node != leader && r.node != first);
+    answered = answered || (r.msg_type == core_event::zab_revalidated && r.node == leader &&
                             r.detail.find("\"valid\":true") != std::string::npos);
   }
   CHECK(asked);
@@ -433,7 +433,7 @@ TEST_CASE("zab/sessions: a reconnect through a follower asks the leader (REVALID
   bool refused = false;
   for (std::size_t i = mark2; i < w.trace().records().size(); ++i) {
     const auto& r = w.trace().records()[i];
-    refused = refused || (r.kind == trace_kind::core && r.msg_type == "zab.revalidated" &&
+    refused = refused || (r.kind == trace_kind::core && r.msg_type == core_event::zab_revalidated &&
                           r.detail.find("\"valid\":false") != std::string::npos);
   }
   CHECK(refused);  // a learner asks even when it has applied the closeSession itself

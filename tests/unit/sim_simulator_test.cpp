@@ -106,7 +106,7 @@ TEST_CASE("sim/latency: samples stay in range and depend only on the seed") {
 
 TEST_CASE("sim/trace: a record survives to_line/from_line unchanged") {
   TraceRecord r =
-      make_record("net.send", 1001, 1001, 1, "{\"conn\":3,\"text\":\"tab\\there\"}", "getData", 0x100000002);
+      make_record(trace_kind::send, 1001, 1001, 1, "{\"conn\":3,\"text\":\"tab\\there\"}", "getData", 0x100000002);
   r.seq = 17;
   r.time_ns = 123456789;
   r.detail += "\t\n\\ raw control chars";
@@ -124,7 +124,7 @@ TEST_CASE("sim/trace: the hash covers every record, retained or not") {
   counted.set_retain(false);
   const std::uint64_t empty = kept.hash();
   for (int i = 0; i < 3; ++i) {
-    TraceRecord r = make_record("timer", 1, -1, -1, "{}");
+    TraceRecord r = make_record(trace_kind::timer, 1, -1, -1, "{}");
     r.time_ns = i;
     kept.add(r);
     counted.add(r);

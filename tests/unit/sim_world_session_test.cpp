@@ -46,9 +46,9 @@ TEST_CASE("sim/world: a client cut off for an hour loses its session; another cl
   // The server expired the session and deleted its ephemeral...
   const TraceRecord* expiry = find_record(w, trace_kind::core, 1, "\"session\"");
   for (const auto& r : w.trace().records())
-    if (r.kind == trace_kind::core && r.msg_type == "session.expire") expiry = &r;
+    if (r.kind == trace_kind::core && r.msg_type == core_event::session_expire) expiry = &r;
   REQUIRE(expiry != nullptr);
-  CHECK(expiry->msg_type == "session.expire");
+  CHECK(expiry->msg_type == core_event::session_expire);
   CHECK(expiry->time_ns - cut_at <= seconds(6) + seconds(2) + seconds(1));  // timeout + a tick bucket + slack
   for (const auto& s : w.server_state(1).sessions) CHECK(s.id != old_session);
   CHECK(w.server_state(1).tree->find("/lock") == nullptr);

@@ -121,7 +121,7 @@ TEST_CASE("Zab1_0Test.testTxnTimeout: a follower that answers PINGs but never AC
   CHECK(closed);
   bool timed_out = false;
   for (const auto& t : c.env.traces)
-    if (t.kind == "zab.learner_dropped" && t.detail.find("transaction timeout") != std::string::npos) timed_out = true;
+    if (t.kind == EventKind::zab_learner_dropped && t.detail.find("transaction timeout") != std::string::npos) timed_out = true;
   CHECK(timed_out);
 }
 

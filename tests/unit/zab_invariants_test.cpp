@@ -71,7 +71,7 @@ TEST_CASE("zab invariant: a peer that finds one broken stops serving and says wh
   CHECK(c.env.shutdown_reason.find("a leader proposes above its last zxid") != std::string::npos);
   CHECK(c.env.has_logged("invariant broken: a leader proposes above its last zxid (proposal 0x100000001"));
   bool traced = false;
-  for (const auto& t : c.env.traces) traced = traced || t.kind == "invariant.broken";
+  for (const auto& t : c.env.traces) traced = traced || t.kind == EventKind::invariant_broken;
   CHECK(traced);
 }
 
