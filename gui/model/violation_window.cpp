@@ -23,7 +23,7 @@ void ViolationWindows::follow(const Timeline& timeline) {
         marked_.insert(r.seq);
         awaiting_return_.erase(a);
       }
-    } else if (r.kind == "check.violation") {
+    } else if (r.kind == tk::check_violation) {
       const JsonValue d = JsonValue::parse(r.detail);
       const JsonValue& ops = d["ops"];
       if (!ops.is_array() || ops.size() == 0) continue;
